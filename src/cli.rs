@@ -1,0 +1,176 @@
+//! The `ladder` command line: subcommands and what each one runs.
+//!
+//! Owns: argument parsing (clap) and the thin glue from a subcommand to the modules that do the work,
+//! including the exit status.
+//!
+//! Never does: business logic.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{BotArgs, DatabaseArgs, LogArgs, ServeArgs, WorkerArgs};
+use crate::metrics::Metrics;
+use crate::signal::Org;
+use crate::status::Report;
+use crate::store::Store;
+use crate::worker::Worker;
+use crate::{replay, serve};
+
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about = "A GitHub App that grows maintainers.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Receive GitHub webhooks, store them durably and turn them into readiness signals.
+    Serve(Box<ServeArgs>),
+    /// Create or update the database schema, then exit.
+    Migrate(DatabaseArgs),
+    /// Feed payload files (or folders laid out as EVENT/ACTION.json) through the queue and worker.
+    Replay(ReplayArgs),
+    /// Show a person's credited signals in an org.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+    /// The event of every file, instead of reading it from each file's folder name.
+    #[arg(long)]
+    pub event: Option<String>,
+    /// Payload files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub bots: BotArgs,
+    /// The person's GitHub login (case-insensitive, with or without @).
+    pub login: String,
+    /// The organization (or user) that owns the repositories; optional when the database holds one.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            serve::run(args.settings()?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(args) => {
+            let store = Store::connect(&args.database_url).await?;
+            store.migrate().await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay(args) => run_replay(args).await,
+        Command::Status(args) => run_status(args).await,
+    }
+}
+
+async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let worker = Worker::new(store.clone(), args.worker.settings(), Arc::new(Metrics::new()));
+    let summary = replay::replay(&store, &worker, &files).await?;
+    println!(
+        "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",
+        summary.files,
+        summary.new,
+        summary.done,
+        summary.ignored,
+        summary.failed,
+        store.signal_count().await?
+    );
+    Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Picks the org named by `wanted`, or the only one.
+fn choose_org(orgs: Vec<Org>, wanted: Option<&str>) -> Result<Org, String> {
+    let names = || orgs.iter().map(|o| o.login.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(w) => orgs.iter().find(|o| o.login.eq_ignore_ascii_case(w)).cloned().ok_or_else(|| {
+            if orgs.is_empty() {
+                format!("no activity is recorded for {w} yet: deliveries from its repositories will fill it in")
+            } else {
+                format!("no activity is recorded for {w}; known: {}", names())
+            }
+        }),
+        None if orgs.len() == 1 => Ok(orgs.into_iter().next().expect("one org")),
+        None if orgs.is_empty() => {
+            Err("the database holds no activity yet: point a GitHub App at `ladder serve` or use `ladder replay`"
+                .into())
+        }
+        None => Err(format!("the database holds several orgs; pass --org with one of: {}", names())),
+    }
+}
+
+async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let org = match choose_org(store.orgs().await?, args.org.as_deref()) {
+        Ok(org) => org,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let login = args.login.trim_start_matches('@');
+    for person in store.people_by_login(login).await? {
+        let signals = store.signals_of(org.id, person.id).await?;
+        if signals.is_empty() {
+            continue;
+        }
+        let report = Report::new(org, person, &signals, &args.bots.bots());
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        } else {
+            print!("{}", report.to_text());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "No activity is recorded for @{login} in {}. Check the spelling; activity appears once they open, review or triage something there.",
+        org.login
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(id: i64, login: &str) -> Org {
+        Org { id, login: login.into() }
+    }
+
+    #[test]
+    fn org_choice() {
+        assert_eq!(choose_org(vec![org(1, "asyncapi")], None), Ok(org(1, "asyncapi")));
+        assert_eq!(choose_org(vec![org(1, "asyncapi"), org(2, "x")], Some("AsyncAPI")), Ok(org(1, "asyncapi")));
+        assert!(choose_org(vec![org(1, "a"), org(2, "b")], None).unwrap_err().contains("--org with one of: a, b"));
+        assert!(choose_org(vec![], None).unwrap_err().contains("no activity yet"));
+        assert!(choose_org(vec![org(1, "a")], Some("z")).unwrap_err().contains("known: a"));
+    }
+}

@@ -1,0 +1,249 @@
+//! Process settings, from flags and the environment.
+//!
+//! Owns: every setting's flag, environment name and default (clap), and turning them into validated
+//! settings with errors that say what to set. Secrets (`WEBHOOK_SECRET`, `PRIVATE_KEY`, `ADMIN_TOKEN`)
+//! are read from the environment or from a file named by a flag, never from a flag's value, which
+//! would show in `ps`.
+//!
+//! Never does: read a repository's ladder config, or log a secret.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::credit::{Bots, DEFAULT_BOTS};
+use crate::webhook::signature::Secrets;
+use crate::worker::WorkerSettings;
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://ladder.db")]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// How the process logs.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log format: `pretty` for people, `json` for machines. Levels come from RUST_LOG (default info).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Settings of `ladder serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one; the log says which).
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// File holding the webhook secret(s), comma-separated. The WEBHOOK_SECRET variable is the alternative.
+    #[arg(long)]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Accept unsigned deliveries. Only for local experiments: anyone who can reach the port can forge events.
+    #[arg(long)]
+    pub insecure_no_verify: bool,
+    /// The GitHub App's id. Without it (and a private key) the app runs in dry-run.
+    #[arg(long, env = "APP_ID")]
+    pub app_id: Option<u64>,
+    /// File holding the App's private key (PEM). The PRIVATE_KEY variable is the alternative.
+    #[arg(long, env = "PRIVATE_KEY_PATH")]
+    pub private_key_path: Option<PathBuf>,
+    /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
+    /// Days to keep a delivery's raw body after it was processed (its row stays for audit).
+    #[arg(long, env = "LADDER_BODY_RETENTION_DAYS", default_value_t = 30)]
+    pub body_retention_days: u32,
+    /// Requests handled at once; more wait for a slot (never refused).
+    #[arg(long, env = "LADDER_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+    /// Seconds a client may take to send its request headers.
+    #[arg(long, env = "LADDER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client may take to send its request body.
+    #[arg(long, env = "LADDER_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+}
+
+/// Which accounts count as bots when crediting signals.
+#[derive(Debug, Clone, Args)]
+pub struct BotArgs {
+    /// Logins that are bots although GitHub calls them users (comma-separated; replaces the default).
+    #[arg(long, env = "LADDER_BOTS", default_value_t = DEFAULT_BOTS.join(","))]
+    pub bots: String,
+}
+
+impl BotArgs {
+    pub fn bots(&self) -> Bots {
+        Bots::from_list(&self.bots)
+    }
+}
+
+/// Settings of the delivery worker (used by `serve` and `replay`).
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// Processing attempts before a delivery is parked as failed.
+    #[arg(long, env = "LADDER_MAX_ATTEMPTS", default_value_t = 5)]
+    pub max_attempts: i64,
+    /// Seconds a worker's claim on a delivery holds before another worker may take it over.
+    #[arg(long, env = "LADDER_CLAIM_LEASE_SECS", default_value_t = 60)]
+    pub claim_lease_secs: u64,
+    /// Seconds before a failed delivery's second attempt; doubles with each further attempt.
+    #[arg(long, env = "LADDER_RETRY_BACKOFF_SECS", default_value_t = 2)]
+    pub retry_backoff_secs: u64,
+    /// Milliseconds between looks for work stored by other replicas or coming due for a retry.
+    #[arg(long, env = "LADDER_WORKER_POLL_MS", default_value_t = 1000)]
+    pub worker_poll_ms: u64,
+}
+
+impl WorkerArgs {
+    pub fn settings(&self) -> WorkerSettings {
+        WorkerSettings {
+            lease: Duration::from_secs(self.claim_lease_secs.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            backoff: Duration::from_secs(self.retry_backoff_secs),
+            poll: Duration::from_millis(self.worker_poll_ms.max(10)),
+            ..WorkerSettings::default()
+        }
+    }
+}
+
+/// How deliveries are authenticated.
+#[derive(Debug, Clone)]
+pub enum Verification {
+    Secrets(Secrets),
+    /// `--insecure-no-verify`: every delivery is accepted.
+    Disabled,
+}
+
+/// The App's credentials. Without them the app runs in dry-run.
+#[derive(Clone)]
+pub struct AppCredentials {
+    pub app_id: u64,
+    pub key: octocrab::jsonwebtoken::EncodingKey,
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCredentials").field("app_id", &self.app_id).field("key", &"<redacted>").finish()
+    }
+}
+
+/// Validated settings of `ladder serve`.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub verification: Verification,
+    pub credentials: Option<AppCredentials>,
+    pub github_api_url: String,
+    pub body_retention: Duration,
+    pub max_concurrent_requests: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub worker: WorkerSettings,
+}
+
+/// A setting is missing or wrong. Each message names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no webhook secret: set WEBHOOK_SECRET (comma-separated to rotate) or --webhook-secret-file; \
+         for a local experiment only, --insecure-no-verify accepts unsigned deliveries"
+    )]
+    NoWebhookSecret,
+    #[error("cannot read {what} from {path}: {source}")]
+    Unreadable {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("APP_ID is set but no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH (or unset APP_ID for dry-run)")]
+    MissingPrivateKey,
+    #[error(
+        "a private key is set but APP_ID is not: set APP_ID to the App's numeric id (or remove the key for dry-run)"
+    )]
+    MissingAppId,
+    #[error("the private key is not an RSA key in PEM form ({0}); download a new one from the App's settings page")]
+    BadPrivateKey(String),
+    #[error("invalid listen address {0}: set HOST to an IP address such as 127.0.0.1 or 0.0.0.0")]
+    BadListen(String),
+}
+
+fn read_secret_file(what: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable { what, path: path.to_owned(), source })
+}
+
+/// A variable's value, treating an empty value as unset.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl ServeArgs {
+    /// Validates the flags and reads the secrets from the environment or files.
+    pub fn settings(&self) -> Result<ServeSettings, ConfigError> {
+        let listen = format!("{}:{}", self.host, self.port)
+            .parse()
+            .or_else(|_| format!("[{}]:{}", self.host, self.port).parse())
+            .map_err(|_| ConfigError::BadListen(self.host.clone()))?;
+        Ok(ServeSettings {
+            database_url: self.database.database_url.clone(),
+            listen,
+            verification: self.verification()?,
+            credentials: self.credentials()?,
+            github_api_url: self.github_api_url.clone(),
+            body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
+            max_concurrent_requests: self.max_concurrent_requests.max(1),
+            header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
+            worker: self.worker.settings(),
+        })
+    }
+
+    fn verification(&self) -> Result<Verification, ConfigError> {
+        let list = match &self.webhook_secret_file {
+            Some(path) => Some(read_secret_file("the webhook secret", path)?),
+            None => env_var("WEBHOOK_SECRET"),
+        };
+        match list.as_deref().and_then(Secrets::from_list) {
+            Some(secrets) => Ok(Verification::Secrets(secrets)),
+            None if self.insecure_no_verify => Ok(Verification::Disabled),
+            None => Err(ConfigError::NoWebhookSecret),
+        }
+    }
+
+    fn credentials(&self) -> Result<Option<AppCredentials>, ConfigError> {
+        let pem = match &self.private_key_path {
+            Some(path) => Some(read_secret_file("the private key", path)?),
+            // Hosting platforms often keep a PEM in one line with literal `\n`s.
+            None => env_var("PRIVATE_KEY").map(|k| k.replace("\\n", "\n")),
+        };
+        match (self.app_id, pem) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError::MissingPrivateKey),
+            (None, Some(_)) => Err(ConfigError::MissingAppId),
+            (Some(app_id), Some(pem)) => {
+                let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())
+                    .map_err(|e| ConfigError::BadPrivateKey(e.to_string()))?;
+                Ok(Some(AppCredentials { app_id, key }))
+            }
+        }
+    }
+}

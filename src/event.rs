@@ -1,0 +1,393 @@
+//! Typed, tolerant views of the webhook payloads this app reads.
+//!
+//! Owns: the serde structs for the parts of each payload that later stages need, and routing a body to
+//! one of them by the `X-GitHub-Event` name. Unknown fields are ignored, fields GitHub sometimes omits are
+//! optional, and unknown actions parse fine (they simply derive nothing).
+//!
+//! Never does: I/O, credit decisions, or anything with the clock.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// The webhook events this app subscribes to or always receives. Anything else is stored and ignored.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "discussion",
+    "discussion_comment",
+    "installation",
+    "installation_repositories",
+    "issue_comment",
+    "issues",
+    "ping",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "push",
+    "release",
+    "repository",
+];
+
+/// Whether the app has any use for an event of this name.
+pub fn is_known(event: &str) -> bool {
+    KNOWN_EVENTS.contains(&event)
+}
+
+/// A GitHub account: a user, a bot, or an organization.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    /// `User`, `Bot` or `Organization`; absent in a few older payload shapes.
+    #[serde(rename = "type", default)]
+    pub account_type: Option<String>,
+}
+
+/// A repository as webhook payloads describe it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Repository {
+    pub id: i64,
+    pub name: String,
+    pub full_name: String,
+    pub owner: Account,
+    #[serde(default)]
+    pub private: bool,
+    /// `public`, `private` or `internal`; newer payloads only.
+    #[serde(default)]
+    pub visibility: Option<String>,
+}
+
+impl Repository {
+    /// True unless the payload says plainly that the repository is public. When `private` and
+    /// `visibility` disagree, the repository is treated as private: showing too little is the safe error.
+    pub fn is_private(&self) -> bool {
+        self.private || self.visibility.as_deref().is_some_and(|v| v != "public")
+    }
+}
+
+/// The short repository shape in `installation` and `installation_repositories` payloads (no owner).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepositoryRef {
+    pub id: i64,
+    pub full_name: String,
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// The `installation` object: full in installation events, `{id}` elsewhere.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Installation {
+    pub id: i64,
+    #[serde(default)]
+    pub account: Option<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Branch {
+    #[serde(rename = "ref")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub id: i64,
+    pub number: i64,
+    pub user: Account,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub merged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub merged_by: Option<Account>,
+    #[serde(default)]
+    pub additions: Option<i64>,
+    #[serde(default)]
+    pub deletions: Option<i64>,
+    #[serde(default)]
+    pub changed_files: Option<i64>,
+    #[serde(default)]
+    pub head: Option<Branch>,
+}
+
+impl PullRequest {
+    /// A closed PR counts as merged when GitHub says so, or (in shapes without `merged`) has `merged_at`.
+    pub fn was_merged(&self) -> bool {
+        self.merged.unwrap_or(self.merged_at.is_some())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Issue {
+    pub id: i64,
+    pub number: i64,
+    pub user: Account,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Present (as an object of links) when the issue is a pull request.
+    #[serde(default)]
+    pub pull_request: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    pub id: i64,
+    pub user: Account,
+    pub state: String,
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// An issue comment, a review comment, or a discussion comment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub user: Account,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Release {
+    pub id: i64,
+    pub author: Account,
+    #[serde(default)]
+    pub tag_name: String,
+    #[serde(default)]
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discussion {
+    pub id: i64,
+    pub number: i64,
+    pub user: Account,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    #[serde(default)]
+    pub answer_chosen_at: Option<DateTime<Utc>>,
+}
+
+/// Fields every event this app reads may carry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub sender: Option<Account>,
+    #[serde(default)]
+    pub repository: Option<Repository>,
+    #[serde(default)]
+    pub installation: Option<Installation>,
+}
+
+impl Envelope {
+    pub fn action(&self) -> &str {
+        self.action.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequestEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub pull_request: PullRequest,
+    #[serde(default)]
+    pub label: Option<Label>,
+    #[serde(default)]
+    pub assignee: Option<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub review: Review,
+    pub pull_request: PullRequest,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewCommentEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub comment: Comment,
+    pub pull_request: PullRequest,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssuesEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub issue: Issue,
+    #[serde(default)]
+    pub label: Option<Label>,
+    #[serde(default)]
+    pub assignee: Option<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueCommentEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub comment: Comment,
+    pub issue: Issue,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReleaseEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub release: Release,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiscussionEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub discussion: Discussion,
+    #[serde(default)]
+    pub answer: Option<Comment>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InstallationEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    #[serde(default)]
+    pub repositories: Option<Vec<RepositoryRef>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InstallationRepositoriesEvent {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    #[serde(default)]
+    pub repositories_added: Vec<RepositoryRef>,
+    #[serde(default)]
+    pub repositories_removed: Vec<RepositoryRef>,
+}
+
+/// One parsed delivery body.
+#[derive(Debug, Clone)]
+pub enum Event {
+    PullRequest(Box<PullRequestEvent>),
+    Review(Box<ReviewEvent>),
+    ReviewComment(Box<ReviewCommentEvent>),
+    Issues(Box<IssuesEvent>),
+    IssueComment(Box<IssueCommentEvent>),
+    Release(Box<ReleaseEvent>),
+    Discussion(Box<DiscussionEvent>),
+    Installation(Box<InstallationEvent>),
+    InstallationRepositories(Box<InstallationRepositoriesEvent>),
+    /// `repository`: a repository was renamed, made public or private, transferred or deleted.
+    Repository(Box<Envelope>),
+    /// `discussion_comment`, `ping`, `push`, and events the app ignores: only the envelope matters.
+    Other(Box<Envelope>),
+}
+
+/// The body did not have the shape GitHub documents for this event.
+#[derive(Debug, thiserror::Error)]
+#[error("`{event}` payload does not have the documented shape: {source}")]
+pub struct ParseError {
+    pub event: String,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+/// Parses a delivery body for the named event. Unknown event names parse as [`Event::Other`].
+pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
+    fn boxed<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<Box<T>> {
+        serde_json::from_slice(body).map(Box::new)
+    }
+    let parsed = match event {
+        "pull_request" => boxed(body).map(Event::PullRequest),
+        "pull_request_review" => boxed(body).map(Event::Review),
+        "pull_request_review_comment" => boxed(body).map(Event::ReviewComment),
+        "issues" => boxed(body).map(Event::Issues),
+        "issue_comment" => boxed(body).map(Event::IssueComment),
+        "release" => boxed(body).map(Event::Release),
+        "discussion" => boxed(body).map(Event::Discussion),
+        "installation" => boxed(body).map(Event::Installation),
+        "installation_repositories" => boxed(body).map(Event::InstallationRepositories),
+        "repository" => boxed(body).map(Event::Repository),
+        _ => boxed(body).map(Event::Other),
+    };
+    parsed.map_err(|source| ParseError { event: event.to_owned(), source })
+}
+
+impl Event {
+    pub fn envelope(&self) -> &Envelope {
+        match self {
+            Event::PullRequest(e) => &e.envelope,
+            Event::Review(e) => &e.envelope,
+            Event::ReviewComment(e) => &e.envelope,
+            Event::Issues(e) => &e.envelope,
+            Event::IssueComment(e) => &e.envelope,
+            Event::Release(e) => &e.envelope,
+            Event::Discussion(e) => &e.envelope,
+            Event::Installation(e) => &e.envelope,
+            Event::InstallationRepositories(e) => &e.envelope,
+            Event::Repository(e) | Event::Other(e) => e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(private: bool, visibility: Option<&str>) -> Repository {
+        Repository {
+            id: 1,
+            name: "r".into(),
+            full_name: "o/r".into(),
+            owner: Account { id: 2, login: "o".into(), account_type: None },
+            private,
+            visibility: visibility.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn visibility_errs_on_the_side_of_private() {
+        let cases = [
+            (false, None, false),
+            (false, Some("public"), false),
+            (true, None, true),
+            (true, Some("public"), true),
+            (false, Some("private"), true),
+            (false, Some("internal"), true),
+        ];
+        for (private, visibility, expected) in cases {
+            assert_eq!(repo(private, visibility).is_private(), expected, "{private} {visibility:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_actions_are_tolerated() {
+        let body = br#"{"action":"teleported","zzz":1,"sender":{"id":1,"login":"a","type":"User","x":2}}"#;
+        let event = parse("star", body).expect("parses");
+        assert_eq!(event.envelope().action(), "teleported");
+    }
+
+    #[test]
+    fn a_known_event_missing_its_object_is_an_error_naming_the_event() {
+        let err = parse("pull_request", br#"{"action":"opened"}"#).unwrap_err();
+        assert!(err.to_string().contains("`pull_request`"), "{err}");
+    }
+}

@@ -1,0 +1,25 @@
+//! ladder: a GitHub App that grows maintainers.
+//!
+//! The flow: [`webhook`] verifies and [`intake`] durably stores each delivery; the [`worker`] claims
+//! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts (pure
+//! functions), and the [`store`] records them. [`credit`] decides, when counting, what earns credit;
+//! [`status`] renders a person's standing. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are
+//! the command line; [`serve`] and [`replay`] wire the pieces together.
+
+pub mod cli;
+pub mod config;
+pub mod credit;
+pub mod delivery;
+pub mod directory;
+pub mod event;
+pub mod intake;
+pub mod metrics;
+pub mod replay;
+pub mod serve;
+pub mod server;
+pub mod signal;
+pub mod status;
+pub mod store;
+pub mod web;
+pub mod webhook;
+pub mod worker;

@@ -1,0 +1,194 @@
+//! The store: every SQL statement the app runs, for SQLite and PostgreSQL alike.
+//!
+//! Owns: connecting (with durable SQLite settings), migrations (one folder per engine, embedded in the
+//! binary), the delivery queue ([`queue`]), recorded signals ([`signals`]) and the directory of
+//! installations, repositories and people ([`directory`]). Statements are shared where the engines
+//! agree; the few that differ are chosen by [`Backend`].
+//!
+//! Never does: business rules. It stores what it is given and returns rows as the app's own types.
+//!
+//! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
+
+pub mod directory;
+pub mod queue;
+pub mod signals;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Failures talking to the database. Messages say what to check.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported DATABASE_URL `{0}`: use sqlite://PATH (for example sqlite://ladder.db) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot open the database at {url}: {source}; check that it exists and is reachable")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database migration failed: {0}; the database may be from a newer ladder version")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+/// A connection to the app's database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    /// All writes go through this pool. On SQLite it holds one connection, so writers queue in the
+    /// process instead of failing with `SQLITE_BUSY`.
+    write: AnyPool,
+    /// Reads; on PostgreSQL the same pool as `write`.
+    read: AnyPool,
+}
+
+/// A URL with the password (if any) replaced, safe to log.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+            format!("{}{masked}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// SQLite URLs open read-write and create the file unless the URL says otherwise.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// SQLite settings applied to every connection: WAL with `synchronous=FULL` survives both a killed
+/// process and a power cut; group commit in [`crate::intake`] keeps it fast.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let connect_err = |source| StoreError::Connect { url: redact_url(url), source };
+        match backend {
+            Backend::Sqlite => {
+                let options = AnyConnectOptions::from_str(&sqlite_url(url)).map_err(connect_err)?;
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| Box::pin(async move { conn.execute(SQLITE_PRAGMAS).await.map(drop) }))
+                        .connect_with(options.clone())
+                };
+                let write = pool(1).await.map_err(connect_err)?;
+                let read = pool(4).await.map_err(connect_err)?;
+                Ok(Store { backend, write, read })
+            }
+            Backend::Postgres => {
+                let options = AnyConnectOptions::from_str(url).map_err(connect_err)?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_err)?;
+                Ok(Store { backend, write: pool.clone(), read: pool })
+            }
+        }
+    }
+
+    /// Brings the schema up to date. Safe to run from several replicas at once (migrations take a lock).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch, the storage form of every time.
+pub fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// The inverse of [`millis`].
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted_and_classified() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://ladder.db"), "sqlite://ladder.db");
+        assert_eq!(backend_of("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgresql://h/db").unwrap(), Backend::Postgres);
+        let err = backend_of("mysql://u:secret@h/db").unwrap_err().to_string();
+        assert!(err.contains("sqlite://") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_urls_create_the_file_by_default() {
+        assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite://a.db?cache=shared"), "sqlite://a.db?cache=shared&mode=rwc");
+        assert_eq!(sqlite_url("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+    }
+}

@@ -1,0 +1,244 @@
+//! The durable delivery queue.
+//!
+//! A delivery is inserted (group-committed) before GitHub gets its 2xx. Workers claim batches with a
+//! lease and a claim token; on PostgreSQL the claim skips rows another replica is claiming
+//! (`FOR UPDATE SKIP LOCKED`). Completing an attempt marks the delivery done only if the claim still
+//! holds and, in the same transaction, stores what the attempt produced, so an attempt's effects apply
+//! exactly once even if a lease expired and another worker took over.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Backend, Store, StoreError, from_millis, millis};
+use crate::delivery::{Claimed, NewDelivery, State};
+use crate::directory::Change;
+use crate::signal::Signal;
+
+/// Whether an insert stored a new delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    New,
+    /// The id was already stored (a redelivery); nothing changed.
+    Duplicate,
+}
+
+/// What one successful attempt produced, to be stored with the delivery's done mark.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub delivery_id: String,
+    pub signals: Vec<Signal>,
+    pub changes: Vec<Change>,
+}
+
+/// Counts of deliveries by state, for metrics and the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub pending: i64,
+    pub failed: i64,
+}
+
+/// Columns per row in the multi-row insert; SQLite allows 32,766 parameters per statement.
+const INSERT_COLUMNS: usize = 8;
+pub const MAX_INSERT_BATCH: usize = 512;
+
+impl Store {
+    /// Stores deliveries in one transaction. Ids already stored (or repeated within the batch) come back
+    /// as [`Inserted::Duplicate`]. The result is in input order.
+    pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> Result<Vec<Inserted>, StoreError> {
+        let mut seen = HashSet::new();
+        let fresh: Vec<&NewDelivery> = batch.iter().filter(|d| seen.insert(d.id.as_str())).collect();
+        let mut inserted = HashSet::new();
+        let mut tx = self.write.begin().await?;
+        for chunk in fresh.chunks(MAX_INSERT_BATCH) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=INSERT_COLUMNS).map(|c| format!("${}", i * INSERT_COLUMNS + c)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO deliveries (id, event, body, body_len, received_at, state, next_attempt_at, processed_at) \
+                 VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for d in chunk {
+                let at = millis(d.received_at);
+                let processed = (d.state == State::Ignored).then_some(at);
+                query = query
+                    .bind(d.id.as_str())
+                    .bind(d.event.as_str())
+                    .bind(d.body.as_slice())
+                    .bind(i64::try_from(d.body_len).unwrap_or(i64::MAX))
+                    .bind(at)
+                    .bind(d.state.as_str())
+                    .bind(at)
+                    .bind(processed);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get::<String, _>(0)?);
+            }
+        }
+        tx.commit().await?;
+        let mut first = HashSet::new();
+        Ok(batch
+            .iter()
+            .map(|d| {
+                if inserted.contains(&d.id) && first.insert(d.id.as_str()) {
+                    Inserted::New
+                } else {
+                    Inserted::Duplicate
+                }
+            })
+            .collect())
+    }
+
+    /// Claims up to `limit` pending deliveries whose time has come, for `lease`. Each claim counts as an
+    /// attempt.
+    pub async fn claim_deliveries(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE deliveries SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE seq IN (SELECT seq FROM deliveries \
+                 WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
+                 ORDER BY seq LIMIT $4 {lock}) \
+             RETURNING id, event, body, attempts, received_at, seq"
+        );
+        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let rows =
+            sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&self.write).await?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>("seq")?,
+                    Claimed {
+                        id: row.try_get("id")?,
+                        event: row.try_get("event")?,
+                        body: row.try_get("body")?,
+                        attempts: row.try_get("attempts")?,
+                        received_at: from_millis(row.try_get("received_at")?),
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        claimed.sort_by_key(|(seq, _)| *seq);
+        Ok(claimed.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Marks each delivery done and stores what its attempt produced, all in one transaction. A
+    /// delivery whose claim was lost (its lease expired and another worker claimed it) is skipped, with
+    /// its effects. Returns the ids that were completed.
+    pub async fn complete_deliveries(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        completions: &[Completion],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let mut done = Vec::new();
+        for completion in completions {
+            let marked = sqlx::query(
+                "UPDATE deliveries SET state = 'done', processed_at = $1, claim = NULL, claimed_until = NULL, error = NULL \
+                 WHERE id = $2 AND claim = $3 AND state = 'pending'",
+            )
+            .bind(millis(now))
+            .bind(completion.delivery_id.as_str())
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+            if marked.rows_affected() == 0 {
+                continue;
+            }
+            super::directory::apply(&mut tx, &completion.changes, now).await?;
+            super::signals::insert(&mut tx, &completion.delivery_id, &completion.signals, now).await?;
+            done.push(completion.delivery_id.clone());
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Records a failed attempt: the delivery waits `retry_in` and is tried again, or, after
+    /// `max_attempts`, is parked as failed. Returns the state it is left in (`None` if the claim was lost).
+    pub async fn fail_delivery(
+        &self,
+        token: &str,
+        id: &str,
+        error: &str,
+        now: DateTime<Utc>,
+        retry_in: Duration,
+        max_attempts: i64,
+    ) -> Result<Option<State>, StoreError> {
+        let next = millis(now) + i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX / 2);
+        let row = sqlx::query(
+            "UPDATE deliveries SET claim = NULL, claimed_until = NULL, error = $1, next_attempt_at = $2, \
+                 state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END, \
+                 processed_at = CASE WHEN attempts >= $3 THEN $4 ELSE NULL END \
+             WHERE id = $5 AND claim = $6 RETURNING state",
+        )
+        .bind(error)
+        .bind(next)
+        .bind(max_attempts)
+        .bind(millis(now))
+        .bind(id)
+        .bind(token)
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|r| {
+            let state: String = r.try_get(0)?;
+            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown delivery state `{state}`")))
+        })
+        .transpose()
+    }
+
+    /// Deliveries waiting to be processed, and deliveries parked as failed.
+    pub async fn queue_depth(&self) -> Result<QueueDepth, StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
+                    COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
+             FROM deliveries WHERE state IN ('pending', 'failed')",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok(QueueDepth { pending: row.try_get("pending")?, failed: row.try_get("failed")? })
+    }
+
+    /// The state of each named delivery that is stored (missing ids are left out).
+    pub async fn delivery_states(&self, ids: &[String]) -> Result<Vec<(String, State)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query("SELECT state FROM deliveries WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+            if let Some(row) = row {
+                let state: String = row.try_get(0)?;
+                let state = State::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown delivery state `{state}`")))?;
+                out.push((id.clone(), state));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Drops the bodies of deliveries processed before `cutoff`; their rows stay for audit.
+    pub async fn prune_bodies(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = sqlx::query("UPDATE deliveries SET body = NULL WHERE body IS NOT NULL AND processed_at < $1")
+            .bind(millis(cutoff))
+            .execute(&self.write)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}

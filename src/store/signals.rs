@@ -1,0 +1,154 @@
+//! Recorded signals and the people they name.
+//!
+//! A signal is inserted once per `(kind, identity)`: a redelivery, a replay or a backfill of the same
+//! fact changes nothing. People are keyed by numeric GitHub id; their login is kept up to date from the
+//! newest event that names them.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Store, StoreError, from_millis, millis};
+use crate::event::Account;
+use crate::signal::{Kind, Org, Repo, Signal, Subject};
+
+/// A person as the store knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: i64,
+    pub login: String,
+}
+
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    delivery_id: &str,
+    signals: &[Signal],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for s in signals {
+        let subject = s.subject.as_ref();
+        let author = subject.and_then(|s| s.author.as_ref());
+        sqlx::query(
+            "INSERT INTO signals (kind, identity, org_id, org_login, repo_id, repo_name, repo_private, \
+                 subject_number, subject_is_pr, subject_author_id, subject_author_login, subject_author_type, \
+                 subject_author_association, actor_id, actor_login, actor_type, occurred_at, data, delivery_id, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             ON CONFLICT (kind, identity) DO NOTHING",
+        )
+        .bind(s.kind.as_str())
+        .bind(s.identity.as_str())
+        .bind(s.org.id)
+        .bind(s.org.login.as_str())
+        .bind(s.repo.id)
+        .bind(s.repo.full_name.as_str())
+        .bind(i64::from(s.repo.private))
+        .bind(subject.map(|s| s.number))
+        .bind(subject.map(|s| i64::from(s.is_pull_request)))
+        .bind(author.map(|a| a.id))
+        .bind(author.map(|a| a.login.as_str()))
+        .bind(author.and_then(|a| a.account_type.as_deref()))
+        .bind(subject.and_then(|s| s.author_association.as_deref()))
+        .bind(s.actor.id)
+        .bind(s.actor.login.as_str())
+        .bind(s.actor.account_type.as_deref())
+        .bind(millis(s.occurred_at))
+        .bind(s.data.to_string())
+        .bind(delivery_id)
+        .bind(millis(now))
+        .execute(&mut **tx)
+        .await?;
+        upsert_person(tx, &s.actor, s.occurred_at).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_person(
+    tx: &mut Transaction<'static, Any>,
+    account: &Account,
+    seen_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO people (id, login, account_type, seen_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET login = excluded.login, account_type = excluded.account_type, \
+             seen_at = excluded.seen_at \
+         WHERE excluded.seen_at >= people.seen_at",
+    )
+    .bind(account.id)
+    .bind(account.login.as_str())
+    .bind(account.account_type.as_deref())
+    .bind(millis(seen_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn signal_from_row(row: &AnyRow) -> Result<Signal, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let kind = Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown signal kind `{kind}`")))?;
+    let subject = match row.try_get::<Option<i64>, _>("subject_number")? {
+        None => None,
+        Some(number) => {
+            let author = match row.try_get::<Option<i64>, _>("subject_author_id")? {
+                None => None,
+                Some(id) => Some(Account {
+                    id,
+                    login: row.try_get::<Option<String>, _>("subject_author_login")?.unwrap_or_default(),
+                    account_type: row.try_get("subject_author_type")?,
+                }),
+            };
+            Some(Subject {
+                number,
+                is_pull_request: row.try_get::<Option<i64>, _>("subject_is_pr")?.unwrap_or(0) != 0,
+                author,
+                author_association: row.try_get("subject_author_association")?,
+            })
+        }
+    };
+    let data: String = row.try_get("data")?;
+    Ok(Signal {
+        kind,
+        identity: row.try_get("identity")?,
+        org: Org { id: row.try_get("org_id")?, login: row.try_get("org_login")? },
+        repo: Repo {
+            id: row.try_get("repo_id")?,
+            full_name: row.try_get("repo_name")?,
+            private: row.try_get::<i64, _>("repo_private")? != 0,
+        },
+        subject,
+        actor: Account {
+            id: row.try_get("actor_id")?,
+            login: row.try_get("actor_login")?,
+            account_type: row.try_get("actor_type")?,
+        },
+        occurred_at: from_millis(row.try_get("occurred_at")?),
+        data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("signal data: {e}")))?,
+    })
+}
+
+impl Store {
+    /// Every recorded signal of one person in one org, oldest first.
+    pub async fn signals_of(&self, org_id: i64, person_id: i64) -> Result<Vec<Signal>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2 ORDER BY occurred_at, seq")
+            .bind(org_id)
+            .bind(person_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(signal_from_row).collect()
+    }
+
+    /// Number of recorded signals (all people, all orgs).
+    pub async fn signal_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM signals").fetch_one(&self.read).await?.try_get(0)?)
+    }
+
+    /// People whose current login matches, case-insensitively. Usually one; several only when a login
+    /// was given up by one account and taken by another.
+    pub async fn people_by_login(&self, login: &str) -> Result<Vec<Person>, StoreError> {
+        let login = login.trim().trim_start_matches('@');
+        let rows = sqlx::query("SELECT id, login FROM people WHERE lower(login) = lower($1) ORDER BY seen_at DESC")
+            .bind(login)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok(Person { id: r.try_get("id")?, login: r.try_get("login")? })).collect()
+    }
+}

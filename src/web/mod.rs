@@ -1,0 +1,100 @@
+//! The HTTP surface: the webhook route, health and readiness, and metrics.
+//!
+//! Owns: the router and the layers around it: the body limit and body timeout on the webhook route, a
+//! concurrency limit (excess requests wait for a slot; they are never refused), request tracing, and the
+//! latency histogram.
+//!
+//! Never does: write signals (the worker does) or decide anything about a delivery (the receiver does).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::webhook::{self, MAX_BODY_BYTES, Receiver};
+
+/// The path GitHub posts deliveries to (Probot's).
+pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
+
+/// What the pages and endpoints read.
+#[derive(Clone)]
+pub struct Ops {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Limits on requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_concurrent_requests: usize,
+    pub body_timeout: Duration,
+}
+
+pub fn router(receiver: Receiver, ops: Ops, limits: Limits) -> Router {
+    let metrics = Arc::clone(&ops.metrics);
+    let webhooks = Router::new()
+        .route(WEBHOOK_PATH, post(webhook::receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        // One semaphore shared by every route it wraps; a request beyond the limit waits for a permit.
+        .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))
+        .with_state(receiver);
+    let operations = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(ops);
+    webhooks
+        .merge(operations)
+        .layer(middleware::from_fn_with_state(metrics, record_latency))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(ops): State<Ops>) -> Response {
+    match ops.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            let body = json!({ "status": "unavailable", "error": "the database does not answer" });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(ops): State<Ops>) -> Response {
+    match ops.store.queue_depth().await {
+        Ok(depth) => {
+            let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+            ([(axum::http::header::CONTENT_TYPE, content_type)], ops.metrics.render(depth)).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the queue depth");
+            (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
+        }
+    }
+}
+
+async fn record_latency(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}

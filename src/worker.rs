@@ -1,0 +1,170 @@
+//! The worker: claims pending deliveries from the database, processes them, and retries failures.
+//!
+//! Owns: the processing loop. It claims a batch (with a lease, so a crashed worker's claims expire),
+//! turns each delivery into signals and directory changes with the pure functions of
+//! [`crate::signal`] and [`crate::directory`], and stores them together with the done marks in one
+//! transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
+//! delivery is parked as failed with its error, visible in the logs and metrics.
+//!
+//! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, watch};
+
+use crate::delivery::{self, Claimed, State};
+use crate::metrics::{Metrics, Outcome};
+use crate::store::queue::Completion;
+use crate::store::{Store, StoreError};
+use crate::{directory, event, signal};
+
+/// How the worker paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Deliveries claimed (and committed) together.
+    pub batch: i64,
+    /// How long a claim holds before another worker may take the delivery over.
+    pub lease: Duration,
+    /// Attempts before a delivery is parked as failed.
+    pub max_attempts: i64,
+    /// Wait before the second attempt; doubles with each further attempt.
+    pub backoff: Duration,
+    /// How often to look for work when nothing wakes the worker (deliveries stored by other replicas,
+    /// retries coming due).
+    pub poll: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            batch: 64,
+            lease: Duration::from_secs(60),
+            max_attempts: 5,
+            backoff: Duration::from_secs(2),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why one delivery could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("the body was pruned by the retention window before it was processed")]
+    BodyPruned,
+    #[error("the stored body cannot be decompressed: {0}")]
+    Corrupt(#[from] std::io::Error),
+    #[error(transparent)]
+    Parse(#[from] event::ParseError),
+}
+
+/// Turns one claimed delivery into what it means. Pure apart from decompression.
+pub fn process(claimed: &Claimed) -> Result<Completion, ProcessError> {
+    let body = claimed.body.as_deref().ok_or(ProcessError::BodyPruned)?;
+    let raw = delivery::decompress(body)?;
+    let event = event::parse(&claimed.event, &raw)?;
+    Ok(Completion {
+        delivery_id: claimed.id.clone(),
+        signals: signal::derive(&event, claimed.received_at),
+        changes: directory::changes(&event),
+    })
+}
+
+/// One worker; a process runs one, replicas each run their own.
+pub struct Worker {
+    store: Store,
+    settings: WorkerSettings,
+    metrics: Arc<Metrics>,
+    /// Identifies this worker's claims; unique per process.
+    token: String,
+}
+
+impl Worker {
+    pub fn new(store: Store, settings: WorkerSettings, metrics: Arc<Metrics>) -> Worker {
+        let token = format!("{}-{:016x}", std::process::id(), random_u64());
+        Worker { store, settings, metrics, token }
+    }
+
+    /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
+    pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(token = %self.token, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_once(Utc::now()).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "worker could not reach the database; retrying")
+                }
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!("worker stopped");
+    }
+
+    /// Claims and processes one batch; returns how many deliveries it claimed.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let claimed = self.store.claim_deliveries(&self.token, now, self.settings.lease, self.settings.batch).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let n = claimed.len();
+        let results = tokio::task::spawn_blocking(move || {
+            claimed
+                .into_iter()
+                .map(|c| {
+                    let r = process(&c);
+                    (c, r)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("processing panicked: {e}")))?;
+        let mut completions = Vec::with_capacity(n);
+        for (claimed, result) in results {
+            match result {
+                Ok(completion) => completions.push(completion),
+                Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
+            }
+        }
+        let done = self.store.complete_deliveries(&self.token, now, &completions).await?;
+        self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
+        Ok(n)
+    }
+
+    async fn record_failure(&self, claimed: &Claimed, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let retry_in = delivery::backoff(self.settings.backoff, claimed.attempts);
+        let state = self
+            .store
+            .fail_delivery(&self.token, &claimed.id, error, now, retry_in, self.settings.max_attempts)
+            .await?;
+        match state {
+            Some(State::Failed) => {
+                tracing::error!(delivery = %claimed.id, event = %claimed.event, attempts = claimed.attempts, error, "delivery parked as failed");
+                self.metrics.delivery_processed(Outcome::Failed, 1);
+            }
+            Some(_) => {
+                tracing::warn!(delivery = %claimed.id, event = %claimed.event, attempts = claimed.attempts, error, retry_in_secs = retry_in.as_secs(), "delivery attempt failed; will retry");
+                self.metrics.delivery_processed(Outcome::Retry, 1);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+/// A random number for claim tokens, from the standard library's randomly keyed hasher.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.finish()
+}
