@@ -395,8 +395,10 @@ mod tests {
         derive(&parsed, received())
     }
 
-    /// (kind, identity, actor login, self-action) of each derived signal.
-    fn summary(signals: &[Signal]) -> Vec<(&'static str, String, String, bool)> {
+    /// (kind, identity, actor login, self-action) of one derived signal.
+    type Summary = (&'static str, String, String, bool);
+
+    fn summary(signals: &[Signal]) -> Vec<Summary> {
         signals
             .iter()
             .map(|s| (s.kind.as_str(), s.identity.clone(), s.actor.login.clone(), s.is_self_action()))
@@ -414,7 +416,7 @@ mod tests {
     #[test]
     fn derivation_table() {
         let s = |v: &str| v.to_owned();
-        let cases: Vec<(&str, &str, Vec<(&str, String, String, bool)>)> = vec![
+        let cases: Vec<(&str, &str, Vec<Summary>)> = vec![
             ("pull_request", "pull_request/opened.json", vec![("pr_opened", s("186853002#2"), s("Codertocat"), true)]),
             (
                 "pull_request",

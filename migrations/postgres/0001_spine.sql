@@ -14,6 +14,7 @@ CREATE TABLE deliveries (
     claim           TEXT,
     claimed_until   BIGINT ,
     processed_at    BIGINT ,
+    processed_by    TEXT,
     error           TEXT
 );
 CREATE INDEX deliveries_queue ON deliveries (seq) WHERE state = 'pending';

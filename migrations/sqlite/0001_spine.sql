@@ -14,6 +14,7 @@ CREATE TABLE deliveries (
     claim           TEXT,
     claimed_until   INTEGER,
     processed_at    INTEGER,
+    processed_by    TEXT,
     error           TEXT
 );
 CREATE INDEX deliveries_queue ON deliveries (seq) WHERE state = 'pending';

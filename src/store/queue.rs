@@ -151,7 +151,8 @@ impl Store {
         let mut done = Vec::new();
         for completion in completions {
             let marked = sqlx::query(
-                "UPDATE deliveries SET state = 'done', processed_at = $1, claim = NULL, claimed_until = NULL, error = NULL \
+                "UPDATE deliveries SET state = 'done', processed_at = $1, processed_by = claim, claim = NULL, \
+                     claimed_until = NULL, error = NULL \
                  WHERE id = $2 AND claim = $3 AND state = 'pending'",
             )
             .bind(millis(now))

@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::webhook::{self, MAX_BODY_BYTES, Receiver};
+use crate::webhook::{self, Receiver};
 
 /// The path GitHub posts deliveries to (Probot's).
 pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
@@ -45,7 +45,8 @@ pub fn router(receiver: Receiver, ops: Ops, limits: Limits) -> Router {
     let metrics = Arc::clone(&ops.metrics);
     let webhooks = Router::new()
         .route(WEBHOOK_PATH, post(webhook::receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The receiver enforces its own 25 MiB limit (and answers with a reason); no second limit here.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         // One semaphore shared by every route it wraps; a request beyond the limit waits for a permit.
         .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))

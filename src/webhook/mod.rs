@@ -10,10 +10,9 @@ pub mod signature;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
@@ -52,20 +51,50 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The handler. `body` is read under the size limit and the body timeout set on the route.
-pub async fn receive(
-    State(receiver): State<Receiver>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
+/// Why a body could not be read.
+enum BodyFailure {
+    TooLarge,
+    TimedOut,
+    Broken(String),
+}
+
+/// Reads the body, refusing at once a declared length over the limit and stopping a streamed body as
+/// soon as it passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, BodyFailure> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(BodyFailure::TooLarge);
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+        let inner = e.into_inner();
+        if inner.is::<http_body_util::LengthLimitError>() {
+            return BodyFailure::TooLarge;
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+        while let Some(err) = cause {
+            if err.is::<tower_http::timeout::TimeoutError>() {
+                return BodyFailure::TimedOut;
+            }
+            cause = err.source();
+        }
+        BodyFailure::Broken(inner.to_string())
+    })
+}
+
+/// The handler. The body timeout is a layer on the route; the size limit is enforced here.
+pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body).await {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Err(BodyFailure::TooLarge) => {
             let reason = format!("body exceeds {} MiB, GitHub's own limit for a delivery", MAX_BODY_BYTES >> 20);
             return receiver.reject(Rejection::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, reason);
         }
-        Err(rejection) => {
-            let reason = format!("could not read the request body: {}", rejection.body_text());
+        Err(BodyFailure::TimedOut) => {
+            let reason = "the request body did not arrive in time";
+            return receiver.reject(Rejection::BadHeaders, StatusCode::REQUEST_TIMEOUT, reason);
+        }
+        Err(BodyFailure::Broken(e)) => {
+            let reason = format!("could not read the request body: {e}");
             return receiver.reject(Rejection::BadHeaders, StatusCode::BAD_REQUEST, reason);
         }
     };

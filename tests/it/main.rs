@@ -1,0 +1,9 @@
+//! End-to-end tests: real sockets, SQLite files and a real PostgreSQL server.
+
+mod support;
+
+mod cli;
+mod pipeline;
+mod replicas;
+mod shipping;
+mod webhook;
