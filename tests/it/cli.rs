@@ -105,3 +105,68 @@ async fn replay_then_status(engine: Engine) {
     assert_eq!(ambiguous.status.code(), Some(1));
     assert!(stderr.contains("pass --org with one of:"), "{stderr}");
 }
+
+#[tokio::test]
+async fn logs_are_json_on_request_and_never_hold_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-app-key.pem");
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let secret = "zebra-webhook-secret-7781";
+    let port = crate::support::free_port();
+    let log = dir.path().join("log");
+    let mut child = ladder_command(&url)
+        .arg("serve")
+        .env("WEBHOOK_SECRET", secret)
+        .env("APP_ID", "12345")
+        .env("PRIVATE_KEY", key_text.replace('\n', "\\n"))
+        .env("PORT", port.to_string())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "trace")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let http = crate::support::Http::new(format!("127.0.0.1:{port}").parse().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while http.try_request("GET", "/readyz", &[], Vec::new()).await.map(|r| r.0) != Ok(200) {
+        assert!(std::time::Instant::now() < deadline, "did not start: {}", std::fs::read_to_string(&log).unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let body = crate::support::fixture("issues/opened.json");
+    let mut headers = crate::support::signed_headers("issues", "log-1", &body);
+    headers.retain(|(k, _)| k != "x-hub-signature-256");
+    headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign(secret, &body)));
+    assert_eq!(http.post_webhook(&headers, body.clone()).await.0, 202);
+    headers.retain(|(k, _)| k != "x-hub-signature-256");
+    headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign("wrong", &body)));
+    assert_eq!(http.post_webhook(&headers, body).await.0, 401);
+    // SIGTERM: a clean shutdown with exit status 0.
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.lines().count() > 5, "{logged}");
+    for line in logged.lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(entry.get("level").is_some(), "{line}");
+    }
+    assert!(logged.contains("GitHub App credentials loaded") && logged.contains("\"app_id\":12345"), "{logged}");
+    assert!(logged.contains("\"message\":\"stopped\""), "{logged}");
+    assert!(!logged.contains(secret), "the webhook secret was logged");
+    let key_line = key_text.lines().nth(1).unwrap();
+    assert!(!logged.contains(key_line), "the private key was logged");
+}
+
+#[test]
+fn migrate_creates_the_schema_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    for _ in 0..2 {
+        let output = ladder_command(&url).arg("migrate").output().unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{stderr}");
+        assert_eq!(stdout, "database is up to date\n");
+    }
+}

@@ -11,7 +11,9 @@ on_both_engines!(
     every_fixture_is_accepted_and_processed,
     credit_rules_hold_over_the_store,
     facts_count_once,
-    installations_and_repositories_are_recorded
+    installations_and_repositories_are_recorded,
+    failing_deliveries_are_retried_then_parked,
+    bodies_are_pruned_after_retention_and_rows_stay
 );
 
 async fn every_fixture_is_accepted_and_processed(engine: Engine) {
@@ -199,4 +201,51 @@ async fn installations_and_repositories_are_recorded(engine: Engine) {
     app.settle().await;
     let id = deleted["installation"]["id"].as_i64().unwrap();
     assert_eq!(store.installation_state(id).await.unwrap().as_deref(), Some("deleted"));
+}
+
+async fn failing_deliveries_are_retried_then_parked(engine: Engine) {
+    // Test settings: 3 attempts, 100 ms backoff doubling.
+    let app = App::start(engine).await;
+    let started = std::time::Instant::now();
+    let (status, _) =
+        app.deliver("pull_request", "malformed-1", br#"{"action":"opened","pull_request":{"id":"nope"}}"#).await;
+    assert_eq!(status, 202, "valid JSON is acknowledged; its shape is the worker's concern");
+    assert_eq!(app.deliver("issues", "fine-1", &fixture("issues/opened.json")).await.0, 202);
+    app.settle().await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300), "waited 100 + 200 ms between attempts");
+    let pool = app.db.pool().await;
+    let (state, attempts, error): (String, i64, String) =
+        sqlx::query_as("SELECT state, attempts, error FROM deliveries WHERE id = 'malformed-1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), attempts), ("failed", 3));
+    assert!(error.contains("`pull_request` payload does not have the documented shape"), "{error}");
+    let fine: (String,) =
+        sqlx::query_as("SELECT state FROM deliveries WHERE id = 'fine-1'").fetch_one(&pool).await.unwrap();
+    assert_eq!(fine.0, "done", "one bad delivery does not hold up the others");
+    let (_, metrics) = app.http.get("/metrics").await;
+    assert!(metrics.contains("ladder_deliveries_failed_total 1"), "{metrics}");
+    assert!(metrics.contains("ladder_deliveries_processed_total{outcome=\"retry\"} 2"), "{metrics}");
+    assert!(metrics.contains("ladder_deliveries_parked 1"), "{metrics}");
+}
+
+async fn bodies_are_pruned_after_retention_and_rows_stay(engine: Engine) {
+    let app = App::start(engine).await;
+    for (i, path) in ["issues/opened.json", "issues/labeled.json"].iter().enumerate() {
+        assert_eq!(app.deliver("issues", &format!("old-{i}"), &fixture(path)).await.0, 202);
+    }
+    app.settle().await;
+    let stored = app.db.scalar("SELECT SUM(LENGTH(body)) FROM deliveries").await;
+    let raw = (fixture("issues/opened.json").len() + fixture("issues/labeled.json").len()) as i64;
+    assert!(stored * 4 < raw, "bodies are kept compressed: {stored} bytes for {raw}");
+    let store = app.store();
+    assert_eq!(store.prune_bodies(chrono::Utc::now() - chrono::Duration::days(30)).await.unwrap(), 0, "too recent");
+    assert_eq!(store.prune_bodies(chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap(), 2);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE body IS NULL AND state = 'done'").await, 2);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM signals").await, 2, "signals do not depend on bodies");
+    // A redelivery of a pruned delivery is still recognised.
+    let (status, text) = app.deliver("issues", "old-0", &fixture("issues/opened.json")).await;
+    assert_eq!(status, 202);
+    assert!(text.contains("duplicate"), "{text}");
 }

@@ -12,7 +12,8 @@ on_both_engines!(
     checks_come_in_the_documented_order,
     accepted_duplicate_and_ignored,
     oversized_bodies_are_refused_before_they_are_read,
-    excess_requests_wait_and_stalled_clients_are_cut_off
+    excess_requests_wait_and_stalled_clients_are_cut_off,
+    readiness_follows_the_database
 );
 
 fn without(headers: &[(String, String)], name: &str) -> Vec<(String, String)> {
@@ -184,4 +185,17 @@ async fn excess_requests_wait_and_stalled_clients_are_cut_off(engine: Engine) {
     assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE id = 'stalled-1'").await, 0);
+}
+
+async fn readiness_follows_the_database(engine: Engine) {
+    let app = App::start(engine).await;
+    assert_eq!(app.http.get("/readyz").await.0, 200);
+    app.store().close().await;
+    let (status, text) = app.http.get("/readyz").await;
+    assert_eq!(status, 503, "{text}");
+    assert_eq!(app.http.get("/healthz").await.0, 200, "the process itself is still up");
+    // With the database gone nothing can be stored, so nothing is acknowledged.
+    let (status, text) = app.deliver("issues", "after-close", &fixture("issues/opened.json")).await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("nothing was stored"), "{text}");
 }

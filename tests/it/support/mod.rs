@@ -319,19 +319,22 @@ pub fn ladder_command(database_url: &str) -> std::process::Command {
 }
 
 impl Process {
-    /// Starts `ladder serve` on a free port and waits until it is ready.
+    /// Starts `ladder serve` on a free port, with a fast-polling worker and a short claim lease, and
+    /// waits until it is ready.
     pub async fn serve(db: &TestDb, name: &str) -> Process {
+        Process::serve_with(db, name, &[("LADDER_WORKER_POLL_MS", "50"), ("LADDER_CLAIM_LEASE_SECS", "1")]).await
+    }
+
+    /// Starts `ladder serve` with the given extra environment and waits until it is ready.
+    pub async fn serve_with(db: &TestDb, name: &str, env: &[(&str, &str)]) -> Process {
         let port = free_port();
         let log = db.dir().join(format!("{name}.log"));
-        let child = ladder_command(&db.url)
-            .arg("serve")
-            .env("WEBHOOK_SECRET", SECRET)
-            .env("PORT", port.to_string())
-            .env("LADDER_WORKER_POLL_MS", "50")
-            .env("LADDER_CLAIM_LEASE_SECS", "1")
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("ladder starts");
+        let mut cmd = ladder_command(&db.url);
+        cmd.arg("serve").env("WEBHOOK_SECRET", SECRET).env("PORT", port.to_string());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.stderr(std::fs::File::create(&log).unwrap()).spawn().expect("ladder starts");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let process = Process { child, addr, http: Http::new(addr), log };
         let deadline = Instant::now() + Duration::from_secs(30);
