@@ -117,3 +117,85 @@ pub fn changes(event: &Event) -> Vec<Change> {
     }
     out
 }
+
+/// Folds the changes of several events, in order, into one change per installation and repository:
+/// the last word about each wins, and a mere sighting of an installation adds nothing to a full record.
+pub fn merge(changes: impl IntoIterator<Item = Change>) -> Vec<Change> {
+    use std::collections::BTreeMap;
+    let mut installations: BTreeMap<i64, Change> = BTreeMap::new();
+    let mut repositories: BTreeMap<i64, Change> = BTreeMap::new();
+    for change in changes {
+        match &change {
+            Change::Installation { id, .. } => {
+                installations.insert(*id, change);
+            }
+            Change::InstallationSeen { id } => {
+                installations.entry(*id).or_insert(change);
+            }
+            Change::Repository { id, installation_id, .. } => {
+                // Keep a known installation when a later sighting of the repository lacks one.
+                let earlier = repositories.get(id).and_then(|c| match c {
+                    Change::Repository { installation_id, .. } => *installation_id,
+                    _ => None,
+                });
+                let mut change = change.clone();
+                if installation_id.is_none()
+                    && let Change::Repository { installation_id, .. } = &mut change
+                {
+                    *installation_id = earlier;
+                }
+                repositories.insert(*id, change);
+            }
+        }
+    }
+    installations.into_values().chain(repositories.into_values()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org() -> Org {
+        Org { id: 1, login: "asyncapi".into() }
+    }
+
+    fn repo(id: i64, private: bool, installation_id: Option<i64>) -> Change {
+        Change::Repository {
+            id,
+            owner: org(),
+            full_name: format!("asyncapi/r{id}"),
+            private,
+            installation_id,
+            removed: false,
+        }
+    }
+
+    #[test]
+    fn merging_keeps_the_last_word_about_each_thing() {
+        let installed = Change::Installation { id: 7, account: org(), state: InstallationState::Active };
+        let suspended = Change::Installation { id: 7, account: org(), state: InstallationState::Suspended };
+        let merged = merge([
+            Change::InstallationSeen { id: 7 },
+            installed,
+            repo(10, false, Some(7)),
+            Change::InstallationSeen { id: 7 },
+            repo(10, true, None),
+            repo(11, false, None),
+            suspended.clone(),
+        ]);
+        assert_eq!(merged, vec![suspended, repo(10, true, Some(7)), repo(11, false, None)]);
+    }
+
+    #[test]
+    fn installation_events_list_their_repositories() {
+        let body = include_bytes!("../tests/fixtures/webhooks/installation_repositories/removed.json");
+        let event = crate::event::parse("installation_repositories", body).unwrap();
+        let changes = changes(&event);
+        assert!(
+            matches!(&changes[0], Change::Installation { id: 2, state: InstallationState::Active, .. }),
+            "{changes:?}"
+        );
+        assert!(matches!(&changes[1], Change::Repository { id: 1296269, removed: true, .. }), "{changes:?}");
+        assert_eq!(changes.len(), 2);
+    }
+}

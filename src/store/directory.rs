@@ -8,7 +8,7 @@ use crate::directory::Change;
 use crate::signal::Org;
 
 pub(super) async fn apply(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -63,7 +63,7 @@ pub(super) async fn apply(
     Ok(())
 }
 
-async fn upsert_org(tx: &mut Transaction<'static, Any>, org: &Org, now: i64) -> Result<(), StoreError> {
+async fn upsert_org(tx: &mut Transaction<'_, Any>, org: &Org, now: i64) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO orgs (id, login, seen_at) VALUES ($1, $2, $3) \
          ON CONFLICT (id) DO UPDATE SET login = excluded.login, seen_at = excluded.seen_at",

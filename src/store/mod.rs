@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -49,6 +50,18 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+/// What a committed write must survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// A killed process and a power cut: deliveries acknowledged to GitHub.
+    Full,
+    /// A killed process. A power cut (or a PostgreSQL crash) may undo the last such commits, which only
+    /// means that work is done again: claims, done marks and what processing derives, which are all
+    /// idempotent. The next full commit makes everything before it durable too, so these writes add no
+    /// flushes of their own.
+    Deferred,
 }
 
 /// A connection to the app's database. Cheap to clone.
@@ -154,10 +167,62 @@ impl Store {
         Ok(())
     }
 
+    /// The write connection, set up for `durability`. On SQLite the setting must be made outside a
+    /// transaction, so every writer sets it before it begins.
+    async fn writer(&self, durability: Durability) -> Result<PoolConnection<Any>, StoreError> {
+        let mut conn = self.write.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            let pragma = match durability {
+                Durability::Full => "PRAGMA synchronous = FULL",
+                Durability::Deferred => "PRAGMA synchronous = NORMAL",
+            };
+            conn.execute(pragma).await?;
+        }
+        Ok(conn)
+    }
+
+    /// Begins a transaction on `conn` (from [`Store::writer`]) with `durability`.
+    async fn begin<'c>(
+        &self,
+        conn: &'c mut PoolConnection<Any>,
+        durability: Durability,
+    ) -> Result<Transaction<'c, Any>, StoreError> {
+        let mut tx = conn.begin().await?;
+        if self.backend == Backend::Postgres && durability == Durability::Deferred {
+            tx.execute("SET LOCAL synchronous_commit = off").await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// Placeholders for a multi-row `VALUES` list of `rows` rows of `columns` columns, numbered from 1:
+/// `($1, $2), ($3, $4)` on PostgreSQL, and anonymous `(?, ?), (?, ?)` on SQLite, where each numbered
+/// parameter costs a scan of all parameter names when it is bound (quadratic in a large statement).
+fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns)
+                .map(|c| match backend {
+                    Backend::Sqlite => "?".to_owned(),
+                    Backend::Postgres => format!("${}", r * columns + c),
+                })
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows per multi-row statement, so that no statement has more than `MAX_PARAMETERS` parameters
+/// (SQLite allows 32,766; PostgreSQL 65,535).
+fn rows_per_statement(columns: usize) -> usize {
+    const MAX_PARAMETERS: usize = 30_000;
+    MAX_PARAMETERS / columns
 }
 
 /// Milliseconds since the Unix epoch, the storage form of every time.
@@ -183,6 +248,13 @@ mod tests {
         assert_eq!(backend_of("postgresql://h/db").unwrap(), Backend::Postgres);
         let err = backend_of("mysql://u:secret@h/db").unwrap_err().to_string();
         assert!(err.contains("sqlite://") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(rows_per_statement(20), 1500);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Backend, Store, StoreError, from_millis, millis};
+use super::{Backend, Durability, Store, StoreError, from_millis, millis};
 use crate::delivery::{Claimed, NewDelivery, State};
 use crate::directory::Change;
 use crate::signal::Signal;
@@ -40,8 +40,9 @@ pub struct QueueDepth {
     pub failed: i64,
 }
 
-/// Columns per row in the multi-row insert; SQLite allows 32,766 parameters per statement.
+/// Columns per row in the multi-row insert.
 const INSERT_COLUMNS: usize = 8;
+/// The most deliveries stored in one transaction.
 pub const MAX_INSERT_BATCH: usize = 512;
 
 impl Store {
@@ -51,18 +52,13 @@ impl Store {
         let mut seen = HashSet::new();
         let fresh: Vec<&NewDelivery> = batch.iter().filter(|d| seen.insert(d.id.as_str())).collect();
         let mut inserted = HashSet::new();
-        let mut tx = self.write.begin().await?;
-        for chunk in fresh.chunks(MAX_INSERT_BATCH) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=INSERT_COLUMNS).map(|c| format!("${}", i * INSERT_COLUMNS + c)).collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
+        let mut conn = self.writer(Durability::Full).await?;
+        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        for chunk in fresh.chunks(MAX_INSERT_BATCH.min(super::rows_per_statement(INSERT_COLUMNS))) {
             let sql = format!(
                 "INSERT INTO deliveries (id, event, body, body_len, received_at, state, next_attempt_at, processed_at) \
                  VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                rows.join(", ")
+                super::placeholders(self.backend, chunk.len(), INSERT_COLUMNS)
             );
             let mut query = sqlx::query(&sql);
             for d in chunk {
@@ -117,8 +113,10 @@ impl Store {
              RETURNING id, event, body, attempts, received_at, seq"
         );
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let rows =
-            sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&self.write).await?;
+        let mut conn = self.writer(Durability::Deferred).await?;
+        let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
+        let rows = sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         let mut claimed = rows
             .iter()
             .map(|row| {
@@ -138,37 +136,41 @@ impl Store {
         Ok(claimed.into_iter().map(|(_, c)| c).collect())
     }
 
-    /// Marks each delivery done and stores what its attempt produced, all in one transaction. A
-    /// delivery whose claim was lost (its lease expired and another worker claimed it) is skipped, with
-    /// its effects. Returns the ids that were completed.
+    /// Marks each delivery done and stores what its attempt produced, all in one transaction of a few
+    /// statements. A delivery whose claim was lost (its lease expired and another worker claimed it) is
+    /// skipped, with its effects. Returns the ids that were completed.
     pub async fn complete_deliveries(
         &self,
         token: &str,
         now: DateTime<Utc>,
         completions: &[Completion],
     ) -> Result<Vec<String>, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let mut done = Vec::new();
-        for completion in completions {
-            let marked = sqlx::query(
-                "UPDATE deliveries SET state = 'done', processed_at = $1, processed_by = claim, claim = NULL, \
-                     claimed_until = NULL, error = NULL \
-                 WHERE id = $2 AND claim = $3 AND state = 'pending'",
-            )
-            .bind(millis(now))
-            .bind(completion.delivery_id.as_str())
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
-            if marked.rows_affected() == 0 {
-                continue;
-            }
-            super::directory::apply(&mut tx, &completion.changes, now).await?;
-            super::signals::insert(&mut tx, &completion.delivery_id, &completion.signals, now).await?;
-            done.push(completion.delivery_id.clone());
+        if completions.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut conn = self.writer(Durability::Deferred).await?;
+        let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
+        let ids: Vec<String> = (0..completions.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE deliveries SET state = 'done', processed_at = $1, processed_by = $2, claim = NULL, \
+                 claimed_until = NULL, error = NULL \
+             WHERE claim = $3 AND state = 'pending' AND id IN ({}) RETURNING id",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(millis(now)).bind(token).bind(token);
+        for completion in completions {
+            query = query.bind(completion.delivery_id.as_str());
+        }
+        let marked: HashSet<String> =
+            query.fetch_all(&mut *tx).await?.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
+        let kept: Vec<&Completion> = completions.iter().filter(|c| marked.contains(&c.delivery_id)).collect();
+        let changes = crate::directory::merge(kept.iter().flat_map(|c| c.changes.iter().cloned()));
+        super::directory::apply(&mut tx, &changes, now).await?;
+        let signals: Vec<(&str, &Signal)> =
+            kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
+        super::signals::insert(&mut tx, self.backend, &signals, now).await?;
         tx.commit().await?;
-        Ok(done)
+        Ok(kept.iter().map(|c| c.delivery_id.clone()).collect())
     }
 
     /// Records a failed attempt: the delivery waits `retry_in` and is tried again, or, after
@@ -195,7 +197,7 @@ impl Store {
         .bind(millis(now))
         .bind(id)
         .bind(token)
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *self.writer(Durability::Deferred).await?)
         .await?;
         row.map(|r| {
             let state: String = r.try_get(0)?;
@@ -238,7 +240,7 @@ impl Store {
     pub async fn prune_bodies(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let result = sqlx::query("UPDATE deliveries SET body = NULL WHERE body IS NOT NULL AND processed_at < $1")
             .bind(millis(cutoff))
-            .execute(&self.write)
+            .execute(&mut *self.writer(Durability::Deferred).await?)
             .await?;
         Ok(result.rows_affected())
     }

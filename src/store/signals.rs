@@ -4,11 +4,13 @@
 //! fact changes nothing. People are keyed by numeric GitHub id; their login is kept up to date from the
 //! newest event that names them.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, from_millis, millis};
+use super::{Backend, Store, StoreError, from_millis, millis};
 use crate::event::Account;
 use crate::signal::{Kind, Org, Repo, Signal, Subject};
 
@@ -19,66 +21,93 @@ pub struct Person {
     pub login: String,
 }
 
+const SIGNAL_COLUMNS: usize = 20;
+const PEOPLE_COLUMNS: usize = 4;
+
+/// Records `signals` (each with the delivery that told it) and the people who acted, in a few
+/// multi-row statements. Facts already recorded are left as they are.
 pub(super) async fn insert(
-    tx: &mut Transaction<'static, Any>,
-    delivery_id: &str,
-    signals: &[Signal],
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    signals: &[(&str, &Signal)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for s in signals {
-        let subject = s.subject.as_ref();
-        let author = subject.and_then(|s| s.author.as_ref());
-        sqlx::query(
+    for chunk in signals.chunks(super::rows_per_statement(SIGNAL_COLUMNS)) {
+        let sql = format!(
             "INSERT INTO signals (kind, identity, org_id, org_login, repo_id, repo_name, repo_private, \
                  subject_number, subject_is_pr, subject_author_id, subject_author_login, subject_author_type, \
-                 subject_author_association, actor_id, actor_login, actor_type, occurred_at, data, delivery_id, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             ON CONFLICT (kind, identity) DO NOTHING",
-        )
-        .bind(s.kind.as_str())
-        .bind(s.identity.as_str())
-        .bind(s.org.id)
-        .bind(s.org.login.as_str())
-        .bind(s.repo.id)
-        .bind(s.repo.full_name.as_str())
-        .bind(i64::from(s.repo.private))
-        .bind(subject.map(|s| s.number))
-        .bind(subject.map(|s| i64::from(s.is_pull_request)))
-        .bind(author.map(|a| a.id))
-        .bind(author.map(|a| a.login.as_str()))
-        .bind(author.and_then(|a| a.account_type.as_deref()))
-        .bind(subject.and_then(|s| s.author_association.as_deref()))
-        .bind(s.actor.id)
-        .bind(s.actor.login.as_str())
-        .bind(s.actor.account_type.as_deref())
-        .bind(millis(s.occurred_at))
-        .bind(s.data.to_string())
-        .bind(delivery_id)
-        .bind(millis(now))
-        .execute(&mut **tx)
-        .await?;
-        upsert_person(tx, &s.actor, s.occurred_at).await?;
+                 subject_author_association, actor_id, actor_login, actor_type, occurred_at, data, delivery_id, \
+                 recorded_at) \
+             VALUES {} ON CONFLICT (kind, identity) DO NOTHING",
+            super::placeholders(backend, chunk.len(), SIGNAL_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for (delivery_id, s) in chunk {
+            let subject = s.subject.as_ref();
+            let author = subject.and_then(|s| s.author.as_ref());
+            query = query
+                .bind(s.kind.as_str())
+                .bind(s.identity.as_str())
+                .bind(s.org.id)
+                .bind(s.org.login.as_str())
+                .bind(s.repo.id)
+                .bind(s.repo.full_name.as_str())
+                .bind(i64::from(s.repo.private))
+                .bind(subject.map(|s| s.number))
+                .bind(subject.map(|s| i64::from(s.is_pull_request)))
+                .bind(author.map(|a| a.id))
+                .bind(author.map(|a| a.login.as_str()))
+                .bind(author.and_then(|a| a.account_type.as_deref()))
+                .bind(subject.and_then(|s| s.author_association.as_deref()))
+                .bind(s.actor.id)
+                .bind(s.actor.login.as_str())
+                .bind(s.actor.account_type.as_deref())
+                .bind(millis(s.occurred_at))
+                .bind(s.data.to_string())
+                .bind(*delivery_id)
+                .bind(millis(now));
+        }
+        query.execute(&mut **tx).await?;
     }
-    Ok(())
+    upsert_people(tx, backend, &latest_people(signals.iter().map(|(_, s)| *s))).await
 }
 
-async fn upsert_person(
-    tx: &mut Transaction<'static, Any>,
-    account: &Account,
-    seen_at: DateTime<Utc>,
+/// Each actor once, as of their latest signal (a statement may not update one row twice).
+fn latest_people<'a>(signals: impl Iterator<Item = &'a Signal>) -> Vec<(&'a Account, DateTime<Utc>)> {
+    let mut latest: BTreeMap<i64, (&Account, DateTime<Utc>)> = BTreeMap::new();
+    for s in signals {
+        let entry = latest.entry(s.actor.id).or_insert((&s.actor, s.occurred_at));
+        if s.occurred_at >= entry.1 {
+            *entry = (&s.actor, s.occurred_at);
+        }
+    }
+    latest.into_values().collect()
+}
+
+/// Records people; a login is replaced only by one seen at the same time or later.
+async fn upsert_people(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    people: &[(&Account, DateTime<Utc>)],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO people (id, login, account_type, seen_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (id) DO UPDATE SET login = excluded.login, account_type = excluded.account_type, \
-             seen_at = excluded.seen_at \
-         WHERE excluded.seen_at >= people.seen_at",
-    )
-    .bind(account.id)
-    .bind(account.login.as_str())
-    .bind(account.account_type.as_deref())
-    .bind(millis(seen_at))
-    .execute(&mut **tx)
-    .await?;
+    for chunk in people.chunks(super::rows_per_statement(PEOPLE_COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO people (id, login, account_type, seen_at) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET login = excluded.login, account_type = excluded.account_type, \
+                 seen_at = excluded.seen_at \
+             WHERE excluded.seen_at >= people.seen_at",
+            super::placeholders(backend, chunk.len(), PEOPLE_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for (account, seen_at) in chunk {
+            query = query
+                .bind(account.id)
+                .bind(account.login.as_str())
+                .bind(account.account_type.as_deref())
+                .bind(millis(*seen_at));
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
