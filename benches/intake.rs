@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench --bench intake` (PostgreSQL on 127.0.0.1:5432, as for the tests).
 //! Knobs: LADDER_BENCH_REQUESTS (default 40000), LADDER_BENCH_CONNECTIONS (default 64),
-//! LADDER_BENCH_ENGINES (default `sqlite,postgres`).
+//! LADDER_BENCH_ENGINES (default `sqlite,postgres`), LADDER_BENCH_LOG (copy the server's log there;
+//! with LADDER_TEST_LOG=ladder=trace it shows each commit's size and duration).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -81,6 +82,9 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
     settle_db(&db).await;
     let drained = started.elapsed();
     latencies.sort();
+    if let Ok(path) = std::env::var("LADDER_BENCH_LOG") {
+        std::fs::copy(&server.log, path).expect("copy the server log");
+    }
     let done = db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'").await;
     assert_eq!(done as usize, requests, "every acknowledged delivery was processed");
     println!(

@@ -6,6 +6,7 @@
 //!
 //! Never does: SQL (see [`crate::store`]) or interpret the body (see [`crate::event`]).
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -89,12 +90,40 @@ pub struct Claimed {
     pub received_at: DateTime<Utc>,
 }
 
-pub fn compress(raw: &[u8]) -> Vec<u8> {
-    zstd::bulk::compress(raw, ZSTD_LEVEL).expect("zstd compression into a growable buffer cannot fail")
+thread_local! {
+    // zstd contexts own sizeable work buffers: one per thread, reused, instead of one per body.
+    static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
+    static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
 }
 
+/// Compresses a raw body for storage.
+pub fn compress(raw: &[u8]) -> Vec<u8> {
+    let compressed = COMPRESSOR.with_borrow_mut(|slot| {
+        let compressor = match slot {
+            Some(c) => c,
+            None => slot.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL).ok()?),
+        };
+        compressor.compress(raw).ok()
+    });
+    compressed.unwrap_or_else(|| {
+        zstd::bulk::compress(raw, ZSTD_LEVEL).expect("zstd compression into a growable buffer cannot fail")
+    })
+}
+
+/// Restores a stored body. Bodies record their size, so the output is allocated once.
 pub fn decompress(stored: &[u8]) -> std::io::Result<Vec<u8>> {
-    zstd::stream::decode_all(stored)
+    let capacity = zstd::zstd_safe::get_frame_content_size(stored).ok().flatten().unwrap_or(0);
+    let capacity = usize::try_from(capacity).unwrap_or(0).min(crate::webhook::MAX_BODY_BYTES);
+    if capacity == 0 {
+        return zstd::stream::decode_all(stored);
+    }
+    DECOMPRESSOR.with_borrow_mut(|slot| {
+        let decompressor = match slot {
+            Some(d) => d,
+            None => slot.insert(zstd::bulk::Decompressor::new()?),
+        };
+        decompressor.decompress(stored, capacity)
+    })
 }
 
 /// Why a header value cannot name a delivery or an event.

@@ -185,15 +185,11 @@ pub struct Discussion {
 }
 
 /// Fields every event this app reads may carry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Envelope {
-    #[serde(default)]
     pub action: Option<String>,
-    #[serde(default)]
     pub sender: Option<Account>,
-    #[serde(default)]
     pub repository: Option<Repository>,
-    #[serde(default)]
     pub installation: Option<Installation>,
 }
 
@@ -203,83 +199,66 @@ impl Envelope {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct PullRequestEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub pull_request: PullRequest,
-    #[serde(default)]
     pub label: Option<Label>,
-    #[serde(default)]
     pub assignee: Option<Account>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ReviewEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub review: Review,
     pub pull_request: PullRequest,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ReviewCommentEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub comment: Comment,
     pub pull_request: PullRequest,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct IssuesEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub issue: Issue,
-    #[serde(default)]
     pub label: Option<Label>,
-    #[serde(default)]
     pub assignee: Option<Account>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct IssueCommentEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub comment: Comment,
     pub issue: Issue,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ReleaseEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub release: Release,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct DiscussionEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
     pub discussion: Discussion,
-    #[serde(default)]
     pub answer: Option<Comment>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct InstallationEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
-    #[serde(default)]
     pub repositories: Option<Vec<RepositoryRef>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct InstallationRepositoriesEvent {
-    #[serde(flatten)]
     pub envelope: Envelope,
-    #[serde(default)]
     pub repositories_added: Vec<RepositoryRef>,
-    #[serde(default)]
     pub repositories_removed: Vec<RepositoryRef>,
 }
 
@@ -303,32 +282,102 @@ pub enum Event {
 
 /// The body did not have the shape GitHub documents for this event.
 #[derive(Debug, thiserror::Error)]
-#[error("`{event}` payload does not have the documented shape: {source}")]
+#[error("`{event}` payload does not have the documented shape: {problem}")]
 pub struct ParseError {
     pub event: String,
-    #[source]
-    pub source: serde_json::Error,
+    pub problem: String,
+}
+
+/// Every top-level field any known event carries that the app reads, parsed in one pass (serde's
+/// `flatten` would buffer the whole payload first). Which ones must be present depends on the event.
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    sender: Option<Account>,
+    #[serde(default)]
+    repository: Option<Repository>,
+    #[serde(default)]
+    installation: Option<Installation>,
+    #[serde(default)]
+    pull_request: Option<PullRequest>,
+    #[serde(default)]
+    review: Option<Review>,
+    #[serde(default)]
+    comment: Option<Comment>,
+    #[serde(default)]
+    issue: Option<Issue>,
+    #[serde(default)]
+    release: Option<Release>,
+    #[serde(default)]
+    discussion: Option<Discussion>,
+    #[serde(default)]
+    answer: Option<Comment>,
+    #[serde(default)]
+    label: Option<Label>,
+    #[serde(default)]
+    assignee: Option<Account>,
+    #[serde(default)]
+    repositories: Option<Vec<RepositoryRef>>,
+    #[serde(default)]
+    repositories_added: Vec<RepositoryRef>,
+    #[serde(default)]
+    repositories_removed: Vec<RepositoryRef>,
 }
 
 /// Parses a delivery body for the named event. Unknown event names parse as [`Event::Other`].
 pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
-    fn boxed<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<Box<T>> {
-        serde_json::from_slice(body).map(Box::new)
-    }
-    let parsed = match event {
-        "pull_request" => boxed(body).map(Event::PullRequest),
-        "pull_request_review" => boxed(body).map(Event::Review),
-        "pull_request_review_comment" => boxed(body).map(Event::ReviewComment),
-        "issues" => boxed(body).map(Event::Issues),
-        "issue_comment" => boxed(body).map(Event::IssueComment),
-        "release" => boxed(body).map(Event::Release),
-        "discussion" => boxed(body).map(Event::Discussion),
-        "installation" => boxed(body).map(Event::Installation),
-        "installation_repositories" => boxed(body).map(Event::InstallationRepositories),
-        "repository" => boxed(body).map(Event::Repository),
-        _ => boxed(body).map(Event::Other),
-    };
-    parsed.map_err(|source| ParseError { event: event.to_owned(), source })
+    let error = |problem: String| ParseError { event: event.to_owned(), problem };
+    let raw: Raw = serde_json::from_slice(body).map_err(|e| error(e.to_string()))?;
+    let need = |field: &'static str| error(format!("missing field `{field}`"));
+    let envelope =
+        Envelope { action: raw.action, sender: raw.sender, repository: raw.repository, installation: raw.installation };
+    Ok(match event {
+        "pull_request" => Event::PullRequest(Box::new(PullRequestEvent {
+            envelope,
+            pull_request: raw.pull_request.ok_or_else(|| need("pull_request"))?,
+            label: raw.label,
+            assignee: raw.assignee,
+        })),
+        "pull_request_review" => Event::Review(Box::new(ReviewEvent {
+            envelope,
+            review: raw.review.ok_or_else(|| need("review"))?,
+            pull_request: raw.pull_request.ok_or_else(|| need("pull_request"))?,
+        })),
+        "pull_request_review_comment" => Event::ReviewComment(Box::new(ReviewCommentEvent {
+            envelope,
+            comment: raw.comment.ok_or_else(|| need("comment"))?,
+            pull_request: raw.pull_request.ok_or_else(|| need("pull_request"))?,
+        })),
+        "issues" => Event::Issues(Box::new(IssuesEvent {
+            envelope,
+            issue: raw.issue.ok_or_else(|| need("issue"))?,
+            label: raw.label,
+            assignee: raw.assignee,
+        })),
+        "issue_comment" => Event::IssueComment(Box::new(IssueCommentEvent {
+            envelope,
+            comment: raw.comment.ok_or_else(|| need("comment"))?,
+            issue: raw.issue.ok_or_else(|| need("issue"))?,
+        })),
+        "release" => {
+            Event::Release(Box::new(ReleaseEvent { envelope, release: raw.release.ok_or_else(|| need("release"))? }))
+        }
+        "discussion" => Event::Discussion(Box::new(DiscussionEvent {
+            envelope,
+            discussion: raw.discussion.ok_or_else(|| need("discussion"))?,
+            answer: raw.answer,
+        })),
+        "installation" => Event::Installation(Box::new(InstallationEvent { envelope, repositories: raw.repositories })),
+        "installation_repositories" => Event::InstallationRepositories(Box::new(InstallationRepositoriesEvent {
+            envelope,
+            repositories_added: raw.repositories_added,
+            repositories_removed: raw.repositories_removed,
+        })),
+        "repository" => Event::Repository(Box::new(envelope)),
+        _ => Event::Other(Box::new(envelope)),
+    })
 }
 
 impl Event {

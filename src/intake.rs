@@ -62,8 +62,14 @@ async fn run(mut rx: mpsc::Receiver<Job>, store: Store, stored: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_INSERT_BATCH);
     while rx.recv_many(&mut batch, MAX_INSERT_BATCH).await > 0 {
         let (deliveries, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|j| (j.delivery, j.reply)).unzip();
+        let started = std::time::Instant::now();
         match store.insert_deliveries(&deliveries).await {
             Ok(results) => {
+                tracing::trace!(
+                    deliveries = deliveries.len(),
+                    micros = started.elapsed().as_micros() as u64,
+                    "committed"
+                );
                 for (reply, inserted) in replies.into_iter().zip(results) {
                     let _ = reply.send(Ok(inserted));
                 }

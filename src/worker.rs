@@ -134,7 +134,9 @@ impl Worker {
                 Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
             }
         }
+        let started = std::time::Instant::now();
         let done = self.store.complete_deliveries(&self.token, now, &completions).await?;
+        tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
         self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
         Ok(n)
     }

@@ -5,7 +5,6 @@ CREATE TABLE deliveries (
     seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id              TEXT    NOT NULL UNIQUE,
     event           TEXT    NOT NULL,
-    body            BYTEA,
     body_len        BIGINT  NOT NULL,
     received_at     BIGINT  NOT NULL,
     state           TEXT    NOT NULL,
@@ -18,7 +17,14 @@ CREATE TABLE deliveries (
     error           TEXT
 );
 CREATE INDEX deliveries_queue ON deliveries (seq) WHERE state = 'pending';
-CREATE INDEX deliveries_prunable ON deliveries (processed_at) WHERE body IS NOT NULL;
+CREATE INDEX deliveries_processed ON deliveries (processed_at);
+
+-- Raw bodies (zstd) apart from the rows the queue updates, so a claim or a done mark never rewrites
+-- a body. Dropped after the retention window; the delivery's row stays.
+CREATE TABLE delivery_bodies (
+    seq  BIGINT PRIMARY KEY REFERENCES deliveries (seq),
+    body BYTEA  NOT NULL
+);
 
 CREATE TABLE signals (
     seq                        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

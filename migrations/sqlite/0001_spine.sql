@@ -5,7 +5,6 @@ CREATE TABLE deliveries (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     id              TEXT    NOT NULL UNIQUE,
     event           TEXT    NOT NULL,
-    body            BLOB,
     body_len        INTEGER NOT NULL,
     received_at     INTEGER NOT NULL,
     state           TEXT    NOT NULL,
@@ -18,7 +17,14 @@ CREATE TABLE deliveries (
     error           TEXT
 );
 CREATE INDEX deliveries_queue ON deliveries (seq) WHERE state = 'pending';
-CREATE INDEX deliveries_prunable ON deliveries (processed_at) WHERE body IS NOT NULL;
+CREATE INDEX deliveries_processed ON deliveries (processed_at);
+
+-- Raw bodies (zstd) apart from the rows the queue updates, so a claim or a done mark never rewrites
+-- a body. Dropped after the retention window; the delivery's row stays.
+CREATE TABLE delivery_bodies (
+    seq  INTEGER PRIMARY KEY REFERENCES deliveries (seq),
+    body BLOB    NOT NULL
+);
 
 CREATE TABLE signals (
     seq                        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -6,7 +6,7 @@
 //! holds and, in the same transaction, stores what the attempt produced, so an attempt's effects apply
 //! exactly once even if a lease expired and another worker took over.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -40,8 +40,9 @@ pub struct QueueDepth {
     pub failed: i64,
 }
 
-/// Columns per row in the multi-row insert.
-const INSERT_COLUMNS: usize = 8;
+/// Columns per row in the multi-row inserts.
+const INSERT_COLUMNS: usize = 7;
+const BODY_COLUMNS: usize = 2;
 /// The most deliveries stored in one transaction.
 pub const MAX_INSERT_BATCH: usize = 512;
 
@@ -56,8 +57,8 @@ impl Store {
         let mut tx = self.begin(&mut conn, Durability::Full).await?;
         for chunk in fresh.chunks(MAX_INSERT_BATCH.min(super::rows_per_statement(INSERT_COLUMNS))) {
             let sql = format!(
-                "INSERT INTO deliveries (id, event, body, body_len, received_at, state, next_attempt_at, processed_at) \
-                 VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                "INSERT INTO deliveries (id, event, body_len, received_at, state, next_attempt_at, processed_at) \
+                 VALUES {} ON CONFLICT (id) DO NOTHING RETURNING seq, id",
                 super::placeholders(self.backend, chunk.len(), INSERT_COLUMNS)
             );
             let mut query = sqlx::query(&sql);
@@ -67,15 +68,31 @@ impl Store {
                 query = query
                     .bind(d.id.as_str())
                     .bind(d.event.as_str())
-                    .bind(d.body.as_slice())
                     .bind(i64::try_from(d.body_len).unwrap_or(i64::MAX))
                     .bind(at)
                     .bind(d.state.as_str())
                     .bind(at)
                     .bind(processed);
             }
+            let mut bodies: Vec<(i64, &[u8])> = Vec::with_capacity(chunk.len());
+            let by_id: HashMap<&str, &NewDelivery> = chunk.iter().map(|d| (d.id.as_str(), *d)).collect();
             for row in query.fetch_all(&mut *tx).await? {
-                inserted.insert(row.try_get::<String, _>(0)?);
+                let id: String = row.try_get("id")?;
+                if let Some(d) = by_id.get(id.as_str()) {
+                    bodies.push((row.try_get("seq")?, d.body.as_slice()));
+                }
+                inserted.insert(id);
+            }
+            if !bodies.is_empty() {
+                let sql = format!(
+                    "INSERT INTO delivery_bodies (seq, body) VALUES {}",
+                    super::placeholders(self.backend, bodies.len(), BODY_COLUMNS)
+                );
+                let mut query = sqlx::query(&sql);
+                for (seq, body) in bodies {
+                    query = query.bind(seq).bind(body);
+                }
+                query.execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -110,13 +127,12 @@ impl Store {
              WHERE seq IN (SELECT seq FROM deliveries \
                  WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
                  ORDER BY seq LIMIT $4 {lock}) \
-             RETURNING id, event, body, attempts, received_at, seq"
+             RETURNING id, event, attempts, received_at, seq"
         );
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
         let mut conn = self.writer(Durability::Deferred).await?;
         let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
         let rows = sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
         let mut claimed = rows
             .iter()
             .map(|row| {
@@ -125,13 +141,25 @@ impl Store {
                     Claimed {
                         id: row.try_get("id")?,
                         event: row.try_get("event")?,
-                        body: row.try_get("body")?,
+                        body: None,
                         attempts: row.try_get("attempts")?,
                         received_at: from_millis(row.try_get("received_at")?),
                     },
                 ))
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        if !claimed.is_empty() {
+            let seqs: Vec<String> = claimed.iter().map(|(seq, _)| seq.to_string()).collect();
+            let sql = format!("SELECT seq, body FROM delivery_bodies WHERE seq IN ({})", seqs.join(", "));
+            let mut bodies: HashMap<i64, Vec<u8>> = HashMap::new();
+            for row in sqlx::query(&sql).fetch_all(&mut *tx).await? {
+                bodies.insert(row.try_get("seq")?, row.try_get("body")?);
+            }
+            for (seq, claim) in &mut claimed {
+                claim.body = bodies.remove(seq);
+            }
+        }
+        tx.commit().await?;
         claimed.sort_by_key(|(seq, _)| *seq);
         Ok(claimed.into_iter().map(|(_, c)| c).collect())
     }
@@ -238,10 +266,12 @@ impl Store {
 
     /// Drops the bodies of deliveries processed before `cutoff`; their rows stay for audit.
     pub async fn prune_bodies(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let result = sqlx::query("UPDATE deliveries SET body = NULL WHERE body IS NOT NULL AND processed_at < $1")
-            .bind(millis(cutoff))
-            .execute(&mut *self.writer(Durability::Deferred).await?)
-            .await?;
+        let result = sqlx::query(
+            "DELETE FROM delivery_bodies WHERE seq IN (SELECT seq FROM deliveries WHERE processed_at < $1)",
+        )
+        .bind(millis(cutoff))
+        .execute(&mut *self.writer(Durability::Deferred).await?)
+        .await?;
         Ok(result.rows_affected())
     }
 }

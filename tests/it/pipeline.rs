@@ -236,13 +236,14 @@ async fn bodies_are_pruned_after_retention_and_rows_stay(engine: Engine) {
         assert_eq!(app.deliver("issues", &format!("old-{i}"), &fixture(path)).await.0, 202);
     }
     app.settle().await;
-    let stored = app.db.scalar("SELECT SUM(LENGTH(body)) FROM deliveries").await;
+    let stored = app.db.scalar("SELECT SUM(LENGTH(body)) FROM delivery_bodies").await;
     let raw = (fixture("issues/opened.json").len() + fixture("issues/labeled.json").len()) as i64;
     assert!(stored * 4 < raw, "bodies are kept compressed: {stored} bytes for {raw}");
     let store = app.store();
     assert_eq!(store.prune_bodies(chrono::Utc::now() - chrono::Duration::days(30)).await.unwrap(), 0, "too recent");
     assert_eq!(store.prune_bodies(chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap(), 2);
-    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE body IS NULL AND state = 'done'").await, 2);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM delivery_bodies").await, 0);
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'").await, 2, "rows stay for audit");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM signals").await, 2, "signals do not depend on bodies");
     // A redelivery of a pruned delivery is still recognised.
     let (status, text) = app.deliver("issues", "old-0", &fixture("issues/opened.json")).await;

@@ -314,7 +314,8 @@ pub fn ladder_command(database_url: &str) -> std::process::Command {
     for var in ["WEBHOOK_SECRET", "APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "LADDER_BOTS", "PORT", "HOST"] {
         cmd.env_remove(var);
     }
-    cmd.env("DATABASE_URL", database_url).env("RUST_LOG", "warn,ladder=info");
+    let log_level = std::env::var("LADDER_TEST_LOG").unwrap_or_else(|_| "warn,ladder=info".into());
+    cmd.env("DATABASE_URL", database_url).env("RUST_LOG", log_level);
     cmd
 }
 
