@@ -23,6 +23,8 @@ use crate::web::{self, Limits, Ops};
 use crate::webhook::Receiver;
 use crate::worker::Worker;
 
+/// How often SQLite's write-ahead log is copied into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 /// How often delivery bodies past the retention window are dropped.
 const RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
@@ -65,6 +67,7 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
+        tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];
     let receiver =
         Receiver { verification: settings.verification.clone(), intake: intake_handle, metrics: Arc::clone(&metrics) };
@@ -145,6 +148,19 @@ async fn sweep_bodies(store: Store, retention: Duration, mut shutdown: watch::Re
         tokio::select! {
             _ = tokio::time::sleep(RETENTION_SWEEP) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Keeps SQLite's write-ahead log short (see [`Store::checkpoint`]).
+async fn checkpoint(store: Store, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_INTERVAL) => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpoint failed; will try again");
         }
     }
 }
