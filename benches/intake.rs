@@ -3,7 +3,7 @@
 //! on PostgreSQL. Prints acknowledged deliveries per second and latency percentiles.
 //!
 //! Run: `cargo bench --bench intake` (PostgreSQL on 127.0.0.1:5432, as for the tests).
-//! Knobs: LADDER_BENCH_REQUESTS (default 40000), LADDER_BENCH_CONNECTIONS (default 64),
+//! Knobs: LADDER_BENCH_REQUESTS (default 40000), LADDER_BENCH_CONNECTIONS (default 48),
 //! LADDER_BENCH_ENGINES (default `sqlite,postgres`), LADDER_BENCH_LOG (copy the server's log there;
 //! with LADDER_TEST_LOG=ladder=trace it shows each commit's size and duration).
 
@@ -102,7 +102,7 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
 #[tokio::main]
 async fn main() {
     let requests = env_or("LADDER_BENCH_REQUESTS", 40_000);
-    let connections = env_or("LADDER_BENCH_CONNECTIONS", 64);
+    let connections = env_or("LADDER_BENCH_CONNECTIONS", 48);
     let engines = std::env::var("LADDER_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
     for name in engines.split(',') {
         let engine = match name.trim() {
