@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod directory;
 pub mod event;
 pub mod intake;
+pub mod ladder;
 pub mod metrics;
 pub mod replay;
 pub mod serve;

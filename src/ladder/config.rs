@@ -1,0 +1,382 @@
+//! The ladder config (YAML): parsing, validation with errors that name the file, line and field, and
+//! the built-in default (AsyncAPI's ladder).
+//!
+//! Owns: the config's shape and every rule a config must follow: known keys only, known metrics,
+//! positive whole-number thresholds, unique level ids, and levels in order (no level asks for less of a
+//! metric than a level before it).
+//!
+//! Never does: read files (callers pass the text and its name) or evaluate anyone.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::metric::Metric;
+use crate::credit::Bots;
+use crate::signal::{Kind, Signal};
+
+/// The built-in ladder, as YAML.
+pub const DEFAULT_YAML: &str = include_str!("default.yml");
+
+/// One level of the ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// Metric and the least value that meets it, in the order the config lists them.
+    pub requires: Vec<(Metric, u64)>,
+}
+
+/// A validated ladder config.
+#[derive(Debug, Clone)]
+pub struct Ladder {
+    pub command_prefix: String,
+    pub label_prefix: String,
+    pub bots: Bots,
+    pub admins: Vec<String>,
+    pub window_months: u32,
+    pub min_lines: u64,
+    mechanical_titles: Vec<String>,
+    mechanical_branches: Vec<String>,
+    weekly_caps: Vec<(Kind, u64)>,
+    pub levels: Vec<Level>,
+}
+
+/// One thing wrong with a config, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    /// The field, as a path (`levels[2].requires.pr_merged`).
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every error found in a config (YAML syntax errors stop at the first).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubstantial {
+    #[serde(default)]
+    min_lines: Option<Spanned<f64>>,
+    #[serde(default)]
+    mechanical_titles: Option<Vec<String>>,
+    #[serde(default)]
+    mechanical_branches: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLevel {
+    id: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    requires: HashMap<Spanned<String>, Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    command_prefix: Option<Spanned<String>>,
+    label_prefix: Option<Spanned<String>>,
+    bots: Option<Vec<String>>,
+    admins: Option<Vec<String>>,
+    window_months: Option<Spanned<f64>>,
+    substantial: Option<RawSubstantial>,
+    #[serde(default)]
+    weekly_caps: HashMap<Spanned<String>, Spanned<f64>>,
+    levels: Spanned<Vec<RawLevel>>,
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    errors: Vec<ConfigError>,
+}
+
+impl Checker<'_> {
+    fn error<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            file: self.file.to_owned(),
+            line: at.referenced.line(),
+            column: at.referenced.column(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A positive whole number, or an error.
+    fn count(&mut self, value: &Spanned<f64>, field: &str) -> Option<u64> {
+        let v = value.value;
+        if v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
+            Some(v as u64)
+        } else {
+            self.error(value, field, format!("must be a positive whole number, not {v}"));
+            None
+        }
+    }
+
+    fn prefix(&mut self, value: Option<Spanned<String>>, field: &str, default: &str) -> String {
+        match value {
+            None => default.to_owned(),
+            Some(v) if v.value.trim().is_empty() || v.value.chars().any(char::is_whitespace) => {
+                self.error(&v, field, "must be non-empty and without spaces");
+                default.to_owned()
+            }
+            Some(v) => v.value,
+        }
+    }
+}
+
+/// Sorts spanned map entries by where they stand in the file.
+fn in_file_order<K, V>(map: HashMap<Spanned<K>, V>) -> Vec<(Spanned<K>, V)> {
+    let mut entries: Vec<_> = map.into_iter().collect();
+    entries.sort_by_key(|(k, _)| (k.referenced.line(), k.referenced.column()));
+    entries
+}
+
+fn yaml_error(file: &str, error: &serde_saphyr::Error) -> ConfigError {
+    let location = error.location();
+    ConfigError {
+        file: file.to_owned(),
+        line: location.map_or(0, |l| l.line()),
+        column: location.map_or(0, |l| l.column()),
+        field: String::new(),
+        message: error.without_snippet().to_string(),
+    }
+}
+
+/// Parses and validates a ladder config. `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
+    let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| ConfigErrors(vec![yaml_error(file, &e)]))?;
+    let mut check = Checker { file, errors: Vec::new() };
+    let command_prefix = check.prefix(raw.command_prefix, "command_prefix", "/amp");
+    let label_prefix = check.prefix(raw.label_prefix, "label_prefix", "amp/");
+    let window_months = match &raw.window_months {
+        Some(w) => check.count(w, "window_months").unwrap_or(12) as u32,
+        None => 12,
+    };
+    let substantial = raw.substantial.unwrap_or(RawSubstantial {
+        min_lines: None,
+        mechanical_titles: None,
+        mechanical_branches: None,
+    });
+    let min_lines = substantial.min_lines.as_ref().and_then(|m| check.count(m, "substantial.min_lines")).unwrap_or(10);
+    let mut weekly_caps = Vec::new();
+    for (kind, cap) in in_file_order(raw.weekly_caps) {
+        let field = format!("weekly_caps.{}", kind.value);
+        match Kind::parse(&kind.value) {
+            Some(k) => weekly_caps.extend(check.count(&cap, &field).map(|n| (k, n))),
+            None => check.error(&kind, field, format!("unknown signal kind; known: {}", kind_names())),
+        }
+    }
+    let levels = check_levels(&mut check, raw.levels);
+    if !check.errors.is_empty() {
+        return Err(ConfigErrors(check.errors));
+    }
+    Ok(Ladder {
+        command_prefix,
+        label_prefix,
+        bots: raw.bots.map_or_else(Bots::default, |b| Bots::new(b.iter().map(String::as_str))),
+        admins: raw.admins.unwrap_or_default(),
+        window_months,
+        min_lines,
+        mechanical_titles: substantial.mechanical_titles.unwrap_or_default(),
+        mechanical_branches: substantial.mechanical_branches.unwrap_or_default(),
+        weekly_caps,
+        levels,
+    })
+}
+
+fn kind_names() -> String {
+    Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn check_levels(check: &mut Checker<'_>, raw: Spanned<Vec<RawLevel>>) -> Vec<Level> {
+    if raw.value.is_empty() {
+        check.error(&raw, "levels", "the ladder needs at least one level");
+    }
+    let mut levels: Vec<Level> = Vec::new();
+    let mut highest: HashMap<Metric, (u64, String)> = HashMap::new();
+    for (i, level) in raw.value.into_iter().enumerate() {
+        let at = format!("levels[{i}]");
+        let id_ok = !level.id.value.is_empty()
+            && level.id.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !id_ok {
+            check.error(&level.id, format!("{at}.id"), "must be letters, digits, `_` or `-`");
+        } else if levels.iter().any(|l| l.id == level.id.value) {
+            check.error(&level.id, format!("{at}.id"), format!("`{}` is used by an earlier level", level.id.value));
+        }
+        if level.requires.is_empty() {
+            check.error(&level.id, format!("{at}.requires"), "a level needs at least one requirement");
+        }
+        let mut requires = Vec::new();
+        for (name, threshold) in in_file_order(level.requires) {
+            let field = format!("{at}.requires.{}", name.value);
+            let Some(metric) = Metric::parse(&name.value) else {
+                let known = Metric::all_names().join(", ");
+                check.error(&name, field, format!("unknown metric `{}`; known: {known}", name.value));
+                continue;
+            };
+            let Some(need) = check.count(&threshold, &field) else { continue };
+            if let Some((earlier, earlier_level)) = highest.get(&metric)
+                && need < *earlier
+            {
+                let message = format!(
+                    "levels out of order: `{}` asks for {need} but the earlier level `{earlier_level}` asks for {earlier}",
+                    level.id.value
+                );
+                check.error(&threshold, field, message);
+            }
+            highest.insert(metric, (need, level.id.value.clone()));
+            requires.push((metric, need));
+        }
+        let name = level.name.unwrap_or_else(|| level.id.value.clone());
+        levels.push(Level { id: level.id.value, name, description: level.description.trim().to_owned(), requires });
+    }
+    levels
+}
+
+/// `*` matches any run of characters; everything else matches itself, ignoring case.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.to_lowercase(), text.to_lowercase());
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+impl Ladder {
+    /// The built-in AsyncAPI ladder.
+    pub fn builtin() -> Ladder {
+        parse("built-in ladder", DEFAULT_YAML).expect("the built-in ladder is valid")
+    }
+
+    /// Whether a merged PR is mechanical: its title or head branch matches a configured pattern.
+    pub fn is_mechanical(&self, signal: &Signal) -> bool {
+        let title = signal.data["title"].as_str().unwrap_or("");
+        let head = signal.data["head"].as_str().unwrap_or("");
+        self.mechanical_titles.iter().any(|p| glob_matches(p, title))
+            || self.mechanical_branches.iter().any(|p| glob_matches(p, head))
+    }
+
+    /// The most signals of `kind` that count in one week, if capped.
+    pub fn weekly_cap(&self, kind: Kind) -> Option<u64> {
+        self.weekly_caps.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
+    }
+
+    pub fn level(&self, id: &str) -> Option<&Level> {
+        self.levels.iter().find(|l| l.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_ladder_is_valid_and_in_order() {
+        let ladder = Ladder::builtin();
+        let ids: Vec<&str> = ladder.levels.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["contributor", "regular_contributor", "triager", "committer", "maintainer"]);
+        assert_eq!(ladder.command_prefix, "/amp");
+        assert_eq!(ladder.label_prefix, "amp/");
+        assert_eq!(ladder.level("regular_contributor").unwrap().requires, vec![(Metric::Kind(Kind::PrMerged), 3)]);
+        assert_eq!(ladder.weekly_cap(Kind::IssueComment), Some(15));
+        assert_eq!(ladder.weekly_cap(Kind::PrMerged), None);
+    }
+
+    #[test]
+    fn globs() {
+        let cases = [
+            ("dependabot/*", "dependabot/npm_and_yarn/ws-8.17.1", true),
+            ("dependabot/*", "feature/dependabot", false),
+            ("chore(deps)*", "Chore(deps): bump ws", true),
+            ("chore: update * to *", "chore: update @asyncapi/parser to 3.1.0", true),
+            ("chore: update * to *", "chore: update docs", false),
+            ("bump *", "bump", false),
+            ("exact", "EXACT", true),
+            ("a*b*c", "abc", true),
+            ("a*b*c", "acb", false),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(glob_matches(pattern, text), expected, "{pattern} ~ {text}");
+        }
+    }
+
+    fn errors(yaml: &str) -> Vec<String> {
+        parse("amp.yml", yaml).unwrap_err().0.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn every_error_names_file_line_and_field() {
+        let yaml = "levels:\n  - id: one\n    requires:\n      pr_merged: 3\n      reviews: 2\n  - id: two\n    requires:\n      pr_merged: 2\n      triage: 0\n  - id: one\n    requires:\n      repos: 1.5\nweekly_caps:\n  hugs: 3\n";
+        assert_eq!(
+            errors(yaml),
+            [
+                "amp.yml:14:3: weekly_caps.hugs: unknown signal kind; known: pr_opened, pr_merged, review_approved, review_changes_requested, review_commented, review_comment, issue_opened, triage_labeled, triage_assigned, triage_closed, merge_performed, issue_comment, release_published, discussion_answered",
+                &format!(
+                    "amp.yml:5:7: levels[0].requires.reviews: unknown metric `reviews`; known: {}",
+                    Metric::all_names().join(", ")
+                ),
+                "amp.yml:8:18: levels[1].requires.pr_merged: levels out of order: `two` asks for 2 but the earlier level `one` asks for 3",
+                "amp.yml:9:15: levels[1].requires.triage: must be a positive whole number, not 0",
+                "amp.yml:10:9: levels[2].id: `one` is used by an earlier level",
+                "amp.yml:12:14: levels[2].requires.repos: must be a positive whole number, not 1.5",
+            ]
+        );
+    }
+
+    #[test]
+    fn yaml_and_shape_errors_are_located() {
+        let cases = [
+            ("levels: [\n", "amp.yml:1:9: unclosed bracket"),
+            ("levels: []\ncolour: blue\n", "amp.yml:2:1: unknown field `colour`"),
+            ("levels:\n  - id: a\n    requires: {pr_merged: many}\n", "amp.yml:3:"),
+            ("levels: []\n", "amp.yml:1:9: levels: the ladder needs at least one level"),
+            (
+                "window_months: -1\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
+                "amp.yml:1:16: window_months: must be a positive whole number, not -1",
+            ),
+        ];
+        for (yaml, expected) in cases {
+            let got = errors(yaml);
+            assert!(got.len() == 1 && got[0].starts_with(expected), "{yaml:?}: {got:?}");
+        }
+    }
+}
