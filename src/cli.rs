@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{BotArgs, DatabaseArgs, LogArgs, ServeArgs, WorkerArgs};
+use crate::config::{DatabaseArgs, LadderArgs, LogArgs, ServeArgs, WorkerArgs};
 use crate::metrics::Metrics;
 use crate::signal::Org;
 use crate::status::Report;
@@ -36,8 +36,15 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Feed payload files (or folders laid out as EVENT/ACTION.json) through the queue and worker.
     Replay(ReplayArgs),
-    /// Show a person's credited signals in an org.
+    /// Show where a person stands on the ladder: level, what is missing, activity, credited signals.
     Status(StatusArgs),
+    /// Print the built-in ladder config (AsyncAPI's), a starting point for `.github/amp.yml`.
+    DefaultConfig,
+    /// Validate a ladder config file: exit 0, or 1 with every error's file, line and field.
+    CheckConfig {
+        /// The YAML file to check.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -59,7 +66,7 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
-    pub bots: BotArgs,
+    pub ladder: LadderArgs,
     /// The person's GitHub login (case-insensitive, with or without @).
     pub login: String,
     /// The organization (or user) that owns the repositories; optional when the database holds one.
@@ -85,6 +92,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Replay(args) => run_replay(args).await,
         Command::Status(args) => run_status(args).await,
+        Command::DefaultConfig => {
+            print!("{}", crate::ladder::config::DEFAULT_YAML);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig { file } => Ok(check_config(&file)),
     }
 }
 
@@ -126,7 +138,29 @@ fn choose_org(orgs: Vec<Org>, wanted: Option<&str>) -> Result<Org, String> {
     }
 }
 
+fn check_config(file: &std::path::Path) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::ladder::config::parse(&file.display().to_string(), &text) {
+        Ok(ladder) => {
+            let ids: Vec<&str> = ladder.levels.iter().map(|l| l.id.as_str()).collect();
+            println!("{}: valid; {} levels: {}", file.display(), ids.len(), ids.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let ladder = args.ladder.ladder()?;
     let store = Store::connect(&args.database.database_url).await?;
     store.migrate().await?;
     let org = match choose_org(store.orgs().await?, args.org.as_deref()) {
@@ -142,7 +176,13 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if signals.is_empty() {
             continue;
         }
-        let report = Report::new(org, person, &signals, &args.bots.bots());
+        let reviewed: Vec<(i64, i64)> = signals
+            .iter()
+            .filter(|s| s.kind.track() == crate::signal::Track::Review)
+            .filter_map(|s| s.subject.as_ref().map(|x| (s.repo.id, x.number)))
+            .collect();
+        let merged = store.merged_among(&reviewed).await?;
+        let report = Report::new(org, person, &signals, &ladder, &merged, chrono::Utc::now());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);
         } else {

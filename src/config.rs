@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::credit::{Bots, DEFAULT_BOTS};
+use crate::credit::Bots;
+use crate::ladder::Ladder;
 use crate::webhook::signature::Secrets;
 use crate::worker::WorkerSettings;
 
@@ -81,17 +82,46 @@ pub struct ServeArgs {
     pub worker: WorkerArgs,
 }
 
-/// Which accounts count as bots when crediting signals.
+/// Which ladder applies, and which accounts count as bots.
 #[derive(Debug, Clone, Args)]
-pub struct BotArgs {
-    /// Logins that are bots although GitHub calls them users (comma-separated; replaces the default).
-    #[arg(long, env = "LADDER_BOTS", default_value_t = DEFAULT_BOTS.join(","))]
-    pub bots: String,
+pub struct LadderArgs {
+    /// A ladder config file (YAML) to use instead of the built-in one (`ladder default-config` prints it).
+    #[arg(long = "config", env = "LADDER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Logins that are bots although GitHub calls them users, comma-separated; replaces the ladder's
+    /// `bots` list (the built-in one is asyncapi-bot, asyncapi-bot-eve, holopin-bot).
+    #[arg(long, env = "LADDER_BOTS")]
+    pub bots: Option<String>,
 }
 
-impl BotArgs {
-    pub fn bots(&self) -> Bots {
-        Bots::from_list(&self.bots)
+/// The ladder config could not be read or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum LadderError {
+    #[error("cannot read the ladder config {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the ladder config is invalid:\n{0}")]
+    Invalid(#[from] crate::ladder::ConfigErrors),
+}
+
+impl LadderArgs {
+    /// The ladder from `--config` (or the built-in one), with `--bots` applied.
+    pub fn ladder(&self) -> Result<Ladder, LadderError> {
+        let mut ladder = match &self.config {
+            None => Ladder::builtin(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| LadderError::Unreadable { path: path.clone(), source })?;
+                crate::ladder::config::parse(&path.display().to_string(), &text)?
+            }
+        };
+        if let Some(list) = &self.bots {
+            ladder.bots = Bots::from_list(list);
+        }
+        Ok(ladder)
     }
 }
 

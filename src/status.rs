@@ -1,84 +1,171 @@
-//! The report `ladder status` prints: a person's credited signals, by kind and by track.
+//! The report `ladder status` prints: a person's level on the ladder, what is missing for the next
+//! one with the evidence behind each number, their activity, and their credited signals by kind and
+//! track.
 //!
 //! Owns: building the report from a person's recorded signals and rendering it as text or JSON.
 //!
 //! Never does: I/O. The command line looks the person up and prints what this returns.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::credit::{Bots, Tally, tally};
+use crate::credit::{Tally, tally};
+use crate::ladder::{Ladder, Progress, Readiness, evaluate};
 use crate::signal::{Kind, Org, Signal, Track};
 use crate::store::signals::Person;
 
+/// Evidence listed per requirement in text output; JSON lists all of it.
+const TEXT_EVIDENCE: usize = 5;
+
 /// Where one person stands in one org.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Report {
     pub org: Org,
     pub person: Person,
     pub tally: Tally,
-    pub last_activity: Option<DateTime<Utc>>,
+    pub readiness: Readiness,
+    ladder: Ladder,
 }
 
 impl Report {
-    pub fn new(org: Org, person: Person, signals: &[Signal], bots: &Bots) -> Report {
-        let tally = tally(signals, bots);
-        let last_activity = signals.iter().filter(|s| crate::credit::is_credited(s, bots)).map(|s| s.occurred_at).max();
-        Report { org, person, tally, last_activity }
+    pub fn new(
+        org: Org,
+        person: Person,
+        signals: &[Signal],
+        ladder: &Ladder,
+        merged: &HashSet<(i64, i64)>,
+        now: DateTime<Utc>,
+    ) -> Report {
+        Report {
+            org,
+            person,
+            tally: tally(signals, &ladder.bots),
+            readiness: evaluate(ladder, signals, merged, now),
+            ladder: ladder.clone(),
+        }
     }
 
-    /// The JSON form: `org`, `login`, `github_id`, `signals` (kind → count, zero counts omitted),
-    /// `tracks` (track → count) and `last_activity`.
+    fn level_name(&self, id: &str) -> String {
+        self.ladder.level(id).map_or_else(|| id.to_owned(), |l| l.name.clone())
+    }
+
+    /// The JSON form: `org`, `login`, `github_id`, `signals` (kind → credited count, zeros omitted),
+    /// `tracks`, `level` (highest level held, or null), `activity`, `last_activity`, and `next` (null at
+    /// the top) with `missing` and the full `progress` with evidence.
     pub fn to_json(&self) -> Value {
         let signals: Map<String, Value> =
             self.tally.by_kind.iter().map(|(k, n)| (k.as_str().to_owned(), json!(n))).collect();
         let tracks = self.tally.by_track();
         let tracks: Map<String, Value> =
             Track::ALL.iter().map(|t| (t.as_str().to_owned(), json!(tracks.get(t).copied().unwrap_or(0)))).collect();
+        let r = &self.readiness;
+        let progress = |p: &Progress| json!({"metric": p.metric.name(), "have": p.have, "need": p.need});
+        let next = r.next.as_ref().map(|(id, all)| {
+            let detailed: Vec<Value> = all
+                .iter()
+                .map(|p| {
+                    let mut v = progress(p);
+                    v["evidence"] = json!(p.evidence);
+                    v
+                })
+                .collect();
+            json!({
+                "level": id,
+                "name": self.level_name(id),
+                "missing": r.missing().into_iter().map(progress).collect::<Vec<_>>(),
+                "progress": detailed,
+            })
+        });
         json!({
             "org": self.org.login,
             "login": self.person.login,
             "github_id": self.person.id,
             "signals": signals,
             "tracks": tracks,
-            "last_activity": self.last_activity.map(|t| t.to_rfc3339()),
+            "level": r.level,
+            "level_name": r.level.as_deref().map(|id| self.level_name(id)),
+            "activity": r.activity.as_str(),
+            "last_activity": r.last_activity.map(|t| t.to_rfc3339()),
+            "next": next,
         })
     }
 
-    /// The text form, aligned for a terminal.
+    /// The text form, aligned for a terminal, with a progress bar per requirement.
     pub fn to_text(&self) -> String {
+        let r = &self.readiness;
         let mut out = format!("@{} in {} (GitHub id {})\n", self.person.login, self.org.login, self.person.id);
-        match self.last_activity {
-            Some(at) => out.push_str(&format!("last credited activity: {}\n", at.format("%Y-%m-%d"))),
-            None => out.push_str("no credited activity yet\n"),
+        let level = r.level.as_deref().map_or_else(|| "not on the ladder yet".to_owned(), |id| self.level_name(id));
+        let last = r.last_activity.map_or_else(
+            || "no credited activity yet".to_owned(),
+            |at| format!("last credited activity {}", at.format("%Y-%m-%d")),
+        );
+        out.push_str(&format!("level: {level}\nactivity: {} ({last})\n", r.activity.as_str()));
+        match &r.next {
+            None => out.push_str("\nEvery level of the ladder is met.\n"),
+            Some((id, progress)) => {
+                out.push_str(&format!("\nnext: {}\n", self.level_name(id)));
+                for p in progress {
+                    out.push_str(&progress_line(p));
+                }
+            }
         }
+        out.push_str("\ncredited signals\n");
         let tracks = self.tally.by_track();
         for track in Track::ALL {
             let total = tracks.get(&track).copied().unwrap_or(0);
-            out.push_str(&format!("\n{:<28}{total:>6}\n", track.as_str()));
+            out.push_str(&format!("  {:<28}{total:>6}\n", track.as_str()));
             for kind in Kind::ALL.iter().filter(|k| k.track() == track) {
                 let n = self.tally.by_kind.get(kind).copied().unwrap_or(0);
-                out.push_str(&format!("  {:<26}{n:>6}\n", kind.as_str()));
+                out.push_str(&format!("    {:<26}{n:>6}\n", kind.as_str()));
             }
         }
         out
     }
 }
 
+/// `  pr_merged          ██████░░░░  2/3  asyncapi/cli#12, …`
+fn progress_line(p: &Progress) -> String {
+    const WIDTH: u64 = 10;
+    let filled = (p.have.min(p.need) * WIDTH).checked_div(p.need).unwrap_or(WIDTH) as usize;
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(WIDTH as usize - filled));
+    let mark = if p.met() { "met" } else { "   " };
+    let mut evidence: Vec<&str> = p.evidence.iter().rev().take(TEXT_EVIDENCE).map(String::as_str).collect();
+    if p.evidence.len() > TEXT_EVIDENCE {
+        evidence.push("…");
+    }
+    let count = format!("{}/{}", p.have, p.need);
+    format!("  {:<20}{bar} {count:>7} {mark}  {}\n", p.metric.name(), evidence.join(", ")).trim_end().to_owned() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
     use super::*;
+    use crate::event::Account;
+    use crate::signal::{Repo, Subject};
+
+    fn merged_pr(n: i64) -> Signal {
+        Signal {
+            kind: Kind::PrMerged,
+            identity: format!("1#{n}"),
+            org: Org { id: 1, login: "asyncapi".into() },
+            repo: Repo { id: 1, full_name: "asyncapi/cli".into(), private: false },
+            subject: Some(Subject { number: n, is_pull_request: true, author: None, author_association: None }),
+            actor: Account { id: 42, login: "alice".into(), account_type: Some("User".into()) },
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 1 + n as u32, 0, 0, 0).unwrap(),
+            data: json!({}),
+        }
+    }
 
     fn report() -> Report {
-        let mut tally = Tally::default();
-        tally.by_kind.insert(Kind::PrMerged, 3);
-        tally.by_kind.insert(Kind::ReviewApproved, 2);
-        Report {
-            org: Org { id: 1, login: "asyncapi".into() },
-            person: Person { id: 42, login: "alice".into() },
-            tally,
-            last_activity: DateTime::from_timestamp(1_700_000_000, 0),
-        }
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let person = Person { id: 42, login: "alice".into() };
+        let org = Org { id: 1, login: "asyncapi".into() };
+        Report::new(org, person, &[merged_pr(1), merged_pr(2)], &Ladder::builtin(), &HashSet::new(), now)
     }
 
     #[test]
@@ -87,16 +174,21 @@ mod tests {
         assert_eq!(json["org"], "asyncapi");
         assert_eq!(json["login"], "alice");
         assert_eq!(json["github_id"], 42);
-        assert_eq!(json["signals"], json!({"pr_merged": 3, "review_approved": 2}));
-        assert_eq!(json["tracks"], json!({"code": 3, "review": 2, "triage": 0, "community": 0}));
-        assert_eq!(json["last_activity"], "2023-11-14T22:13:20+00:00");
+        assert_eq!(json["signals"], json!({"pr_merged": 2}));
+        assert_eq!(json["tracks"], json!({"code": 2, "review": 0, "triage": 0, "community": 0}));
+        assert_eq!(json["level"], "contributor");
+        assert_eq!(json["activity"], "active");
+        assert_eq!(json["last_activity"], "2026-11-03T00:00:00+00:00");
+        assert_eq!(json["next"]["level"], "regular_contributor");
+        assert_eq!(json["next"]["missing"], json!([{"metric": "pr_merged", "have": 2, "need": 3}]));
+        assert_eq!(json["next"]["progress"][0]["evidence"], json!(["asyncapi/cli#1", "asyncapi/cli#2"]));
     }
 
     #[test]
-    fn text_lists_every_kind_under_its_track() {
+    fn text_shows_level_progress_and_every_kind() {
         let text = report().to_text();
-        assert!(text.starts_with("@alice in asyncapi (GitHub id 42)\nlast credited activity: 2023-11-14\n"), "{text}");
-        assert!(text.contains("\ncode                             3\n  pr_opened                      0\n  pr_merged                      3\n"), "{text}");
+        assert!(text.starts_with("@alice in asyncapi (GitHub id 42)\nlevel: Contributor\nactivity: active (last credited activity 2026-11-03)\n"), "{text}");
+        assert!(text.contains("\nnext: Regular contributor\n  pr_merged           ██████░░░░     2/3      asyncapi/cli#2, asyncapi/cli#1\n"), "{text}");
         for kind in Kind::ALL {
             assert!(text.contains(kind.as_str()), "{kind:?} missing");
         }

@@ -3,7 +3,8 @@
 //!
 //! Owns: [`evaluate`], a pure function of a person's recorded signals, the ladder, the org's merged PRs
 //! and `now`. Which signals count: credited ones ([`crate::credit`]), at most the weekly cap of each
-//! kind, within the ladder's window (tenure looks at all history).
+//! kind, over all history; `active_months` counts months within the ladder's window. Inactivity is
+//! shown (active, drifting, away), never silently subtracted.
 //!
 //! Never does: I/O, or read the clock.
 
@@ -127,7 +128,12 @@ pub fn evaluate(ladder: &Ladder, signals: &[Signal], merged: &HashSet<(i64, i64)
         now,
     };
     let used: HashSet<Metric> = ladder.levels.iter().flat_map(|l| l.requires.iter().map(|(m, _)| *m)).collect();
-    let metrics: BTreeMap<Metric, Measure> = used.into_iter().map(|m| (m, measure(m, &window, &ctx))).collect();
+    // Credit does not decay: every metric counts all history, and recency shows as the activity
+    // status instead. Only active_months looks at the window.
+    let metrics: BTreeMap<Metric, Measure> = used
+        .into_iter()
+        .map(|m| (m, measure(m, if m == Metric::ActiveMonths { &window } else { &all }, &ctx)))
+        .collect();
     let held = ladder.levels.iter().take_while(|l| progress(l, &metrics).iter().all(Progress::met)).count();
     Readiness {
         level: held.checked_sub(1).map(|i| ladder.levels[i].id.clone()),
@@ -242,14 +248,14 @@ mod tests {
             signal(Kind::IssueComment, 8, 1),
             signal(Kind::IssueComment, 10, 1),
             signal(Kind::IssueComment, 12, 1), // over the weekly cap of 2
-            signal(Kind::PrMerged, 9, 800),    // outside the window; counts for tenure only
+            signal(Kind::PrMerged, 9, 800),    // long ago: counts, but not as an active month
         ];
         let r = evaluate(&ladder, &signals, &merged, now());
         let value = |m: Metric| r.metrics[&m].value;
         assert_eq!(value(Metric::PrimaryReviews), 1);
         assert_eq!(value(Metric::ReviewsOnMerged), 2);
-        assert_eq!(value(Metric::SubstantialPrs), 1);
-        assert_eq!(r.metrics[&Metric::SubstantialPrs].evidence, ["asyncapi/r0#3"]);
+        assert_eq!(value(Metric::SubstantialPrs), 2);
+        assert_eq!(r.metrics[&Metric::SubstantialPrs].evidence, ["asyncapi/r0#9", "asyncapi/r0#3"]);
         assert_eq!(value(Metric::Kind(Kind::IssueComment)), 2);
         assert_eq!(value(Metric::NewcomersHelped), 3, "#4, #8, #10: distinct newcomer subjects");
         assert_eq!(value(Metric::Repos), 3);

@@ -132,7 +132,7 @@ fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     u64::try_from(months).unwrap_or(0)
 }
 
-/// The value of `metric` over `counted` (credited, capped, within the window).
+/// The value of `metric` over `counted` (credited and capped signals, oldest first).
 pub fn measure(metric: Metric, counted: &[&Signal], ctx: &Context<'_>) -> Measure {
     let merged = |s: &Signal| subject_key(s).is_some_and(|k| ctx.merged.contains(&k));
     match metric {

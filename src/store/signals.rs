@@ -4,7 +4,7 @@
 //! fact changes nothing. People are keyed by numeric GitHub id; their login is kept up to date from the
 //! newest event that names them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -163,6 +163,31 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(signal_from_row).collect()
+    }
+
+    /// Which of the given PRs, as `(repo id, number)`, are recorded as merged.
+    pub async fn merged_among(&self, prs: &[(i64, i64)]) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let mut merged = HashSet::new();
+        for chunk in prs.chunks(1000) {
+            let list: Vec<String> = (1..=chunk.len())
+                .map(|i| match self.backend {
+                    Backend::Sqlite => "?".to_owned(),
+                    Backend::Postgres => format!("${i}"),
+                })
+                .collect();
+            let sql = format!(
+                "SELECT repo_id, subject_number FROM signals WHERE kind = 'pr_merged' AND identity IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (repo, number) in chunk {
+                query = query.bind(format!("{repo}#{number}"));
+            }
+            for row in query.fetch_all(&self.read).await? {
+                merged.insert((row.try_get("repo_id")?, row.try_get("subject_number")?));
+            }
+        }
+        Ok(merged)
     }
 
     /// Number of recorded signals (all people, all orgs).

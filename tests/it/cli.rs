@@ -90,10 +90,40 @@ async fn replay_then_status(engine: Engine) {
     assert_eq!(report["signals"]["pr_merged"], 1);
     assert_eq!(report["signals"]["pr_opened"], 1);
     assert!(report["signals"].get("merge_performed").is_none(), "merging one's own PR earns no merge credit");
+    assert_eq!(report["level"], "contributor");
+    assert_eq!(report["activity"], "away", "last seen in 2022");
+    assert_eq!(report["last_activity"], "2022-07-10T03:08:22+00:00");
+    assert_eq!(report["next"]["level"], "regular_contributor");
+    assert_eq!(
+        report["next"]["missing"],
+        serde_json::json!([{"metric": "pr_merged", "have": 1, "need": 3}]),
+        "credit does not decay"
+    );
+
+    // A ladder of one's own, and a bot list that makes this person a bot.
+    let config = db.dir().join("amp.yml");
+    std::fs::write(
+        &config,
+        "window_months: 120\nlevels:\n  - id: starter\n    name: Starter\n    requires: {pr_opened: 1, pr_merged: 1}\n",
+    )
+    .unwrap();
+    let custom = status(&["harshraj8843", "--org", "codinasion", "--json", "--config", config.to_str().unwrap()]);
+    let custom: serde_json::Value = serde_json::from_slice(&custom.stdout).unwrap();
+    assert_eq!(
+        (&custom["level"], &custom["level_name"], &custom["next"]),
+        (&"starter".into(), &"Starter".into(), &serde_json::Value::Null)
+    );
+    let as_bot = status(&["harshraj8843", "--org", "codinasion", "--json", "--bots", "HarshRaj8843"]);
+    let as_bot: serde_json::Value = serde_json::from_slice(&as_bot.stdout).unwrap();
+    assert_eq!((&as_bot["level"], &as_bot["signals"]), (&serde_json::Value::Null, &serde_json::json!({})));
 
     let text_report = status(&["harshraj8843", "--org", "codinasion"]);
     let (stdout, _) = text(&text_report);
-    assert!(stdout.starts_with("@harshraj8843 in codinasion (GitHub id 54644599)"), "{stdout}");
+    assert!(
+        stdout.starts_with("@harshraj8843 in codinasion (GitHub id 54644599)\nlevel: Contributor\nactivity: away"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("next: Regular contributor\n  pr_merged"), "{stdout}");
 
     let unknown = status(&["nobody-here", "--org", "codinasion"]);
     let (_, stderr) = text(&unknown);
@@ -169,4 +199,43 @@ fn migrate_creates_the_schema_and_is_idempotent() {
         assert!(output.status.success(), "{stderr}");
         assert_eq!(stdout, "database is up to date\n");
     }
+}
+
+#[test]
+fn the_default_config_round_trips_and_bad_configs_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let printed = ladder_command(&url).arg("default-config").output().unwrap();
+    assert!(printed.status.success());
+    let file = dir.path().join("amp.yml");
+    std::fs::write(&file, &printed.stdout).unwrap();
+    let checked = ladder_command(&url).arg("check-config").arg(&file).output().unwrap();
+    let (stdout, stderr) = text(&checked);
+    assert!(checked.status.success(), "{stderr}");
+    assert!(
+        stdout.ends_with("valid; 5 levels: contributor, regular_contributor, triager, committer, maintainer\n"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        &file,
+        "levels:\n  - id: a\n    requires: {pr_merged: 2}\n  - id: b\n    requires: {pr_merged: 1, hugs: 3}\n",
+    )
+    .unwrap();
+    let checked = ladder_command(&url).arg("check-config").arg(&file).output().unwrap();
+    let (_, stderr) = text(&checked);
+    assert_eq!(checked.status.code(), Some(1));
+    let path = file.display().to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{path}:5:27: levels[1].requires.pr_merged: levels out of order")),
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with(&format!("{path}:5:30: levels[1].requires.hugs: unknown metric `hugs`")), "{stderr}");
+
+    let status = ladder_command(&url).args(["status", "someone", "--config"]).arg(&file).output().unwrap();
+    let (_, stderr) = text(&status);
+    assert_eq!(status.status.code(), Some(1));
+    assert!(stderr.contains("the ladder config is invalid") && stderr.contains("unknown metric `hugs`"), "{stderr}");
 }
