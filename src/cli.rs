@@ -16,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::signal::Org;
 use crate::status::Report;
 use crate::store::Store;
+use crate::store::roles::Source;
 use crate::worker::Worker;
 use crate::{replay, serve};
 
@@ -38,6 +39,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Show where a person stands on the ladder: level, what is missing, activity, credited signals.
     Status(StatusArgs),
+    /// Load roles people already hold: a repository's CODEOWNERS, or the org's MAINTAINERS.yaml.
+    #[command(subcommand)]
+    Roles(RolesCommand),
     /// Print the built-in ladder config (AsyncAPI's), a starting point for `.github/amp.yml`.
     DefaultConfig,
     /// Validate a ladder config file: exit 0, or 1 with every error's file, line and field.
@@ -59,6 +63,33 @@ pub struct ReplayArgs {
     /// Payload files or folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Import `--repo NAME FILE` (a CODEOWNERS file) or `--maintainers FILE`; replaces what the same
+    /// file said before.
+    Import(RolesImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RolesImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
+    /// The organization the roles are in.
+    #[arg(long)]
+    pub org: String,
+    /// The repository whose CODEOWNERS FILE is.
+    #[arg(long, requires = "file", conflicts_with = "maintainers")]
+    pub repo: Option<String>,
+    /// The org's MAINTAINERS.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub maintainers: Option<PathBuf>,
+    /// The CODEOWNERS file (with --repo).
+    #[arg(required_unless_present = "maintainers", requires = "repo")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Replay(args) => run_replay(args).await,
         Command::Status(args) => run_status(args).await,
+        Command::Roles(RolesCommand::Import(args)) => import_roles(args).await,
         Command::DefaultConfig => {
             print!("{}", crate::ladder::config::DEFAULT_YAML);
             Ok(ExitCode::SUCCESS)
@@ -138,6 +170,30 @@ fn choose_org(orgs: Vec<Org>, wanted: Option<&str>) -> Result<Org, String> {
     }
 }
 
+async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+    };
+    let (source, repo, grants) = match (&args.maintainers, &args.repo, &args.file) {
+        (Some(path), _, _) => {
+            let grants = crate::roles::parse_maintainers(&path.display().to_string(), &read(path)?)?;
+            (Source::Maintainers, None, grants)
+        }
+        (None, Some(repo), Some(path)) => {
+            let bots = args.ladder.ladder()?.bots;
+            (Source::Codeowners, Some(repo.as_str()), crate::roles::parse_codeowners(repo, &read(path)?, &bots))
+        }
+        _ => anyhow::bail!("give --repo NAME with a CODEOWNERS file, or --maintainers FILE"),
+    };
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    store.replace_roles(&args.org, source, repo, &grants).await?;
+    let people: std::collections::BTreeSet<&str> = grants.iter().map(|g| g.login.as_str()).collect();
+    let place = repo.map_or_else(|| args.org.clone(), |r| format!("{}/{r}", args.org));
+    println!("{place}: {} roles for {} people imported", grants.len(), people.len());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check_config(file: &std::path::Path) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -182,7 +238,8 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             .filter_map(|s| s.subject.as_ref().map(|x| (s.repo.id, x.number)))
             .collect();
         let merged = store.merged_among(&reviewed).await?;
-        let report = Report::new(org, person, &signals, &ladder, &merged, chrono::Utc::now());
+        let grants = store.roles_of(&org.login, &person.login, person.id).await?;
+        let report = Report::new(org, person, &signals, &ladder, &merged, grants, chrono::Utc::now());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);
         } else {

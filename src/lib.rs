@@ -16,6 +16,7 @@ pub mod intake;
 pub mod ladder;
 pub mod metrics;
 pub mod replay;
+pub mod roles;
 pub mod serve;
 pub mod server;
 pub mod signal;

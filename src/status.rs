@@ -6,13 +6,14 @@
 //!
 //! Never does: I/O. The command line looks the person up and prints what this returns.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::credit::{Tally, tally};
 use crate::ladder::{Ladder, Progress, Readiness, evaluate};
+use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Signal, Track};
 use crate::store::signals::Person;
 
@@ -26,6 +27,8 @@ pub struct Report {
     pub person: Person,
     pub tally: Tally,
     pub readiness: Readiness,
+    /// Roles held, from `CODEOWNERS` and `MAINTAINERS.yaml`.
+    pub grants: Vec<Grant>,
     ladder: Ladder,
 }
 
@@ -36,15 +39,23 @@ impl Report {
         signals: &[Signal],
         ladder: &Ladder,
         merged: &HashSet<(i64, i64)>,
+        grants: Vec<Grant>,
         now: DateTime<Utc>,
     ) -> Report {
+        let role = grants.iter().map(|g| g.role).max_by_key(|r| r.rank());
         Report {
             org,
             person,
             tally: tally(signals, &ladder.bots),
-            readiness: evaluate(ladder, signals, merged, now),
+            readiness: evaluate(ladder, signals, merged, role, now),
+            grants,
             ladder: ladder.clone(),
         }
+    }
+
+    /// The highest role held in the org, if any.
+    pub fn role(&self) -> Option<Role> {
+        self.grants.iter().map(|g| g.role).max_by_key(|r| r.rank())
     }
 
     fn level_name(&self, id: &str) -> String {
@@ -89,7 +100,21 @@ impl Report {
             "activity": r.activity.as_str(),
             "last_activity": r.last_activity.map(|t| t.to_rfc3339()),
             "next": next,
+            "role": self.role().map(Role::as_str),
+            "roles": self.roles_by_repo(),
         })
+    }
+
+    /// `{"repo": ["maintainer", ...]}` for roles held in a repository; org-wide roles under `"*"`.
+    fn roles_by_repo(&self) -> Value {
+        let mut by_repo: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for g in &self.grants {
+            let roles = by_repo.entry(g.repo.clone().unwrap_or_else(|| "*".to_owned())).or_default();
+            if !roles.contains(&g.role.as_str()) {
+                roles.push(g.role.as_str());
+            }
+        }
+        json!(by_repo)
     }
 
     /// The text form, aligned for a terminal, with a progress bar per requirement.
@@ -101,7 +126,13 @@ impl Report {
             || "no credited activity yet".to_owned(),
             |at| format!("last credited activity {}", at.format("%Y-%m-%d")),
         );
-        out.push_str(&format!("level: {level}\nactivity: {} ({last})\n", r.activity.as_str()));
+        out.push_str(&format!("level: {level}\n"));
+        if let Some(role) = self.role() {
+            let mut repos: Vec<&str> = self.grants.iter().filter_map(|g| g.repo.as_deref()).collect();
+            repos.dedup();
+            out.push_str(&format!("role: {} ({})\n", role.as_str(), repos.join(", ")));
+        }
+        out.push_str(&format!("activity: {} ({last})\n", r.activity.as_str()));
         match &r.next {
             None => out.push_str("\nEvery level of the ladder is met.\n"),
             Some((id, progress)) => {
@@ -165,7 +196,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
         let person = Person { id: 42, login: "alice".into() };
         let org = Org { id: 1, login: "asyncapi".into() };
-        Report::new(org, person, &[merged_pr(1), merged_pr(2)], &Ladder::builtin(), &HashSet::new(), now)
+        Report::new(org, person, &[merged_pr(1), merged_pr(2)], &Ladder::builtin(), &HashSet::new(), Vec::new(), now)
     }
 
     #[test]
@@ -182,6 +213,7 @@ mod tests {
         assert_eq!(json["next"]["level"], "regular_contributor");
         assert_eq!(json["next"]["missing"], json!([{"metric": "pr_merged", "have": 2, "need": 3}]));
         assert_eq!(json["next"]["progress"][0]["evidence"], json!(["asyncapi/cli#1", "asyncapi/cli#2"]));
+        assert_eq!((&json["role"], &json["roles"]), (&Value::Null, &json!({})));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde_saphyr::Spanned;
 
 use super::metric::Metric;
 use crate::credit::Bots;
+use crate::roles::Role;
 use crate::signal::{Kind, Signal};
 
 /// The built-in ladder, as YAML.
@@ -28,6 +29,8 @@ pub struct Level {
     pub description: String,
     /// Metric and the least value that meets it, in the order the config lists them.
     pub requires: Vec<(Metric, u64)>,
+    /// The role (from `CODEOWNERS` or `MAINTAINERS.yaml`) that holds this level outright.
+    pub role: Option<Role>,
 }
 
 /// A validated ladder config.
@@ -95,6 +98,8 @@ struct RawLevel {
     name: Option<String>,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    role: Option<Spanned<String>>,
     requires: HashMap<Spanned<String>, Spanned<f64>>,
 }
 
@@ -254,8 +259,21 @@ fn check_levels(check: &mut Checker<'_>, raw: Spanned<Vec<RawLevel>>) -> Vec<Lev
             highest.insert(metric, (need, level.id.value.clone()));
             requires.push((metric, need));
         }
+        let role = level.role.and_then(|r| {
+            let parsed = Role::parse(&r.value);
+            if parsed.is_none() {
+                let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                check.error(
+                    &r,
+                    format!("{at}.role"),
+                    format!("unknown role `{}`; known: {}", r.value, known.join(", ")),
+                );
+            }
+            parsed
+        });
         let name = level.name.unwrap_or_else(|| level.id.value.clone());
-        levels.push(Level { id: level.id.value, name, description: level.description.trim().to_owned(), requires });
+        let description = level.description.trim().to_owned();
+        levels.push(Level { id: level.id.value, name, description, requires, role });
     }
     levels
 }

@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, Months, Utc};
 use super::config::{Ladder, Level};
 use super::metric::{Context, Measure, Metric, measure};
 use crate::credit::is_credited;
+use crate::roles::Role;
 use crate::signal::Signal;
 
 /// Recent activity: active, drifting (nothing for 6 months) or away (nothing for 12 months).
@@ -112,9 +113,22 @@ fn progress(level: &Level, metrics: &BTreeMap<Metric, Measure>) -> Vec<Progress>
         .collect()
 }
 
+/// How many levels (from the bottom) a role holds outright: up to the highest level tied to a role of
+/// the same rank or lower.
+fn held_by_role(ladder: &Ladder, role: Option<Role>) -> usize {
+    let Some(role) = role else { return 0 };
+    ladder.levels.iter().rposition(|l| l.role.is_some_and(|r| r.rank() <= role.rank())).map_or(0, |i| i + 1)
+}
+
 /// Evaluates one person. `signals` are everything recorded about them in the org; `merged` names the
-/// org's merged PRs as `(repo id, number)`.
-pub fn evaluate(ladder: &Ladder, signals: &[Signal], merged: &HashSet<(i64, i64)>, now: DateTime<Utc>) -> Readiness {
+/// org's merged PRs as `(repo id, number)`; `role` is the highest role they already hold.
+pub fn evaluate(
+    ladder: &Ladder,
+    signals: &[Signal],
+    merged: &HashSet<(i64, i64)>,
+    role: Option<Role>,
+    now: DateTime<Utc>,
+) -> Readiness {
     let all = counted(signals, ladder);
     let since = now.checked_sub_months(Months::new(ladder.window_months)).unwrap_or(DateTime::<Utc>::MIN_UTC);
     let window: Vec<&Signal> = all.iter().copied().filter(|s| s.occurred_at > since && s.occurred_at <= now).collect();
@@ -134,7 +148,8 @@ pub fn evaluate(ladder: &Ladder, signals: &[Signal], merged: &HashSet<(i64, i64)
         .into_iter()
         .map(|m| (m, measure(m, if m == Metric::ActiveMonths { &window } else { &all }, &ctx)))
         .collect();
-    let held = ladder.levels.iter().take_while(|l| progress(l, &metrics).iter().all(Progress::met)).count();
+    let earned = ladder.levels.iter().take_while(|l| progress(l, &metrics).iter().all(Progress::met)).count();
+    let held = earned.max(held_by_role(ladder, role));
     Readiness {
         level: held.checked_sub(1).map(|i| ladder.levels[i].id.clone()),
         next: ladder.levels.get(held).map(|l| (l.id.clone(), progress(l, &metrics))),
@@ -188,12 +203,12 @@ mod tests {
     #[test]
     fn levels_are_held_in_order_and_the_next_one_says_what_is_missing() {
         let ladder = ladder(TWO_LEVELS);
-        let none = evaluate(&ladder, &[], &HashSet::new(), now());
+        let none = evaluate(&ladder, &[], &HashSet::new(), None, now());
         assert_eq!((none.level.as_deref(), none.activity), (None, Activity::Away));
         assert_eq!(none.next.as_ref().unwrap().0, "contributor");
 
         let signals = [signal(Kind::PrMerged, 1, 10), signal(Kind::PrMerged, 2, 12)];
-        let r = evaluate(&ladder, &signals, &HashSet::new(), now());
+        let r = evaluate(&ladder, &signals, &HashSet::new(), None, now());
         assert_eq!(r.level.as_deref(), Some("contributor"));
         let missing: Vec<(&str, u64, u64)> = r.missing().iter().map(|p| (p.metric.name(), p.have, p.need)).collect();
         assert_eq!(missing, [("pr_merged", 2, 3), ("active_months", 1, 2)]);
@@ -204,7 +219,7 @@ mod tests {
         );
 
         let more = [signals.to_vec(), vec![signal(Kind::PrMerged, 3, 45)]].concat();
-        let r = evaluate(&ladder, &more, &HashSet::new(), now());
+        let r = evaluate(&ladder, &more, &HashSet::new(), None, now());
         assert_eq!((r.level.as_deref(), r.next.is_none()), (Some("regular"), true));
     }
 
@@ -212,8 +227,21 @@ mod tests {
     fn a_level_is_not_held_when_one_below_it_is_not_met() {
         let ladder =
             ladder("levels:\n  - id: a\n    requires: {review_approved: 1}\n  - id: b\n    requires: {pr_merged: 1}\n");
-        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 1, 1)], &HashSet::new(), now());
+        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 1, 1)], &HashSet::new(), None, now());
         assert_eq!((r.level, r.next.map(|n| n.0)), (None, Some("a".to_owned())));
+    }
+
+    #[test]
+    fn a_role_holds_its_level_and_those_below() {
+        let ladder = Ladder::builtin();
+        let level = |role| evaluate(&ladder, &[], &HashSet::new(), role, now()).level;
+        assert_eq!(level(None), None);
+        assert_eq!(level(Some(Role::Triager)).as_deref(), Some("triager"));
+        assert_eq!(level(Some(Role::Maintainer)).as_deref(), Some("maintainer"));
+        assert_eq!(level(Some(Role::Champion)).as_deref(), Some("maintainer"));
+        assert_eq!(level(Some(Role::TscMember)).as_deref(), Some("maintainer"));
+        let r = evaluate(&ladder, &[], &HashSet::new(), Some(Role::Triager), now());
+        assert_eq!(r.next.map(|n| n.0).as_deref(), Some("committer"), "never 'ready to be a contributor'");
     }
 
     #[test]
@@ -250,7 +278,7 @@ mod tests {
             signal(Kind::IssueComment, 12, 1), // over the weekly cap of 2
             signal(Kind::PrMerged, 9, 800),    // long ago: counts, but not as an active month
         ];
-        let r = evaluate(&ladder, &signals, &merged, now());
+        let r = evaluate(&ladder, &signals, &merged, None, now());
         let value = |m: Metric| r.metrics[&m].value;
         assert_eq!(value(Metric::PrimaryReviews), 1);
         assert_eq!(value(Metric::ReviewsOnMerged), 2);
@@ -267,7 +295,7 @@ mod tests {
     #[test]
     fn the_builtin_ladder_never_calls_a_newcomer_more_than_they_are() {
         let ladder = Ladder::builtin();
-        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 3, 5)], &HashSet::new(), now());
+        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 3, 5)], &HashSet::new(), None, now());
         assert_eq!(r.level.as_deref(), Some("contributor"));
         assert_eq!(r.next.as_ref().unwrap().0, "regular_contributor");
         assert_eq!(r.activity, Activity::Active);

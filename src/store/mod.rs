@@ -11,6 +11,7 @@
 
 pub mod directory;
 pub mod queue;
+pub mod roles;
 pub mod signals;
 
 use std::str::FromStr;

@@ -239,3 +239,48 @@ fn the_default_config_round_trips_and_bad_configs_are_located() {
     assert_eq!(status.status.code(), Some(1));
     assert!(stderr.contains("the ladder config is invalid") && stderr.contains("unknown metric `hugs`"), "{stderr}");
 }
+
+on_both_engines!(roles_from_codeowners_and_maintainers_shape_status);
+
+async fn roles_from_codeowners_and_maintainers_shape_status(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let fixtures = fixtures_dir();
+    let replayed = ladder_command(&db.url).arg("replay").arg(&fixtures).output().unwrap();
+    assert!(replayed.status.success());
+    let asyncapi = fixtures.parent().unwrap().join("asyncapi");
+    // harshraj8843 (codinasion) becomes a triager of codinasion's bot repo through its CODEOWNERS.
+    let codeowners = db.dir().join("CODEOWNERS");
+    std::fs::write(&codeowners, "* @someone-else\n#codeTriagers: harshraj8843\n").unwrap();
+    let import = |args: &[&str]| {
+        let output = ladder_command(&db.url).args(["roles", "import"]).args(args).output().unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{stderr}");
+        stdout
+    };
+    let said = import(&["--org", "codinasion", "--repo", "codinasion-bot", codeowners.to_str().unwrap()]);
+    assert_eq!(said, "codinasion/codinasion-bot: 2 roles for 2 people imported\n");
+    let said = import(&["--org", "asyncapi", "--maintainers", asyncapi.join("MAINTAINERS.yaml").to_str().unwrap()]);
+    assert!(said.starts_with("asyncapi: ") && said.ends_with(" roles for 74 people imported\n"), "{said}");
+    let said =
+        import(&["--org", "asyncapi", "--repo", "generator", asyncapi.join("CODEOWNERS.generator").to_str().unwrap()]);
+    assert_eq!(said, "asyncapi/generator: 7 roles for 5 people imported\n");
+
+    let status =
+        ladder_command(&db.url).args(["status", "harshraj8843", "--org", "codinasion", "--json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["role"], "triager");
+    assert_eq!(report["roles"], serde_json::json!({"codinasion-bot": ["triager"]}));
+    assert_eq!(report["level"], "triager", "a role holds its level whatever the numbers say");
+    assert_eq!(report["next"]["level"], "committer");
+
+    // Importing the file again without the person takes the role away.
+    std::fs::write(&codeowners, "* @someone-else\n").unwrap();
+    import(&["--org", "codinasion", "--repo", "codinasion-bot", codeowners.to_str().unwrap()]);
+    let status =
+        ladder_command(&db.url).args(["status", "harshraj8843", "--org", "codinasion", "--json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((&report["role"], &report["level"]), (&serde_json::Value::Null, &"contributor".into()));
+
+    let bad = ladder_command(&db.url).args(["roles", "import", "--org", "x"]).output().unwrap();
+    assert!(!bad.status.success(), "a file is required");
+}
