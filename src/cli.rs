@@ -42,6 +42,10 @@ pub enum Command {
     /// Load roles people already hold: a repository's CODEOWNERS, or the org's MAINTAINERS.yaml.
     #[command(subcommand)]
     Roles(RolesCommand),
+    /// Erase everything recorded about a person and record nothing more about them.
+    Optout(PrivacyArgs),
+    /// Resume recording a person who opted out, from now on.
+    Optin(PrivacyArgs),
     /// Print the built-in ladder config (AsyncAPI's), a starting point for `.github/amp.yml`.
     DefaultConfig,
     /// Validate a ladder config file: exit 0, or 1 with every error's file, line and field.
@@ -93,6 +97,17 @@ pub struct RolesImportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PrivacyArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The person's GitHub login (case-insensitive, with or without @).
+    pub login: String,
+    /// Days a processed delivery's raw body is kept (as for `serve`); says when erasure is complete.
+    #[arg(long, env = "LADDER_BODY_RETENTION_DAYS", default_value_t = 30)]
+    pub body_retention_days: u32,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -124,6 +139,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => run_replay(args).await,
         Command::Status(args) => run_status(args).await,
         Command::Roles(RolesCommand::Import(args)) => import_roles(args).await,
+        Command::Optout(args) => opt_out(args).await,
+        Command::Optin(args) => opt_in(args).await,
         Command::DefaultConfig => {
             print!("{}", crate::ladder::config::DEFAULT_YAML);
             Ok(ExitCode::SUCCESS)
@@ -194,6 +211,49 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let login = args.login.trim_start_matches('@');
+    if let Some((_, login)) = store.opted_out(login).await? {
+        println!("@{login} has already opted out; nothing about them is recorded.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(person) = store.people_by_login(login).await?.into_iter().next() else {
+        eprintln!("No activity is recorded for @{login}, so there is nothing to erase. Check the spelling.");
+        return Ok(ExitCode::FAILURE);
+    };
+    let now = chrono::Utc::now();
+    let erased = store.opt_out(person.id, &person.login, now).await?;
+    let complete = now + chrono::Duration::days(i64::from(args.body_retention_days));
+    println!(
+        "Erased {} signals of @{} and stopped recording them. Raw webhook deliveries that mention them are \
+         deleted with the {}-day retention window; erasure is complete by {}.",
+        erased.signals,
+        person.login,
+        args.body_retention_days,
+        complete.format("%Y-%m-%d")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn opt_in(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let login = args.login.trim_start_matches('@');
+    match store.opted_out(login).await? {
+        Some((id, login)) => {
+            store.opt_in(id).await?;
+            println!("@{login} is recorded again from now on; nothing erased before comes back.");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            println!("@{login} has not opted out; nothing to do.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 fn check_config(file: &std::path::Path) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -227,6 +287,15 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let login = args.login.trim_start_matches('@');
+    if let Some((id, login)) = store.opted_out(login).await? {
+        if args.json {
+            let opted = serde_json::json!({"org": org.login, "login": login, "github_id": id, "opted_out": true});
+            println!("{}", serde_json::to_string_pretty(&opted)?);
+        } else {
+            println!("@{login} has opted out: nothing about them is recorded or evaluated.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     for person in store.people_by_login(login).await? {
         let signals = store.signals_of(org.id, person.id).await?;
         if signals.is_empty() {

@@ -10,6 +10,7 @@
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
 
 pub mod directory;
+pub mod privacy;
 pub mod queue;
 pub mod roles;
 pub mod signals;

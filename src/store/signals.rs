@@ -56,7 +56,7 @@ pub(super) async fn insert(
                 .bind(subject.map(|s| s.number))
                 .bind(subject.map(|s| i64::from(s.is_pull_request)))
                 .bind(author.map(|a| a.id))
-                .bind(author.map(|a| a.login.as_str()))
+                .bind(author.map(|a| a.login.as_str()).filter(|l| !l.is_empty()))
                 .bind(author.and_then(|a| a.account_type.as_deref()))
                 .bind(subject.and_then(|s| s.author_association.as_deref()))
                 .bind(s.actor.id)

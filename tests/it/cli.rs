@@ -284,3 +284,51 @@ async fn roles_from_codeowners_and_maintainers_shape_status(engine: Engine) {
     let bad = ladder_command(&db.url).args(["roles", "import", "--org", "x"]).output().unwrap();
     assert!(!bad.status.success(), "a file is required");
 }
+
+on_both_engines!(opting_out_erases_and_stops_recording);
+
+async fn opting_out_erases_and_stops_recording(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let fixtures = fixtures_dir();
+    assert!(ladder_command(&db.url).arg("replay").arg(&fixtures).output().unwrap().status.success());
+    let theirs = "SELECT COUNT(*) FROM signals WHERE actor_id = 54644599";
+    assert!(db.scalar(theirs).await > 0);
+    let run = |args: &[&str]| ladder_command(&db.url).args(args).output().unwrap();
+
+    let out = run(&["optout", "@HarshRaj8843", "--body-retention-days", "7"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("Erased ")
+            && stdout.contains(" signals of @harshraj8843")
+            && stdout.contains("7-day retention"),
+        "{stdout}"
+    );
+    assert_eq!(db.scalar(theirs).await, 0);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM people WHERE id = 54644599").await, 0);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM signals WHERE subject_author_login = 'harshraj8843'").await, 0);
+    let status = run(&["status", "harshraj8843", "--org", "codinasion", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({"org": "codinasion", "login": "harshraj8843", "github_id": 54644599, "opted_out": true})
+    );
+
+    // A new event by them is processed but records nothing about them.
+    let mut payload = crate::support::fixture_json("issues/opened.codinasion.json");
+    payload["issue"]["id"] = 99_000_001.into();
+    payload["issue"]["number"] = 9001.into();
+    let dir = db.dir().join("new").join("issues");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("opened.json"), payload.to_string()).unwrap();
+    assert!(run(&["replay", dir.to_str().unwrap()]).status.success());
+    assert_eq!(db.scalar(theirs).await, 0);
+
+    let out = run(&["optin", "harshraj8843"]);
+    assert!(text(&out).0.contains("recorded again from now on"));
+    payload["issue"]["id"] = 99_000_002.into();
+    payload["issue"]["number"] = 9002.into();
+    std::fs::write(dir.join("opened.json"), payload.to_string()).unwrap();
+    assert!(run(&["replay", dir.to_str().unwrap()]).status.success());
+    assert_eq!(db.scalar(theirs).await, 1, "only what happened after opting in");
+}

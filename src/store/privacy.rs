@@ -1,0 +1,81 @@
+//! Opt-out and erasure. Opting out erases a person's signals and their entry among people, blanks their
+//! login where they appear as someone else's subject, and leaves a tombstone so that nothing more is
+//! recorded about them until they opt back in.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Row, Transaction};
+
+use super::{Backend, Durability, Store, StoreError, millis};
+
+/// What an opt-out erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    pub signals: u64,
+}
+
+/// The ids among `ids` that opted out, read inside the transaction that is about to record them.
+pub(super) async fn opted_out_among(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    ids: &HashSet<i64>,
+) -> Result<HashSet<i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let list: Vec<String> = (1..=ids.len())
+        .map(|i| match backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${i}"),
+        })
+        .collect();
+    let sql = format!("SELECT github_id FROM optouts WHERE github_id IN ({})", list.join(", "));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(&mut **tx).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+impl Store {
+    /// Erases everything recorded about a person and stops recording them.
+    pub async fn opt_out(&self, github_id: i64, login: &str, now: DateTime<Utc>) -> Result<Erased, StoreError> {
+        let mut conn = self.writer(Durability::Full).await?;
+        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        sqlx::query(
+            "INSERT INTO optouts (github_id, login, opted_out_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (github_id) DO UPDATE SET login = excluded.login",
+        )
+        .bind(github_id)
+        .bind(login)
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await?;
+        let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
+            .bind(github_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Erased { signals: signals.rows_affected() })
+    }
+
+    /// Resumes recording a person, from now on. Returns whether they had opted out.
+    pub async fn opt_in(&self, github_id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.writer(Durability::Full).await?;
+        let done = sqlx::query("DELETE FROM optouts WHERE github_id = $1").bind(github_id).execute(&mut *conn).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The tombstone of a login that opted out, as `(github id, login)`.
+    pub async fn opted_out(&self, login: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let login = login.trim().trim_start_matches('@');
+        let row = sqlx::query("SELECT github_id, login FROM optouts WHERE lower(login) = lower($1)")
+            .bind(login)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok((r.try_get("github_id")?, r.try_get("login")?))).transpose()
+    }
+}
