@@ -39,6 +39,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Show where a person stands on the ladder: level, what is missing, activity, credited signals.
     Status(StatusArgs),
+    /// Repo health: maintainers and which are active, contributor absence factor, and who is closest
+    /// to maintaining each repository; repositories without an active maintainer first.
+    Repos(ReposArgs),
     /// Load roles people already hold: a repository's CODEOWNERS, or the org's MAINTAINERS.yaml.
     #[command(subcommand)]
     Roles(RolesCommand),
@@ -97,6 +100,20 @@ pub struct RolesImportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReposArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
+    /// The organization; optional when the database holds one.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PrivacyArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -139,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => run_replay(args).await,
         Command::Status(args) => run_status(args).await,
         Command::Roles(RolesCommand::Import(args)) => import_roles(args).await,
+        Command::Repos(args) => run_repos(args).await,
         Command::Optout(args) => opt_out(args).await,
         Command::Optin(args) => opt_in(args).await,
         Command::DefaultConfig => {
@@ -208,6 +226,46 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
     let people: std::collections::BTreeSet<&str> = grants.iter().map(|g| g.login.as_str()).collect();
     let place = repo.map_or_else(|| args.org.clone(), |r| format!("{}/{r}", args.org));
     println!("{place}: {} roles for {} people imported", grants.len(), people.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
+    let ladder = args.ladder.ladder()?;
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let org = match choose_org(store.orgs().await?, args.org.as_deref()) {
+        Ok(org) => org,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let now = chrono::Utc::now();
+    let grants = store.roles_in_org(&org.login).await?;
+    let mut repos: std::collections::BTreeMap<String, bool> = store
+        .repositories()
+        .await?
+        .into_iter()
+        .filter(|r| r.org_id == org.id && !r.removed)
+        .map(|r| (r.full_name, r.private))
+        .collect();
+    // Repositories known only from an imported CODEOWNERS: visibility unknown, so treated as private.
+    for repo in grants.iter().filter_map(|g| g.repo.as_deref()) {
+        repos.entry(format!("{}/{repo}", org.login)).or_insert(true);
+    }
+    let since = now - chrono::Months::new(12);
+    let signals = store.signals_in_org_since(org.id, since).await?;
+    let merged = store.merged_in_org(org.id).await?;
+    let activity = crate::health::OrgActivity { repos: &repos, grants: &grants, signals: &signals, merged: &merged };
+    let health = crate::health::repo_health(&ladder, &activity, now);
+    if args.json {
+        let json: Vec<serde_json::Value> = health.iter().map(crate::health::RepoHealth::to_json).collect();
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        for repo in &health {
+            print!("{}", repo.to_text());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

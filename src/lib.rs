@@ -12,6 +12,7 @@ pub mod credit;
 pub mod delivery;
 pub mod directory;
 pub mod event;
+pub mod health;
 pub mod intake;
 pub mod ladder;
 pub mod metrics;

@@ -72,18 +72,33 @@ impl Store {
         .bind(github_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("role")?;
-                let repo: String = r.try_get("repo")?;
-                Ok(Grant {
-                    login: r.try_get("login")?,
-                    github_id: r.try_get("github_id")?,
-                    repo: (!repo.is_empty()).then_some(repo),
-                    role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown role `{role}`")))?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        grants_from_rows(&rows)
     }
+
+    /// Every role held in `org`.
+    pub async fn roles_in_org(&self, org: &str) -> Result<Vec<Grant>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT repo, login, github_id, role, detail FROM roles WHERE org = $1 ORDER BY repo, login, role",
+        )
+        .bind(org.to_lowercase())
+        .fetch_all(&self.read)
+        .await?;
+        grants_from_rows(&rows)
+    }
+}
+
+fn grants_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Grant>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            let repo: String = r.try_get("repo")?;
+            Ok(Grant {
+                login: r.try_get("login")?,
+                github_id: r.try_get("github_id")?,
+                repo: (!repo.is_empty()).then_some(repo),
+                role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect()
 }

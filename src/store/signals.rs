@@ -165,6 +165,26 @@ impl Store {
         rows.iter().map(signal_from_row).collect()
     }
 
+    /// Every recorded signal in an org since `since`, oldest first.
+    pub async fn signals_in_org_since(&self, org_id: i64, since: DateTime<Utc>) -> Result<Vec<Signal>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM signals WHERE org_id = $1 AND occurred_at > $2 ORDER BY occurred_at, seq")
+                .bind(org_id)
+                .bind(millis(since))
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter().map(signal_from_row).collect()
+    }
+
+    /// `(repo id, number)` of every PR recorded as merged in an org.
+    pub async fn merged_in_org(&self, org_id: i64) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT repo_id, subject_number FROM signals WHERE org_id = $1 AND kind = 'pr_merged'")
+            .bind(org_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("repo_id")?, r.try_get("subject_number")?))).collect()
+    }
+
     /// Which of the given PRs, as `(repo id, number)`, are recorded as merged.
     pub async fn merged_among(&self, prs: &[(i64, i64)]) -> Result<HashSet<(i64, i64)>, StoreError> {
         let mut merged = HashSet::new();

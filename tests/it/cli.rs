@@ -281,6 +281,22 @@ async fn roles_from_codeowners_and_maintainers_shape_status(engine: Engine) {
     let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((&report["role"], &report["level"]), (&serde_json::Value::Null, &"contributor".into()));
 
+    // Repo health: codinasion-bot's only listed maintainer has no maintainer activity there.
+    std::fs::write(&codeowners, "* @harshraj8843 @someone-else\n").unwrap();
+    import(&["--org", "codinasion", "--repo", "codinasion-bot", codeowners.to_str().unwrap()]);
+    let repos = ladder_command(&db.url).args(["repos", "--org", "codinasion", "--json"]).output().unwrap();
+    let (stdout, stderr) = text(&repos);
+    assert!(repos.status.success(), "{stderr}");
+    let health: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(health[0]["repo"], "codinasion/codinasion-bot");
+    assert_eq!(health[0]["private"], true);
+    assert_eq!(health[0]["maintainers"], serde_json::json!(["harshraj8843", "someone-else"]));
+    assert_eq!(health[0]["active_maintainers"], serde_json::json!([]), "their merge was in 2022");
+    assert_eq!(health[0]["at_risk"], true);
+    let repos = ladder_command(&db.url).args(["repos", "--org", "codinasion"]).output().unwrap();
+    let (stdout, _) = text(&repos);
+    assert!(stdout.starts_with("codinasion/codinasion-bot (private): AT RISK: no active maintainer\n  maintainers: @harshraj8843 (inactive), @someone-else (inactive)\n"), "{stdout}");
+
     let bad = ladder_command(&db.url).args(["roles", "import", "--org", "x"]).output().unwrap();
     assert!(!bad.status.success(), "a file is required");
 }
