@@ -359,12 +359,7 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if signals.is_empty() {
             continue;
         }
-        let reviewed: Vec<(i64, i64)> = signals
-            .iter()
-            .filter(|s| s.kind.track() == crate::signal::Track::Review)
-            .filter_map(|s| s.subject.as_ref().map(|x| (s.repo.id, x.number)))
-            .collect();
-        let merged = store.merged_among(&reviewed).await?;
+        let merged = store.merged_among(&crate::status::reviewed_prs(&signals)).await?;
         let grants = store.roles_of(&org.login, &person.login, person.id).await?;
         let report = Report::new(org, person, &signals, &ladder, &merged, grants, chrono::Utc::now());
         if args.json {

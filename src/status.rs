@@ -17,6 +17,19 @@ use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Signal, Track};
 use crate::store::signals::Person;
 
+/// The PRs, as `(repo id, number)`, a person reviewed: whether each merged decides `primary_reviews` and
+/// `reviews_on_merged`.
+pub fn reviewed_prs(signals: &[Signal]) -> Vec<(i64, i64)> {
+    let mut prs: Vec<(i64, i64)> = signals
+        .iter()
+        .filter(|s| s.kind.track() == Track::Review)
+        .filter_map(|s| s.subject.as_ref().map(|x| (s.repo.id, x.number)))
+        .collect();
+    prs.sort_unstable();
+    prs.dedup();
+    prs
+}
+
 /// Evidence listed per requirement in text output; JSON lists all of it.
 const TEXT_EVIDENCE: usize = 5;
 

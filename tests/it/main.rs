@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod history;
 mod pipeline;
 mod replicas;
 mod shipping;
