@@ -89,7 +89,8 @@ fn week(at: DateTime<Utc>) -> i64 {
 /// Credited signals, at most `cap` per kind per week (earliest first), oldest first.
 pub fn counted<'a>(signals: &'a [Signal], ladder: &Ladder) -> Vec<&'a Signal> {
     let mut credited: Vec<&Signal> = signals.iter().filter(|s| is_credited(s, &ladder.bots)).collect();
-    credited.sort_by_key(|s| s.occurred_at);
+    // Ties broken by kind and identity, so the result never depends on the order signals were loaded in.
+    credited.sort_by(|a, b| (a.occurred_at, a.kind, &a.identity).cmp(&(b.occurred_at, b.kind, &b.identity)));
     let mut per_week: HashMap<(crate::signal::Kind, i64), u64> = HashMap::new();
     credited.retain(|s| match ladder.weekly_cap(s.kind) {
         None => true,

@@ -7,6 +7,8 @@
 pub mod config;
 pub mod evaluate;
 pub mod metric;
+#[cfg(test)]
+mod properties;
 
 pub use config::{ConfigErrors, Ladder, Level};
 pub use evaluate::{Activity, Progress, Readiness, evaluate};
