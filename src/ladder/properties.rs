@@ -52,7 +52,8 @@ fn random_yaml(rng: &mut Rng) -> String {
     ];
     let mut yaml = String::new();
     for _ in 0..rng.below(3) {
-        yaml.push_str(*rng.pick(&top));
+        let line: &str = rng.pick(&top);
+        yaml.push_str(line);
         yaml.push('\n');
     }
     yaml.push_str("levels:\n");
