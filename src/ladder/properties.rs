@@ -52,7 +52,7 @@ fn random_yaml(rng: &mut Rng) -> String {
     ];
     let mut yaml = String::new();
     for _ in 0..rng.below(3) {
-        let line: &str = rng.pick(&top);
+        let line: &&str = rng.pick(&top);
         yaml.push_str(line);
         yaml.push('\n');
     }
