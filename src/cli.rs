@@ -148,8 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {
-            let store = Store::connect(&args.database_url).await?;
-            store.migrate().await?;
+            open(&args).await?;
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
@@ -169,8 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
+    let store = open(&args.database).await?;
     let worker = Worker::new(store.clone(), args.worker.settings(), Arc::new(Metrics::new()));
     let summary = replay::replay(&store, &worker, &files).await?;
     println!(
@@ -183,6 +181,24 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         store.signal_count().await?
     );
     Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Connects to the database and brings its schema up to date.
+async fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
+    let store = Store::connect(&database.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The org to report on, or `None` after saying on stderr why there is none.
+async fn org_for(store: &Store, wanted: Option<&str>) -> anyhow::Result<Option<Org>> {
+    match choose_org(store.orgs().await?, wanted) {
+        Ok(org) => Ok(Some(org)),
+        Err(message) => {
+            eprintln!("{message}");
+            Ok(None)
+        }
+    }
 }
 
 /// Picks the org named by `wanted`, or the only one.
@@ -220,8 +236,7 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
         }
         _ => anyhow::bail!("give --repo NAME with a CODEOWNERS file, or --maintainers FILE"),
     };
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
+    let store = open(&args.database).await?;
     store.replace_roles(&args.org, source, repo, &grants).await?;
     let people: std::collections::BTreeSet<&str> = grants.iter().map(|g| g.login.as_str()).collect();
     let place = repo.map_or_else(|| args.org.clone(), |r| format!("{}/{r}", args.org));
@@ -231,15 +246,8 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
     let ladder = args.ladder.ladder()?;
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
-    let org = match choose_org(store.orgs().await?, args.org.as_deref()) {
-        Ok(org) => org,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let store = open(&args.database).await?;
+    let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let now = chrono::Utc::now();
     let grants = store.roles_in_org(&org.login).await?;
     let mut repos: std::collections::BTreeMap<String, bool> = store
@@ -270,8 +278,7 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
+    let store = open(&args.database).await?;
     let login = args.login.trim_start_matches('@');
     if let Some((_, login)) = store.opted_out(login).await? {
         println!("@{login} has already opted out; nothing about them is recorded.");
@@ -296,8 +303,7 @@ async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn opt_in(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
+    let store = open(&args.database).await?;
     let login = args.login.trim_start_matches('@');
     match store.opted_out(login).await? {
         Some((id, login)) => {
@@ -335,15 +341,8 @@ fn check_config(file: &std::path::Path) -> ExitCode {
 
 async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let ladder = args.ladder.ladder()?;
-    let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
-    let org = match choose_org(store.orgs().await?, args.org.as_deref()) {
-        Ok(org) => org,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(ExitCode::FAILURE);
-        }
-    };
+    let store = open(&args.database).await?;
+    let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let login = args.login.trim_start_matches('@');
     if let Some((id, login)) = store.opted_out(login).await? {
         if args.json {

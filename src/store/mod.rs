@@ -213,18 +213,26 @@ impl Store {
     }
 }
 
-/// Placeholders for a multi-row `VALUES` list of `rows` rows of `columns` columns, numbered from 1:
-/// `($1, $2), ($3, $4)` on PostgreSQL, and anonymous `(?, ?), (?, ?)` on SQLite, where each numbered
-/// parameter costs a scan of all parameter names when it is bound (quadratic in a large statement).
+/// The `n`th (from 1) bind parameter: `$n` on PostgreSQL, an anonymous `?` on SQLite, where each
+/// numbered parameter costs a scan of all parameter names when it is bound (quadratic in a large
+/// statement). Anonymous parameters bind in order, so statements must use each one once, in order.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// `$1, $2, …, $n` (or `?, ?, …`): the parameters of an `IN (…)` list.
+fn list(backend: Backend, n: usize) -> String {
+    (1..=n).map(|i| placeholder(backend, i)).collect::<Vec<_>>().join(", ")
+}
+
+/// Placeholders for a multi-row `VALUES` list of `rows` rows of `columns` columns, numbered from 1.
 fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
-            let row: Vec<String> = (1..=columns)
-                .map(|c| match backend {
-                    Backend::Sqlite => "?".to_owned(),
-                    Backend::Postgres => format!("${}", r * columns + c),
-                })
-                .collect();
+            let row: Vec<String> = (1..=columns).map(|c| placeholder(backend, r * columns + c)).collect();
             format!("({})", row.join(", "))
         })
         .collect::<Vec<_>>()
@@ -267,6 +275,7 @@ mod tests {
     fn placeholders_number_rows_in_order() {
         assert_eq!(placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(list(Backend::Postgres, 3), "$1, $2, $3");
         assert_eq!(rows_per_statement(20), 1500);
     }
 

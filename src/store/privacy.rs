@@ -24,13 +24,7 @@ pub(super) async fn opted_out_among(
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    let list: Vec<String> = (1..=ids.len())
-        .map(|i| match backend {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${i}"),
-        })
-        .collect();
-    let sql = format!("SELECT github_id FROM optouts WHERE github_id IN ({})", list.join(", "));
+    let sql = format!("SELECT github_id FROM optouts WHERE github_id IN ({})", super::list(backend, ids.len()));
     let mut query = sqlx::query(&sql);
     for id in ids {
         query = query.bind(*id);

@@ -189,15 +189,9 @@ impl Store {
     pub async fn merged_among(&self, prs: &[(i64, i64)]) -> Result<HashSet<(i64, i64)>, StoreError> {
         let mut merged = HashSet::new();
         for chunk in prs.chunks(1000) {
-            let list: Vec<String> = (1..=chunk.len())
-                .map(|i| match self.backend {
-                    Backend::Sqlite => "?".to_owned(),
-                    Backend::Postgres => format!("${i}"),
-                })
-                .collect();
             let sql = format!(
                 "SELECT repo_id, subject_number FROM signals WHERE kind = 'pr_merged' AND identity IN ({})",
-                list.join(", ")
+                super::list(self.backend, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for (repo, number) in chunk {
