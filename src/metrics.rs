@@ -44,6 +44,10 @@ struct OutcomeLabel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
     TooLarge,
+    /// The body did not arrive within the body timeout.
+    TimedOut,
+    /// The body could not be read (the connection broke mid-body).
+    BrokenBody,
     BadSignature,
     BadHeaders,
     NotJson,
@@ -54,6 +58,8 @@ impl Rejection {
     fn as_str(self) -> &'static str {
         match self {
             Rejection::TooLarge => "too_large",
+            Rejection::TimedOut => "timed_out",
+            Rejection::BrokenBody => "broken_body",
             Rejection::BadSignature => "bad_signature",
             Rejection::BadHeaders => "bad_headers",
             Rejection::NotJson => "not_json",

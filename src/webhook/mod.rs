@@ -91,11 +91,11 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
         }
         Err(BodyFailure::TimedOut) => {
             let reason = "the request body did not arrive in time";
-            return receiver.reject(Rejection::BadHeaders, StatusCode::REQUEST_TIMEOUT, reason);
+            return receiver.reject(Rejection::TimedOut, StatusCode::REQUEST_TIMEOUT, reason);
         }
         Err(BodyFailure::Broken(e)) => {
             let reason = format!("could not read the request body: {e}");
-            return receiver.reject(Rejection::BadHeaders, StatusCode::BAD_REQUEST, reason);
+            return receiver.reject(Rejection::BrokenBody, StatusCode::BAD_REQUEST, reason);
         }
     };
     if let Verification::Secrets(secrets) = &receiver.verification {

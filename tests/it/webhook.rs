@@ -185,6 +185,8 @@ async fn excess_requests_wait_and_stalled_clients_are_cut_off(engine: Engine) {
     assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE id = 'stalled-1'").await, 0);
+    let (_, metrics) = app.http.get("/metrics").await;
+    assert!(metrics.contains("ladder_deliveries_rejected_total{reason=\"timed_out\"} 1"), "{metrics}");
 }
 
 async fn readiness_follows_the_database(engine: Engine) {
