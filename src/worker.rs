@@ -57,6 +57,8 @@ pub enum ProcessError {
     Corrupt(#[from] std::io::Error),
     #[error(transparent)]
     Parse(#[from] event::ParseError),
+    #[error("processing panicked (a bug; please report it with the delivery id): {0}")]
+    Panicked(String),
 }
 
 /// Turns one claimed delivery into what it means. Pure apart from decompression.
@@ -68,6 +70,19 @@ pub fn process(claimed: &Claimed) -> Result<Completion, ProcessError> {
         delivery_id: claimed.id.clone(),
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
+    })
+}
+
+/// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
+/// any other failure instead of taking the batch down with it.
+fn process_guarded(claimed: &Claimed) -> Result<Completion, ProcessError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed))).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(ProcessError::Panicked(message))
     })
 }
 
@@ -96,9 +111,7 @@ impl Worker {
             match self.run_once(Utc::now()).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(error = %e, "worker could not reach the database; retrying")
-                }
+                Err(e) => tracing::error!(error = %e, "worker could not complete a batch; retrying"),
             }
             tokio::select! {
                 _ = wake.notified() => {}
@@ -120,13 +133,13 @@ impl Worker {
             claimed
                 .into_iter()
                 .map(|c| {
-                    let r = process(&c);
+                    let r = process_guarded(&c);
                     (c, r)
                 })
                 .collect::<Vec<_>>()
         })
         .await
-        .map_err(|e| StoreError::Corrupt(format!("processing panicked: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("the processing task failed: {e}")))?;
         let mut completions = Vec::with_capacity(n);
         for (claimed, result) in results {
             match result {
