@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
+use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -152,12 +152,38 @@ impl Store {
 
     /// Brings the schema up to date. Safe to run from several replicas at once (migrations take a lock).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
+        if self.is_current().await {
+            return Ok(());
+        }
+        self.migrator().run(&self.write).await?;
+        Ok(())
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.write).await?;
-        Ok(())
+        }
+    }
+
+    /// Whether every embedded migration is already applied: one read, instead of the migrator's lock
+    /// and checks, so that short commands start quickly. Any doubt (no table yet, a failed migration)
+    /// answers no, and the migrator decides.
+    async fn is_current(&self) -> bool {
+        let latest = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let applied = sqlx::query(
+            "SELECT MAX(version), CAST(MIN(CASE WHEN success THEN 1 ELSE 0 END) AS BIGINT) FROM _sqlx_migrations",
+        )
+        .fetch_one(&self.read)
+        .await;
+        match applied {
+            Ok(row) => {
+                let version: Option<i64> = row.try_get(0).ok().flatten();
+                let all_succeeded: Option<i64> = row.try_get(1).ok().flatten();
+                version == Some(latest) && all_succeeded == Some(1)
+            }
+            Err(_) => false,
+        }
     }
 
     pub fn backend(&self) -> Backend {
