@@ -1,6 +1,7 @@
 //! `ladder status` on a large org: 1,000,000 signals from 10,000 people (a few very active, most
-//! occasional), on SQLite and PostgreSQL. Prints how long answering takes: in process (lookup, loading the
-//! person's signals, which reviewed PRs merged, roles, evaluation and rendering) for a sample of people
+//! occasional), on SQLite and PostgreSQL. Prints how long digesting the signals takes (as after an
+//! upgrade), and how long answering takes: in process (lookup, reading the person's facts from the
+//! digests, roles, evaluation and rendering) for a sample of people
 //! and for the most active person, and the whole command as a process.
 //!
 //! Run: `cargo bench --bench status`. Knobs: LADDER_BENCH_SIGNALS (default 1000000), LADDER_BENCH_PEOPLE
@@ -103,6 +104,8 @@ async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
     let people_sql = "INSERT INTO people (id, login, account_type, seen_at) SELECT actor_id, MIN(actor_login), 'User', 0 FROM signals GROUP BY actor_id";
     sqlx::query(people_sql).execute(&pool).await.unwrap();
     sqlx::query("INSERT INTO orgs (id, login, seen_at) VALUES (900, 'asyncapi', 0)").execute(&pool).await.unwrap();
+    // Signals went in behind the store's back: have it digest them, as after an upgrade.
+    sqlx::query("INSERT INTO store_tasks (name) VALUES ('rebuild_digests')").execute(&pool).await.unwrap();
     if engine == Engine::Postgres {
         sqlx::query("ANALYZE").execute(&pool).await.unwrap();
     }
@@ -112,12 +115,12 @@ async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
 /// What `ladder status` does once connected, for one login.
 async fn answer(store: &Store, ladder: &Ladder, login: &str) -> usize {
     let person = store.people_by_login(login).await.unwrap().remove(0);
-    let signals = store.signals_of(900, person.id).await.unwrap();
-    let merged = store.merged_among(&ladder::status::reviewed_prs(&signals)).await.unwrap();
+    assert!(store.has_signals(900, person.id).await.unwrap());
+    let facts = store.facts_of(900, person.id, ladder).await.unwrap();
     let grants = store.roles_of("asyncapi", &person.login, person.id).await.unwrap();
     let org = ladder::signal::Org { id: 900, login: "asyncapi".into() };
-    let n = signals.len();
-    let report = Report::new(org, person, &signals, ladder, &merged, grants, chrono::Utc::now());
+    let n = facts.tally().values().sum::<u64>() as usize;
+    let report = Report::new(org, person, &facts, ladder, grants, chrono::Utc::now());
     std::hint::black_box(report.to_json());
     n
 }
@@ -132,7 +135,9 @@ async fn run(engine: Engine, signals: usize, people: usize) {
     db.store().await; // migrate
     fill(&db, engine, signals, people).await;
     let filled = started.elapsed();
-    let store = db.store().await;
+    let started = Instant::now();
+    let store = db.store().await; // digests the signals
+    let digested = started.elapsed();
     let ladder = Ladder::builtin();
     let sample: Vec<String> = (0..50).map(|i| format!("person-{}", 1 + i * people / 50)).collect();
     answer(&store, &ladder, &sample[0]).await; // warm the caches
@@ -144,12 +149,23 @@ async fn run(engine: Engine, signals: usize, people: usize) {
         times.push(t.elapsed());
     }
     times.sort();
-    let t = Instant::now();
-    let heaviest = answer(&store, &ladder, "person-1").await;
-    let heaviest_time = t.elapsed();
+    let mut heaviest_times = Vec::new();
+    let mut heaviest = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        heaviest = answer(&store, &ladder, "person-1").await;
+        heaviest_times.push(t.elapsed());
+    }
+    heaviest_times.sort();
+    let heaviest_time = heaviest_times[2];
+    // As README recommends for a server on the same machine: no TLS handshake.
+    let url = match engine {
+        Engine::Postgres => format!("{}?sslmode=disable", db.url),
+        Engine::Sqlite => db.url.clone(),
+    };
     let process_time = |login: String| {
         let t = Instant::now();
-        let output = ladder_command(&db.url).args(["status", &login, "--json"]).output().unwrap();
+        let output = ladder_command(&url).args(["status", &login, "--json"]).output().unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         t.elapsed()
     };
@@ -160,11 +176,12 @@ async fn run(engine: Engine, signals: usize, people: usize) {
         sizes[sizes.len() / 2]
     };
     println!(
-        "{engine:?}: {signals} signals, {people} people (filled in {:.1} s). status answered in process: \
+        "{engine:?}: {signals} signals, {people} people (filled in {:.1} s, digested in {:.1} s). status answered in process: \
          p50 {:.2} ms, max {:.2} ms over 50 people (median {median_size} signals each); most active person \
-         ({heaviest} signals) {:.2} ms; whole `ladder status` process {:.1} ms for a typical person, {:.1} ms \
+         ({heaviest} signals) {:.2} ms (median of 5); whole `ladder status` process {:.1} ms for a typical person, {:.1} ms \
          for the second most active",
         filled.as_secs_f64(),
+        digested.as_secs_f64(),
         millis(times[times.len() / 2]),
         millis(*times.last().unwrap()),
         millis(heaviest_time),

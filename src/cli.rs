@@ -354,13 +354,12 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for person in store.people_by_login(login).await? {
-        let signals = store.signals_of(org.id, person.id).await?;
-        if signals.is_empty() {
+        if !store.has_signals(org.id, person.id).await? {
             continue;
         }
-        let merged = store.merged_among(&crate::status::reviewed_prs(&signals)).await?;
+        let facts = store.facts_of(org.id, person.id, &ladder).await?;
         let grants = store.roles_of(&org.login, &person.login, person.id).await?;
-        let report = Report::new(org, person, &signals, &ladder, &merged, grants, chrono::Utc::now());
+        let report = Report::new(org, person, &facts, &ladder, grants, chrono::Utc::now());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);
         } else {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Months, Utc};
 
 use crate::credit::is_credited;
-use crate::ladder::{Ladder, evaluate};
+use crate::ladder::{Facts, Ladder, evaluate};
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Signal};
 
@@ -191,7 +191,7 @@ fn candidates(
         .iter()
         .filter(|(login, _)| !maintainers.contains(*login))
         .map(|(_, signals)| {
-            let readiness = evaluate(ladder, signals, merged, None, now);
+            let readiness = evaluate(ladder, &Facts::from_signals(signals, merged, ladder), None, now);
             let shares: Vec<f64> = target
                 .requires
                 .iter()

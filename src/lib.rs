@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod credit;
 pub mod delivery;
+pub mod digest;
 pub mod directory;
 pub mod event;
 pub mod health;

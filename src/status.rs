@@ -6,31 +6,18 @@
 //!
 //! Never does: I/O. The command line looks the person up and prints what this returns.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::credit::{Tally, tally};
-use crate::ladder::{Ladder, Progress, Readiness, evaluate};
+use crate::credit::Tally;
+use crate::ladder::{Facts, Ladder, Progress, Readiness, evaluate};
 use crate::roles::{Grant, Role};
-use crate::signal::{Kind, Org, Signal, Track};
+use crate::signal::{Kind, Org, Track};
 use crate::store::signals::Person;
 
-/// The PRs, as `(repo id, number)`, a person reviewed: whether each merged decides `primary_reviews` and
-/// `reviews_on_merged`.
-pub fn reviewed_prs(signals: &[Signal]) -> Vec<(i64, i64)> {
-    let mut prs: Vec<(i64, i64)> = signals
-        .iter()
-        .filter(|s| s.kind.track() == Track::Review)
-        .filter_map(|s| s.subject.as_ref().map(|x| (s.repo.id, x.number)))
-        .collect();
-    prs.sort_unstable();
-    prs.dedup();
-    prs
-}
-
-/// Evidence listed per requirement in text output; JSON lists all of it.
+/// Evidence listed per requirement in text output; JSON lists all the facts hold.
 const TEXT_EVIDENCE: usize = 5;
 
 /// Where one person stands in one org.
@@ -49,9 +36,8 @@ impl Report {
     pub fn new(
         org: Org,
         person: Person,
-        signals: &[Signal],
+        facts: &Facts,
         ladder: &Ladder,
-        merged: &HashSet<(i64, i64)>,
         grants: Vec<Grant>,
         now: DateTime<Utc>,
     ) -> Report {
@@ -59,8 +45,8 @@ impl Report {
         Report {
             org,
             person,
-            tally: tally(signals, &ladder.bots),
-            readiness: evaluate(ladder, signals, merged, role, now),
+            tally: Tally { by_kind: facts.tally() },
+            readiness: evaluate(ladder, facts, role, now),
             grants,
             ladder: ladder.clone(),
         }
@@ -175,7 +161,7 @@ fn progress_line(p: &Progress) -> String {
     let filled = (p.have.min(p.need) * WIDTH).checked_div(p.need).unwrap_or(WIDTH) as usize;
     let bar = format!("{}{}", "█".repeat(filled), "░".repeat(WIDTH as usize - filled));
     let mark = if p.met() { "met" } else { "   " };
-    let mut evidence: Vec<&str> = p.evidence.iter().rev().take(TEXT_EVIDENCE).map(String::as_str).collect();
+    let mut evidence: Vec<&str> = p.evidence.iter().take(TEXT_EVIDENCE).map(String::as_str).collect();
     if p.evidence.len() > TEXT_EVIDENCE {
         evidence.push("…");
     }
@@ -185,12 +171,14 @@ fn progress_line(p: &Progress) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use chrono::TimeZone;
     use serde_json::json;
 
     use super::*;
     use crate::event::Account;
-    use crate::signal::{Repo, Subject};
+    use crate::signal::{Repo, Signal, Subject};
 
     fn merged_pr(n: i64) -> Signal {
         Signal {
@@ -209,7 +197,9 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
         let person = Person { id: 42, login: "alice".into() };
         let org = Org { id: 1, login: "asyncapi".into() };
-        Report::new(org, person, &[merged_pr(1), merged_pr(2)], &Ladder::builtin(), &HashSet::new(), Vec::new(), now)
+        let ladder = Ladder::builtin();
+        let facts = Facts::from_signals(&[merged_pr(1), merged_pr(2)], &HashSet::new(), &ladder);
+        Report::new(org, person, &facts, &ladder, Vec::new(), now)
     }
 
     #[test]
@@ -225,7 +215,7 @@ mod tests {
         assert_eq!(json["last_activity"], "2026-11-03T00:00:00+00:00");
         assert_eq!(json["next"]["level"], "regular_contributor");
         assert_eq!(json["next"]["missing"], json!([{"metric": "pr_merged", "have": 2, "need": 3}]));
-        assert_eq!(json["next"]["progress"][0]["evidence"], json!(["asyncapi/cli#1", "asyncapi/cli#2"]));
+        assert_eq!(json["next"]["progress"][0]["evidence"], json!(["asyncapi/cli#2", "asyncapi/cli#1"]));
         assert_eq!((&json["role"], &json["roles"]), (&Value::Null, &json!({})));
     }
 

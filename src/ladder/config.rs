@@ -7,7 +7,7 @@
 //!
 //! Never does: read files (callers pass the text and its name) or evaluate anyone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use serde_saphyr::Spanned;
 use super::metric::Metric;
 use crate::credit::Bots;
 use crate::roles::Role;
-use crate::signal::{Kind, Signal};
+use crate::signal::Kind;
 
 /// The built-in ladder, as YAML.
 pub const DEFAULT_YAML: &str = include_str!("default.yml");
@@ -306,11 +306,19 @@ impl Ladder {
     }
 
     /// Whether a merged PR is mechanical: its title or head branch matches a configured pattern.
-    pub fn is_mechanical(&self, signal: &Signal) -> bool {
-        let title = signal.data["title"].as_str().unwrap_or("");
-        let head = signal.data["head"].as_str().unwrap_or("");
+    pub fn is_mechanical(&self, title: &str, head: &str) -> bool {
         self.mechanical_titles.iter().any(|p| glob_matches(p, title))
             || self.mechanical_branches.iter().any(|p| glob_matches(p, head))
+    }
+
+    /// The title and head-branch patterns of mechanical PRs (`*` matches any run, case ignored).
+    pub fn mechanical_patterns(&self) -> (&[String], &[String]) {
+        (&self.mechanical_titles, &self.mechanical_branches)
+    }
+
+    /// Every metric some level requires.
+    pub fn metrics(&self) -> BTreeSet<Metric> {
+        self.levels.iter().flat_map(|l| l.requires.iter().map(|(m, _)| *m)).collect()
     }
 
     /// The most signals of `kind` that count in one week, if capped.

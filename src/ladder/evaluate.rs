@@ -1,22 +1,20 @@
 //! Evaluation: where a person stands on the ladder, what is missing for the next level, and whether
 //! they are active.
 //!
-//! Owns: [`evaluate`], a pure function of a person's recorded signals, the ladder, the org's merged PRs
-//! and `now`. Which signals count: credited ones ([`crate::credit`]), at most the weekly cap of each
-//! kind, over all history; `active_months` counts months within the ladder's window. Inactivity is
-//! shown (active, drifting, away), never silently subtracted.
+//! Owns: [`evaluate`], a pure function of a person's [`Facts`], the ladder, the role they hold and
+//! `now`. Every metric counts all history except `active_months`, which counts months within the
+//! ladder's window. Inactivity is shown (active, drifting, away), never silently subtracted.
 //!
 //! Never does: I/O, or read the clock.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Months, Utc};
+use chrono::{DateTime, Months, Utc};
 
 use super::config::{Ladder, Level};
-use super::metric::{Context, Measure, Metric, measure};
-use crate::credit::is_credited;
+use super::facts::Facts;
+use super::metric::{Measure, Metric, measure};
 use crate::roles::Role;
-use crate::signal::Signal;
 
 /// Recent activity: active, drifting (nothing for 6 months) or away (nothing for 12 months).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,28 +79,6 @@ impl Readiness {
     }
 }
 
-/// Monday-based week number since the epoch, for weekly caps.
-fn week(at: DateTime<Utc>) -> i64 {
-    (at.num_days_from_ce() as i64 - 1) / 7
-}
-
-/// Credited signals, at most `cap` per kind per week (earliest first), oldest first.
-pub fn counted<'a>(signals: &'a [Signal], ladder: &Ladder) -> Vec<&'a Signal> {
-    let mut credited: Vec<&Signal> = signals.iter().filter(|s| is_credited(s, &ladder.bots)).collect();
-    // Ties broken by kind and identity, so the result never depends on the order signals were loaded in.
-    credited.sort_by(|a, b| (a.occurred_at, a.kind, &a.identity).cmp(&(b.occurred_at, b.kind, &b.identity)));
-    let mut per_week: HashMap<(crate::signal::Kind, i64), u64> = HashMap::new();
-    credited.retain(|s| match ladder.weekly_cap(s.kind) {
-        None => true,
-        Some(cap) => {
-            let n = per_week.entry((s.kind, week(s.occurred_at))).or_default();
-            *n += 1;
-            *n <= cap
-        }
-    });
-    credited
-}
-
 fn progress(level: &Level, metrics: &BTreeMap<Metric, Measure>) -> Vec<Progress> {
     level
         .requires
@@ -121,36 +97,15 @@ fn held_by_role(ladder: &Ladder, role: Option<Role>) -> usize {
     ladder.levels.iter().rposition(|l| l.role.is_some_and(|r| r.rank() <= role.rank())).map_or(0, |i| i + 1)
 }
 
-/// Evaluates one person. `signals` are everything recorded about them in the org; `merged` names the
-/// org's merged PRs as `(repo id, number)`; `role` is the highest role they already hold.
-pub fn evaluate(
-    ladder: &Ladder,
-    signals: &[Signal],
-    merged: &HashSet<(i64, i64)>,
-    role: Option<Role>,
-    now: DateTime<Utc>,
-) -> Readiness {
-    let all = counted(signals, ladder);
-    let since = now.checked_sub_months(Months::new(ladder.window_months)).unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let window: Vec<&Signal> = all.iter().copied().filter(|s| s.occurred_at > since && s.occurred_at <= now).collect();
-    let last_activity = all.iter().map(|s| s.occurred_at).filter(|at| *at <= now).max();
-    let is_mechanical = |s: &Signal| ladder.is_mechanical(s);
-    let ctx = Context {
-        merged,
-        is_mechanical: &is_mechanical,
-        min_lines: ladder.min_lines,
-        first_activity: all.first().map(|s| s.occurred_at),
-        now,
-    };
-    let used: HashSet<Metric> = ladder.levels.iter().flat_map(|l| l.requires.iter().map(|(m, _)| *m)).collect();
+/// Evaluates one person from their [`Facts`]; `role` is the highest role they already hold.
+pub fn evaluate(ladder: &Ladder, facts: &Facts, role: Option<Role>, now: DateTime<Utc>) -> Readiness {
     // Credit does not decay: every metric counts all history, and recency shows as the activity
     // status instead. Only active_months looks at the window.
-    let metrics: BTreeMap<Metric, Measure> = used
-        .into_iter()
-        .map(|m| (m, measure(m, if m == Metric::ActiveMonths { &window } else { &all }, &ctx)))
-        .collect();
+    let metrics: BTreeMap<Metric, Measure> =
+        ladder.metrics().into_iter().map(|m| (m, measure(m, facts, ladder, now))).collect();
     let earned = ladder.levels.iter().take_while(|l| progress(l, &metrics).iter().all(Progress::met)).count();
     let held = earned.max(held_by_role(ladder, role));
+    let last_activity = facts.last_activity();
     Readiness {
         level: held.checked_sub(1).map(|i| ladder.levels[i].id.clone()),
         next: ladder.levels.get(held).map(|l| (l.id.clone(), progress(l, &metrics))),
@@ -165,10 +120,16 @@ mod tests {
     use chrono::{Duration, TimeZone};
     use serde_json::json;
 
+    use std::collections::HashSet;
+
     use super::*;
     use crate::event::Account;
     use crate::ladder::config::parse;
-    use crate::signal::{Kind, Org, Repo, Subject};
+    use crate::signal::{Kind, Org, Repo, Signal, Subject};
+
+    fn eval(ladder: &Ladder, signals: &[Signal], merged: &HashSet<(i64, i64)>, role: Option<Role>) -> Readiness {
+        evaluate(ladder, &Facts::from_signals(signals, merged, ladder), role, now())
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -204,23 +165,23 @@ mod tests {
     #[test]
     fn levels_are_held_in_order_and_the_next_one_says_what_is_missing() {
         let ladder = ladder(TWO_LEVELS);
-        let none = evaluate(&ladder, &[], &HashSet::new(), None, now());
+        let none = eval(&ladder, &[], &HashSet::new(), None);
         assert_eq!((none.level.as_deref(), none.activity), (None, Activity::Away));
         assert_eq!(none.next.as_ref().unwrap().0, "contributor");
 
         let signals = [signal(Kind::PrMerged, 1, 10), signal(Kind::PrMerged, 2, 12)];
-        let r = evaluate(&ladder, &signals, &HashSet::new(), None, now());
+        let r = eval(&ladder, &signals, &HashSet::new(), None);
         assert_eq!(r.level.as_deref(), Some("contributor"));
         let missing: Vec<(&str, u64, u64)> = r.missing().iter().map(|p| (p.metric.name(), p.have, p.need)).collect();
         assert_eq!(missing, [("pr_merged", 2, 3), ("active_months", 1, 2)]);
         assert_eq!(
             r.metrics[&Metric::Kind(Kind::PrMerged)].evidence,
-            ["asyncapi/r2#2", "asyncapi/r1#1"],
-            "oldest first"
+            ["asyncapi/r1#1", "asyncapi/r2#2"],
+            "newest first"
         );
 
         let more = [signals.to_vec(), vec![signal(Kind::PrMerged, 3, 45)]].concat();
-        let r = evaluate(&ladder, &more, &HashSet::new(), None, now());
+        let r = eval(&ladder, &more, &HashSet::new(), None);
         assert_eq!((r.level.as_deref(), r.next.is_none()), (Some("regular"), true));
     }
 
@@ -228,20 +189,20 @@ mod tests {
     fn a_level_is_not_held_when_one_below_it_is_not_met() {
         let ladder =
             ladder("levels:\n  - id: a\n    requires: {review_approved: 1}\n  - id: b\n    requires: {pr_merged: 1}\n");
-        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 1, 1)], &HashSet::new(), None, now());
+        let r = eval(&ladder, &[signal(Kind::PrMerged, 1, 1)], &HashSet::new(), None);
         assert_eq!((r.level, r.next.map(|n| n.0)), (None, Some("a".to_owned())));
     }
 
     #[test]
     fn a_role_holds_its_level_and_those_below() {
         let ladder = Ladder::builtin();
-        let level = |role| evaluate(&ladder, &[], &HashSet::new(), role, now()).level;
+        let level = |role| eval(&ladder, &[], &HashSet::new(), role).level;
         assert_eq!(level(None), None);
         assert_eq!(level(Some(Role::Triager)).as_deref(), Some("triager"));
         assert_eq!(level(Some(Role::Maintainer)).as_deref(), Some("maintainer"));
         assert_eq!(level(Some(Role::Champion)).as_deref(), Some("maintainer"));
         assert_eq!(level(Some(Role::TscMember)).as_deref(), Some("maintainer"));
-        let r = evaluate(&ladder, &[], &HashSet::new(), Some(Role::Triager), now());
+        let r = eval(&ladder, &[], &HashSet::new(), Some(Role::Triager));
         assert_eq!(r.next.map(|n| n.0).as_deref(), Some("committer"), "never 'ready to be a contributor'");
     }
 
@@ -276,17 +237,17 @@ mod tests {
             signal(Kind::PrMerged, 3, 100),             // 30 lines: substantial
             signal(Kind::IssueComment, 8, 1),
             signal(Kind::IssueComment, 10, 1),
-            signal(Kind::IssueComment, 12, 1), // over the weekly cap of 2
+            signal(Kind::IssueComment, 12, 1), // over the weekly cap of 2 for issue_comment
             signal(Kind::PrMerged, 9, 800),    // long ago: counts, but not as an active month
         ];
-        let r = evaluate(&ladder, &signals, &merged, None, now());
+        let r = eval(&ladder, &signals, &merged, None);
         let value = |m: Metric| r.metrics[&m].value;
         assert_eq!(value(Metric::PrimaryReviews), 1);
         assert_eq!(value(Metric::ReviewsOnMerged), 2);
         assert_eq!(value(Metric::SubstantialPrs), 2);
-        assert_eq!(r.metrics[&Metric::SubstantialPrs].evidence, ["asyncapi/r0#9", "asyncapi/r0#3"]);
+        assert_eq!(r.metrics[&Metric::SubstantialPrs].evidence, ["asyncapi/r0#3", "asyncapi/r0#9"]);
         assert_eq!(value(Metric::Kind(Kind::IssueComment)), 2);
-        assert_eq!(value(Metric::NewcomersHelped), 3, "#4, #8, #10: distinct newcomer subjects");
+        assert_eq!(value(Metric::NewcomersHelped), 4, "#4, #8, #10, #12: caps limit a kind's count, not subjects");
         assert_eq!(value(Metric::Repos), 3);
         assert_eq!(value(Metric::TenureMonths), 26);
         assert_eq!(value(Metric::ActiveMonths), 3, "{:?}", r.metrics[&Metric::ActiveMonths].evidence);
@@ -296,7 +257,7 @@ mod tests {
     #[test]
     fn the_builtin_ladder_never_calls_a_newcomer_more_than_they_are() {
         let ladder = Ladder::builtin();
-        let r = evaluate(&ladder, &[signal(Kind::PrMerged, 3, 5)], &HashSet::new(), None, now());
+        let r = eval(&ladder, &[signal(Kind::PrMerged, 3, 5)], &HashSet::new(), None);
         assert_eq!(r.level.as_deref(), Some("contributor"));
         assert_eq!(r.next.as_ref().unwrap().0, "regular_contributor");
         assert_eq!(r.activity, Activity::Active);

@@ -1,16 +1,19 @@
 //! Metrics a ladder level can require, and how each is computed from a person's counted signals.
 //!
 //! Owns: the metric names (signal kinds, tracks, and derived metrics such as `primary_reviews`), and
-//! [`measure`], which gives each metric's value with the evidence behind it.
+//! [`measure`], which gives each metric's value with the evidence behind it, applying the ladder's
+//! weekly caps and window.
 //!
-//! Never does: I/O or credit rules; it is handed signals that already count.
+//! Never does: I/O or credit rules; it reads [`Facts`], which already hold only what counts.
 
-use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Months, Utc};
 
-use crate::signal::{Kind, Signal, Track};
+use super::config::Ladder;
+use super::facts::Facts;
+use crate::digest::{month, month_name};
+use crate::signal::{Kind, Track};
 
 /// Something a level can require a minimum of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,6 +64,15 @@ impl Metric {
         }
     }
 
+    /// The signal kinds a kind or track metric counts; `None` for derived metrics.
+    pub fn kinds(self) -> Option<Vec<Kind>> {
+        match self {
+            Metric::Kind(kind) => Some(vec![kind]),
+            Metric::Track(track) => Some(Kind::ALL.iter().copied().filter(|k| k.track() == track).collect()),
+            _ => None,
+        }
+    }
+
     /// Every metric name, for error messages and documentation.
     pub fn all_names() -> Vec<&'static str> {
         let kinds = Kind::ALL.iter().map(|k| k.as_str());
@@ -82,49 +94,6 @@ pub struct Measure {
     pub evidence: Vec<String>,
 }
 
-/// What the derived metrics need beyond the person's own signals.
-pub struct Context<'a> {
-    /// `(repo id, number)` of every merged PR in the org.
-    pub merged: &'a HashSet<(i64, i64)>,
-    /// Whether a merged PR is mechanical (a dependency bump, a bot sync).
-    pub is_mechanical: &'a dyn Fn(&Signal) -> bool,
-    /// The smallest added-plus-deleted line count of a substantial PR.
-    pub min_lines: u64,
-    /// The person's first credited activity, over all history.
-    pub first_activity: Option<DateTime<Utc>>,
-    pub now: DateTime<Utc>,
-}
-
-/// `owner/repo#N` for a signal about an issue or PR; the repository alone otherwise.
-pub fn reference(signal: &Signal) -> String {
-    match &signal.subject {
-        Some(subject) => format!("{}#{}", signal.repo.full_name, subject.number),
-        None => signal.repo.full_name.clone(),
-    }
-}
-
-fn subject_key(signal: &Signal) -> Option<(i64, i64)> {
-    signal.subject.as_ref().map(|s| (signal.repo.id, s.number))
-}
-
-const REVIEWS: [Kind; 3] = [Kind::ReviewApproved, Kind::ReviewChangesRequested, Kind::ReviewCommented];
-const NEWCOMER_ASSOCIATIONS: [&str; 2] = ["FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR"];
-
-/// Counts signals matching `keep`: one per signal, or one per distinct subject when `distinct`.
-fn count(counted: &[&Signal], distinct: bool, keep: impl Fn(&Signal) -> bool) -> Measure {
-    let mut seen = BTreeSet::new();
-    let mut evidence = Vec::new();
-    let mut value = 0;
-    for s in counted.iter().copied().filter(|s| keep(s)) {
-        if distinct && !seen.insert(subject_key(s).unwrap_or((s.repo.id, 0))) {
-            continue;
-        }
-        value += 1;
-        evidence.push(reference(s));
-    }
-    Measure { value, evidence }
-}
-
 /// Whole months from `from` to `to`.
 fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
@@ -132,38 +101,38 @@ fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     u64::try_from(months).unwrap_or(0)
 }
 
-/// The value of `metric` over `counted` (credited and capped signals, oldest first).
-pub fn measure(metric: Metric, counted: &[&Signal], ctx: &Context<'_>) -> Measure {
-    let merged = |s: &Signal| subject_key(s).is_some_and(|k| ctx.merged.contains(&k));
+/// The value of `metric` for a person, with its evidence, at `now`.
+pub fn measure(metric: Metric, facts: &Facts, ladder: &Ladder, now: DateTime<Utc>) -> Measure {
+    let evidence = || facts.recent.get(&metric).cloned().unwrap_or_default();
     match metric {
-        Metric::Kind(kind) => count(counted, false, |s| s.kind == kind),
-        Metric::Track(track) => count(counted, false, |s| s.kind.track() == track),
-        Metric::PrimaryReviews => count(counted, true, |s| s.kind == Kind::ReviewApproved && merged(s)),
-        Metric::ReviewsOnMerged => count(counted, true, |s| REVIEWS.contains(&s.kind) && merged(s)),
-        Metric::SubstantialPrs => count(counted, false, |s| {
-            let lines = ["additions", "deletions"].iter().filter_map(|k| s.data[*k].as_u64()).sum::<u64>();
-            s.kind == Kind::PrMerged && lines >= ctx.min_lines && !(ctx.is_mechanical)(s)
-        }),
-        Metric::NewcomersHelped => count(counted, true, |s| {
-            let helping = REVIEWS.contains(&s.kind) || matches!(s.kind, Kind::ReviewComment | Kind::IssueComment);
-            let association = s.subject.as_ref().and_then(|x| x.author_association.as_deref());
-            helping && association.is_some_and(|a| NEWCOMER_ASSOCIATIONS.contains(&a))
-        }),
-        Metric::Repos => {
-            let repos: BTreeSet<&str> = counted.iter().map(|s| s.repo.full_name.as_str()).collect();
-            Measure { value: repos.len() as u64, evidence: repos.into_iter().map(str::to_owned).collect() }
+        Metric::Kind(kind) => Measure { value: facts.count(kind, ladder.weekly_cap(kind)), evidence: evidence() },
+        Metric::Track(track) => {
+            let kinds = Kind::ALL.iter().filter(|k| k.track() == track);
+            Measure { value: kinds.map(|k| facts.count(*k, ladder.weekly_cap(*k))).sum(), evidence: evidence() }
         }
+        Metric::Repos => Measure { value: facts.repos.len() as u64, evidence: facts.repos.iter().cloned().collect() },
         Metric::ActiveMonths => {
-            let months: BTreeSet<String> = counted.iter().map(|s| s.occurred_at.format("%Y-%m").to_string()).collect();
-            Measure { value: months.len() as u64, evidence: months.into_iter().collect() }
+            // Months with a credited signal after `since` and not after `now`.
+            let since = now.checked_sub_months(Months::new(ladder.window_months)).unwrap_or(DateTime::<Utc>::MIN_UTC);
+            let range = month(since)..=month(now);
+            let months: Vec<String> = facts
+                .months
+                .range(range)
+                .filter(|(_, (first, last))| *last > since && *first <= now)
+                .map(|(m, _)| month_name(*m))
+                .collect();
+            Measure { value: months.len() as u64, evidence: months }
         }
-        Metric::TenureMonths => match ctx.first_activity {
+        Metric::TenureMonths => match facts.first_activity() {
             Some(first) => Measure {
-                value: months_between(first, ctx.now),
+                value: months_between(first, now),
                 evidence: vec![format!("since {}", first.format("%Y-%m-%d"))],
             },
             None => Measure::default(),
         },
+        Metric::PrimaryReviews | Metric::ReviewsOnMerged | Metric::SubstantialPrs | Metric::NewcomersHelped => {
+            facts.derived.get(&metric).cloned().unwrap_or_default()
+        }
     }
 }
 

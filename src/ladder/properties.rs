@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::config::parse;
 use super::evaluate::evaluate;
+use super::facts::Facts;
 use super::metric::Metric;
 use crate::event::Account;
 use crate::roles::Role;
@@ -112,15 +113,18 @@ fn random_signals(rng: &mut Rng, n: usize) -> Vec<Signal> {
     let people = [(1, "me", "User"), (2, "other", "User"), (3, "asyncapi-bot", "User"), (4, "renovate[bot]", "Bot")];
     let associations = ["FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MEMBER", "NONE"];
     let titles = ["chore(deps): bump x", "feat: y", "", "Bump z"];
+    let mut seen = HashSet::new();
     (0..n)
         .map(|i| {
             let (id, login, account_type) = *rng.pick(&people);
             let (author_id, author_login, _) = *rng.pick(&people);
             let number = rng.below(20) as i64;
             let repo = rng.below(3) as i64;
+            let kind = *rng.pick(&Kind::ALL);
             Signal {
-                kind: *rng.pick(&Kind::ALL),
-                identity: format!("s{i}"),
+                kind,
+                // As recorded: a PR merges once.
+                identity: if kind == Kind::PrMerged { format!("{repo}#{number}") } else { format!("s{i}") },
                 org: Org { id: 9, login: "o".into() },
                 repo: Repo { id: repo, full_name: format!("o/r{repo}"), private: rng.below(2) == 0 },
                 subject: (rng.below(8) != 0).then(|| Subject {
@@ -139,6 +143,7 @@ fn random_signals(rng: &mut Rng, n: usize) -> Vec<Signal> {
                 data: json!({"additions": rng.below(200), "deletions": rng.below(50), "title": rng.pick(&titles), "head": rng.pick(&["dependabot/x", "main"])}),
             }
         })
+        .filter(|s: &Signal| seen.insert((s.kind, s.identity.clone())))
         .collect()
 }
 
@@ -176,13 +181,14 @@ fn evaluation_is_total_deterministic_and_order_independent() {
         let merged: HashSet<(i64, i64)> =
             (0..rng.below(30)).map(|_| (rng.below(3) as i64, rng.below(20) as i64)).collect();
         let role = [None, Some(Role::Triager), Some(Role::Maintainer), Some(Role::TscMember)][rng.below(4)];
-        let first = evaluate(&ladder, &signals, &merged, role, now());
-        assert_eq!(first, evaluate(&ladder, &signals, &merged, role, now()), "seed {seed}");
+        let eval = |signals: &[Signal]| evaluate(&ladder, &Facts::from_signals(signals, &merged, &ladder), role, now());
+        let first = eval(&signals);
+        assert_eq!(first, eval(&signals), "seed {seed}");
         let mut shuffled = signals.clone();
         for i in (1..shuffled.len()).rev() {
             shuffled.swap(i, rng.below(i + 1));
         }
-        assert_eq!(first, evaluate(&ladder, &shuffled, &merged, role, now()), "seed {seed}: order matters");
+        assert_eq!(first, eval(&shuffled), "seed {seed}: order matters");
         if let Some(level) = &first.level {
             assert!(ladder.level(level).is_some(), "seed {seed}");
         }

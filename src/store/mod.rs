@@ -1,14 +1,15 @@
 //! The store: every SQL statement the app runs, for SQLite and PostgreSQL alike.
 //!
 //! Owns: connecting (with durable SQLite settings), migrations (one folder per engine, embedded in the
-//! binary), the delivery queue ([`queue`]), recorded signals ([`signals`]) and the directory of
-//! installations, repositories and people ([`directory`]). Statements are shared where the engines
+//! binary), the delivery queue ([`queue`]), recorded signals ([`signals`]) and their per-person
+//! [`digests`], and the directory of installations, repositories and people ([`directory`]). Statements are shared where the engines
 //! agree; the few that differ are chosen by [`Backend`].
 //!
 //! Never does: business rules. It stores what it is given and returns rows as the app's own types.
 //!
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
 
+pub mod digests;
 pub mod directory;
 pub mod privacy;
 pub mod queue;
@@ -152,10 +153,13 @@ impl Store {
 
     /// Brings the schema up to date. Safe to run from several replicas at once (migrations take a lock).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        if self.is_current().await {
-            return Ok(());
+        if !self.is_current().await {
+            self.migrator().run(&self.write).await?;
         }
-        self.migrator().run(&self.write).await?;
+        let tasks = sqlx::query("SELECT COUNT(*) FROM store_tasks").fetch_one(&self.read).await?;
+        if tasks.try_get::<i64, _>(0)? > 0 {
+            self.run_store_tasks().await?;
+        }
         Ok(())
     }
 

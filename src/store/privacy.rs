@@ -46,6 +46,7 @@ impl Store {
         .bind(millis(now))
         .execute(&mut *tx)
         .await?;
+        super::digests::erase(&mut tx, github_id).await?;
         let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut *tx).await?;
         sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
             .bind(github_id)

@@ -6,7 +6,6 @@
 //! holds and, in the same transaction, stores what the attempt produced, so an attempt's effects apply
 //! exactly once even if a lease expired and another worker took over.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -32,19 +31,6 @@ pub struct Completion {
     pub delivery_id: String,
     pub signals: Vec<Signal>,
     pub changes: Vec<Change>,
-}
-
-/// `signal` without the login of a subject author who opted out (copied only then).
-fn scrub<'a>(signal: &'a Signal, opted_out: &HashSet<i64>) -> Cow<'a, Signal> {
-    let author = signal.subject.as_ref().and_then(|s| s.author.as_ref());
-    if !author.is_some_and(|a| opted_out.contains(&a.id)) {
-        return Cow::Borrowed(signal);
-    }
-    let mut signal = signal.clone();
-    if let Some(author) = signal.subject.as_mut().and_then(|s| s.author.as_mut()) {
-        author.login.clear();
-    }
-    Cow::Owned(signal)
 }
 
 /// Counts of deliveries by state, for metrics and the command line.
@@ -208,23 +194,9 @@ impl Store {
         let kept: Vec<&Completion> = completions.iter().filter(|c| marked.contains(&c.delivery_id)).collect();
         let changes = crate::directory::merge(kept.iter().flat_map(|c| c.changes.iter().cloned()));
         super::directory::apply(&mut tx, &changes, now).await?;
-        // Nothing is recorded about people who opted out, not even as someone else's subject's author.
-        let mentioned: HashSet<i64> = kept
-            .iter()
-            .flat_map(|c| c.signals.iter())
-            .flat_map(|s| {
-                std::iter::once(s.actor.id).chain(s.subject.as_ref().and_then(|x| x.author.as_ref()).map(|a| a.id))
-            })
-            .collect();
-        let opted_out = super::privacy::opted_out_among(&mut tx, self.backend, &mentioned).await?;
-        let scrubbed: Vec<(&str, Cow<'_, Signal>)> = kept
-            .iter()
-            .flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s)))
-            .filter(|(_, s)| !opted_out.contains(&s.actor.id))
-            .map(|(id, s)| (id, scrub(s, &opted_out)))
-            .collect();
-        let signals: Vec<(&str, &Signal)> = scrubbed.iter().map(|(id, s)| (*id, s.as_ref())).collect();
-        super::signals::insert(&mut tx, self.backend, &signals, now).await?;
+        let signals: Vec<(&str, &Signal)> =
+            kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
+        super::signals::record(&mut tx, self.backend, &signals, now).await?;
         tx.commit().await?;
         Ok(kept.iter().map(|c| c.delivery_id.clone()).collect())
     }

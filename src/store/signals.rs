@@ -4,6 +4,7 @@
 //! fact changes nothing. People are keyed by numeric GitHub id; their login is kept up to date from the
 //! newest event that names them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -24,21 +25,59 @@ pub struct Person {
 const SIGNAL_COLUMNS: usize = 20;
 const PEOPLE_COLUMNS: usize = 4;
 
-/// Records `signals` (each with the delivery that told it) and the people who acted, in a few
-/// multi-row statements. Facts already recorded are left as they are.
-pub(super) async fn insert(
+/// Records `signals` (each with the delivery that told it), except those of people who opted out; a
+/// subject author who opted out is recorded without their login.
+pub(super) async fn record(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     signals: &[(&str, &Signal)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let mentioned: HashSet<i64> = signals
+        .iter()
+        .flat_map(|(_, s)| {
+            std::iter::once(s.actor.id).chain(s.subject.as_ref().and_then(|x| x.author.as_ref()).map(|a| a.id))
+        })
+        .collect();
+    let opted_out = super::privacy::opted_out_among(tx, backend, &mentioned).await?;
+    let scrubbed: Vec<(&str, Cow<'_, Signal>)> = signals
+        .iter()
+        .filter(|(_, s)| !opted_out.contains(&s.actor.id))
+        .map(|(id, s)| (*id, scrub(s, &opted_out)))
+        .collect();
+    let signals: Vec<(&str, &Signal)> = scrubbed.iter().map(|(id, s)| (*id, s.as_ref())).collect();
+    insert(tx, backend, &signals, now).await
+}
+
+/// `signal` without the login of a subject author who opted out (copied only then).
+fn scrub<'a>(signal: &'a Signal, opted_out: &HashSet<i64>) -> Cow<'a, Signal> {
+    let author = signal.subject.as_ref().and_then(|s| s.author.as_ref());
+    if !author.is_some_and(|a| opted_out.contains(&a.id)) {
+        return Cow::Borrowed(signal);
+    }
+    let mut signal = signal.clone();
+    if let Some(author) = signal.subject.as_mut().and_then(|s| s.author.as_mut()) {
+        author.login.clear();
+    }
+    Cow::Owned(signal)
+}
+
+/// Records `signals` (each with the delivery that told it) and the people who acted, in a few
+/// multi-row statements, and adds the new ones to the digests. Facts already recorded are left as they are.
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    signals: &[(&str, &Signal)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut new: HashSet<(String, String)> = HashSet::new();
     for chunk in signals.chunks(super::rows_per_statement(SIGNAL_COLUMNS)) {
         let sql = format!(
             "INSERT INTO signals (kind, identity, org_id, org_login, repo_id, repo_name, repo_private, \
                  subject_number, subject_is_pr, subject_author_id, subject_author_login, subject_author_type, \
                  subject_author_association, actor_id, actor_login, actor_type, occurred_at, data, delivery_id, \
                  recorded_at) \
-             VALUES {} ON CONFLICT (kind, identity) DO NOTHING",
+             VALUES {} ON CONFLICT (kind, identity) DO NOTHING RETURNING kind, identity",
             super::placeholders(backend, chunk.len(), SIGNAL_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
@@ -67,8 +106,17 @@ pub(super) async fn insert(
                 .bind(*delivery_id)
                 .bind(millis(now));
         }
-        query.execute(&mut **tx).await?;
+        for row in query.fetch_all(&mut **tx).await? {
+            new.insert((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?));
+        }
     }
+    // The first of each new fact (a batch may hold the same fact twice).
+    let added: Vec<&Signal> = signals
+        .iter()
+        .map(|(_, s)| *s)
+        .filter(|s| new.remove(&(s.kind.as_str().to_owned(), s.identity.clone())))
+        .collect();
+    super::digests::add(tx, backend, &added).await?;
     upsert_people(tx, backend, &latest_people(signals.iter().map(|(_, s)| *s))).await
 }
 
@@ -111,7 +159,7 @@ async fn upsert_people(
     Ok(())
 }
 
-fn signal_from_row(row: &AnyRow) -> Result<Signal, StoreError> {
+pub(super) fn signal_from_row(row: &AnyRow) -> Result<Signal, StoreError> {
     let kind: String = row.try_get("kind")?;
     let kind = Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown signal kind `{kind}`")))?;
     let subject = match row.try_get::<Option<i64>, _>("subject_number")? {
@@ -185,23 +233,24 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("repo_id")?, r.try_get("subject_number")?))).collect()
     }
 
-    /// Which of the given PRs, as `(repo id, number)`, are recorded as merged.
-    pub async fn merged_among(&self, prs: &[(i64, i64)]) -> Result<HashSet<(i64, i64)>, StoreError> {
-        let mut merged = HashSet::new();
-        for chunk in prs.chunks(1000) {
-            let sql = format!(
-                "SELECT repo_id, subject_number FROM signals WHERE kind = 'pr_merged' AND identity IN ({})",
-                super::list(self.backend, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for (repo, number) in chunk {
-                query = query.bind(format!("{repo}#{number}"));
-            }
-            for row in query.fetch_all(&self.read).await? {
-                merged.insert((row.try_get("repo_id")?, row.try_get("subject_number")?));
-            }
-        }
-        Ok(merged)
+    /// Records signals learned other than from a delivery (`source` says where, for example a backfill),
+    /// as processing a delivery would: once per fact, nothing about people who opted out.
+    pub async fn record_signals(&self, source: &str, signals: &[Signal], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.writer(super::Durability::Deferred).await?;
+        let mut tx = self.begin(&mut conn, super::Durability::Deferred).await?;
+        let signals: Vec<(&str, &Signal)> = signals.iter().map(|s| (source, s)).collect();
+        record(&mut tx, self.backend, &signals, now).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Whether anything is recorded about a person in an org.
+    pub async fn has_signals(&self, org_id: i64, person_id: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2 LIMIT 1")
+            .bind(org_id)
+            .bind(person_id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Number of recorded signals (all people, all orgs).

@@ -301,7 +301,8 @@ async fn a_program_year_evaluates_as_worked_out_by_hand(engine: Engine) {
     );
     assert_eq!(
         evidence(&carol, "substantial_prs"),
-        ["asyncapi/website#402", "asyncapi/website#401", "asyncapi/website#400"]
+        ["asyncapi/website#400", "asyncapi/website#401", "asyncapi/website#402"],
+        "newest first"
     );
     let progress = carol["next"]["progress"].as_array().unwrap();
     let months = progress.iter().find(|p| p["metric"] == "active_months").unwrap();

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod digests;
 mod history;
 mod pipeline;
 mod replicas;

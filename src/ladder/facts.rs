@@ -1,0 +1,133 @@
+//! Facts: everything evaluating one person needs, already counted.
+//!
+//! Owns: [`Facts`] and [`Facts::from_signals`], which computes them from a person's signals in memory
+//! (repo health and tests do). The store computes the same facts from the digests it keeps
+//! ([`crate::digest`]), so that `ladder status` reads a few hundred rows however active the person is;
+//! a test checks that both ways agree.
+//!
+//! Which signals count: credited ones ([`crate::credit`]). Weekly caps limit kind and track counts;
+//! metrics over distinct things (repos, months, subjects) count each thing once, which no burst inflates.
+//! Evidence is the [`EVIDENCE`] newest references behind a number, newest first.
+//!
+//! Never does: I/O, or decide levels (see [`super::evaluate`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::config::Ladder;
+use super::metric::{Measure, Metric};
+use crate::credit::is_credited;
+use crate::digest::{Engagement, PersonDigest};
+use crate::signal::{Kind, Signal};
+
+/// The most references listed behind one number.
+pub const EVIDENCE: usize = 10;
+
+/// What is known about one person, ready for evaluation against one ladder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Credited signals per kind and week (uncapped).
+    pub weeks: BTreeMap<(Kind, i64), u64>,
+    /// Months with credited activity: the first and last signal in each.
+    pub months: BTreeMap<i64, (DateTime<Utc>, DateTime<Utc>)>,
+    /// Repositories with credited activity.
+    pub repos: BTreeSet<String>,
+    /// `primary_reviews`, `reviews_on_merged`, `newcomers_helped` and `substantial_prs`.
+    pub derived: BTreeMap<Metric, Measure>,
+    /// The newest references behind each kind and track metric the ladder uses.
+    pub recent: BTreeMap<Metric, Vec<String>>,
+}
+
+/// A reference to rank: when, repository, and number (`None` for the repository itself).
+pub type Reference<'a> = (DateTime<Utc>, &'a str, Option<i64>);
+
+/// The [`EVIDENCE`] newest references, newest first (ties by repository and number, descending).
+pub fn newest(mut refs: Vec<Reference<'_>>) -> Vec<String> {
+    refs.sort_unstable_by(|a, b| b.cmp(a));
+    refs.into_iter()
+        .take(EVIDENCE)
+        .map(|(_, repo, number)| match number {
+            Some(n) => format!("{repo}#{n}"),
+            None => repo.to_owned(),
+        })
+        .collect()
+}
+
+/// A count with the newest references behind it.
+fn counted(refs: Vec<Reference<'_>>) -> Measure {
+    Measure { value: refs.len() as u64, evidence: newest(refs) }
+}
+
+impl Facts {
+    /// Facts from a person's signals. `merged` names the org's merged PRs as `(repo id, number)`.
+    pub fn from_signals(signals: &[Signal], merged: &HashSet<(i64, i64)>, ladder: &Ladder) -> Facts {
+        let credited: Vec<&Signal> = signals.iter().filter(|s| is_credited(s, &ladder.bots)).collect();
+        let mut digest = PersonDigest::default();
+        for s in &credited {
+            digest.add(s);
+        }
+        let engaged = |pick: fn(&Engagement) -> Option<DateTime<Utc>>, needs_merge: bool| {
+            let refs = digest
+                .engagements
+                .iter()
+                .filter(|(key, _)| !needs_merge || merged.contains(key))
+                .filter_map(|((_, number), e)| pick(e).map(|at| (at, e.repo_name.as_str(), Some(*number))))
+                .collect();
+            counted(refs)
+        };
+        let substantial = digest
+            .merged
+            .iter()
+            .filter(|(_, pr)| pr.lines >= ladder.min_lines && !ladder.is_mechanical(&pr.title, &pr.head))
+            .map(|((_, number), pr)| (pr.merged_at, pr.repo_name.as_str(), Some(*number)))
+            .collect();
+        let derived = BTreeMap::from([
+            (Metric::PrimaryReviews, engaged(|e| e.approved_at, true)),
+            (Metric::ReviewsOnMerged, engaged(|e| e.reviewed_at, true)),
+            (Metric::NewcomersHelped, engaged(|e| e.newcomer_at, false)),
+            (Metric::SubstantialPrs, counted(substantial)),
+        ]);
+        let recent = ladder
+            .metrics()
+            .into_iter()
+            .filter_map(|metric| Some((metric, recent(&credited, &metric.kinds()?))))
+            .collect();
+        Facts { weeks: digest.weeks, months: digest.months, repos: digest.repos, derived, recent }
+    }
+
+    /// Credited signals of `kind`, at most `cap` in any one week.
+    pub fn count(&self, kind: Kind, cap: Option<u64>) -> u64 {
+        let weeks = self.weeks.range((kind, i64::MIN)..=(kind, i64::MAX));
+        weeks.map(|(_, n)| cap.map_or(*n, |cap| (*n).min(cap))).sum()
+    }
+
+    /// Credited signals per kind, uncapped.
+    pub fn tally(&self) -> BTreeMap<Kind, u64> {
+        let mut tally = BTreeMap::new();
+        for ((kind, _), n) in &self.weeks {
+            *tally.entry(*kind).or_default() += n;
+        }
+        tally
+    }
+
+    pub fn first_activity(&self) -> Option<DateTime<Utc>> {
+        self.months.values().map(|(first, _)| *first).min()
+    }
+
+    pub fn last_activity(&self) -> Option<DateTime<Utc>> {
+        self.months.values().map(|(_, last)| *last).max()
+    }
+}
+
+/// The newest distinct references among a person's credited signals of `kinds`.
+fn recent(credited: &[&Signal], kinds: &[Kind]) -> Vec<String> {
+    let mut latest: BTreeMap<(&str, Option<i64>), DateTime<Utc>> = BTreeMap::new();
+    let counts = credited.iter().filter(|s| kinds.contains(&s.kind));
+    for s in counts.filter(|s| !(s.kind.needs_others_subject() && s.is_self_action())) {
+        let at =
+            latest.entry((s.repo.full_name.as_str(), s.subject.as_ref().map(|x| x.number))).or_insert(s.occurred_at);
+        *at = (*at).max(s.occurred_at);
+    }
+    newest(latest.into_iter().map(|((repo, number), at)| (at, repo, number)).collect())
+}

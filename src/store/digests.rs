@@ -1,0 +1,531 @@
+//! Digests of people's signals, and the [`Facts`] read from them.
+//!
+//! Owns: the `digest_*` tables. Recording signals adds the digest ([`crate::digest`]) of the ones that
+//! were new, in the same transaction, so the tables always sum up the `signals` table; [`Store::facts_of`]
+//! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
+//! are missing (a database from before they existed), the first migration rebuilds them from signals.
+//!
+//! Never does: decide what counts beyond what the digest says; caps, windows and thresholds are the
+//! ladder's, applied by [`crate::ladder::evaluate`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{Any, Row, Transaction};
+
+use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use crate::digest::{PersonDigest, digest};
+use crate::event::Account;
+use crate::ladder::facts::{EVIDENCE, Facts, Reference, newest};
+use crate::ladder::{Ladder, Metric};
+use crate::signal::{Kind, Signal};
+
+type People = BTreeMap<(i64, i64), PersonDigest>;
+type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Adds the digests of newly recorded `signals`.
+pub(super) async fn add(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    signals: &[&Signal],
+) -> Result<(), StoreError> {
+    let people = digest(signals.iter().copied());
+    add_weeks(tx, backend, &people).await?;
+    add_months(tx, backend, &people).await?;
+    add_repos(tx, backend, &people).await?;
+    add_merged(tx, backend, &people).await?;
+    add_engagements(tx, backend, &people).await?;
+    let touched: BTreeSet<(i64, i64)> =
+        people.values().flat_map(|d| d.engagements.keys().chain(d.merged.keys())).copied().collect();
+    mark_merged(tx, backend, &touched).await
+}
+
+/// Runs `INSERT INTO {table} ({columns}) VALUES … {conflict}` over `rows`, a few hundred rows per
+/// statement; `bind` binds one row.
+async fn insert_rows<T>(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    head: &str,
+    columns: usize,
+    conflict: &str,
+    rows: &[T],
+    bind: impl for<'q> Fn(Query<'q>, &T) -> Query<'q>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(super::rows_per_statement(columns)) {
+        let sql = format!("{head} VALUES {} {conflict}", super::placeholders(backend, chunk.len(), columns));
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn add_weeks(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, Kind, i64, u64)> = people
+        .iter()
+        .flat_map(|((org, actor), d)| d.weeks.iter().map(move |((kind, week), n)| (*org, *actor, *kind, *week, *n)))
+        .collect();
+    let head = "INSERT INTO digest_weeks (org_id, actor_id, kind, week, n)";
+    let conflict = "ON CONFLICT (org_id, actor_id, kind, week) DO UPDATE SET n = digest_weeks.n + excluded.n";
+    insert_rows(tx, backend, head, 5, conflict, &rows, |q, (org, actor, kind, week, n)| {
+        q.bind(*org).bind(*actor).bind(kind.as_str()).bind(*week).bind(*n as i64)
+    })
+    .await
+}
+
+/// The smaller of two values, for `ON CONFLICT` updates (`min` is an aggregate on PostgreSQL).
+fn least(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "min",
+        Backend::Postgres => "LEAST",
+    }
+}
+
+fn greatest(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "max",
+        Backend::Postgres => "GREATEST",
+    }
+}
+
+async fn add_months(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, i64, i64, i64)> = people
+        .iter()
+        .flat_map(|((org, actor), d)| {
+            d.months.iter().map(move |(m, (first, last))| (*org, *actor, *m, millis(*first), millis(*last)))
+        })
+        .collect();
+    let head = "INSERT INTO digest_months (org_id, actor_id, month, first_at, last_at)";
+    let (least, greatest) = (least(backend), greatest(backend));
+    let conflict = format!(
+        "ON CONFLICT (org_id, actor_id, month) DO UPDATE SET \
+             first_at = {least}(digest_months.first_at, excluded.first_at), \
+             last_at = {greatest}(digest_months.last_at, excluded.last_at)"
+    );
+    insert_rows(tx, backend, head, 5, &conflict, &rows, |q, (org, actor, month, first, last)| {
+        q.bind(*org).bind(*actor).bind(*month).bind(*first).bind(*last)
+    })
+    .await
+}
+
+async fn add_repos(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, &str)> =
+        people.iter().flat_map(|((org, actor), d)| d.repos.iter().map(move |r| (*org, *actor, r.as_str()))).collect();
+    let head = "INSERT INTO digest_repos (org_id, actor_id, repo_name)";
+    insert_rows(tx, backend, head, 3, "ON CONFLICT DO NOTHING", &rows, |q, (org, actor, repo)| {
+        q.bind(*org).bind(*actor).bind(String::from(*repo))
+    })
+    .await
+}
+
+async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, i64, i64, &crate::digest::MergedPr)> = people
+        .iter()
+        .flat_map(|((org, actor), d)| d.merged.iter().map(move |((repo, n), pr)| (*repo, *n, *org, *actor, pr)))
+        .collect();
+    let head =
+        "INSERT INTO digest_merged (repo_id, number, org_id, actor_id, repo_name, lines, title, head, merged_at)";
+    insert_rows(tx, backend, head, 9, "ON CONFLICT DO NOTHING", &rows, |q, (repo, n, org, actor, pr)| {
+        q.bind(*repo)
+            .bind(*n)
+            .bind(*org)
+            .bind(*actor)
+            .bind(pr.repo_name.clone())
+            .bind(i64::try_from(pr.lines).unwrap_or(i64::MAX))
+            .bind(pr.title.clone())
+            .bind(pr.head.clone())
+            .bind(millis(pr.merged_at))
+    })
+    .await
+}
+
+async fn add_engagements(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, i64, i64, &crate::digest::Engagement)> = people
+        .iter()
+        .flat_map(|((org, actor), d)| d.engagements.iter().map(move |((repo, n), e)| (*org, *actor, *repo, *n, e)))
+        .collect();
+    let head = "INSERT INTO digest_engagements \
+                (org_id, actor_id, repo_id, number, repo_name, approved_at, reviewed_at, newcomer_at)";
+    // The earliest of two times, either of which may be missing.
+    let earliest = |column: &str| {
+        let least = least(backend);
+        format!(
+            "{column} = {least}(COALESCE(digest_engagements.{column}, excluded.{column}), \
+                 COALESCE(excluded.{column}, digest_engagements.{column}))"
+        )
+    };
+    let conflict = format!(
+        "ON CONFLICT (org_id, actor_id, repo_id, number) DO UPDATE SET {}, {}, {}",
+        earliest("approved_at"),
+        earliest("reviewed_at"),
+        earliest("newcomer_at")
+    );
+    insert_rows(tx, backend, head, 8, &conflict, &rows, |q, (org, actor, repo, n, e)| {
+        q.bind(*org)
+            .bind(*actor)
+            .bind(*repo)
+            .bind(*n)
+            .bind(e.repo_name.clone())
+            .bind(e.approved_at.map(millis))
+            .bind(e.reviewed_at.map(millis))
+            .bind(e.newcomer_at.map(millis))
+    })
+    .await
+}
+
+/// Marks the engagements on the given PRs (all, when `None`) that are recorded as merged.
+async fn mark_merged(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    prs: &BTreeSet<(i64, i64)>,
+) -> Result<(), StoreError> {
+    const MARK: &str = "UPDATE digest_engagements SET merged = 1 WHERE merged = 0 AND EXISTS \
+         (SELECT 1 FROM digest_merged m WHERE m.repo_id = digest_engagements.repo_id \
+              AND m.number = digest_engagements.number)";
+    let prs: Vec<&(i64, i64)> = prs.iter().collect();
+    for chunk in prs.chunks(super::rows_per_statement(2)) {
+        let sql = format!("{MARK} AND (repo_id, number) IN (VALUES {})", super::placeholders(backend, chunk.len(), 2));
+        let mut query = sqlx::query(&sql);
+        for (repo, number) in chunk {
+            query = query.bind(*repo).bind(*number);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+const DIGEST_TABLES: [&str; 5] =
+    ["digest_weeks", "digest_months", "digest_repos", "digest_engagements", "digest_merged"];
+
+/// Erases a person's digests (opting out). Engagements of others on their PRs no longer count as on
+/// merged PRs: the merge was theirs, and is erased with them.
+pub(super) async fn erase(tx: &mut Transaction<'_, Any>, github_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE digest_engagements SET merged = 0 WHERE EXISTS (SELECT 1 FROM digest_merged m \
+             WHERE m.actor_id = $1 AND m.repo_id = digest_engagements.repo_id \
+                 AND m.number = digest_engagements.number)",
+    )
+    .bind(github_id)
+    .execute(&mut **tx)
+    .await?;
+    for table in DIGEST_TABLES {
+        sqlx::query(&format!("DELETE FROM {table} WHERE actor_id = $1")).bind(github_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Signals read per round while rebuilding digests.
+const REBUILD_PAGE: i64 = 5_000;
+
+/// `LIKE` pattern for a glob (`*` any run, case ignored: both sides are lowercase), escaping `\`, `%`, `_`.
+pub fn like_pattern(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len());
+    for c in glob.to_lowercase().chars() {
+        match c {
+            '*' => out.push('%'),
+            '\\' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Store {
+    /// Rebuilds every digest from the recorded signals, if a migration asked for it. Several replicas
+    /// starting at once rebuild once: the first takes the task, the others find it gone.
+    pub(super) async fn run_store_tasks(&self) -> Result<(), StoreError> {
+        let mut conn = self.writer(Durability::Full).await?;
+        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let taken = sqlx::query("DELETE FROM store_tasks WHERE name = 'rebuild_digests'").execute(&mut *tx).await?;
+        if taken.rows_affected() == 0 {
+            return Ok(tx.commit().await?);
+        }
+        for table in DIGEST_TABLES {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        }
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query("SELECT * FROM signals WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after)
+                .bind(REBUILD_PAGE)
+                .fetch_all(&mut *tx)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("seq")?;
+            let signals: Vec<Signal> = rows.iter().map(super::signals::signal_from_row).collect::<Result<_, _>>()?;
+            let people = digest(&signals);
+            add_weeks(&mut tx, self.backend, &people).await?;
+            add_months(&mut tx, self.backend, &people).await?;
+            add_repos(&mut tx, self.backend, &people).await?;
+            add_merged(&mut tx, self.backend, &people).await?;
+            add_engagements(&mut tx, self.backend, &people).await?;
+        }
+        sqlx::query(
+            "UPDATE digest_engagements SET merged = 1 WHERE EXISTS (SELECT 1 FROM digest_merged m \
+                 WHERE m.repo_id = digest_engagements.repo_id AND m.number = digest_engagements.number)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// What is known about a person in an org, for evaluation against `ladder`. A person the ladder
+    /// counts as a bot has no credited facts.
+    pub async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
+        let account = sqlx::query("SELECT login, account_type FROM people WHERE id = $1")
+            .bind(person_id)
+            .fetch_optional(&self.read)
+            .await?;
+        if let Some(row) = account {
+            let account =
+                Account { id: person_id, login: row.try_get("login")?, account_type: row.try_get("account_type")? };
+            if ladder.bots.is_bot(&account) {
+                return Ok(Facts::from_signals(&[], &std::collections::HashSet::new(), ladder));
+            }
+        }
+        let person = (org_id, person_id);
+        let mut derived = self.engagement_facts(person).await?;
+        derived.insert(Metric::SubstantialPrs, self.substantial_prs(person, ladder).await?);
+        let weeks = self.weeks(person).await?;
+        let mut counted: BTreeMap<Kind, u64> = BTreeMap::new();
+        for ((kind, _), n) in &weeks {
+            *counted.entry(*kind).or_default() += n;
+        }
+        let (mut recent, mut cache) = (BTreeMap::new(), BTreeMap::new());
+        for metric in ladder.metrics() {
+            if let Some(kinds) = metric.kinds() {
+                recent.insert(metric, self.recent(person, &kinds, &counted, &mut cache).await?);
+            }
+        }
+        Ok(Facts { weeks, months: self.months(person).await?, repos: self.repos(person).await?, derived, recent })
+    }
+
+    async fn weeks(&self, (org, person): (i64, i64)) -> Result<BTreeMap<(Kind, i64), u64>, StoreError> {
+        let rows = sqlx::query("SELECT kind, week, n FROM digest_weeks WHERE org_id = $1 AND actor_id = $2")
+            .bind(org)
+            .bind(person)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let kind = Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown kind `{kind}`")))?;
+                Ok(((kind, r.try_get("week")?), r.try_get::<i64, _>("n")?.max(0) as u64))
+            })
+            .collect()
+    }
+
+    async fn months(
+        &self,
+        (org, person): (i64, i64),
+    ) -> Result<BTreeMap<i64, (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT month, first_at, last_at FROM digest_months WHERE org_id = $1 AND actor_id = $2")
+                .bind(org)
+                .bind(person)
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let span = (from_millis(r.try_get("first_at")?), from_millis(r.try_get("last_at")?));
+                Ok((r.try_get("month")?, span))
+            })
+            .collect()
+    }
+
+    async fn repos(&self, (org, person): (i64, i64)) -> Result<BTreeSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT repo_name FROM digest_repos WHERE org_id = $1 AND actor_id = $2")
+            .bind(org)
+            .bind(person)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("repo_name")?)).collect()
+    }
+
+    /// `primary_reviews`, `reviews_on_merged` and `newcomers_helped`, with their newest evidence.
+    async fn engagement_facts(
+        &self,
+        (org, person): (i64, i64),
+    ) -> Result<BTreeMap<Metric, crate::ladder::metric::Measure>, StoreError> {
+        let metrics = [
+            (Metric::PrimaryReviews, "approved_at IS NOT NULL AND merged = 1", "approved_at"),
+            (Metric::ReviewsOnMerged, "reviewed_at IS NOT NULL AND merged = 1", "reviewed_at"),
+            (Metric::NewcomersHelped, "newcomer_at IS NOT NULL", "newcomer_at"),
+        ];
+        let sums: Vec<String> = metrics
+            .iter()
+            .map(|(_, filter, _)| format!("CAST(SUM(CASE WHEN {filter} THEN 1 ELSE 0 END) AS BIGINT)"))
+            .collect();
+        let counts = sqlx::query(&format!(
+            "SELECT {} FROM digest_engagements WHERE org_id = $1 AND actor_id = $2",
+            sums.join(", ")
+        ))
+        .bind(org)
+        .bind(person)
+        .fetch_one(&self.read)
+        .await?;
+        let mut out = BTreeMap::new();
+        for (i, (metric, filter, at)) in metrics.into_iter().enumerate() {
+            let value = counts.try_get::<Option<i64>, _>(i)?.unwrap_or(0).max(0) as u64;
+            let evidence = if value == 0 {
+                Vec::new()
+            } else {
+                let rows = sqlx::query(&format!(
+                    "SELECT {at} AS at, repo_name, number FROM digest_engagements \
+                     WHERE org_id = $1 AND actor_id = $2 AND {filter} \
+                     ORDER BY {at} DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}"
+                ))
+                .bind(org)
+                .bind(person)
+                .fetch_all(&self.read)
+                .await?;
+                references(&rows)?
+            };
+            out.insert(metric, crate::ladder::metric::Measure { value, evidence });
+        }
+        Ok(out)
+    }
+
+    /// `substantial_prs`: merged PRs at least the ladder's size, not matching a mechanical pattern.
+    async fn substantial_prs(
+        &self,
+        (org, person): (i64, i64),
+        ladder: &Ladder,
+    ) -> Result<crate::ladder::metric::Measure, StoreError> {
+        let (titles, branches) = ladder.mechanical_patterns();
+        let mut n = 3;
+        let mut mechanical = Vec::new();
+        for (column, globs) in [("title", titles), ("head", branches)] {
+            for _ in globs {
+                n += 1;
+                mechanical.push(format!("{column} LIKE ${n} ESCAPE '\\'"));
+            }
+        }
+        let mechanical =
+            if mechanical.is_empty() { String::new() } else { format!("AND NOT ({})", mechanical.join(" OR ")) };
+        let filter = format!("org_id = $1 AND actor_id = $2 AND lines >= $3 {mechanical}");
+        let bind = |sql| {
+            let min_lines = i64::try_from(ladder.min_lines).unwrap_or(i64::MAX);
+            let query = sqlx::query(sql).bind(org).bind(person).bind(min_lines);
+            titles.iter().chain(branches).fold(query, |q, glob| q.bind(like_pattern(glob)))
+        };
+        let order = format!("ORDER BY merged_at DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}");
+        let select = "SELECT merged_at AS at, repo_name, number";
+        // Matching titles and branches is the cost, so PostgreSQL counts in the same pass (a window
+        // count, taken before LIMIT); SQLite materialises window rows and is faster with two passes.
+        let (value, rows) = match self.backend {
+            Backend::Postgres => {
+                let sql = format!("{select}, COUNT(*) OVER () AS total FROM digest_merged WHERE {filter} {order}");
+                let rows = bind(&sql).fetch_all(&self.read).await?;
+                let value = rows.first().map(|r| r.try_get::<i64, _>("total")).transpose()?.unwrap_or(0);
+                (value, rows)
+            }
+            Backend::Sqlite => {
+                let count_sql = format!("SELECT COUNT(*) FROM digest_merged WHERE {filter}");
+                let value: i64 = bind(&count_sql).fetch_one(&self.read).await?.try_get(0)?;
+                let sql = format!("{select} FROM digest_merged WHERE {filter} {order}");
+                let rows = if value == 0 { Vec::new() } else { bind(&sql).fetch_all(&self.read).await? };
+                (value, rows)
+            }
+        };
+        Ok(crate::ladder::metric::Measure { value: value.max(0) as u64, evidence: references(&rows)? })
+    }
+
+    /// The newest distinct references among a person's credited signals of `kinds` (only kinds they
+    /// have: `counted`). Each kind is read newest first from its own index, a page at a time, until it
+    /// gives [`EVIDENCE`] distinct references; the newest of all kinds together are among them.
+    async fn recent(
+        &self,
+        person: (i64, i64),
+        kinds: &[Kind],
+        counted: &BTreeMap<Kind, u64>,
+        cache: &mut BTreeMap<Kind, Vec<(i64, String, Option<i64>)>>,
+    ) -> Result<Vec<String>, StoreError> {
+        for kind in kinds.iter().filter(|k| counted.contains_key(k)) {
+            if !cache.contains_key(kind) {
+                let newest = self.newest_of_kind(person, *kind).await?;
+                cache.insert(*kind, newest);
+            }
+        }
+        let mut latest: BTreeMap<(&str, Option<i64>), i64> = BTreeMap::new();
+        for (at, repo, number) in kinds.iter().filter_map(|k| cache.get(k)).flatten() {
+            let seen = latest.entry((repo.as_str(), *number)).or_insert(*at);
+            *seen = (*seen).max(*at);
+        }
+        let refs = latest.into_iter().map(|((repo, number), at)| (from_millis(at), repo, number)).collect();
+        Ok(newest(refs))
+    }
+
+    /// A person's newest [`EVIDENCE`] distinct references of one kind, each with its latest time.
+    async fn newest_of_kind(
+        &self,
+        (org, person): (i64, i64),
+        kind: Kind,
+    ) -> Result<Vec<(i64, String, Option<i64>)>, StoreError> {
+        const PAGE: i64 = 64;
+        let own = if kind.needs_others_subject() {
+            "AND (subject_author_id IS NULL OR subject_author_id <> actor_id)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT occurred_at, repo_name, subject_number FROM signals \
+             WHERE org_id = $1 AND actor_id = $2 AND kind = $3 {own} \
+             ORDER BY occurred_at DESC, repo_name DESC, COALESCE(subject_number, -1) DESC LIMIT $4 OFFSET $5"
+        );
+        let mut found: Vec<(i64, String, Option<i64>)> = Vec::new();
+        let mut offset = 0;
+        loop {
+            let rows = sqlx::query(&sql)
+                .bind(org)
+                .bind(person)
+                .bind(kind.as_str())
+                .bind(PAGE)
+                .bind(offset)
+                .fetch_all(&self.read)
+                .await?;
+            for row in &rows {
+                let reference: (i64, String, Option<i64>) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                // Newest first: the first time a reference shows is its latest.
+                if !found.iter().any(|(_, repo, n)| *repo == reference.1 && *n == reference.2) {
+                    found.push(reference);
+                }
+                if found.len() == EVIDENCE {
+                    return Ok(found);
+                }
+            }
+            if (rows.len() as i64) < PAGE {
+                return Ok(found);
+            }
+            offset += PAGE;
+        }
+    }
+}
+
+/// `owner/repo#N` references from rows of `at`, `repo_name` and `number` (null: the repository).
+fn references(rows: &[sqlx::any::AnyRow]) -> Result<Vec<String>, StoreError> {
+    let refs: Vec<(chrono::DateTime<chrono::Utc>, String, Option<i64>)> = rows
+        .iter()
+        .map(|r| Ok((from_millis(r.try_get("at")?), r.try_get("repo_name")?, r.try_get("number")?)))
+        .collect::<Result<_, StoreError>>()?;
+    let refs: Vec<Reference<'_>> = refs.iter().map(|(at, repo, n)| (*at, repo.as_str(), *n)).collect();
+    Ok(newest(refs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_become_like_patterns() {
+        let cases =
+            [("chore(deps)*", "chore(deps)%"), ("Bump *", "bump %"), ("a_b%c\\*", "a\\_b\\%c\\\\%"), ("x", "x")];
+        for (glob, like) in cases {
+            assert_eq!(like_pattern(glob), like, "{glob}");
+        }
+    }
+}

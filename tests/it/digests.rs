@@ -1,0 +1,127 @@
+//! The store's digests give exactly the facts that a person's signals give when counted in memory:
+//! after recording in batches with redeliveries, after a rebuild from signals, and after an opt-out
+//! takes merged PRs away from under other people's reviews.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ladder::event::Account;
+use ladder::ladder::config::parse;
+use ladder::ladder::{Facts, Ladder};
+use ladder::signal::{Kind, Org, Repo, Signal, Subject};
+use ladder::store::Store;
+use serde_json::json;
+
+use crate::on_both_engines;
+use crate::support::{Engine, TestDb};
+
+const ORG: i64 = 900;
+const PEOPLE: [(i64, &str, &str); 5] =
+    [(1, "ana", "User"), (2, "ben", "User"), (3, "cy", "User"), (4, "asyncapi-bot", "User"), (5, "dep[bot]", "Bot")];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+/// A seeded xorshift, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Signals as processing records them: a PR merges once, and every fact has its own identity.
+fn history(rng: &mut Rng, n: usize) -> Vec<Signal> {
+    let titles = ["chore(deps): bump x", "feat: y", "", "Bump z", "fix_%: odd", "FEAT: Überall"];
+    let associations = ["FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MEMBER", "CONTRIBUTOR"];
+    let account =
+        |(id, login, kind): (i64, &str, &str)| Account { id, login: login.into(), account_type: Some(kind.into()) };
+    let mut seen = HashSet::new();
+    (0..n)
+        .map(|i| {
+            let kind = *rng.pick(&Kind::ALL);
+            let (repo, number) = (rng.below(3) as i64, rng.below(25) as i64);
+            let identity = if kind == Kind::PrMerged { format!("{repo}#{number}") } else { format!("h{i}") };
+            let has_subject = kind == Kind::PrMerged || (kind != Kind::ReleasePublished && rng.below(10) != 0);
+            Signal {
+                kind,
+                identity,
+                org: Org { id: ORG, login: "asyncapi".into() },
+                repo: Repo { id: repo, full_name: format!("asyncapi/r{repo}"), private: false },
+                subject: has_subject.then(|| Subject {
+                    number,
+                    is_pull_request: true,
+                    author: Some(account(*rng.pick(&PEOPLE))),
+                    author_association: Some((*rng.pick(&associations)).into()),
+                }),
+                actor: account(*rng.pick(&PEOPLE)),
+                // Three years back, at hour resolution, so that ties in time happen.
+                occurred_at: now() - Duration::hours(rng.below(26_000) as i64),
+                data: json!({
+                    "additions": rng.below(30), "deletions": rng.below(10),
+                    "title": rng.pick(&titles), "head": rng.pick(&["dependabot/x", "main", "Renovate/y"]),
+                }),
+            }
+        })
+        .filter(|s| seen.insert((s.kind, s.identity.clone())))
+        .collect()
+}
+
+fn ladders() -> Vec<Ladder> {
+    let custom = "weekly_caps: {pr_merged: 1, review_approved: 2}\nsubstantial: {min_lines: 5, mechanical_titles: [\"fix_%*\", \"*überall\"], mechanical_branches: [\"renovate/*\"]}\nlevels:\n  - id: a\n    requires: {review: 1, triage_closed: 1, substantial_prs: 1, repos: 1, newcomers_helped: 1, primary_reviews: 2, reviews_on_merged: 1, active_months: 1, tenure_months: 1, code: 3}\n";
+    vec![Ladder::builtin(), parse("custom.yml", custom).unwrap()]
+}
+
+/// Every person's facts, from the digests and from their signals, agree.
+async fn assert_digests_agree(store: &Store, context: &str) {
+    let merged = store.merged_in_org(ORG).await.unwrap();
+    for ladder in ladders() {
+        for (id, login, _) in PEOPLE {
+            let signals = store.signals_of(ORG, id).await.unwrap();
+            let expected = Facts::from_signals(&signals, &merged, &ladder);
+            let got = store.facts_of(ORG, id, &ladder).await.unwrap();
+            assert_eq!(got, expected, "{context}: @{login}, {} signals", signals.len());
+        }
+    }
+}
+
+async fn digests_give_the_facts_signals_give(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let signals = history(&mut rng, 900);
+    // Recorded in uneven batches, a third of them told twice (redeliveries, replays).
+    let mut start = 0;
+    while start < signals.len() {
+        let end = (start + 1 + rng.below(120) as usize).min(signals.len());
+        store.record_signals("test", &signals[start..end], now()).await.unwrap();
+        let again = start + (end - start) / 3;
+        store.record_signals("test", &signals[start..again], now()).await.unwrap();
+        start = end;
+    }
+    let facts = store.facts_of(ORG, 1, &Ladder::builtin()).await.unwrap();
+    assert!(facts.weeks.len() > 20 && !facts.derived.values().all(|m| m.value == 0), "a history worth checking");
+    assert_digests_agree(&store, "recorded").await;
+
+    // A rebuild from signals (as after an upgrade) gives the same digests.
+    let pool = db.pool().await;
+    sqlx::query("INSERT INTO store_tasks (name) VALUES ('rebuild_digests')").execute(&pool).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_digests_agree(&store, "rebuilt").await;
+
+    // Ben opts out: his merged PRs stop counting for anyone's reviews.
+    store.opt_out(2, "ben", now()).await.unwrap();
+    assert_eq!(store.facts_of(ORG, 2, &Ladder::builtin()).await.unwrap().weeks.len(), 0);
+    assert_digests_agree(&store, "after an opt-out").await;
+}
+
+on_both_engines!(digests_give_the_facts_signals_give);
