@@ -7,6 +7,7 @@
 //! the command line; [`serve`] and [`replay`] wire the pieces together.
 
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod credit;
 pub mod delivery;
@@ -17,7 +18,9 @@ pub mod health;
 pub mod intake;
 pub mod ladder;
 pub mod metrics;
+pub mod render;
 pub mod replay;
+pub mod reply;
 pub mod roles;
 pub mod serve;
 pub mod server;

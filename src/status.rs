@@ -57,7 +57,8 @@ impl Report {
         self.grants.iter().map(|g| g.role).max_by_key(|r| r.rank())
     }
 
-    fn level_name(&self, id: &str) -> String {
+    /// The display name of a level, by id.
+    pub fn level_name(&self, id: &str) -> String {
         self.ladder.level(id).map_or_else(|| id.to_owned(), |l| l.name.clone())
     }
 

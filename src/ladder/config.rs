@@ -151,7 +151,21 @@ impl Checker<'_> {
                 self.error(&v, field, "must be non-empty and without spaces");
                 default.to_owned()
             }
-            Some(v) => v.value,
+            Some(v) => match crate::render::TRIGGERS.iter().find(|t| v.value.to_lowercase().contains(**t)) {
+                Some(trigger) => {
+                    let message = format!(
+                        "`{}` holds `{trigger}`, which the org's workflows read anywhere in a comment; choose another",
+                        v.value
+                    );
+                    self.error(&v, field, message);
+                    default.to_owned()
+                }
+                None if field == "label_prefix" && ["area/", "status/"].contains(&v.value.to_lowercase().as_str()) => {
+                    self.error(&v, field, "`area/` and `status/` belong to the org's own labels; choose another");
+                    default.to_owned()
+                }
+                None => v.value,
+            },
         }
     }
 }
@@ -398,6 +412,14 @@ mod tests {
             (
                 "window_months: -1\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
                 "amp.yml:1:16: window_months: must be a positive whole number, not -1",
+            ),
+            (
+                "command_prefix: /autobot\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
+                "amp.yml:1:17: command_prefix: `/autobot` holds `/au`, which the org's workflows read",
+            ),
+            (
+                "label_prefix: status/\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
+                "amp.yml:1:15: label_prefix: `area/` and `status/` belong to the org's own labels",
             ),
         ];
         for (yaml, expected) in cases {

@@ -1,0 +1,272 @@
+//! Every text the app posts in reply to a command, rendered in one place.
+//!
+//! Owns: the Markdown of each reply (help, the ladder in force, a person's status, usage errors,
+//! refusals). Texts address the commenter with one mention and name anyone else without notifying them;
+//! values from users and configs go through [`crate::render`], and every text passes
+//! [`crate::render::guard`] (tests check each template over awkward logins and repository names).
+//! Evidence from private repositories is left out of replies; numbers stay.
+//!
+//! Never does: decide whether a command may run, look anything up, or send.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::command::{Problem, USAGE};
+use crate::ladder::{Ladder, Progress};
+use crate::render::{evidence, login, user_text};
+use crate::status::Report;
+
+/// Evidence listed per requirement in a comment.
+const EVIDENCE: usize = 5;
+
+/// What the commands do and who may run them, in the order of [`USAGE`].
+const WHAT: [(&str, &str); 10] = [
+    ("this help", "anyone"),
+    ("the levels of the ladder and what each requires", "anyone"),
+    ("where a person stands, what is missing for their next level, with evidence", "anyone"),
+    ("enrol a mentee in the program, with their mentor and cohort", "program admins and maintainers"),
+    ("end a mentee's enrolment", "program admins and maintainers"),
+    ("endorse a person for their next level, or the one named", "maintainers of this repository"),
+    ("open a nomination issue with the person's evidence", "maintainers of this repository"),
+    ("stop tracking you and erase what was recorded about you", "only you, for yourself"),
+    ("start tracking you again, from now on", "only you, for yourself"),
+    ("the cohort's progress, with who is at risk", "program admins"),
+];
+
+/// `/amp help`.
+pub fn help(prefix: &str, commenter: &str) -> String {
+    let mut out = format!(
+        "{}, these are the commands of the maintainership ladder. Write one per line, at the start of a line; \
+         they are not run inside quotes or code.\n\n| command | what it does | who may run it |\n|---|---|---|\n",
+        login(commenter, true)
+    );
+    for ((_, usage), (what, who)) in USAGE.iter().zip(WHAT) {
+        let _ = writeln!(out, "| `{prefix} {usage}` | {what} | {who} |");
+    }
+    out
+}
+
+/// `/amp ladder`: the levels in force, in order, with what each requires.
+pub fn ladder(ladder: &Ladder, commenter: &str) -> String {
+    let mut out = format!("{}, the ladder in force here, from the first level up:\n\n", login(commenter, true));
+    for (i, level) in ladder.levels.iter().enumerate() {
+        let requires: Vec<String> = level.requires.iter().map(|(m, n)| format!("`{}` {n}", m.name())).collect();
+        let _ = write!(out, "{}. **{}**", i + 1, user_text(&level.name));
+        if !level.description.is_empty() {
+            let _ = write!(out, ": {}", user_text(&level.description));
+        }
+        let _ = writeln!(out, "\n   Requires {}.", requires.join(", "));
+        if let Some(role) = level.role {
+            let _ = writeln!(out, "   Held by anyone with the role `{}`.", role.as_str());
+        }
+    }
+    out
+}
+
+/// `/amp status [@login]`: where the person stands. `is_self` when the commenter asked about themself.
+/// Evidence from `private` repositories (full names) is left out.
+pub fn status(report: &Report, commenter: &str, private: &BTreeSet<String>) -> String {
+    let r = &report.readiness;
+    let is_self = report.person.login.eq_ignore_ascii_case(commenter);
+    let who = if is_self { "you stand".to_owned() } else { format!("{} stands", login(&report.person.login, false)) };
+    let mut out = format!("{}, here is where {who} on the ladder.\n\n", login(commenter, true));
+    let level = r.level.as_deref().map_or_else(|| "not on the ladder yet".to_owned(), |id| level_name(report, id));
+    let last = r.last_activity.map_or_else(|| "none yet".to_owned(), |at| at.format("%Y-%m-%d").to_string());
+    let _ = writeln!(out, "- Level: **{level}**");
+    if let Some(role) = report.role() {
+        let _ = writeln!(out, "- Role held: `{}`", role.as_str());
+    }
+    let _ = writeln!(out, "- Activity: {} (last credited activity: {last})", r.activity.as_str());
+    match &r.next {
+        None => out.push_str("\nEvery level of the ladder is met.\n"),
+        Some((id, progress)) => {
+            let _ = writeln!(out, "\nNext level: **{}**\n", level_name(report, id));
+            out.push_str("| requirement | have | need | evidence (newest first) |\n|---|---|---|---|\n");
+            for p in progress {
+                out.push_str(&progress_row(p, private));
+            }
+        }
+    }
+    out
+}
+
+fn level_name(report: &Report, id: &str) -> String {
+    user_text(&report.level_name(id))
+}
+
+fn progress_row(p: &Progress, private: &BTreeSet<String>) -> String {
+    let shown: Vec<String> = p
+        .evidence
+        .iter()
+        .filter(|e| !private.iter().any(|repo| e.split('#').next() == Some(repo.as_str())))
+        .take(EVIDENCE)
+        .map(|e| evidence(e))
+        .collect();
+    let mark = if p.met() { " ✓" } else { "" };
+    format!("| `{}`{mark} | {} | {} | {} |\n", p.metric.name(), p.have, p.need, shown.join(", "))
+}
+
+/// A person the app knows nothing about in this org.
+pub fn unknown_person(commenter: &str, person: &str) -> String {
+    format!(
+        "{}, no activity is recorded for {} here yet. It appears once they open, review or triage something in \
+         this organization.",
+        login(commenter, true),
+        login(person, false)
+    )
+}
+
+/// A person who opted out: nothing about them is recorded or shown.
+pub fn opted_out(commenter: &str, person: &str) -> String {
+    format!(
+        "{}, {} has opted out: nothing about them is recorded or shown.",
+        login(commenter, true),
+        login(person, false)
+    )
+}
+
+/// A line that starts with the prefix but is not a command the app can run.
+pub fn problem(prefix: &str, commenter: &str, problem: &Problem) -> String {
+    let what = match problem {
+        Problem::Empty => "that command is empty".to_owned(),
+        Problem::Unknown(name) => format!("I do not know the command `{}`", code(name)),
+        Problem::Usage { command, expected } => {
+            format!("`{prefix} {command}` is written `{prefix} {expected}`")
+        }
+    };
+    format!("{}, {what}. `{prefix} help` lists every command.", login(commenter, true))
+}
+
+/// Text for inside a code span: no backticks, one line, and no trigger (`/` becomes a division slash).
+fn code(raw: &str) -> String {
+    raw.chars()
+        .take(40)
+        .map(|c| {
+            if c == '`' || c.is_control() {
+                '\''
+            } else if c == '/' {
+                '∕'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::event::Account;
+    use crate::ladder::Facts;
+    use crate::render::guard;
+    use crate::signal::{Kind, Org, Repo, Signal, Subject};
+    use crate::store::signals::Person;
+
+    fn report(person: &str, repo: &str) -> Report {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let org = Org { id: 1, login: "asyncapi".into() };
+        let signals: Vec<Signal> = (1..=2)
+            .map(|n| Signal {
+                kind: Kind::PrMerged,
+                identity: format!("1#{n}"),
+                org: org.clone(),
+                repo: Repo { id: 1, full_name: repo.into(), private: false },
+                subject: Some(Subject { number: n, is_pull_request: true, author: None, author_association: None }),
+                actor: Account { id: 42, login: person.into(), account_type: Some("User".into()) },
+                occurred_at: Utc.with_ymd_and_hms(2026, 11, n as u32, 0, 0, 0).unwrap(),
+                data: json!({"additions": 50}),
+            })
+            .collect();
+        let ladder = Ladder::builtin();
+        let facts = Facts::from_signals(&signals, &HashSet::new(), &ladder);
+        Report::new(org, Person { id: 42, login: person.into() }, &facts, &ladder, Vec::new(), now)
+    }
+
+    #[test]
+    fn a_status_reply() {
+        let text = status(&report("bob", "asyncapi/cli"), "alice", &BTreeSet::new());
+        assert_eq!(
+            text,
+            "@alice, here is where **bob** stands on the ladder.\n\n\
+             - Level: **Contributor**\n\
+             - Activity: active (last credited activity: 2026-11-02)\n\n\
+             Next level: **Regular contributor**\n\n\
+             | requirement | have | need | evidence (newest first) |\n|---|---|---|---|\n\
+             | `pr_merged` | 2 | 3 | asyncapi/cli#2, asyncapi/cli#1 |\n"
+        );
+        let own = status(&report("alice", "asyncapi/cli"), "Alice", &BTreeSet::new());
+        assert!(own.starts_with("@Alice, here is where you stand"), "{own}");
+        let private = status(&report("bob", "asyncapi/secret"), "alice", &["asyncapi/secret".to_owned()].into());
+        assert!(!private.contains("secret"), "{private}");
+        assert!(private.contains("| `pr_merged` | 2 | 3 |  |"), "numbers stay: {private}");
+    }
+
+    #[test]
+    fn help_and_problems() {
+        let text = help("/amp", "alice");
+        assert!(text.contains("| `/amp enroll @login [mentor @login] [cohort NAME]` | enrol a mentee"), "{text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("| `/amp ")).count(), USAGE.len());
+        assert_eq!(
+            problem("/amp", "alice", &Problem::Unknown("dance".into())),
+            "@alice, I do not know the command `dance`. `/amp help` lists every command."
+        );
+        let usage = Problem::Usage { command: "nominate", expected: "nominate @login LEVEL" };
+        assert_eq!(
+            problem("/amp", "alice", &usage),
+            "@alice, `/amp nominate` is written `/amp nominate @login LEVEL`. `/amp help` lists every command."
+        );
+    }
+
+    /// Logins and repository names GitHub allows that hold trigger strings once written out.
+    const AWKWARD: [&str; 8] = ["u", "au", "au-dev", "rtm", "utils", "gfi-bot", "ptal", "dnm"];
+
+    #[test]
+    fn every_template_passes_the_guard() {
+        let ladder = Ladder::builtin();
+        for name in AWKWARD {
+            let repo = format!("{name}/{name}");
+            let texts = [
+                help("/amp", name),
+                self::ladder(&ladder, name),
+                status(&report(name, &repo), name, &BTreeSet::new()),
+                status(&report(name, &repo), "alice", &BTreeSet::new()),
+                unknown_person(name, name),
+                opted_out(name, name),
+                problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
+                problem("/amp", name, &Problem::Empty),
+                problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),
+            ];
+            for text in texts {
+                assert_eq!(guard(&text), Ok(()), "{name}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_guard_holds_over_generated_logins_and_repos() {
+        // Every login shape GitHub allows (letters, digits, hyphens) up to 4 characters from a small
+        // alphabet that spells the triggers, and the same as repository names.
+        let alphabet = ['u', 'a', 'r', 't', 'm', 'd', 'n', 'g', 'f', 'i', 'p', 'l', '-', '1'];
+        let mut names = vec![String::new()];
+        for _ in 0..3 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .chain(names.iter().cloned())
+                .collect();
+        }
+        names.retain(|n| !n.is_empty() && !n.starts_with('-'));
+        assert!(names.len() > 2500);
+        for name in &names {
+            let repo = format!("asyncapi/{name}");
+            let text = status(&report(name, &repo), "alice", &BTreeSet::new());
+            assert_eq!(guard(&text), Ok(()), "{name}: {text}");
+            assert_eq!(guard(&unknown_person(name, name)), Ok(()), "{name}");
+        }
+    }
+}
