@@ -49,6 +49,9 @@ pub enum Command {
     Optout(PrivacyArgs),
     /// Resume recording a person who opted out, from now on.
     Optin(PrivacyArgs),
+    /// List the actions the app decided on, newest first: replies to commands, with whether each was
+    /// sent, only logged (dry-run), is pending or failed.
+    Outbox(OutboxArgs),
     /// Print the built-in ladder config (AsyncAPI's), a starting point for `.github/amp.yml`.
     DefaultConfig,
     /// Validate a ladder config file: exit 0, or 1 with every error's file, line and field.
@@ -64,6 +67,8 @@ pub struct ReplayArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub worker: WorkerArgs,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
     /// The event of every file, instead of reading it from each file's folder name.
     #[arg(long)]
     pub event: Option<String>,
@@ -125,6 +130,18 @@ pub struct PrivacyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// How many actions to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -158,6 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Repos(args) => run_repos(args).await,
         Command::Optout(args) => opt_out(args).await,
         Command::Optin(args) => opt_in(args).await,
+        Command::Outbox(args) => show_outbox(args).await,
         Command::DefaultConfig => {
             print!("{}", crate::ladder::config::DEFAULT_YAML);
             Ok(ExitCode::SUCCESS)
@@ -166,10 +184,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
+    let store = open(&args.database).await?;
+    let entries = store.outbox(args.limit.max(1)).await?;
+    if args.json {
+        let json: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "seq": e.seq,
+                    "key": e.planned.key,
+                    "repo": e.planned.repo,
+                    "issue": e.planned.issue,
+                    "installation_id": e.planned.installation_id,
+                    "action": e.planned.action,
+                    "state": e.state,
+                    "attempts": e.attempts,
+                    "created_at": e.created_at.to_rfc3339(),
+                    "done_at": e.done_at.map(|t| t.to_rfc3339()),
+                    "detail": e.detail,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if entries.is_empty() {
+        println!("The outbox is empty: no actions decided yet.");
+    }
+    for e in &entries {
+        let when = e.created_at.format("%Y-%m-%d %H:%M:%S");
+        println!(
+            "#{} {} {} on {}#{} ({when})",
+            e.seq,
+            e.state,
+            e.planned.action.kind(),
+            e.planned.repo,
+            e.planned.issue
+        );
+        match &e.planned.action {
+            crate::action::Action::Comment { body } => {
+                for line in body.lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+        if let Some(detail) = &e.detail {
+            println!("  ({detail})");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
     let store = open(&args.database).await?;
-    let worker = Worker::new(store.clone(), args.worker.settings(), Arc::new(Metrics::new()));
+    let ladder = Arc::new(args.ladder.ladder()?);
+    let worker = Worker::new(store.clone(), args.worker.settings(), ladder, Arc::new(Metrics::new()));
     let summary = replay::replay(&store, &worker, &files).await?;
     println!(
         "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",

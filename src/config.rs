@@ -80,6 +80,8 @@ pub struct ServeArgs {
     pub body_timeout_secs: u64,
     #[command(flatten)]
     pub worker: WorkerArgs,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
 }
 
 /// Which ladder applies, and which accounts count as bots.
@@ -188,6 +190,8 @@ pub struct ServeSettings {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub worker: WorkerSettings,
+    /// The ladder in force (commands, replies and evaluation).
+    pub ladder: Ladder,
 }
 
 /// A setting is missing or wrong. Each message names the setting to fix.
@@ -215,6 +219,8 @@ pub enum ConfigError {
     BadPrivateKey(String),
     #[error("invalid listen address {0}: set HOST to an IP address such as 127.0.0.1 or 0.0.0.0")]
     BadListen(String),
+    #[error(transparent)]
+    Ladder(#[from] LadderError),
 }
 
 fn read_secret_file(what: &'static str, path: &Path) -> Result<String, ConfigError> {
@@ -244,6 +250,7 @@ impl ServeArgs {
             header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
             body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
             worker: self.worker.settings(),
+            ladder: self.ladder.ladder()?,
         })
     }
 

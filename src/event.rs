@@ -160,6 +160,9 @@ pub struct Comment {
     pub id: i64,
     pub user: Account,
     pub created_at: DateTime<Utc>,
+    /// The Markdown text; commands are read from it.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

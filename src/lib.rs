@@ -6,6 +6,8 @@
 //! [`status`] renders a person's standing. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are
 //! the command line; [`serve`] and [`replay`] wire the pieces together.
 
+pub mod action;
+pub mod answer;
 pub mod cli;
 pub mod command;
 pub mod config;
@@ -13,6 +15,7 @@ pub mod credit;
 pub mod delivery;
 pub mod digest;
 pub mod directory;
+pub mod dispatch;
 pub mod event;
 pub mod health;
 pub mod intake;

@@ -15,6 +15,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{ServeSettings, Verification};
+use crate::dispatch::Dispatcher;
 use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::server;
@@ -63,9 +64,11 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let stored = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
     let (intake_handle, intake) = Intake::spawn(store.clone(), Arc::clone(&stored));
-    let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&metrics));
+    let ladder = Arc::new(settings.ladder.clone());
+    let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), Arc::clone(&metrics));
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
+        tokio::spawn(Dispatcher::new(store.clone(), settings.worker.poll).run(stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];
@@ -130,9 +133,11 @@ fn announce(settings: &ServeSettings) {
         ),
     }
     match &settings.credentials {
-        Some(c) => {
-            tracing::info!(app_id = c.app_id, api = %settings.github_api_url, "GitHub App credentials loaded")
-        }
+        Some(c) => tracing::warn!(
+            app_id = c.app_id, api = %settings.github_api_url,
+            "GitHub App credentials loaded, but this version does not send to GitHub yet: actions are \
+             recorded in the outbox and logged, as in dry-run (see `ladder outbox`)"
+        ),
         None => tracing::info!("dry-run: APP_ID and PRIVATE_KEY are not set, so nothing will be sent to GitHub"),
     }
 }

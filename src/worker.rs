@@ -1,21 +1,27 @@
 //! The worker: claims pending deliveries from the database, processes them, and retries failures.
 //!
 //! Owns: the processing loop. It claims a batch (with a lease, so a crashed worker's claims expire),
-//! turns each delivery into signals and directory changes with the pure functions of
-//! [`crate::signal`] and [`crate::directory`], and stores them together with the done marks in one
+//! turns each delivery into signals, directory changes and command requests with the pure functions of
+//! [`crate::signal`], [`crate::directory`] and [`crate::answer`], looks up what the replies need, and
+//! stores everything (signals, changes, planned replies) together with the done marks in one
 //! transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
 //! delivery is parked as failed with its error, visible in the logs and metrics.
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
+use crate::action::Planned;
+use crate::answer::{self, Person, Request};
 use crate::delivery::{self, Claimed, State};
+use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
+use crate::status::Report;
 use crate::store::queue::Completion;
 use crate::store::{Store, StoreError};
 use crate::{directory, event, signal};
@@ -61,22 +67,30 @@ pub enum ProcessError {
     Panicked(String),
 }
 
+/// What one delivery means: what to store, and the commands to answer (which need the store).
+pub struct Processed {
+    pub completion: Completion,
+    pub requests: Vec<Request>,
+}
+
 /// Turns one claimed delivery into what it means. Pure apart from decompression.
-pub fn process(claimed: &Claimed) -> Result<Completion, ProcessError> {
+pub fn process(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessError> {
     let body = claimed.body.as_deref().ok_or(ProcessError::BodyPruned)?;
     let raw = delivery::decompress(body)?;
     let event = event::parse(&claimed.event, &raw)?;
-    Ok(Completion {
+    let completion = Completion {
         delivery_id: claimed.id.clone(),
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
-    })
+        actions: Vec::new(),
+    };
+    Ok(Processed { completion, requests: answer::requests(&event, ladder) })
 }
 
 /// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
 /// any other failure instead of taking the batch down with it.
-fn process_guarded(claimed: &Claimed) -> Result<Completion, ProcessError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed))).unwrap_or_else(|panic| {
+fn process_guarded(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed, ladder))).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -90,15 +104,16 @@ fn process_guarded(claimed: &Claimed) -> Result<Completion, ProcessError> {
 pub struct Worker {
     store: Store,
     settings: WorkerSettings,
+    ladder: Arc<Ladder>,
     metrics: Arc<Metrics>,
     /// Identifies this worker's claims; unique per process.
     token: String,
 }
 
 impl Worker {
-    pub fn new(store: Store, settings: WorkerSettings, metrics: Arc<Metrics>) -> Worker {
+    pub fn new(store: Store, settings: WorkerSettings, ladder: Arc<Ladder>, metrics: Arc<Metrics>) -> Worker {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { store, settings, metrics, token }
+        Worker { store, settings, ladder, metrics, token }
     }
 
     /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
@@ -129,11 +144,12 @@ impl Worker {
             return Ok(0);
         }
         let n = claimed.len();
+        let ladder = Arc::clone(&self.ladder);
         let results = tokio::task::spawn_blocking(move || {
             claimed
                 .into_iter()
                 .map(|c| {
-                    let r = process_guarded(&c);
+                    let r = process_guarded(&c, &ladder);
                     (c, r)
                 })
                 .collect::<Vec<_>>()
@@ -143,7 +159,10 @@ impl Worker {
         let mut completions = Vec::with_capacity(n);
         for (claimed, result) in results {
             match result {
-                Ok(completion) => completions.push(completion),
+                Ok(Processed { mut completion, requests }) => {
+                    completion.actions = self.answer(&requests, now).await?;
+                    completions.push(completion);
+                }
                 Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
             }
         }
@@ -152,6 +171,47 @@ impl Worker {
         tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
         self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
         Ok(n)
+    }
+
+    /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
+    /// status reflects the deliveries before this batch.
+    async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
+        let mut planned = Vec::new();
+        for request in requests {
+            let person = match request.status_of() {
+                Some(login) => Some(self.person(request, login, now).await?),
+                None => None,
+            };
+            let mut hidden = BTreeSet::new();
+            if person.is_some() {
+                let repos = self.store.repositories().await?.into_iter();
+                hidden.extend(
+                    repos
+                        .filter(|r| r.org_id == request.org.id && r.private && r.id != request.repo.id)
+                        .map(|r| r.full_name),
+                );
+            }
+            if let Some(body) = answer::reply(&self.ladder, request, person.as_ref(), &hidden) {
+                planned.push(request.planned(body));
+            }
+        }
+        Ok(planned)
+    }
+
+    /// What the store knows about `login` in the request's org.
+    async fn person(&self, request: &Request, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
+        if let Some((_, login)) = self.store.opted_out(login).await? {
+            return Ok(Person::OptedOut(login));
+        }
+        for person in self.store.people_by_login(login).await? {
+            if self.store.has_signals(request.org.id, person.id).await? {
+                let facts = self.store.facts_of(request.org.id, person.id, &self.ladder).await?;
+                let grants = self.store.roles_of(&request.org.login, &person.login, person.id).await?;
+                let report = Report::new(request.org.clone(), person, &facts, &self.ladder, grants, now);
+                return Ok(Person::Known(Box::new(report)));
+            }
+        }
+        Ok(Person::Unknown(login.to_owned()))
     }
 
     async fn record_failure(&self, claimed: &Claimed, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -2,7 +2,8 @@
 //!
 //! Owns: connecting (with durable SQLite settings), migrations (one folder per engine, embedded in the
 //! binary), the delivery queue ([`queue`]), recorded signals ([`signals`]) and their per-person
-//! [`digests`], and the directory of installations, repositories and people ([`directory`]). Statements are shared where the engines
+//! [`digests`], the directory of installations, repositories and people ([`directory`]), and the
+//! [`outbox`] of actions to take on GitHub. Statements are shared where the engines
 //! agree; the few that differ are chosen by [`Backend`].
 //!
 //! Never does: business rules. It stores what it is given and returns rows as the app's own types.
@@ -11,6 +12,7 @@
 
 pub mod digests;
 pub mod directory;
+pub mod outbox;
 pub mod privacy;
 pub mod queue;
 pub mod roles;

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use crate::action::Planned;
 use crate::delivery::{Claimed, NewDelivery, State};
 use crate::directory::Change;
 use crate::signal::Signal;
@@ -31,6 +32,8 @@ pub struct Completion {
     pub delivery_id: String,
     pub signals: Vec<Signal>,
     pub changes: Vec<Change>,
+    /// Actions to take on GitHub, added to the outbox.
+    pub actions: Vec<Planned>,
 }
 
 /// Counts of deliveries by state, for metrics and the command line.
@@ -197,6 +200,8 @@ impl Store {
         let signals: Vec<(&str, &Signal)> =
             kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
         super::signals::record(&mut tx, self.backend, &signals, now).await?;
+        let actions: Vec<&Planned> = kept.iter().flat_map(|c| c.actions.iter()).collect();
+        super::outbox::insert(&mut tx, self.backend, &actions, now).await?;
         tx.commit().await?;
         Ok(kept.iter().map(|c| c.delivery_id.clone()).collect())
     }

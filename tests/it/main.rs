@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod commands;
 mod digests;
 mod history;
 mod pipeline;

@@ -154,6 +154,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
             max_attempts: 3,
             ..WorkerSettings::default()
         },
+        ladder: ladder::ladder::Ladder::builtin(),
     }
 }
 

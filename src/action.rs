@@ -1,0 +1,40 @@
+//! Actions: what the app decided to do on GitHub, as data.
+//!
+//! Owns: [`Action`] and [`Planned`] (an action with where it goes and the key that makes it happen at
+//! most once). Processing plans actions and the store keeps them in its outbox in the same transaction
+//! as the delivery's done mark; the dispatcher sends them, or only logs them in dry-run.
+//!
+//! Never does: send, render texts, or decide; it is the vocabulary between those who do.
+
+use serde::{Deserialize, Serialize};
+
+/// One thing to do on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Post a new comment on an issue or pull request.
+    Comment { body: String },
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Comment { .. } => "comment",
+        }
+    }
+}
+
+/// An action with its target. `key` is unique: planning the same action again (a redelivery, an edited
+/// comment that still holds an answered command) adds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub key: String,
+    pub org_id: i64,
+    pub installation_id: Option<i64>,
+    pub repo_id: i64,
+    /// `owner/name`.
+    pub repo: String,
+    /// The issue or pull request number.
+    pub issue: i64,
+    pub action: Action,
+}

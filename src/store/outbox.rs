@@ -1,0 +1,168 @@
+//! The outbox: planned actions, kept until they are sent.
+//!
+//! Actions are inserted in the transaction that marks their delivery done, once per key. The dispatcher
+//! claims pending ones with a lease (skipping rows another replica holds on PostgreSQL), and records
+//! the outcome: sent, dry-run (logged only), or failed after its attempts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use crate::action::{Action, Planned};
+
+const COLUMNS: usize = 11;
+
+/// Where an action is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Logged and not sent: the app runs without App credentials.
+    DryRun,
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::DryRun => "dry_run",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// An action as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: i64,
+    pub planned: Planned,
+    /// `pending`, `sent`, `dry_run` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    /// What sending returned (a comment's id) or why it failed.
+    pub detail: Option<String>,
+}
+
+/// Adds planned actions; a key already in the outbox is left as it is.
+pub(super) async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    planned: &[&Planned],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in planned.chunks(super::rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO outbox (key, org_id, installation_id, repo_id, repo_name, issue_number, kind, action, \
+                 state, next_attempt_at, created_at) VALUES {} ON CONFLICT (key) DO NOTHING",
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for p in chunk {
+            let action = serde_json::to_string(&p.action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            query = query
+                .bind(p.key.clone())
+                .bind(p.org_id)
+                .bind(p.installation_id)
+                .bind(p.repo_id)
+                .bind(p.repo.clone())
+                .bind(p.issue)
+                .bind(p.action.kind())
+                .bind(action)
+                .bind("pending")
+                .bind(millis(now))
+                .bind(millis(now));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
+    let action: String = row.try_get("action")?;
+    let action: Action =
+        serde_json::from_str(&action).map_err(|e| StoreError::Corrupt(format!("outbox action: {e}")))?;
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        planned: Planned {
+            key: row.try_get("key")?,
+            org_id: row.try_get("org_id")?,
+            installation_id: row.try_get("installation_id")?,
+            repo_id: row.try_get("repo_id")?,
+            repo: row.try_get("repo_name")?,
+            issue: row.try_get("issue_number")?,
+            action,
+        },
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        done_at: row.try_get::<Option<i64>, _>("done_at")?.map(from_millis),
+        detail: row.try_get("detail")?,
+    })
+}
+
+impl Store {
+    /// The newest `limit` actions, newest first.
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<Entry>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM outbox ORDER BY seq DESC LIMIT $1").bind(limit).fetch_all(&self.read).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Claims up to `limit` pending actions whose time has come, for `lease`, oldest first. Each claim
+    /// counts as an attempt.
+    pub async fn claim_actions(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE seq IN (SELECT seq FROM outbox \
+                 WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
+                 ORDER BY seq LIMIT $4 {lock}) \
+             RETURNING *"
+        );
+        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let mut conn = self.writer(Durability::Deferred).await?;
+        let rows =
+            sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&mut *conn).await?;
+        let mut claimed: Vec<Entry> = rows.iter().map(entry_from_row).collect::<Result<_, _>>()?;
+        claimed.sort_by_key(|e| e.seq);
+        Ok(claimed)
+    }
+
+    /// Records how an action ended, if this claim still holds it. Returns whether it did.
+    pub async fn finish_action(
+        &self,
+        seq: i64,
+        token: &str,
+        outcome: Outcome,
+        detail: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.writer(Durability::Full).await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET state = $1, detail = $2, done_at = $3, claim = NULL, claimed_until = NULL \
+             WHERE seq = $4 AND claim = $5 AND state = 'pending'",
+        )
+        .bind(outcome.as_str())
+        .bind(detail)
+        .bind(millis(now))
+        .bind(seq)
+        .bind(token)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,115 @@
+//! Commands end to end, in dry-run: signed comment deliveries over a real socket, replies planned in the
+//! outbox with the delivery, logged by the dispatcher, shown by `ladder outbox`; each command answered
+//! once through redeliveries and edits.
+
+use std::time::{Duration, Instant};
+
+use ladder::command::Problem;
+use ladder::render::guard;
+use ladder::store::outbox::Entry;
+use serde_json::{Value, json};
+
+use crate::on_both_engines;
+use crate::support::{App, Engine, fixture_json, ladder_command};
+
+const ALICE: (i64, &str) = (5001, "alice");
+const BOB: (i64, &str) = (5002, "bob");
+
+fn account((id, login): (i64, &str)) -> Value {
+    json!({"id": id, "login": login, "type": "User"})
+}
+
+/// A comment by `who` with `body`, on issue #1 of Codertocat/Hello-World.
+fn comment(action: &str, comment_id: i64, who: (i64, &str), body: &str) -> Vec<u8> {
+    let mut payload = fixture_json("issue_comment/created.json");
+    payload["action"] = action.into();
+    payload["comment"]["id"] = comment_id.into();
+    payload["comment"]["user"] = account(who);
+    payload["comment"]["body"] = body.into();
+    payload["sender"] = account(who);
+    payload.to_string().into_bytes()
+}
+
+/// Bob's PR #11 in the same repository, merged.
+fn bobs_merged_pr() -> Vec<u8> {
+    let mut payload = fixture_json("pull_request/closed.merged.json");
+    payload["repository"] = fixture_json("issue_comment/created.json")["repository"].clone();
+    payload["pull_request"]["user"] = account(BOB);
+    payload["pull_request"]["number"] = 11.into();
+    payload["number"] = 11.into();
+    payload.to_string().into_bytes()
+}
+
+/// Waits until the outbox holds `n` actions and none is pending; returns them oldest first.
+async fn dispatched(app: &App, n: usize) -> Vec<Entry> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        app.settle().await;
+        let mut entries = app.store().outbox(100).await.unwrap();
+        if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
+            entries.reverse();
+            return entries;
+        }
+        assert!(Instant::now() < deadline, "outbox: {entries:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn body(entry: &Entry) -> &str {
+    match &entry.planned.action {
+        ladder::action::Action::Comment { body } => body,
+    }
+}
+
+async fn commands_are_answered_once_in_dry_run(engine: Engine) {
+    let app = App::start(engine).await;
+    assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
+    app.settle().await;
+
+    let first = "Thanks!\n/amp status @bob\n/amp dance\n> /amp help\n```\n/amp optout\n```";
+    assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 77, ALICE, first)).await.0, 202);
+    let entries = dispatched(&app, 2).await;
+    assert_eq!(entries.len(), 2, "one reply per command; none for quoted or fenced lines");
+    let status = body(&entries[0]);
+    assert!(status.starts_with("@alice, here is where **bob** stands on the ladder.\n"), "{status}");
+    assert!(status.contains("- Level: **Contributor**\n"), "{status}");
+    assert!(status.contains("| `pr_merged` | 1 | 3 | Codertocat/Hello-World#11 |"), "{status}");
+    assert_eq!(body(&entries[1]), ladder::reply::problem("/amp", "alice", &Problem::Unknown("dance".into())));
+    for entry in &entries {
+        assert_eq!((entry.state.as_str(), entry.planned.issue), ("dry_run", 1));
+        assert_eq!(entry.planned.repo, "Codertocat/Hello-World");
+        assert_eq!(guard(body(entry)), Ok(()));
+    }
+
+    // GitHub redelivers (a new delivery id, the same comment): nothing new.
+    assert_eq!(app.deliver("issue_comment", "c-1-again", &comment("created", 77, ALICE, first)).await.0, 202);
+    app.settle().await;
+    // Alice edits the comment and adds a command: only that one is answered.
+    let edited = format!("{first}\n\n/amp help");
+    assert_eq!(app.deliver("issue_comment", "c-1-edit", &comment("edited", 77, ALICE, &edited)).await.0, 202);
+    let entries = dispatched(&app, 3).await;
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(body(&entries[2]).starts_with("@alice, these are the commands"), "{}", body(&entries[2]));
+
+    // Someone nobody knows, asked about by themself; and a bot's comment is never read.
+    assert_eq!(
+        app.deliver("issue_comment", "c-2", &comment("created", 78, (5003, "carol"), "/amp status")).await.0,
+        202
+    );
+    let bot = comment("created", 79, (5004, "asyncapi-bot"), "/amp help");
+    assert_eq!(app.deliver("issue_comment", "c-3", &bot).await.0, 202);
+    let entries = dispatched(&app, 4).await;
+    assert_eq!(entries.len(), 4);
+    assert_eq!(body(&entries[3]), ladder::reply::unknown_person("carol", "carol"));
+
+    // `ladder outbox` shows them.
+    let out = ladder_command(&app.db.url).args(["outbox", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.len(), 4);
+    assert_eq!((&listed[0]["state"], &listed[0]["action"]["type"]), (&json!("dry_run"), &json!("comment")));
+    assert_eq!(listed[0]["action"]["body"], body(&entries[3]));
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(commands_are_answered_once_in_dry_run);
