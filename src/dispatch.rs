@@ -1,19 +1,41 @@
 //! The dispatcher: carries out the outbox's actions.
 //!
-//! Owns: the loop that claims pending actions (with a lease, so a crashed replica's claims expire) and
-//! records how each ended. In dry-run, which is how the app runs without App credentials, an action
-//! is logged and marked `dry_run`, and `ladder outbox` shows it; nothing reaches GitHub.
+//! Owns: the loop that claims pending actions (with a lease, so a crashed replica's claims expire),
+//! sends each through [`crate::github`], and records how it ended. A rate limit puts the action back
+//! for as long as GitHub asks (not counted as an attempt); a server error or timeout is tried again
+//! with backoff, up to [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
+//! which is how the app runs without App credentials, an action is logged and marked `dry_run`, and
+//! `ladder outbox` shows it; nothing reaches GitHub.
 //!
 //! Never does: decide or render actions (processing did), or touch deliveries.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::action::Action;
+use crate::github::{GitHub, Verdict};
 use crate::store::outbox::{Entry, Outcome};
 use crate::store::{Store, StoreError};
+
+/// Attempts at an action that keeps failing with server errors before it is given up.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Whether actions reach GitHub.
+#[derive(Clone)]
+pub enum Mode {
+    /// No App credentials: log actions, send nothing.
+    DryRun,
+    Send(Arc<GitHub>),
+}
+
+/// How an attempt at one action ended.
+enum Attempt {
+    Done(Outcome, Option<String>),
+    Retry { after: Duration, counts: bool, why: String },
+}
 
 /// Actions claimed at once.
 const BATCH: i64 = 32;
@@ -23,14 +45,15 @@ const LEASE: Duration = Duration::from_secs(60);
 /// Sends (or, in dry-run, logs) planned actions.
 pub struct Dispatcher {
     store: Store,
+    mode: Mode,
     poll: Duration,
     token: String,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, poll: Duration) -> Dispatcher {
+    pub fn new(store: Store, mode: Mode, poll: Duration) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { store, poll, token }
+        Dispatcher { store, mode, poll, token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work every `poll`.
@@ -55,10 +78,55 @@ impl Dispatcher {
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let claimed = self.store.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
         for entry in &claimed {
-            log_dry_run(entry);
-            self.store.finish_action(entry.seq, &self.token, Outcome::DryRun, None, Utc::now()).await?;
+            let attempt = match &self.mode {
+                Mode::DryRun => {
+                    log_dry_run(entry);
+                    Attempt::Done(Outcome::DryRun, None)
+                }
+                Mode::Send(github) => send(github, entry).await,
+            };
+            let now = Utc::now();
+            match attempt {
+                Attempt::Done(outcome, detail) => {
+                    self.store.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
+                }
+                Attempt::Retry { after, counts, why } => {
+                    let at = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+                    tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, retry_in_secs = after.as_secs(), why, "action will be retried");
+                    self.store.retry_action(entry.seq, &self.token, at, counts, &why).await?;
+                }
+            }
         }
         Ok(claimed.len())
+    }
+}
+
+/// One attempt at sending an action.
+async fn send(github: &GitHub, entry: &Entry) -> Attempt {
+    let p = &entry.planned;
+    let Some(installation) = p.installation_id else {
+        let why = "the delivery named no installation, so the app cannot act on this repository".to_owned();
+        return Attempt::Done(Outcome::Failed, Some(why));
+    };
+    let result = match &p.action {
+        Action::Comment { body } => {
+            github.comment(installation, &p.repo, p.issue, body).await.map(|id| format!("comment {id}"))
+        }
+    };
+    match result {
+        Ok(detail) => {
+            tracing::info!(key = %p.key, repo = %p.repo, issue = p.issue, detail, "action sent");
+            Attempt::Done(Outcome::Sent, Some(detail))
+        }
+        Err(Verdict::RateLimited(after)) => Attempt::Retry { after, counts: false, why: "rate limited".to_owned() },
+        Err(Verdict::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
+            Attempt::Retry { after: Duration::from_secs(1 << (entry.attempts - 1).clamp(0, 10)), counts: true, why }
+        }
+        Err(Verdict::Transient(why) | Verdict::Final(why)) => {
+            tracing::error!(key = %p.key, repo = %p.repo, issue = p.issue, why, "action failed");
+            Attempt::Done(Outcome::Failed, Some(why))
+        }
+        Err(Verdict::Done) => Attempt::Done(Outcome::Sent, None),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod digest;
 pub mod directory;
 pub mod dispatch;
 pub mod event;
+pub mod github;
 pub mod health;
 pub mod intake;
 pub mod ladder;

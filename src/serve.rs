@@ -15,7 +15,8 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{ServeSettings, Verification};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, Mode};
+use crate::github::GitHub;
 use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::server;
@@ -42,6 +43,16 @@ pub enum ServeError {
     },
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    GitHub(#[from] crate::github::ClientError),
+}
+
+/// Sending to GitHub with the App's credentials, or dry-run without them.
+fn mode(settings: &ServeSettings) -> Result<Mode, ServeError> {
+    Ok(match &settings.credentials {
+        Some(credentials) => Mode::Send(Arc::new(GitHub::new(&settings.github_api_url, credentials)?)),
+        None => Mode::DryRun,
+    })
 }
 
 /// The app, running: HTTP server, intake, worker and retention sweep.
@@ -68,7 +79,7 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), Arc::clone(&metrics));
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
-        tokio::spawn(Dispatcher::new(store.clone(), settings.worker.poll).run(stop.clone())),
+        tokio::spawn(Dispatcher::new(store.clone(), mode(settings)?, settings.worker.poll).run(stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];
@@ -133,11 +144,9 @@ fn announce(settings: &ServeSettings) {
         ),
     }
     match &settings.credentials {
-        Some(c) => tracing::warn!(
-            app_id = c.app_id, api = %settings.github_api_url,
-            "GitHub App credentials loaded, but this version does not send to GitHub yet: actions are \
-             recorded in the outbox and logged, as in dry-run (see `ladder outbox`)"
-        ),
+        Some(c) => {
+            tracing::info!(app_id = c.app_id, api = %settings.github_api_url, "GitHub App credentials loaded")
+        }
         None => tracing::info!("dry-run: APP_ID and PRIVATE_KEY are not set, so nothing will be sent to GitHub"),
     }
 }

@@ -142,6 +142,32 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Puts a claimed action back to be tried at `at`, with why. A rate limit does not count as an
+    /// attempt (`counts` false); other failures do.
+    pub async fn retry_action(
+        &self,
+        seq: i64,
+        token: &str,
+        at: DateTime<Utc>,
+        counts: bool,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.writer(Durability::Deferred).await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, detail = $2, claim = NULL, claimed_until = NULL, \
+                 attempts = attempts - $3 \
+             WHERE seq = $4 AND claim = $5 AND state = 'pending'",
+        )
+        .bind(millis(at))
+        .bind(detail)
+        .bind(if counts { 0i64 } else { 1i64 })
+        .bind(seq)
+        .bind(token)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Records how an action ended, if this claim still holds it. Returns whether it did.
     pub async fn finish_action(
         &self,

@@ -8,5 +8,6 @@ mod digests;
 mod history;
 mod pipeline;
 mod replicas;
+mod sending;
 mod shipping;
 mod webhook;

@@ -21,6 +21,8 @@ use ladder::worker::WorkerSettings;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
+pub mod github;
+
 pub const SECRET: &str = "It's a Secret to Everybody";
 
 /// Runs a test function once per database engine, as two tests named `sqlite` and `postgres`.

@@ -1,0 +1,106 @@
+//! GitHub: the App's REST client.
+//!
+//! Owns: authenticating as the App (an RS256 JWT from the App id and private key, issued 60 s in the
+//! past) and as each installation (a token minted per installation, cached until shortly before it
+//! expires; octocrab keeps it), every REST call the app makes, and reading each response into a
+//! [`Verdict`]. Calls go to `GITHUB_API_URL`, so tests point the real client at a fake GitHub. The
+//! client never retries by itself: a repeated POST could post twice, so the dispatcher decides.
+//!
+//! Never does: decide what to post, or wait (see [`crate::dispatch`]).
+
+pub mod verdict;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use octocrab::models::{AppId, InstallationId};
+use octocrab::service::middleware::retry::RetryConfig;
+pub use verdict::Verdict;
+
+use crate::config::AppCredentials;
+
+/// Why the client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot use GITHUB_API_URL `{url}`: {reason}; it should look like https://api.github.com")]
+    BadUrl { url: String, reason: String },
+}
+
+/// How long a call may take before it counts as a transient failure.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The App's client; cheap to share.
+pub struct GitHub {
+    app: Octocrab,
+    /// One client per installation, shared: its cached token lives in it (a clone would start empty).
+    installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
+}
+
+impl GitHub {
+    pub fn new(api_url: &str, credentials: &AppCredentials) -> Result<GitHub, ClientError> {
+        let bad = |reason: String| ClientError::BadUrl { url: api_url.to_owned(), reason };
+        let app = Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|e| bad(e.to_string()))?
+            .app(AppId(credentials.app_id), credentials.key.clone())
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(TIMEOUT))
+            .set_read_timeout(Some(TIMEOUT))
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(GitHub { app, installations: Mutex::new(HashMap::new()) })
+    }
+
+    /// The client of one installation; its token is minted on first use and renewed before it expires.
+    fn installation(&self, id: i64) -> Result<Arc<Octocrab>, Verdict> {
+        let mut cache = self.installations.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = cache.get(&id) {
+            return Ok(Arc::clone(client));
+        }
+        let id_u64 = u64::try_from(id).map_err(|_| Verdict::Final(format!("invalid installation id {id}")))?;
+        let client = self.app.installation(InstallationId(id_u64)).map_err(|e| Verdict::Final(e.to_string()))?;
+        let client = Arc::new(client);
+        cache.insert(id, Arc::clone(&client));
+        Ok(client)
+    }
+
+    /// Posts a comment on issue or PR `number` of `repo` (`owner/name`). Returns the comment's id.
+    pub async fn comment(&self, installation: i64, repo: &str, number: i64, body: &str) -> Result<i64, Verdict> {
+        let client = self.installation(installation)?;
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        let response = client._post(path, Some(&serde_json::json!({ "body": body }))).await;
+        let json = read(response).await?;
+        json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no comment id".to_owned()))
+    }
+}
+
+/// A response as JSON, or the verdict that says why not.
+async fn read(
+    response: octocrab::Result<
+        axum::http::Response<http_body_util::combinators::BoxBody<hyper::body::Bytes, octocrab::Error>>,
+    >,
+) -> Result<serde_json::Value, Verdict> {
+    let response = response.map_err(transport)?;
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.map_err(|e| Verdict::Transient(format!("reading GitHub's reply: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes.to_bytes()).into_owned();
+    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    match verdict::verdict(parts.status, &parts.headers, &text, now) {
+        Verdict::Done => Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)),
+        other => Err(other),
+    }
+}
+
+/// An error before any response: GitHub refusing the installation token is final (uninstalled,
+/// suspended); anything else (connection, timeout) is transient.
+fn transport(error: octocrab::Error) -> Verdict {
+    match &error {
+        octocrab::Error::GitHub { source, .. } if source.status_code.is_client_error() => {
+            Verdict::Final(format!("GitHub refused the installation token: {}", source.message))
+        }
+        _ => Verdict::Transient(error.to_string()),
+    }
+}

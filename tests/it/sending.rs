@@ -1,0 +1,109 @@
+//! Sending to GitHub: the real client against a fake GitHub on loopback. Token minting with a JWT the
+//! fake verifies against the App's public key, replies posted call by call, a rate limit waited out and
+//! a server error retried without posting twice, an uninstalled installation failing cleanly, and
+//! nothing else called.
+
+use std::time::{Duration, Instant};
+
+use ladder::config::AppCredentials;
+use ladder::store::outbox::Entry;
+use serde_json::{Value, json};
+
+use crate::on_both_engines;
+use crate::support::github::{APP_ID, Call, FakeGitHub, Trouble};
+use crate::support::{App, Engine, TestDb, fixture, fixture_json};
+
+/// A comment by alice with `body`, on issue #1 of Codertocat/Hello-World, through `installation`.
+fn comment(comment_id: i64, installation: i64, body: &str) -> Vec<u8> {
+    let mut payload = fixture_json("issue_comment/created.json");
+    payload["comment"]["id"] = comment_id.into();
+    payload["comment"]["user"] = json!({"id": 5001, "login": "alice", "type": "User"});
+    payload["comment"]["body"] = body.into();
+    payload["installation"] = json!({"id": installation});
+    payload.to_string().into_bytes()
+}
+
+/// Waits until the outbox holds `n` actions, none pending; returns them oldest first.
+async fn finished(app: &App, n: usize) -> Vec<Entry> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        app.settle().await;
+        let mut entries = app.store().outbox(100).await.unwrap();
+        if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
+            entries.reverse();
+            return entries;
+        }
+        assert!(Instant::now() < deadline, "outbox: {entries:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn call(path: &str, auth: &'static str, status: u16, body: Value) -> Call {
+    Call { method: "POST".into(), path: path.into(), auth, body, status }
+}
+
+const COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/1/comments";
+
+async fn replies_are_sent_through_the_app_installation(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
+    let url = github.url();
+    let app = App::start_with(TestDb::new(engine).await, move |s| {
+        s.credentials = Some(AppCredentials { app_id: APP_ID, key });
+        s.github_api_url = url;
+    })
+    .await;
+    let help = ladder::reply::help("/amp", "alice");
+    let ladder_text = ladder::reply::ladder(&ladder::ladder::Ladder::builtin(), "alice");
+
+    // A rate limit first: the dispatcher waits as asked, then posts once.
+    github.trouble(&[Trouble::RateLimited { retry_after: 1 }]);
+    let started = Instant::now();
+    assert_eq!(app.deliver("issue_comment", "c-1", &comment(77, 42, "/amp help")).await.0, 202);
+    let entries = finished(&app, 1).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for retry-after: {entries:?} {:?}",
+        github.take_calls()
+    );
+    assert_eq!((entries[0].state.as_str(), entries[0].detail.as_deref()), ("sent", Some("comment 1001")));
+    assert_eq!(
+        github.take_calls(),
+        [
+            call("/app/installations/42/access_tokens", "jwt", 201, json!({})),
+            call(COMMENTS, "token", 429, json!({"body": help})),
+            call(COMMENTS, "token", 201, json!({"body": help})),
+        ]
+    );
+
+    // A server error: tried again with backoff, posted once; the installation token is reused.
+    github.trouble(&[Trouble::ServerError]);
+    assert_eq!(app.deliver("issue_comment", "c-2", &comment(78, 42, "/amp ladder")).await.0, 202);
+    let entries = finished(&app, 2).await;
+    assert_eq!(entries[1].state, "sent");
+    assert_eq!(
+        github.take_calls(),
+        [
+            call(COMMENTS, "token", 502, json!({"body": ladder_text})),
+            call(COMMENTS, "token", 201, json!({"body": ladder_text}))
+        ]
+    );
+
+    // The App was uninstalled from installation 43 while the delivery waited: the action fails with
+    // GitHub's reason, and nothing else is tried.
+    github.uninstall(43);
+    assert_eq!(app.deliver("issue_comment", "c-3", &comment(79, 43, "/amp help")).await.0, 202);
+    let entries = finished(&app, 3).await;
+    assert_eq!(entries[2].state, "failed");
+    assert!(entries[2].detail.as_deref().unwrap().contains("refused the installation token"), "{:?}", entries[2]);
+    assert_eq!(github.take_calls(), [call("/app/installations/43/access_tokens", "jwt", 404, json!({}))]);
+
+    // Redelivering the first comment sends nothing.
+    assert_eq!(app.deliver("issue_comment", "c-1-again", &comment(77, 42, "/amp help")).await.0, 202);
+    app.settle().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(github.take_calls(), [], "nothing unexpected was called");
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(replies_are_sent_through_the_app_installation);

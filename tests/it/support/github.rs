@@ -1,0 +1,154 @@
+//! A fake GitHub on loopback for the real client: it mints installation tokens only for a JWT signed by
+//! the test App's key, accepts comments only with such a token, can be told to answer the next calls
+//! with a rate limit or a server error, and records every call so tests can check them one by one.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use octocrab::jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use serde_json::{Value, json};
+
+use super::fixture;
+
+/// The App id the fake accepts.
+pub const APP_ID: u64 = 4242;
+
+/// One call the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    /// `jwt` (a valid App JWT), `token` (a token the fake minted), or `none`.
+    pub auth: &'static str,
+    pub body: Value,
+    pub status: u16,
+}
+
+/// How to answer the next comment call instead of creating the comment.
+#[derive(Debug, Clone, Copy)]
+pub enum Trouble {
+    RateLimited { retry_after: u64 },
+    ServerError,
+}
+
+#[derive(Default)]
+struct State {
+    calls: Mutex<Vec<Call>>,
+    trouble: Mutex<VecDeque<Trouble>>,
+    /// Installations that no longer exist (uninstalled): minting a token for them is refused.
+    gone: Mutex<Vec<i64>>,
+    comments: std::sync::atomic::AtomicI64,
+}
+
+pub struct FakeGitHub {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+}
+
+#[derive(serde::Deserialize)]
+struct Claims {
+    iss: Value,
+    iat: i64,
+    exp: i64,
+}
+
+fn app_jwt_is_valid(headers: &HeaderMap) -> bool {
+    let Some(token) = bearer(headers) else { return false };
+    let key = DecodingKey::from_rsa_pem(&fixture("../test-app-key.pub.pem")).expect("public key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    // `iss` is checked below: octocrab sends the App id as a number, which the library does not read.
+    validation.set_required_spec_claims(&["exp"]);
+    let Ok(data) = decode::<Claims>(&token, &key, &validation) else { return false };
+    let now = chrono::Utc::now().timestamp();
+    let iss_matches = data.claims.iss == json!(APP_ID) || data.claims.iss == json!(APP_ID.to_string());
+    // GitHub wants `iat` in the past (to allow for clock drift) and `exp` at most 10 minutes ahead.
+    iss_matches && data.claims.iat <= now - 30 && data.claims.exp <= now + 600
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("token ")).map(str::to_owned)
+}
+
+impl FakeGitHub {
+    pub async fn start() -> FakeGitHub {
+        let state = Arc::new(State::default());
+        let shared = Arc::clone(&state);
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let state = Arc::clone(&shared);
+            async move { handle(&state, method, uri, headers, body) }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeGitHub { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Answers the next comment calls with these troubles, in order.
+    pub fn trouble(&self, troubles: &[Trouble]) {
+        self.state.trouble.lock().unwrap().extend(troubles.iter().copied());
+    }
+
+    pub fn uninstall(&self, installation: i64) {
+        self.state.gone.lock().unwrap().push(installation);
+    }
+
+    /// Every call so far, and forgets them.
+    pub fn take_calls(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.state.calls.lock().unwrap())
+    }
+}
+
+fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().to_owned();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (status, auth, reply) = match (method.as_str(), parts.as_slice()) {
+        ("POST", ["app", "installations", id, "access_tokens"]) => {
+            let id: i64 = id.parse().unwrap_or(-1);
+            if !app_jwt_is_valid(&headers) {
+                (StatusCode::UNAUTHORIZED, "none", json!({"message": "A JSON web token could not be decoded"}))
+            } else if state.gone.lock().unwrap().contains(&id) {
+                (StatusCode::NOT_FOUND, "jwt", json!({"message": "Not Found"}))
+            } else {
+                let expires =
+                    (chrono::Utc::now() + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                let token = json!({"token": format!("ghs_fake_{id}"), "expires_at": expires, "permissions": {"issues": "write"}});
+                (StatusCode::CREATED, "jwt", token)
+            }
+        }
+        ("POST", ["repos", _, _, "issues", _, "comments"]) => {
+            if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {
+                (StatusCode::UNAUTHORIZED, "none", json!({"message": "Bad credentials"}))
+            } else {
+                match state.trouble.lock().unwrap().pop_front() {
+                    Some(Trouble::RateLimited { retry_after }) => {
+                        let calls = &mut state.calls.lock().unwrap();
+                        calls.push(Call { method: method.to_string(), path, auth: "token", body, status: 429 });
+                        let message = json!({"message": "You have exceeded a secondary rate limit"}).to_string();
+                        return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after.to_string())], message)
+                            .into_response();
+                    }
+                    Some(Trouble::ServerError) => {
+                        (StatusCode::BAD_GATEWAY, "token", json!({"message": "Server Error"}))
+                    }
+                    None => {
+                        let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
+                    }
+                }
+            }
+        }
+        _ => (StatusCode::NOT_FOUND, "none", json!({"message": "Not Found"})),
+    };
+    state.calls.lock().unwrap().push(Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
+    (status, axum::Json(reply)).into_response()
+}
