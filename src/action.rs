@@ -24,6 +24,16 @@ impl Action {
     }
 }
 
+/// A change to the app's own records that a command asks for. It is made in the transaction that plans
+/// the command's reply, and only if that reply is new, so a redelivered command changes nothing twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Erase everything recorded about the person and stop recording them.
+    OptOut { github_id: i64, login: String },
+    /// Record the person again from now on.
+    OptIn { github_id: i64 },
+}
+
 /// An action with its target. `key` is unique: planning the same action again (a redelivery, an edited
 /// comment that still holds an answered command) adds nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,12 +6,14 @@
 //! a key made of the comment and the command's [`crate::command::Parsed::key`], so a redelivery or an
 //! edit never answers a command twice.
 //!
-//! Never does: I/O, permissions (none of the commands answered so far needs any), or render text itself
-//! (see [`crate::reply`]).
+//! Never does: I/O, permissions (the commands answered so far need none: `optout` and `optin` act only
+//! on the commenter), or render text itself (see [`crate::reply`]).
 
 use std::collections::BTreeSet;
 
-use crate::action::{Action, Planned};
+use chrono::{DateTime, Utc};
+
+use crate::action::{Action, Effect, Planned};
 use crate::command::{self, Command, Parsed};
 use crate::event::{Account, Event};
 use crate::ladder::Ladder;
@@ -89,22 +91,62 @@ pub enum Person {
     Known(Box<Report>),
 }
 
-/// The reply to one command, if the app answers it. `person` is what the store knows about the person
+/// What answering needs beyond the command.
+pub struct Context<'a> {
+    pub ladder: &'a Ladder,
+    /// How long raw deliveries are kept: erasure is complete after it.
+    pub retention_days: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// A reply, and the change the command makes (made only once, with the reply's first planning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub body: String,
+    pub effect: Option<Effect>,
+}
+
+impl From<String> for Answer {
+    fn from(body: String) -> Answer {
+        Answer { body, effect: None }
+    }
+}
+
+/// The answer to one command, if the app answers it. `person` is what the store knows about the person
 /// a `status` concerns; `hidden` names the private repositories whose evidence may not be shown where
 /// the command was written.
-pub fn reply(ladder: &Ladder, request: &Request, person: Option<&Person>, hidden: &BTreeSet<String>) -> Option<String> {
-    let (prefix, commenter) = (ladder.command_prefix.as_str(), request.commenter.login.as_str());
+pub fn reply(
+    ctx: &Context<'_>,
+    request: &Request,
+    person: Option<&Person>,
+    hidden: &BTreeSet<String>,
+) -> Option<Answer> {
+    let (prefix, commenter) = (ctx.ladder.command_prefix.as_str(), request.commenter.login.as_str());
+    let me = &request.commenter;
     match &request.parsed.command {
-        Err(problem) => Some(reply::problem(prefix, commenter, problem)),
-        Ok(Command::Help) => Some(reply::help(prefix, commenter)),
-        Ok(Command::Ladder) => Some(reply::ladder(ladder, commenter)),
-        Ok(Command::Status { .. }) => person.map(|person| match person {
-            Person::Unknown(login) => reply::unknown_person(commenter, login),
-            Person::OptedOut(login) => reply::opted_out(commenter, login),
-            Person::Known(report) => reply::status(report, commenter, hidden),
+        Err(problem) => Some(reply::problem(prefix, commenter, problem).into()),
+        Ok(Command::Help) => Some(reply::help(prefix, commenter).into()),
+        Ok(Command::Ladder) => Some(reply::ladder(ctx.ladder, commenter).into()),
+        Ok(Command::Status { .. }) => person.map(|person| {
+            match person {
+                Person::Unknown(login) => reply::unknown_person(commenter, login),
+                Person::OptedOut(login) => reply::opted_out(commenter, login),
+                Person::Known(report) => reply::status(report, commenter, hidden),
+            }
+            .into()
         }),
-        // Enrolment, endorsements, nominations, opting out by command and reports need permission
-        // checks against GitHub and the program's records; they are not answered yet.
+        Ok(Command::OptOut) => {
+            let complete = ctx.now + chrono::Duration::days(i64::from(ctx.retention_days));
+            Some(Answer {
+                body: reply::opted_out_now(prefix, commenter, complete),
+                effect: Some(Effect::OptOut { github_id: me.id, login: me.login.clone() }),
+            })
+        }
+        Ok(Command::OptIn) => {
+            Some(Answer { body: reply::opted_in(prefix, commenter), effect: Some(Effect::OptIn { github_id: me.id }) })
+        }
+        // Enrolment, endorsements, nominations and reports need permission checks against GitHub and
+        // the program's records; they are not answered yet.
         Ok(_) => None,
     }
 }
@@ -146,11 +188,19 @@ mod tests {
         let event = comment_event("created", "/amp help\n/amp dance\n/amp status @bob\n/amp optout", "alice", "User");
         let found = requests(&event, &ladder);
         let hidden = BTreeSet::new();
-        assert!(reply(&ladder, &found[0], None, &hidden).unwrap().contains("| `/amp help` |"));
-        assert!(reply(&ladder, &found[1], None, &hidden).unwrap().contains("`dance`"));
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 0, 0, 0).unwrap();
+        let ctx = Context { ladder: &ladder, retention_days: 30, now };
+        let body = |i: usize, person: Option<&Person>| reply(&ctx, &found[i], person, &hidden).unwrap().body;
+        assert!(body(0, None).contains("| `/amp help` |"));
+        assert!(body(1, None).contains("`dance`"));
         assert_eq!(found[2].status_of(), Some("bob"));
-        let unknown = Person::Unknown("bob".into());
-        assert_eq!(reply(&ladder, &found[2], Some(&unknown), &hidden).unwrap(), reply::unknown_person("alice", "bob"));
-        assert_eq!(reply(&ladder, &found[3], None, &hidden), None, "not answered yet");
+        assert_eq!(body(2, Some(&Person::Unknown("bob".into()))), reply::unknown_person("alice", "bob"));
+        let optout = reply(&ctx, &found[3], None, &hidden).unwrap();
+        assert_eq!(optout.effect, Some(Effect::OptOut { github_id: 6, login: "alice".into() }), "only the commenter");
+        assert!(optout.body.contains("2026-12-24"), "{}", optout.body);
+        let event = comment_event("created", "/amp report\n/amp enroll @bob", "alice", "User");
+        for request in requests(&event, &ladder) {
+            assert_eq!(reply(&ctx, &request, None, &hidden), None, "not answered yet");
+        }
     }
 }

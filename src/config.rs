@@ -249,7 +249,10 @@ impl ServeArgs {
             max_concurrent_requests: self.max_concurrent_requests.max(1),
             header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
             body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
-            worker: self.worker.settings(),
+            worker: WorkerSettings {
+                body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
+                ..self.worker.settings()
+            },
             ladder: self.ladder.ladder()?,
         })
     }

@@ -11,6 +11,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use chrono::{DateTime, Utc};
+
 use crate::command::{Problem, USAGE};
 use crate::ladder::{Ladder, Progress};
 use crate::render::{evidence, login, user_text};
@@ -125,6 +127,25 @@ pub fn opted_out(commenter: &str, person: &str) -> String {
     )
 }
 
+/// `/amp optout`: done, and when erasure is complete.
+pub fn opted_out_now(prefix: &str, commenter: &str, complete: DateTime<Utc>) -> String {
+    format!(
+        "{}, you have opted out. Everything recorded about you is erased and nothing more will be recorded. \
+         Raw webhook deliveries that mention you are deleted by {}, when erasure is complete. \
+         `{prefix} optin` starts tracking you again.",
+        login(commenter, true),
+        complete.format("%Y-%m-%d")
+    )
+}
+
+/// `/amp optin`.
+pub fn opted_in(prefix: &str, commenter: &str) -> String {
+    format!(
+        "{}, you are tracked from now on; nothing erased before comes back. `{prefix} optout` stops it at any time.",
+        login(commenter, true)
+    )
+}
+
 /// A line that starts with the prefix but is not a command the app can run.
 pub fn problem(prefix: &str, commenter: &str, problem: &Problem) -> String {
     let what = match problem {
@@ -157,7 +178,7 @@ fn code(raw: &str) -> String {
 mod tests {
     use std::collections::HashSet;
 
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
     use serde_json::json;
 
     use super::*;
@@ -237,6 +258,8 @@ mod tests {
                 status(&report(name, &repo), "alice", &BTreeSet::new()),
                 unknown_person(name, name),
                 opted_out(name, name),
+                opted_out_now("/amp", name, Utc::now()),
+                opted_in("/amp", name),
                 problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
                 problem("/amp", name, &Problem::Empty),
                 problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),

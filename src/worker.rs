@@ -16,8 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::action::Planned;
-use crate::answer::{self, Person, Request};
+use crate::action::{Effect, Planned};
+use crate::answer::{self, Context, Person, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
@@ -40,6 +40,8 @@ pub struct WorkerSettings {
     /// How often to look for work when nothing wakes the worker (deliveries stored by other replicas,
     /// retries coming due).
     pub poll: Duration,
+    /// How long raw bodies are kept after processing (replies to opt-outs say when erasure completes).
+    pub body_retention: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -50,6 +52,7 @@ impl Default for WorkerSettings {
             max_attempts: 5,
             backoff: Duration::from_secs(2),
             poll: Duration::from_secs(1),
+            body_retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -83,6 +86,7 @@ pub fn process(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessE
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
         actions: Vec::new(),
+        effects: Vec::new(),
     };
     Ok(Processed { completion, requests: answer::requests(&event, ladder) })
 }
@@ -99,6 +103,9 @@ fn process_guarded(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, Proc
         Err(ProcessError::Panicked(message))
     })
 }
+
+/// Planned replies, and the changes their commands make (with each reply's key).
+type Answers = (Vec<Planned>, Vec<(String, Effect)>);
 
 /// One worker; a process runs one, replicas each run their own.
 pub struct Worker {
@@ -160,7 +167,7 @@ impl Worker {
         for (claimed, result) in results {
             match result {
                 Ok(Processed { mut completion, requests }) => {
-                    completion.actions = self.answer(&requests, now).await?;
+                    (completion.actions, completion.effects) = self.answer(&requests, now).await?;
                     completions.push(completion);
                 }
                 Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
@@ -175,8 +182,8 @@ impl Worker {
 
     /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
     /// status reflects the deliveries before this batch.
-    async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
-        let mut planned = Vec::new();
+    async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Answers, StoreError> {
+        let (mut planned, mut effects) = (Vec::new(), Vec::new());
         for request in requests {
             let person = match request.status_of() {
                 Some(login) => Some(self.person(request, login, now).await?),
@@ -191,11 +198,15 @@ impl Worker {
                         .map(|r| r.full_name),
                 );
             }
-            if let Some(body) = answer::reply(&self.ladder, request, person.as_ref(), &hidden) {
-                planned.push(request.planned(body));
+            let retention_days = u32::try_from(self.settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
+            let ctx = Context { ladder: &self.ladder, retention_days, now };
+            if let Some(answer) = answer::reply(&ctx, request, person.as_ref(), &hidden) {
+                let reply = request.planned(answer.body);
+                effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
+                planned.push(reply);
             }
         }
-        Ok(planned)
+        Ok((planned, effects))
     }
 
     /// What the store knows about `login` in the request's org.

@@ -4,6 +4,7 @@
 //! claims pending ones with a lease (skipping rows another replica holds on PostgreSQL), and records
 //! the outcome: sent, dry-run (logged only), or failed after its attempts.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -48,17 +49,18 @@ pub struct Entry {
     pub detail: Option<String>,
 }
 
-/// Adds planned actions; a key already in the outbox is left as it is.
+/// Adds planned actions; a key already in the outbox is left as it is. Returns the keys added.
 pub(super) async fn insert(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     planned: &[&Planned],
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<HashSet<String>, StoreError> {
+    let mut added = HashSet::new();
     for chunk in planned.chunks(super::rows_per_statement(COLUMNS)) {
         let sql = format!(
             "INSERT INTO outbox (key, org_id, installation_id, repo_id, repo_name, issue_number, kind, action, \
-                 state, next_attempt_at, created_at) VALUES {} ON CONFLICT (key) DO NOTHING",
+                 state, next_attempt_at, created_at) VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key",
             super::placeholders(backend, chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
@@ -77,9 +79,11 @@ pub(super) async fn insert(
                 .bind(millis(now))
                 .bind(millis(now));
         }
-        query.execute(&mut **tx).await?;
+        for row in query.fetch_all(&mut **tx).await? {
+            added.insert(row.try_get::<String, _>(0)?);
+        }
     }
-    Ok(())
+    Ok(added)
 }
 
 fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {

@@ -32,29 +32,46 @@ pub(super) async fn opted_out_among(
     query.fetch_all(&mut **tx).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
+/// Records the tombstone and erases the person's signals, digests and entry among people, in `tx`.
+pub(super) async fn opt_out(
+    tx: &mut Transaction<'_, Any>,
+    github_id: i64,
+    login: &str,
+    now: DateTime<Utc>,
+) -> Result<Erased, StoreError> {
+    sqlx::query(
+        "INSERT INTO optouts (github_id, login, opted_out_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (github_id) DO UPDATE SET login = excluded.login",
+    )
+    .bind(github_id)
+    .bind(login)
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    super::digests::erase(tx, github_id).await?;
+    let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
+        .bind(github_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut **tx).await?;
+    Ok(Erased { signals: signals.rows_affected() })
+}
+
+/// Removes the tombstone: the person is recorded again from now on.
+pub(super) async fn opt_in(tx: &mut Transaction<'_, Any>, github_id: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM optouts WHERE github_id = $1").bind(github_id).execute(&mut **tx).await?;
+    Ok(done.rows_affected() > 0)
+}
+
 impl Store {
     /// Erases everything recorded about a person and stops recording them.
     pub async fn opt_out(&self, github_id: i64, login: &str, now: DateTime<Utc>) -> Result<Erased, StoreError> {
         let mut conn = self.writer(Durability::Full).await?;
         let mut tx = self.begin(&mut conn, Durability::Full).await?;
-        sqlx::query(
-            "INSERT INTO optouts (github_id, login, opted_out_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (github_id) DO UPDATE SET login = excluded.login",
-        )
-        .bind(github_id)
-        .bind(login)
-        .bind(millis(now))
-        .execute(&mut *tx)
-        .await?;
-        super::digests::erase(&mut tx, github_id).await?;
-        let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
-            .bind(github_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut *tx).await?;
+        let erased = opt_out(&mut tx, github_id, login, now).await?;
         tx.commit().await?;
-        Ok(Erased { signals: signals.rows_affected() })
+        Ok(erased)
     }
 
     /// Resumes recording a person, from now on. Returns whether they had opted out.

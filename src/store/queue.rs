@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
-use crate::action::Planned;
+use crate::action::{Effect, Planned};
 use crate::delivery::{Claimed, NewDelivery, State};
 use crate::directory::Change;
 use crate::signal::Signal;
@@ -34,6 +34,25 @@ pub struct Completion {
     pub changes: Vec<Change>,
     /// Actions to take on GitHub, added to the outbox.
     pub actions: Vec<Planned>,
+    /// Changes commands ask for, each with the key of its reply: made only when that reply is new.
+    pub effects: Vec<(String, Effect)>,
+}
+
+/// Makes a change a command asked for.
+async fn apply(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    effect: &Effect,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match effect {
+        Effect::OptOut { github_id, login } => {
+            super::privacy::opt_out(tx, *github_id, login, now).await?;
+        }
+        Effect::OptIn { github_id } => {
+            super::privacy::opt_in(tx, *github_id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Counts of deliveries by state, for metrics and the command line.
@@ -201,7 +220,12 @@ impl Store {
             kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
         super::signals::record(&mut tx, self.backend, &signals, now).await?;
         let actions: Vec<&Planned> = kept.iter().flat_map(|c| c.actions.iter()).collect();
-        super::outbox::insert(&mut tx, self.backend, &actions, now).await?;
+        let new = super::outbox::insert(&mut tx, self.backend, &actions, now).await?;
+        for (key, effect) in kept.iter().flat_map(|c| c.effects.iter()) {
+            if new.contains(key) {
+                apply(&mut tx, effect, now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(kept.iter().map(|c| c.delivery_id.clone()).collect())
     }

@@ -113,3 +113,37 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
 }
 
 on_both_engines!(commands_are_answered_once_in_dry_run);
+
+async fn optout_and_optin_by_command_act_once(engine: Engine) {
+    let app = App::start(engine).await;
+    assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
+    app.settle().await;
+    let org = app.store().orgs().await.unwrap()[0].id;
+    assert!(!app.store().signals_of(org, BOB.0).await.unwrap().is_empty());
+
+    // Bob opts out: his reply says when erasure completes, and his signals are gone.
+    assert_eq!(app.deliver("issue_comment", "out", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
+    let entries = dispatched(&app, 1).await;
+    assert!(body(&entries[0]).starts_with("@bob, you have opted out."), "{}", body(&entries[0]));
+    assert!(app.store().signals_of(org, BOB.0).await.unwrap().is_empty());
+    assert!(app.store().opted_out("bob").await.unwrap().is_some());
+
+    // He comes back; a redelivery of his opt-out comment changes nothing.
+    assert_eq!(app.deliver("issue_comment", "in", &comment("created", 91, BOB, "/amp optin")).await.0, 202);
+    let entries = dispatched(&app, 2).await;
+    assert!(body(&entries[1]).starts_with("@bob, you are tracked from now on"), "{}", body(&entries[1]));
+    assert_eq!(app.deliver("issue_comment", "out-again", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
+    app.settle().await;
+    assert_eq!(app.store().opted_out("bob").await.unwrap(), None, "the redelivered opt-out did not run again");
+    assert_eq!(app.store().outbox(100).await.unwrap().len(), 2);
+
+    // Someone else cannot opt Bob out: `optout` takes no login.
+    let other = comment("created", 92, ALICE, "/amp optout @bob");
+    assert_eq!(app.deliver("issue_comment", "other", &other).await.0, 202);
+    let entries = dispatched(&app, 3).await;
+    assert!(body(&entries[2]).contains("is written `/amp optout`"), "{}", body(&entries[2]));
+    assert_eq!(app.store().opted_out("bob").await.unwrap(), None);
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(optout_and_optin_by_command_act_once);
