@@ -32,6 +32,17 @@ pub enum Effect {
     OptOut { github_id: i64, login: String },
     /// Record the person again from now on.
     OptIn { github_id: i64 },
+    /// Enrol a mentee in the program (again, with new mentor and cohort, if they were).
+    Enrol {
+        org_id: i64,
+        login: String,
+        github_id: Option<i64>,
+        mentor: Option<String>,
+        cohort: Option<String>,
+        by: String,
+    },
+    /// End a mentee's enrolment.
+    Unenrol { org_id: i64, login: String },
 }
 
 /// An action with its target. `key` is unique: planning the same action again (a redelivery, an edited

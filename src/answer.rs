@@ -6,8 +6,8 @@
 //! a key made of the comment and the command's [`crate::command::Parsed::key`], so a redelivery or an
 //! edit never answers a command twice.
 //!
-//! Never does: I/O, permissions (the commands answered so far need none: `optout` and `optin` act only
-//! on the commenter), or render text itself (see [`crate::reply`]).
+//! Never does: I/O, or render text itself (see [`crate::reply`]). Whether the commenter may run a
+//! command is decided here, from the standing the worker looked up ([`crate::permission`]).
 
 use std::collections::BTreeSet;
 
@@ -17,9 +17,11 @@ use crate::action::{Action, Effect, Planned};
 use crate::command::{self, Command, Parsed};
 use crate::event::{Account, Event};
 use crate::ladder::Ladder;
+use crate::permission::{self, Audience, Standing};
 use crate::reply;
 use crate::signal::{Org, Repo};
 use crate::status::Report;
+use crate::store::enrolments::Enrolment;
 
 /// One command in one comment, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +93,45 @@ pub enum Person {
     Known(Box<Report>),
 }
 
+/// What answering one request needs looked up (see [`Request::needs`]).
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
+    /// The person a `status` concerns.
+    pub person: Option<Person>,
+    /// The commenter's standing where they wrote, for commands not everyone may run.
+    pub standing: Standing,
+    /// The enrolment of the person an `enroll` or `unenroll` names, and their GitHub id if known.
+    pub enrolment: Option<Enrolment>,
+    pub named_id: Option<i64>,
+    /// Private repositories whose evidence may not be shown where the command was written.
+    pub hidden: BTreeSet<String>,
+}
+
+/// What a request needs looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs<'a> {
+    /// The login whose standing a `status` shows.
+    pub status_of: Option<&'a str>,
+    /// Whether the commenter's standing matters.
+    pub standing: bool,
+    /// The login whose enrolment matters.
+    pub enrolment_of: Option<&'a str>,
+}
+
+impl Request {
+    pub fn needs(&self) -> Needs<'_> {
+        let Ok(command) = &self.parsed.command else {
+            return Needs { status_of: None, standing: false, enrolment_of: None };
+        };
+        let enrolment_of = match command {
+            Command::Enroll { login, .. } | Command::Unenroll { login } => Some(login.as_str()),
+            _ => None,
+        };
+        let standing = !matches!(permission::audience(command), Audience::Anyone | Audience::Yourself);
+        Needs { status_of: self.status_of(), standing, enrolment_of }
+    }
+}
+
 /// What answering needs beyond the command.
 pub struct Context<'a> {
     pub ladder: &'a Ladder,
@@ -112,42 +153,74 @@ impl From<String> for Answer {
     }
 }
 
-/// The answer to one command, if the app answers it. `person` is what the store knows about the person
-/// a `status` concerns; `hidden` names the private repositories whose evidence may not be shown where
-/// the command was written.
-pub fn reply(
-    ctx: &Context<'_>,
-    request: &Request,
-    person: Option<&Person>,
-    hidden: &BTreeSet<String>,
-) -> Option<Answer> {
+/// The answer to one command, if the app answers it, from what was looked up for it.
+pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<Answer> {
     let (prefix, commenter) = (ctx.ladder.command_prefix.as_str(), request.commenter.login.as_str());
+    let command = match &request.parsed.command {
+        Err(problem) => return Some(reply::problem(prefix, commenter, problem).into()),
+        Ok(command) => command,
+    };
+    let audience = permission::audience(command);
+    if !permission::may_run(audience, &known.standing) {
+        return Some(reply::refused(prefix, commenter, command.name(), audience).into());
+    }
     let me = &request.commenter;
-    match &request.parsed.command {
-        Err(problem) => Some(reply::problem(prefix, commenter, problem).into()),
-        Ok(Command::Help) => Some(reply::help(prefix, commenter).into()),
-        Ok(Command::Ladder) => Some(reply::ladder(ctx.ladder, commenter).into()),
-        Ok(Command::Status { .. }) => person.map(|person| {
+    match command {
+        Command::Help => Some(reply::help(prefix, commenter).into()),
+        Command::Ladder => Some(reply::ladder(ctx.ladder, commenter).into()),
+        Command::Status { .. } => known.person.as_ref().map(|person| {
             match person {
                 Person::Unknown(login) => reply::unknown_person(commenter, login),
                 Person::OptedOut(login) => reply::opted_out(commenter, login),
-                Person::Known(report) => reply::status(report, commenter, hidden),
+                Person::Known(report) => reply::status(report, commenter, &known.hidden),
             }
             .into()
         }),
-        Ok(Command::OptOut) => {
+        Command::OptOut => {
             let complete = ctx.now + chrono::Duration::days(i64::from(ctx.retention_days));
             Some(Answer {
                 body: reply::opted_out_now(prefix, commenter, complete),
                 effect: Some(Effect::OptOut { github_id: me.id, login: me.login.clone() }),
             })
         }
-        Ok(Command::OptIn) => {
+        Command::OptIn => {
             Some(Answer { body: reply::opted_in(prefix, commenter), effect: Some(Effect::OptIn { github_id: me.id }) })
         }
-        // Enrolment, endorsements, nominations and reports need permission checks against GitHub and
-        // the program's records; they are not answered yet.
-        Ok(_) => None,
+        Command::Enroll { login, mentor, cohort } => Some(enrol(ctx, request, known, login, mentor, cohort)),
+        Command::Unenroll { login } => {
+            let active = known.enrolment.as_ref().is_some_and(Enrolment::is_active);
+            let effect = active.then(|| Effect::Unenrol { org_id: request.org.id, login: login.clone() });
+            Some(Answer { body: reply::unenrolled(commenter, login, active), effect })
+        }
+        // Endorsements, nominations and reports are not answered yet.
+        Command::Endorse { .. } | Command::Nominate { .. } | Command::Report => None,
+    }
+}
+
+fn enrol(
+    ctx: &Context<'_>,
+    request: &Request,
+    known: &Lookups,
+    login: &str,
+    mentor: &Option<String>,
+    cohort: &Option<String>,
+) -> Answer {
+    let commenter = request.commenter.login.as_str();
+    let account = Account { id: known.named_id.unwrap_or(0), login: login.to_owned(), account_type: None };
+    if ctx.ladder.bots.is_bot(&account) {
+        return reply::not_a_person(commenter, login).into();
+    }
+    let again = known.enrolment.as_ref().is_some_and(Enrolment::is_active);
+    Answer {
+        body: reply::enrolled(commenter, login, mentor.as_deref(), cohort.as_deref(), again),
+        effect: Some(Effect::Enrol {
+            org_id: request.org.id,
+            login: login.to_owned(),
+            github_id: known.named_id,
+            mentor: mentor.clone(),
+            cohort: cohort.clone(),
+            by: commenter.to_owned(),
+        }),
     }
 }
 
@@ -187,20 +260,56 @@ mod tests {
         let ladder = Ladder::builtin();
         let event = comment_event("created", "/amp help\n/amp dance\n/amp status @bob\n/amp optout", "alice", "User");
         let found = requests(&event, &ladder);
-        let hidden = BTreeSet::new();
         let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 0, 0, 0).unwrap();
         let ctx = Context { ladder: &ladder, retention_days: 30, now };
-        let body = |i: usize, person: Option<&Person>| reply(&ctx, &found[i], person, &hidden).unwrap().body;
-        assert!(body(0, None).contains("| `/amp help` |"));
-        assert!(body(1, None).contains("`dance`"));
+        let nothing = Lookups::default();
+        let body = |i: usize, known: &Lookups| reply(&ctx, &found[i], known).unwrap().body;
+        assert!(body(0, &nothing).contains("| `/amp help` |"));
+        assert!(body(1, &nothing).contains("`dance`"));
         assert_eq!(found[2].status_of(), Some("bob"));
-        assert_eq!(body(2, Some(&Person::Unknown("bob".into()))), reply::unknown_person("alice", "bob"));
-        let optout = reply(&ctx, &found[3], None, &hidden).unwrap();
+        let unknown = Lookups { person: Some(Person::Unknown("bob".into())), ..Lookups::default() };
+        assert_eq!(body(2, &unknown), reply::unknown_person("alice", "bob"));
+        let optout = reply(&ctx, &found[3], &nothing).unwrap();
         assert_eq!(optout.effect, Some(Effect::OptOut { github_id: 6, login: "alice".into() }), "only the commenter");
         assert!(optout.body.contains("2026-12-24"), "{}", optout.body);
-        let event = comment_event("created", "/amp report\n/amp enroll @bob", "alice", "User");
+        let event = comment_event("created", "/amp endorse @bob\n/amp nominate @bob maintainer", "alice", "User");
+        let maintainer =
+            Lookups { standing: Standing { codeowner: true, ..Standing::default() }, ..Lookups::default() };
         for request in requests(&event, &ladder) {
-            assert_eq!(reply(&ctx, &request, None, &hidden), None, "not answered yet");
+            assert_eq!(reply(&ctx, &request, &maintainer), None, "not answered yet");
         }
+    }
+
+    #[test]
+    fn enrolment_needs_standing() {
+        let ladder = Ladder::builtin();
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 0, 0, 0).unwrap();
+        let ctx = Context { ladder: &ladder, retention_days: 30, now };
+        let body = "/amp enroll @bob mentor @carol cohort 2026\n/amp unenroll @bob\n/amp enroll @asyncapi-bot";
+        let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
+        assert_eq!(found[0].needs(), Needs { status_of: None, standing: true, enrolment_of: Some("bob") });
+        let refused = reply(&ctx, &found[0], &Lookups::default()).unwrap();
+        assert_eq!(refused.effect, None);
+        assert!(
+            refused.body.contains("only program admins and maintainers of this repository may run"),
+            "{}",
+            refused.body
+        );
+        let writer = Standing { permission: Some(crate::permission::RepoPermission::Write), ..Standing::default() };
+        let known = Lookups { standing: writer, named_id: Some(5), ..Lookups::default() };
+        let enrolled = reply(&ctx, &found[0], &known).unwrap();
+        assert_eq!(
+            enrolled.effect,
+            Some(Effect::Enrol {
+                org_id: 9,
+                login: "bob".into(),
+                github_id: Some(5),
+                mentor: Some("carol".into()),
+                cohort: Some("2026".into()),
+                by: "alice".into()
+            })
+        );
+        assert_eq!(reply(&ctx, &found[1], &known).unwrap().effect, None, "not enrolled: nothing to end");
+        assert_eq!(reply(&ctx, &found[2], &known).unwrap(), reply::not_a_person("alice", "asyncapi-bot").into());
     }
 }

@@ -240,7 +240,7 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
     let store = open(&args.database).await?;
     let ladder = Arc::new(args.ladder.ladder()?);
-    let worker = Worker::new(store.clone(), args.worker.settings(), ladder, Arc::new(Metrics::new()));
+    let worker = Worker::new(store.clone(), args.worker.settings(), ladder, None, Arc::new(Metrics::new()));
     let summary = replay::replay(&store, &worker, &files).await?;
     println!(
         "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",

@@ -22,6 +22,7 @@ pub mod health;
 pub mod intake;
 pub mod ladder;
 pub mod metrics;
+pub mod permission;
 pub mod render;
 pub mod replay;
 pub mod reply;

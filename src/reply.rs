@@ -15,24 +15,39 @@ use chrono::{DateTime, Utc};
 
 use crate::command::{Problem, USAGE};
 use crate::ladder::{Ladder, Progress};
+use crate::permission::Audience;
 use crate::render::{evidence, login, user_text};
 use crate::status::Report;
 
 /// Evidence listed per requirement in a comment.
 const EVIDENCE: usize = 5;
 
-/// What the commands do and who may run them, in the order of [`USAGE`].
-const WHAT: [(&str, &str); 10] = [
-    ("this help", "anyone"),
-    ("the levels of the ladder and what each requires", "anyone"),
-    ("where a person stands, what is missing for their next level, with evidence", "anyone"),
-    ("enrol a mentee in the program, with their mentor and cohort", "program admins and maintainers"),
-    ("end a mentee's enrolment", "program admins and maintainers"),
-    ("endorse a person for their next level, or the one named", "maintainers of this repository"),
-    ("open a nomination issue with the person's evidence", "maintainers of this repository"),
-    ("stop tracking you and erase what was recorded about you", "only you, for yourself"),
-    ("start tracking you again, from now on", "only you, for yourself"),
-    ("the cohort's progress, with who is at risk", "program admins"),
+/// What each command does, in the order of [`USAGE`].
+const WHAT: [&str; 10] = [
+    "this help",
+    "the levels of the ladder and what each requires",
+    "where a person stands, what is missing for their next level, with evidence",
+    "enrol a mentee in the program, with their mentor and cohort",
+    "end a mentee's enrolment",
+    "endorse a person for their next level, or the one named",
+    "open a nomination issue with the person's evidence",
+    "stop tracking you and erase what was recorded about you",
+    "start tracking you again, from now on",
+    "the cohort's progress, with who is at risk",
+];
+
+/// Who may run each command, in the order of [`USAGE`].
+const WHO: [Audience; 10] = [
+    Audience::Anyone,
+    Audience::Anyone,
+    Audience::Anyone,
+    Audience::AdminsAndMaintainers,
+    Audience::AdminsAndMaintainers,
+    Audience::Maintainers,
+    Audience::Maintainers,
+    Audience::Yourself,
+    Audience::Yourself,
+    Audience::Admins,
 ];
 
 /// `/amp help`.
@@ -42,8 +57,8 @@ pub fn help(prefix: &str, commenter: &str) -> String {
          they are not run inside quotes or code.\n\n| command | what it does | who may run it |\n|---|---|---|\n",
         login(commenter, true)
     );
-    for ((_, usage), (what, who)) in USAGE.iter().zip(WHAT) {
-        let _ = writeln!(out, "| `{prefix} {usage}` | {what} | {who} |");
+    for (((_, usage), what), who) in USAGE.iter().zip(WHAT).zip(WHO) {
+        let _ = writeln!(out, "| `{prefix} {usage}` | {what} | {} |", who.describe());
     }
     out
 }
@@ -144,6 +159,42 @@ pub fn opted_in(prefix: &str, commenter: &str) -> String {
         "{}, you are tracked from now on; nothing erased before comes back. `{prefix} optout` stops it at any time.",
         login(commenter, true)
     )
+}
+
+/// A command the commenter may not run: one polite line saying who may.
+pub fn refused(prefix: &str, commenter: &str, command: &str, audience: Audience) -> String {
+    let who = match audience {
+        Audience::Admins => "program admins (the `admins` of the ladder config)".to_owned(),
+        other => other.describe().to_owned(),
+    };
+    format!("{}, only {who} may run `{prefix} {command}`, so I have not done it.", login(commenter, true))
+}
+
+/// `/amp enroll`: done. `again` when they were enrolled before (mentor and cohort are replaced).
+pub fn enrolled(commenter: &str, mentee: &str, mentor: Option<&str>, cohort: Option<&str>, again: bool) -> String {
+    let mut details = Vec::new();
+    if let Some(cohort) = cohort {
+        details.push(format!("cohort {}", user_text(cohort)));
+    }
+    if let Some(mentor) = mentor {
+        details.push(format!("mentored by {}", login(mentor, false)));
+    }
+    let details = if details.is_empty() { String::new() } else { format!(" ({})", details.join(", ")) };
+    let verb = if again { "is enrolled again" } else { "is now enrolled" };
+    format!("{}, {} {verb} in the maintainership program{details}.", login(commenter, true), login(mentee, false))
+}
+
+/// `/amp unenroll`: ended, or there was nothing to end.
+pub fn unenrolled(commenter: &str, mentee: &str, was_enrolled: bool) -> String {
+    let what = if was_enrolled { "enrolment has ended" } else { "is not enrolled, so there is nothing to end" };
+    let mentee = login(mentee, false);
+    let text = if was_enrolled { format!("{mentee}'s {what}") } else { format!("{mentee} {what}") };
+    format!("{}, {text}.", login(commenter, true))
+}
+
+/// A command about a bot account.
+pub fn not_a_person(commenter: &str, account: &str) -> String {
+    format!("{}, {} is a bot; the program is for people.", login(commenter, true), login(account, false))
 }
 
 /// A line that starts with the prefix but is not a command the app can run.
@@ -260,6 +311,13 @@ mod tests {
                 opted_out(name, name),
                 opted_out_now("/amp", name, Utc::now()),
                 opted_in("/amp", name),
+                refused("/amp", name, "enroll", Audience::AdminsAndMaintainers),
+                refused("/amp", name, "report", Audience::Admins),
+                enrolled(name, name, Some(name), Some(name), false),
+                enrolled(name, name, None, None, true),
+                unenrolled(name, name, true),
+                unenrolled(name, name, false),
+                not_a_person(name, name),
                 problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
                 problem("/amp", name, &Problem::Empty),
                 problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),

@@ -76,10 +76,15 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let (shutdown, stop) = watch::channel(false);
     let (intake_handle, intake) = Intake::spawn(store.clone(), Arc::clone(&stored));
     let ladder = Arc::new(settings.ladder.clone());
-    let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), Arc::clone(&metrics));
+    let mode = mode(settings)?;
+    let github = match &mode {
+        Mode::Send(github) => Some(Arc::clone(github)),
+        Mode::DryRun => None,
+    };
+    let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), github, Arc::clone(&metrics));
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
-        tokio::spawn(Dispatcher::new(store.clone(), mode(settings)?, settings.worker.poll).run(stop.clone())),
+        tokio::spawn(Dispatcher::new(store.clone(), mode, settings.worker.poll).run(stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];

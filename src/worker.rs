@@ -9,7 +9,6 @@
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,10 +16,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
 use crate::action::{Effect, Planned};
-use crate::answer::{self, Context, Person, Request};
+use crate::answer::{self, Context, Lookups, Person, Request};
 use crate::delivery::{self, Claimed, State};
+use crate::github::GitHub;
 use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
+use crate::permission::Standing;
+use crate::roles::Role;
 use crate::status::Report;
 use crate::store::queue::Completion;
 use crate::store::{Store, StoreError};
@@ -112,15 +114,23 @@ pub struct Worker {
     store: Store,
     settings: WorkerSettings,
     ladder: Arc<Ladder>,
+    /// Asked for commenters' repository permissions; `None` in dry-run.
+    github: Option<Arc<GitHub>>,
     metrics: Arc<Metrics>,
     /// Identifies this worker's claims; unique per process.
     token: String,
 }
 
 impl Worker {
-    pub fn new(store: Store, settings: WorkerSettings, ladder: Arc<Ladder>, metrics: Arc<Metrics>) -> Worker {
+    pub fn new(
+        store: Store,
+        settings: WorkerSettings,
+        ladder: Arc<Ladder>,
+        github: Option<Arc<GitHub>>,
+        metrics: Arc<Metrics>,
+    ) -> Worker {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { store, settings, ladder, metrics, token }
+        Worker { store, settings, ladder, github, metrics, token }
     }
 
     /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
@@ -184,29 +194,67 @@ impl Worker {
     /// status reflects the deliveries before this batch.
     async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Answers, StoreError> {
         let (mut planned, mut effects) = (Vec::new(), Vec::new());
+        let retention_days = u32::try_from(self.settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
+        let ctx = Context { ladder: &self.ladder, retention_days, now };
         for request in requests {
-            let person = match request.status_of() {
-                Some(login) => Some(self.person(request, login, now).await?),
-                None => None,
-            };
-            let mut hidden = BTreeSet::new();
-            if person.is_some() {
-                let repos = self.store.repositories().await?.into_iter();
-                hidden.extend(
-                    repos
-                        .filter(|r| r.org_id == request.org.id && r.private && r.id != request.repo.id)
-                        .map(|r| r.full_name),
-                );
-            }
-            let retention_days = u32::try_from(self.settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
-            let ctx = Context { ladder: &self.ladder, retention_days, now };
-            if let Some(answer) = answer::reply(&ctx, request, person.as_ref(), &hidden) {
+            let known = self.look_up(request, now).await?;
+            if let Some(answer) = answer::reply(&ctx, request, &known) {
                 let reply = request.planned(answer.body);
                 effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
                 planned.push(reply);
             }
         }
         Ok((planned, effects))
+    }
+
+    /// What answering `request` needs to know.
+    async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
+        let needs = request.needs();
+        let mut known = Lookups::default();
+        if let Some(login) = needs.status_of {
+            known.person = Some(self.person(request, login, now).await?);
+            let repos = self.store.repositories().await?.into_iter();
+            known.hidden.extend(
+                repos
+                    .filter(|r| r.org_id == request.org.id && r.private && r.id != request.repo.id)
+                    .map(|r| r.full_name),
+            );
+        }
+        if needs.standing {
+            known.standing = self.standing(request).await?;
+        }
+        if let Some(login) = needs.enrolment_of {
+            known.enrolment = self.store.enrolment(request.org.id, login).await?;
+            known.named_id = self.store.people_by_login(login).await?.first().map(|p| p.id);
+        }
+        Ok(known)
+    }
+
+    /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
+    /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
+    /// first two decide, and the log says why).
+    async fn standing(&self, request: &Request) -> Result<Standing, StoreError> {
+        let who = &request.commenter;
+        let admin = self.ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
+        let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
+        let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
+        let codeowner = grants.iter().any(|g| {
+            g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
+                && matches!(g.role, Role::Maintainer | Role::Champion)
+        });
+        let permission = match (&self.github, request.installation_id) {
+            (Some(github), Some(installation)) if !admin && !codeowner => {
+                match github.permission(installation, &request.repo.full_name, &who.login).await {
+                    Ok(permission) => Some(permission),
+                    Err(why) => {
+                        tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok(Standing { admin, codeowner, permission })
     }
 
     /// What the store knows about `login` in the request's org.

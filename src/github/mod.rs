@@ -12,7 +12,7 @@ pub mod verdict;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
@@ -21,6 +21,7 @@ use octocrab::service::middleware::retry::RetryConfig;
 pub use verdict::Verdict;
 
 use crate::config::AppCredentials;
+use crate::permission::RepoPermission;
 
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// The App's client; cheap to share.
 pub struct GitHub {
     app: Octocrab,
+    /// Repository permissions by `(repo, login)`, with when they were read.
+    permissions: Mutex<HashMap<(String, String), (RepoPermission, Instant)>>,
     /// One client per installation, shared: its cached token lives in it (a clone would start empty).
     installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
 }
@@ -51,7 +54,7 @@ impl GitHub {
             .set_read_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| bad(e.to_string()))?;
-        Ok(GitHub { app, installations: Mutex::new(HashMap::new()) })
+        Ok(GitHub { app, permissions: Mutex::new(HashMap::new()), installations: Mutex::new(HashMap::new()) })
     }
 
     /// The client of one installation; its token is minted on first use and renewed before it expires.
@@ -76,6 +79,34 @@ impl GitHub {
         json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no comment id".to_owned()))
     }
 }
+
+impl GitHub {
+    /// `login`'s permission on `repo` (`owner/name`), read from GitHub at most every
+    /// [`PERMISSION_TTL`]. Someone GitHub does not know as a collaborator has none.
+    pub async fn permission(&self, installation: i64, repo: &str, login: &str) -> Result<RepoPermission, Verdict> {
+        let key = (repo.to_lowercase(), login.to_lowercase());
+        if let Some((permission, at)) = self.permissions.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && at.elapsed() < PERMISSION_TTL
+        {
+            return Ok(*permission);
+        }
+        let client = self.installation(installation)?;
+        let response = client._get(format!("/repos/{repo}/collaborators/{login}/permission")).await;
+        let permission = match read(response).await {
+            Ok(json) => {
+                let name = json["role_name"].as_str().or(json["permission"].as_str()).unwrap_or("none");
+                RepoPermission::parse(name)
+            }
+            Err(Verdict::Final(why)) if why.starts_with("404") => RepoPermission::None,
+            Err(other) => return Err(other),
+        };
+        self.permissions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (permission, Instant::now()));
+        Ok(permission)
+    }
+}
+
+/// How long a repository permission read from GitHub is trusted.
+pub const PERMISSION_TTL: Duration = Duration::from_secs(300);
 
 /// A response as JSON, or the verdict that says why not.
 async fn read(

@@ -1,4 +1,5 @@
-//! Opt-out and erasure. Opting out erases a person's signals and their entry among people, blanks their
+//! Opt-out and erasure. Opting out erases a person's signals, digests, enrolments and their entry among
+//! people, blanks their
 //! login where they appear as someone else's subject, and leaves a tombstone so that nothing more is
 //! recorded about them until they opt back in.
 
@@ -49,6 +50,7 @@ pub(super) async fn opt_out(
     .execute(&mut **tx)
     .await?;
     super::digests::erase(tx, github_id).await?;
+    super::enrolments::erase(tx, github_id, login).await?;
     let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut **tx).await?;
     sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
         .bind(github_id)

@@ -51,6 +51,20 @@ async fn apply(
         Effect::OptIn { github_id } => {
             super::privacy::opt_in(tx, *github_id).await?;
         }
+        Effect::Enrol { org_id, login, github_id, mentor, cohort, by } => {
+            let enrolment = super::enrolments::Enrolment {
+                org_id: *org_id,
+                login: login.clone(),
+                github_id: *github_id,
+                mentor: mentor.clone(),
+                cohort: cohort.clone(),
+                enrolled_by: by.clone(),
+                enrolled_at: now,
+                ended_at: None,
+            };
+            super::enrolments::enrol(tx, &enrolment).await?;
+        }
+        Effect::Unenrol { org_id, login } => super::enrolments::end(tx, *org_id, login, now).await?,
     }
     Ok(())
 }

@@ -15,9 +15,13 @@ use crate::support::{App, Engine, TestDb, fixture, fixture_json};
 
 /// A comment by alice with `body`, on issue #1 of Codertocat/Hello-World, through `installation`.
 fn comment(comment_id: i64, installation: i64, body: &str) -> Vec<u8> {
+    comment_by((5001, "alice"), comment_id, installation, body)
+}
+
+fn comment_by((id, login): (i64, &str), comment_id: i64, installation: i64, body: &str) -> Vec<u8> {
     let mut payload = fixture_json("issue_comment/created.json");
     payload["comment"]["id"] = comment_id.into();
-    payload["comment"]["user"] = json!({"id": 5001, "login": "alice", "type": "User"});
+    payload["comment"]["user"] = json!({"id": id, "login": login, "type": "User"});
     payload["comment"]["body"] = body.into();
     payload["installation"] = json!({"id": installation});
     payload.to_string().into_bytes()
@@ -44,15 +48,20 @@ fn call(path: &str, auth: &'static str, status: u16, body: Value) -> Call {
 
 const COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/1/comments";
 
-async fn replies_are_sent_through_the_app_installation(engine: Engine) {
-    let github = FakeGitHub::start().await;
+/// The app with App credentials, talking to `github`.
+async fn app_on(engine: Engine, github: &FakeGitHub) -> App {
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let url = github.url();
-    let app = App::start_with(TestDb::new(engine).await, move |s| {
+    App::start_with(TestDb::new(engine).await, move |s| {
         s.credentials = Some(AppCredentials { app_id: APP_ID, key });
         s.github_api_url = url;
     })
-    .await;
+    .await
+}
+
+async fn replies_are_sent_through_the_app_installation(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = app_on(engine, &github).await;
     let help = ladder::reply::help("/amp", "alice");
     let ladder_text = ladder::reply::ladder(&ladder::ladder::Ladder::builtin(), "alice");
 
@@ -107,3 +116,65 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
 }
 
 on_both_engines!(replies_are_sent_through_the_app_installation);
+
+fn sent(entry: &Entry) -> &str {
+    assert_eq!(entry.state, "sent", "{entry:?}");
+    match &entry.planned.action {
+        ladder::action::Action::Comment { body } => body,
+    }
+}
+
+async fn enrolment_is_checked_against_github(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    github.grant("alice", "write");
+    github.grant("carol", "read");
+    let app = app_on(engine, &github).await;
+    let permission = |login: &str, status| Call {
+        method: "GET".into(),
+        path: format!("/repos/Codertocat/Hello-World/collaborators/{login}/permission"),
+        auth: "token",
+        body: Value::Null,
+        status,
+    };
+
+    // Carol can only read the repository: refused, politely, and nothing recorded.
+    let carol = comment_by((5003, "carol"), 80, 42, "/amp enroll @bob");
+    assert_eq!(app.deliver("issue_comment", "e-1", &carol).await.0, 202);
+    let entries = finished(&app, 1).await;
+    let refusal =
+        "@carol, only program admins and maintainers of this repository may run `/amp enroll`, so I have not done it.";
+    assert_eq!(sent(&entries[0]), refusal);
+    let calls = github.take_calls();
+    assert_eq!(calls[1], permission("carol", 200));
+    assert_eq!((calls.len(), calls[2].path.as_str()), (3, COMMENTS));
+    let org = app.store().orgs().await.unwrap()[0].id;
+    assert_eq!(app.store().enrolment(org, "bob").await.unwrap(), None);
+
+    // Alice can write: Bob is enrolled with his mentor and cohort; her permission is then reused.
+    let enrol = comment(81, 42, "/amp enroll @Bob mentor @dana cohort 2026");
+    assert_eq!(app.deliver("issue_comment", "e-2", &enrol).await.0, 202);
+    let entries = finished(&app, 2).await;
+    assert_eq!(
+        sent(&entries[1]),
+        "@alice, **Bob** is now enrolled in the maintainership program (cohort 2026, mentored by **dana**)."
+    );
+    let enrolment = app.store().enrolment(org, "bob").await.unwrap().unwrap();
+    assert_eq!(
+        (enrolment.mentor.as_deref(), enrolment.cohort.as_deref(), enrolment.enrolled_by.as_str()),
+        (Some("dana"), Some("2026"), "alice")
+    );
+    assert_eq!(
+        github.take_calls().iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(),
+        [("GET", 200), ("POST", 201)]
+    );
+
+    assert_eq!(app.deliver("issue_comment", "e-3", &comment(82, 42, "/amp unenroll @bob")).await.0, 202);
+    let entries = finished(&app, 3).await;
+    assert_eq!(sent(&entries[2]), "@alice, **bob**'s enrolment has ended.");
+    assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    let calls = github.take_calls();
+    assert_eq!((calls.len(), calls[0].path.as_str()), (1, COMMENTS), "permission cached: {calls:?}");
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(enrolment_is_checked_against_github);

@@ -42,6 +42,8 @@ struct State {
     /// Installations that no longer exist (uninstalled): minting a token for them is refused.
     gone: Mutex<Vec<i64>>,
     comments: std::sync::atomic::AtomicI64,
+    /// Repository permissions by login (any repository); others are not collaborators (404).
+    permissions: Mutex<std::collections::HashMap<String, &'static str>>,
 }
 
 pub struct FakeGitHub {
@@ -97,6 +99,11 @@ impl FakeGitHub {
         self.state.trouble.lock().unwrap().extend(troubles.iter().copied());
     }
 
+    /// Gives `login` a permission (`admin`, `write`, `read`…) on every repository.
+    pub fn grant(&self, login: &str, permission: &'static str) {
+        self.state.permissions.lock().unwrap().insert(login.to_lowercase(), permission);
+    }
+
     pub fn uninstall(&self, installation: i64) {
         self.state.gone.lock().unwrap().push(installation);
     }
@@ -144,6 +151,16 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                         let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
                     }
+                }
+            }
+        }
+        ("GET", ["repos", _, _, "collaborators", login, "permission"]) => {
+            if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {
+                (StatusCode::UNAUTHORIZED, "none", json!({"message": "Bad credentials"}))
+            } else {
+                match state.permissions.lock().unwrap().get(&login.to_lowercase()) {
+                    Some(p) => (StatusCode::OK, "token", json!({"permission": p, "role_name": p})),
+                    None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
                 }
             }
         }
