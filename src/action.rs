@@ -14,12 +14,31 @@ use serde::{Deserialize, Serialize};
 pub enum Action {
     /// Post a new comment on an issue or pull request.
     Comment { body: String },
+    /// Keep one comment that starts with `marker`: edit it in place when it exists (and differs),
+    /// post it otherwise.
+    Sticky { marker: String, body: String },
+    /// Add labels (GitHub keeps those already there).
+    AddLabels { labels: Vec<String> },
+    /// Remove one label (one already gone is fine).
+    RemoveLabel { label: String },
 }
 
 impl Action {
     pub fn kind(&self) -> &'static str {
         match self {
             Action::Comment { .. } => "comment",
+            Action::Sticky { .. } => "sticky",
+            Action::AddLabels { .. } => "add_labels",
+            Action::RemoveLabel { .. } => "remove_label",
+        }
+    }
+
+    /// What it does, in one line for logs and `ladder outbox`; the text of a comment.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Comment { body } | Action::Sticky { body, .. } => body.clone(),
+            Action::AddLabels { labels } => format!("add labels: {}", labels.join(", ")),
+            Action::RemoveLabel { label } => format!("remove label: {label}"),
         }
     }
 }

@@ -222,12 +222,8 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
             e.planned.repo,
             e.planned.issue
         );
-        match &e.planned.action {
-            crate::action::Action::Comment { body } => {
-                for line in body.lines() {
-                    println!("    {line}");
-                }
-            }
+        for line in e.planned.action.describe().lines() {
+            println!("    {line}");
         }
         if let Some(detail) = &e.detail {
             println!("  ({detail})");

@@ -108,9 +108,17 @@ async fn send(github: &GitHub, entry: &Entry) -> Attempt {
         let why = "the delivery named no installation, so the app cannot act on this repository".to_owned();
         return Attempt::Done(Outcome::Failed, Some(why));
     };
+    let (repo, number) = (p.repo.as_str(), p.issue);
     let result = match &p.action {
         Action::Comment { body } => {
-            github.comment(installation, &p.repo, p.issue, body).await.map(|id| format!("comment {id}"))
+            github.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
+        }
+        Action::Sticky { marker, body } => github.sticky(installation, repo, number, marker, body).await,
+        Action::AddLabels { labels } => {
+            github.add_labels(installation, repo, number, labels).await.map(|()| "labels added".to_owned())
+        }
+        Action::RemoveLabel { label } => {
+            github.remove_label(installation, repo, number, label).await.map(|()| "label removed".to_owned())
         }
     };
     match result {
@@ -132,10 +140,8 @@ async fn send(github: &GitHub, entry: &Entry) -> Attempt {
 
 fn log_dry_run(entry: &Entry) {
     let p = &entry.planned;
-    match &p.action {
-        Action::Comment { body } => tracing::info!(
-            repo = %p.repo, issue = p.issue, key = %p.key, body = %body,
-            "dry-run: would comment (see `ladder outbox`)"
-        ),
-    }
+    tracing::info!(
+        repo = %p.repo, issue = p.issue, key = %p.key, kind = p.action.kind(), what = %p.action.describe(),
+        "dry-run: would act on GitHub (see `ladder outbox`)"
+    );
 }

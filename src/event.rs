@@ -119,6 +119,11 @@ pub struct PullRequest {
     pub changed_files: Option<i64>,
     #[serde(default)]
     pub head: Option<Branch>,
+    /// The labels on it when the event happened.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    #[serde(default)]
+    pub draft: Option<bool>,
 }
 
 impl PullRequest {

@@ -23,6 +23,7 @@ pub mod intake;
 pub mod ladder;
 pub mod metrics;
 pub mod permission;
+pub mod readiness;
 pub mod render;
 pub mod replay;
 pub mod reply;

@@ -83,10 +83,15 @@ pub fn ladder(ladder: &Ladder, commenter: &str) -> String {
 /// `/amp status [@login]`: where the person stands. `is_self` when the commenter asked about themself.
 /// Evidence from `private` repositories (full names) is left out.
 pub fn status(report: &Report, commenter: &str, private: &BTreeSet<String>) -> String {
-    let r = &report.readiness;
     let is_self = report.person.login.eq_ignore_ascii_case(commenter);
     let who = if is_self { "you stand".to_owned() } else { format!("{} stands", login(&report.person.login, false)) };
-    let mut out = format!("{}, here is where {who} on the ladder.\n\n", login(commenter, true));
+    format!("{}, here is where {who} on the ladder.\n\n{}", login(commenter, true), standing(report, private))
+}
+
+/// Level, role, activity, and progress towards the next level with evidence.
+fn standing(report: &Report, private: &BTreeSet<String>) -> String {
+    let r = &report.readiness;
+    let mut out = String::new();
     let level = r.level.as_deref().map_or_else(|| "not on the ladder yet".to_owned(), |id| level_name(report, id));
     let last = r.last_activity.map_or_else(|| "none yet".to_owned(), |at| at.format("%Y-%m-%d").to_string());
     let _ = writeln!(out, "- Level: **{level}**");
@@ -104,6 +109,31 @@ pub fn status(report: &Report, commenter: &str, private: &BTreeSet<String>) -> S
             }
         }
     }
+    out
+}
+
+/// The sticky readiness comment on a pull request by `author`: the marker line, then where they stand.
+pub fn readiness(ladder: &Ladder, author: &str, report: Option<&Report>, private: &BTreeSet<String>) -> String {
+    let prefix = &ladder.command_prefix;
+    let mut out = format!(
+        "{}\n**Maintainership ladder**: where {} stands, as of when this pull request was opened.\n\n",
+        crate::readiness::MARKER,
+        login(author, true)
+    );
+    match report {
+        Some(report) => out.push_str(&standing(report, private)),
+        None => {
+            let first = ladder
+                .levels
+                .first()
+                .map_or_else(String::new, |l| format!(" The first level is **{}**.", user_text(&l.name)));
+            let _ = writeln!(out, "No credited activity is recorded yet.{first}");
+        }
+    }
+    let _ = write!(
+        out,
+        "\n<sub>`{prefix} status` shows this at any time; `{prefix} optout` stops tracking you and erases what was recorded.</sub>\n"
+    );
     out
 }
 
@@ -318,6 +348,8 @@ mod tests {
                 unenrolled(name, name, true),
                 unenrolled(name, name, false),
                 not_a_person(name, name),
+                readiness(&ladder, name, Some(&report(name, &repo)), &BTreeSet::new()),
+                readiness(&ladder, name, None, &BTreeSet::new()),
                 problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
                 problem("/amp", name, &Problem::Empty),
                 problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),

@@ -9,6 +9,7 @@
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +23,9 @@ use crate::github::GitHub;
 use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
 use crate::permission::Standing;
+use crate::readiness::{self, PrView};
 use crate::roles::Role;
+use crate::signal::{Org, Repo};
 use crate::status::Report;
 use crate::store::queue::Completion;
 use crate::store::{Store, StoreError};
@@ -76,6 +79,8 @@ pub enum ProcessError {
 pub struct Processed {
     pub completion: Completion,
     pub requests: Vec<Request>,
+    /// A pull request whose readiness comment and labels to decide.
+    pub pr: Option<PrView>,
 }
 
 /// Turns one claimed delivery into what it means. Pure apart from decompression.
@@ -90,7 +95,8 @@ pub fn process(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessE
         actions: Vec::new(),
         effects: Vec::new(),
     };
-    Ok(Processed { completion, requests: answer::requests(&event, ladder) })
+    let pr = readiness::pr_view(&event, ladder, &claimed.id);
+    Ok(Processed { completion, requests: answer::requests(&event, ladder), pr })
 }
 
 /// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
@@ -176,8 +182,11 @@ impl Worker {
         let mut completions = Vec::with_capacity(n);
         for (claimed, result) in results {
             match result {
-                Ok(Processed { mut completion, requests }) => {
+                Ok(Processed { mut completion, requests, pr }) => {
                     (completion.actions, completion.effects) = self.answer(&requests, now).await?;
+                    if let Some(pr) = pr {
+                        completion.actions.extend(self.readiness(&pr, now).await?);
+                    }
                     completions.push(completion);
                 }
                 Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
@@ -207,18 +216,31 @@ impl Worker {
         Ok((planned, effects))
     }
 
+    /// The readiness comment and labels for a pull request, from its author's enrolment and standing.
+    async fn readiness(&self, pr: &PrView, now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
+        let enrolled = self.store.enrolment(pr.org.id, &pr.author.login).await?.is_some_and(|e| e.is_active());
+        let report = match self.person_in(&pr.org, &pr.author.login, now).await? {
+            Person::Known(report) => Some(report),
+            Person::OptedOut(_) => return Ok(Vec::new()),
+            Person::Unknown(_) => None,
+        };
+        let hidden = self.hidden(&pr.org, &pr.repo).await?;
+        Ok(readiness::plan(&self.ladder, pr, enrolled, report.as_deref(), &hidden))
+    }
+
+    /// Private repositories of the org other than `here`, whose evidence may not be shown there.
+    async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
+        let repos = self.store.repositories().await?.into_iter();
+        Ok(repos.filter(|r| r.org_id == org.id && r.private && r.id != here.id).map(|r| r.full_name).collect())
+    }
+
     /// What answering `request` needs to know.
     async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
         let needs = request.needs();
         let mut known = Lookups::default();
         if let Some(login) = needs.status_of {
-            known.person = Some(self.person(request, login, now).await?);
-            let repos = self.store.repositories().await?.into_iter();
-            known.hidden.extend(
-                repos
-                    .filter(|r| r.org_id == request.org.id && r.private && r.id != request.repo.id)
-                    .map(|r| r.full_name),
-            );
+            known.person = Some(self.person_in(&request.org, login, now).await?);
+            known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
             known.standing = self.standing(request).await?;
@@ -257,16 +279,16 @@ impl Worker {
         Ok(Standing { admin, codeowner, permission })
     }
 
-    /// What the store knows about `login` in the request's org.
-    async fn person(&self, request: &Request, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
+    /// What the store knows about `login` in `org`.
+    async fn person_in(&self, org: &Org, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
         if let Some((_, login)) = self.store.opted_out(login).await? {
             return Ok(Person::OptedOut(login));
         }
         for person in self.store.people_by_login(login).await? {
-            if self.store.has_signals(request.org.id, person.id).await? {
-                let facts = self.store.facts_of(request.org.id, person.id, &self.ladder).await?;
-                let grants = self.store.roles_of(&request.org.login, &person.login, person.id).await?;
-                let report = Report::new(request.org.clone(), person, &facts, &self.ladder, grants, now);
+            if self.store.has_signals(org.id, person.id).await? {
+                let facts = self.store.facts_of(org.id, person.id, &self.ladder).await?;
+                let grants = self.store.roles_of(&org.login, &person.login, person.id).await?;
+                let report = Report::new(org.clone(), person, &facts, &self.ladder, grants, now);
                 return Ok(Person::Known(Box::new(report)));
             }
         }

@@ -81,6 +81,74 @@ impl GitHub {
 }
 
 impl GitHub {
+    /// Keeps one comment starting with `marker` on issue or PR `number`: edits the app's existing one
+    /// when its text differs, posts one when there is none (or it was deleted meanwhile). Returns what
+    /// it did, for the outbox.
+    pub async fn sticky(
+        &self,
+        installation: i64,
+        repo: &str,
+        number: i64,
+        marker: &str,
+        body: &str,
+    ) -> Result<String, Verdict> {
+        let client = self.installation(installation)?;
+        let mut page = 1;
+        let existing = loop {
+            let path = format!("/repos/{repo}/issues/{number}/comments?per_page=100&page={page}");
+            let comments = read(client._get(path).await).await?;
+            let comments = comments.as_array().cloned().unwrap_or_default();
+            let ours = comments
+                .iter()
+                .find(|c| c["user"]["type"] == "Bot" && c["body"].as_str().is_some_and(|b| b.starts_with(marker)));
+            if let Some(found) = ours {
+                break Some((found["id"].as_i64().unwrap_or(0), found["body"].as_str().unwrap_or("").to_owned()));
+            }
+            if comments.len() < 100 {
+                break None;
+            }
+            page += 1;
+        };
+        match existing {
+            Some((id, text)) if text == body => Ok(format!("comment {id} unchanged")),
+            Some((id, _)) => {
+                let path = format!("/repos/{repo}/issues/comments/{id}");
+                match read(client._patch(path, Some(&serde_json::json!({ "body": body }))).await).await {
+                    Ok(_) => Ok(format!("edited comment {id}")),
+                    Err(Verdict::Final(why)) if why.starts_with("404") => {
+                        self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
+                    }
+                    Err(other) => Err(other),
+                }
+            }
+            None => self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}")),
+        }
+    }
+
+    /// Adds labels to issue or PR `number` (GitHub keeps those already there).
+    pub async fn add_labels(
+        &self,
+        installation: i64,
+        repo: &str,
+        number: i64,
+        labels: &[String],
+    ) -> Result<(), Verdict> {
+        let client = self.installation(installation)?;
+        let path = format!("/repos/{repo}/issues/{number}/labels");
+        read(client._post(path, Some(&serde_json::json!({ "labels": labels }))).await).await.map(drop)
+    }
+
+    /// Removes a label from issue or PR `number`; one already gone is fine.
+    pub async fn remove_label(&self, installation: i64, repo: &str, number: i64, label: &str) -> Result<(), Verdict> {
+        let client = self.installation(installation)?;
+        let path = format!("/repos/{repo}/issues/{number}/labels/{}", path_segment(label));
+        match read(client._delete(path, None::<&()>).await).await {
+            Ok(_) => Ok(()),
+            Err(Verdict::Final(why)) if why.starts_with("404") => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
     /// `login`'s permission on `repo` (`owner/name`), read from GitHub at most every
     /// [`PERMISSION_TTL`]. Someone GitHub does not know as a collaborator has none.
     pub async fn permission(&self, installation: i64, repo: &str, login: &str) -> Result<RepoPermission, Verdict> {
@@ -103,6 +171,16 @@ impl GitHub {
         self.permissions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (permission, Instant::now()));
         Ok(permission)
     }
+}
+
+/// `text` as one URL path segment: everything but unreserved characters percent-encoded.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// How long a repository permission read from GitHub is trusted.
@@ -133,5 +211,14 @@ fn transport(error: octocrab::Error) -> Verdict {
             Verdict::Final(format!("GitHub refused the installation token: {}", source.message))
         }
         _ => Verdict::Transient(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn label_names_become_one_path_segment() {
+        assert_eq!(super::path_segment("amp/ready:committer"), "amp%2Fready%3Acommitter");
+        assert_eq!(super::path_segment("good first issue ✓"), "good%20first%20issue%20%E2%9C%93");
     }
 }

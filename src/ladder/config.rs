@@ -40,12 +40,35 @@ pub struct Ladder {
     pub label_prefix: String,
     pub bots: Bots,
     pub admins: Vec<String>,
+    /// On whose pull requests the sticky readiness comment appears.
+    pub readiness_comments: ReadinessComments,
     pub window_months: u32,
     pub min_lines: u64,
     mechanical_titles: Vec<String>,
     mechanical_branches: Vec<String>,
     weekly_caps: Vec<(Kind, u64)>,
     pub levels: Vec<Level>,
+}
+
+/// On whose pull requests the app keeps a sticky readiness comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadinessComments {
+    /// Mentees enrolled in the program (the default).
+    Enrolled,
+    /// Every author who is a person.
+    Everyone,
+    Off,
+}
+
+impl ReadinessComments {
+    fn parse(value: &str) -> Option<ReadinessComments> {
+        match value {
+            "enrolled" => Some(ReadinessComments::Enrolled),
+            "everyone" => Some(ReadinessComments::Everyone),
+            "off" => Some(ReadinessComments::Off),
+            _ => None,
+        }
+    }
 }
 
 /// One thing wrong with a config, located in its file.
@@ -110,6 +133,7 @@ struct RawConfig {
     label_prefix: Option<Spanned<String>>,
     bots: Option<Vec<String>>,
     admins: Option<Vec<String>>,
+    readiness_comments: Option<Spanned<String>>,
     window_months: Option<Spanned<f64>>,
     substantial: Option<RawSubstantial>,
     #[serde(default)]
@@ -194,6 +218,13 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
     let mut check = Checker { file, errors: Vec::new() };
     let command_prefix = check.prefix(raw.command_prefix, "command_prefix", "/amp");
     let label_prefix = check.prefix(raw.label_prefix, "label_prefix", "amp/");
+    let readiness_comments = match &raw.readiness_comments {
+        None => ReadinessComments::Enrolled,
+        Some(v) => ReadinessComments::parse(&v.value).unwrap_or_else(|| {
+            check.error(v, "readiness_comments", format!("`{}` is not one of: enrolled, everyone, off", v.value));
+            ReadinessComments::Enrolled
+        }),
+    };
     let window_months = match &raw.window_months {
         Some(w) => check.count(w, "window_months").unwrap_or(12) as u32,
         None => 12,
@@ -221,6 +252,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         label_prefix,
         bots: raw.bots.map_or_else(Bots::default, |b| Bots::new(b.iter().map(String::as_str))),
         admins: raw.admins.unwrap_or_default(),
+        readiness_comments,
         window_months,
         min_lines,
         mechanical_titles: substantial.mechanical_titles.unwrap_or_default(),
@@ -416,6 +448,10 @@ mod tests {
             (
                 "command_prefix: /autobot\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
                 "amp.yml:1:17: command_prefix: `/autobot` holds `/au`, which the org's workflows read",
+            ),
+            (
+                "readiness_comments: some\nlevels:\n  - id: a\n    requires: {repos: 1}\n",
+                "amp.yml:1:21: readiness_comments: `some` is not one of: enrolled, everyone, off",
             ),
             (
                 "label_prefix: status/\nlevels:\n  - id: a\n    requires: {repos: 1}\n",

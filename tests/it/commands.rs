@@ -57,7 +57,8 @@ async fn dispatched(app: &App, n: usize) -> Vec<Entry> {
 
 fn body(entry: &Entry) -> &str {
     match &entry.planned.action {
-        ladder::action::Action::Comment { body } => body,
+        ladder::action::Action::Comment { body } | ladder::action::Action::Sticky { body, .. } => body,
+        other => panic!("not a comment: {other:?}"),
     }
 }
 

@@ -120,7 +120,8 @@ on_both_engines!(replies_are_sent_through_the_app_installation);
 fn sent(entry: &Entry) -> &str {
     assert_eq!(entry.state, "sent", "{entry:?}");
     match &entry.planned.action {
-        ladder::action::Action::Comment { body } => body,
+        ladder::action::Action::Comment { body } | ladder::action::Action::Sticky { body, .. } => body,
+        other => panic!("not a comment: {other:?}"),
     }
 }
 
@@ -178,3 +179,81 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
 }
 
 on_both_engines!(enrolment_is_checked_against_github);
+
+/// Bob's pull request #2 of Codertocat/Hello-World, `action` (opened, reopened), with `labels`.
+fn bobs_pr(action: &str, labels: &[&str]) -> Vec<u8> {
+    let mut payload = fixture_json("pull_request/opened.json");
+    payload["action"] = action.into();
+    payload["pull_request"]["user"] = json!({"id": 5002, "login": "bob", "type": "User"});
+    payload["pull_request"]["labels"] = labels.iter().map(|l| json!({"name": l})).collect();
+    payload["installation"] = json!({"id": 42});
+    payload.to_string().into_bytes()
+}
+
+async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    github.grant("alice", "write");
+    let app = app_on(engine, &github).await;
+    const PR_COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/2/comments";
+    let summary = |calls: Vec<Call>| -> Vec<String> {
+        calls
+            .into_iter()
+            .filter(|c| !c.path.contains("access_tokens"))
+            .map(|c| format!("{} {} {}", c.method, c.path, c.status))
+            .collect()
+    };
+
+    // Not enrolled: Bob's PR gets nothing.
+    assert_eq!(app.deliver("pull_request", "p-1", &bobs_pr("opened", &["bug"])).await.0, 202);
+    app.settle().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(summary(github.take_calls()), Vec::<String>::new());
+
+    assert_eq!(app.deliver("issue_comment", "e-1", &comment(81, 42, "/amp enroll @bob")).await.0, 202);
+    finished(&app, 1).await;
+    github.take_calls();
+
+    // Enrolled: one sticky comment is posted and the mentee label added; other labels are left alone.
+    assert_eq!(app.deliver("pull_request", "p-2", &bobs_pr("reopened", &["bug"])).await.0, 202);
+    let entries = finished(&app, 3).await;
+    assert_eq!(
+        summary(github.take_calls()),
+        [
+            format!("GET {PR_COMMENTS} 200"),
+            format!("POST {PR_COMMENTS} 201"),
+            "POST /repos/Codertocat/Hello-World/issues/2/labels 200".to_owned()
+        ]
+    );
+    assert_eq!(entries[2].planned.action, ladder::action::Action::AddLabels { labels: vec!["amp/mentee".into()] });
+    let posted = github.comments(PR_COMMENTS);
+    assert_eq!(posted.len(), 1);
+    assert!(
+        posted[0].starts_with("<!-- amp:readiness -->\n**Maintainership ladder**: where @bob stands"),
+        "{}",
+        posted[0]
+    );
+    assert_eq!(ladder::render::guard(&posted[0]), Ok(()));
+
+    // Reopened again with nothing changed: the comment is found and left as it is; no label call.
+    assert_eq!(app.deliver("pull_request", "p-3", &bobs_pr("reopened", &["bug", "amp/mentee"])).await.0, 202);
+    finished(&app, 4).await;
+    assert_eq!(summary(github.take_calls()), [format!("GET {PR_COMMENTS} 200")]);
+
+    // Someone deletes the comment: the next update posts it again, still only one.
+    github.delete_comments();
+    assert_eq!(app.deliver("pull_request", "p-4", &bobs_pr("reopened", &["amp/mentee"])).await.0, 202);
+    finished(&app, 5).await;
+    assert_eq!(summary(github.take_calls()), [format!("GET {PR_COMMENTS} 200"), format!("POST {PR_COMMENTS} 201")]);
+    assert_eq!(github.comments(PR_COMMENTS).len(), 1);
+
+    // Unenrolled: the mentee label comes off, and the comment is no longer kept up to date.
+    assert_eq!(app.deliver("issue_comment", "e-2", &comment(82, 42, "/amp unenroll @bob")).await.0, 202);
+    finished(&app, 6).await;
+    github.take_calls();
+    assert_eq!(app.deliver("pull_request", "p-5", &bobs_pr("reopened", &["amp/mentee", "bug"])).await.0, 202);
+    finished(&app, 7).await;
+    assert_eq!(summary(github.take_calls()), ["DELETE /repos/Codertocat/Hello-World/issues/2/labels/amp%2Fmentee 200"]);
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(readiness_comment_is_sticky_and_labels_follow_enrolment);

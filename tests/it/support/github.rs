@@ -44,6 +44,8 @@ struct State {
     comments: std::sync::atomic::AtomicI64,
     /// Repository permissions by login (any repository); others are not collaborators (404).
     permissions: Mutex<std::collections::HashMap<String, &'static str>>,
+    /// Comments the app posted: (id, the issue's comments path, body).
+    posted: Mutex<Vec<(i64, String, String)>>,
 }
 
 pub struct FakeGitHub {
@@ -69,6 +71,11 @@ fn app_jwt_is_valid(headers: &HeaderMap) -> bool {
     let iss_matches = data.claims.iss == json!(APP_ID) || data.claims.iss == json!(APP_ID.to_string());
     // GitHub wants `iat` in the past (to allow for clock drift) and `exp` at most 10 minutes ahead.
     iss_matches && data.claims.iat <= now - 30 && data.claims.exp <= now + 600
+}
+
+/// Whether a call carries an installation token the fake minted.
+fn authorized(headers: &HeaderMap) -> bool {
+    bearer(headers).is_some_and(|t| t.starts_with("ghs_fake_"))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -108,6 +115,16 @@ impl FakeGitHub {
         self.state.gone.lock().unwrap().push(installation);
     }
 
+    /// Deletes every comment the app posted (a person removing them).
+    pub fn delete_comments(&self) {
+        self.state.posted.lock().unwrap().clear();
+    }
+
+    /// The bodies of the comments on an issue's comments path, oldest first.
+    pub fn comments(&self, path: &str) -> Vec<String> {
+        self.state.posted.lock().unwrap().iter().filter(|(_, p, _)| p == path).map(|(_, _, b)| b.clone()).collect()
+    }
+
     /// Every call so far, and forgets them.
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut *self.state.calls.lock().unwrap())
@@ -116,6 +133,7 @@ impl FakeGitHub {
 
 fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_owned();
+    // Query strings (pagination) are not part of what tests compare.
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (status, auth, reply) = match (method.as_str(), parts.as_slice()) {
@@ -149,10 +167,38 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                     }
                     None => {
                         let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let text = body["body"].as_str().unwrap_or_default().to_owned();
+                        state.posted.lock().unwrap().push((id, path.clone(), text));
                         (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
                     }
                 }
             }
+        }
+        ("GET", ["repos", _, _, "issues", _, "comments"]) if authorized(&headers) => {
+            let posted = state.posted.lock().unwrap();
+            let list: Vec<Value> = posted
+                .iter()
+                .filter(|(_, p, _)| *p == path)
+                .map(|(id, _, b)| json!({"id": id, "body": b, "user": {"login": "ladder[bot]", "type": "Bot"}}))
+                .collect();
+            (StatusCode::OK, "token", Value::Array(list))
+        }
+        ("PATCH", ["repos", _, _, "issues", "comments", id]) if authorized(&headers) => {
+            let id: i64 = id.parse().unwrap_or(-1);
+            let mut posted = state.posted.lock().unwrap();
+            match posted.iter_mut().find(|(i, _, _)| *i == id) {
+                Some(comment) => {
+                    comment.2 = body["body"].as_str().unwrap_or_default().to_owned();
+                    (StatusCode::OK, "token", json!({"id": id}))
+                }
+                None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
+            }
+        }
+        ("POST", ["repos", _, _, "issues", _, "labels"]) if authorized(&headers) => {
+            (StatusCode::OK, "token", body["labels"].clone())
+        }
+        ("DELETE", ["repos", _, _, "issues", _, "labels", _]) if authorized(&headers) => {
+            (StatusCode::OK, "token", json!([]))
         }
         ("GET", ["repos", _, _, "collaborators", login, "permission"]) => {
             if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {

@@ -1,0 +1,231 @@
+//! Readiness on pull requests: the sticky comment on a PR and the labels it carries, decided from where
+//! its author stands.
+//!
+//! Owns: [`pr_view`], which picks the pull request events the app acts on (opened, reopened, ready for
+//! review; by a person, still open), and [`plan`], which decides, from the author's enrolment and
+//! report, the sticky readiness comment (per `readiness_comments`) and the labels under the ladder's
+//! prefix: `mentee` on enrolled mentees' PRs, `ready:<level>` when the author meets a level tied to a
+//! role they do not hold yet. Labels outside the prefix are never touched, and a label is added or
+//! removed only when it is wrong, because each change re-runs the org's automerge workflow.
+//!
+//! Never does: I/O, or render the comment's words (see [`crate::reply::readiness`]).
+
+use std::collections::BTreeSet;
+
+use crate::action::{Action, Planned};
+use crate::event::{Account, Event};
+use crate::ladder::Ladder;
+use crate::ladder::config::ReadinessComments;
+use crate::reply;
+use crate::signal::{Org, Repo};
+use crate::status::Report;
+
+/// The hidden first line of the sticky readiness comment, by which the app finds it again.
+pub const MARKER: &str = "<!-- amp:readiness -->";
+
+/// An open pull request the app should look at, as an event showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrView {
+    pub org: Org,
+    pub repo: Repo,
+    pub installation_id: Option<i64>,
+    pub number: i64,
+    pub author: Account,
+    /// Labels on the PR when the event happened.
+    pub labels: Vec<String>,
+    /// The delivery that showed it: actions are keyed by it, so a redelivery plans nothing new.
+    pub delivery: String,
+}
+
+/// The pull request an event asks the app to look at, if any.
+pub fn pr_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrView> {
+    let Event::PullRequest(e) = event else { return None };
+    let repository = e.envelope.repository.as_ref()?;
+    let pr = &e.pull_request;
+    let wanted = matches!(e.envelope.action(), "opened" | "reopened" | "ready_for_review");
+    if !wanted || ladder.bots.is_bot(&pr.user) {
+        return None;
+    }
+    Some(PrView {
+        org: Org { id: repository.owner.id, login: repository.owner.login.clone() },
+        repo: Repo { id: repository.id, full_name: repository.full_name.clone(), private: repository.is_private() },
+        installation_id: e.envelope.installation.as_ref().map(|i| i.id),
+        number: pr.number,
+        author: pr.user.clone(),
+        labels: pr.labels.iter().map(|l| l.name.clone()).collect(),
+        delivery: delivery.to_owned(),
+    })
+}
+
+/// The labels the app wants on the PR: `mentee` for enrolled mentees, `ready:<level>` when the author's
+/// level is tied to a role they do not hold.
+pub fn wanted_labels(ladder: &Ladder, enrolled: bool, report: Option<&Report>) -> BTreeSet<String> {
+    let mut wanted = BTreeSet::new();
+    if enrolled {
+        wanted.insert(format!("{}mentee", ladder.label_prefix));
+    }
+    if let Some(report) = report
+        && let Some(level) = report.readiness.level.as_deref().and_then(|id| ladder.level(id))
+        && let Some(role) = level.role
+        && report.role().is_none_or(|held| held.rank() < role.rank())
+    {
+        wanted.insert(format!("{}ready:{}", ladder.label_prefix, level.id));
+    }
+    wanted
+}
+
+/// Whether a label is one the app manages.
+fn ours(ladder: &Ladder, label: &str) -> bool {
+    let prefix = ladder.label_prefix.to_lowercase();
+    let label = label.to_lowercase();
+    label == format!("{prefix}mentee") || label.starts_with(&format!("{prefix}ready:"))
+}
+
+/// The actions for one PR. `hidden` names private repositories whose evidence may not be shown there.
+pub fn plan(
+    ladder: &Ladder,
+    pr: &PrView,
+    enrolled: bool,
+    report: Option<&Report>,
+    hidden: &BTreeSet<String>,
+) -> Vec<Planned> {
+    let target = |key: String, action| Planned {
+        key,
+        org_id: pr.org.id,
+        installation_id: pr.installation_id,
+        repo_id: pr.repo.id,
+        repo: pr.repo.full_name.clone(),
+        issue: pr.number,
+        action,
+    };
+    let place = format!("{}:{}:{}", pr.repo.id, pr.number, pr.delivery);
+    let mut planned = Vec::new();
+    let comment = match ladder.readiness_comments {
+        ReadinessComments::Everyone => true,
+        ReadinessComments::Enrolled => enrolled,
+        ReadinessComments::Off => false,
+    };
+    if comment {
+        let body = reply::readiness(ladder, &pr.author.login, report, hidden);
+        planned.push(target(format!("readiness:{place}"), Action::Sticky { marker: MARKER.to_owned(), body }));
+    }
+    let wanted = wanted_labels(ladder, enrolled, report);
+    let present: BTreeSet<String> = pr.labels.iter().map(|l| l.to_lowercase()).collect();
+    let add: Vec<String> = wanted.iter().filter(|l| !present.contains(&l.to_lowercase())).cloned().collect();
+    if !add.is_empty() {
+        planned.push(target(format!("labels:{place}"), Action::AddLabels { labels: add }));
+    }
+    for label in pr.labels.iter().filter(|l| ours(ladder, l)) {
+        if !wanted.iter().any(|w| w.eq_ignore_ascii_case(label)) {
+            let action = Action::RemoveLabel { label: label.clone() };
+            planned.push(target(format!("unlabel:{place}:{}", label.to_lowercase()), action));
+        }
+    }
+    planned
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::ladder::Facts;
+    use crate::roles::{Grant, Role};
+    use crate::signal::{Kind, Signal, Subject};
+    use crate::store::signals::Person;
+
+    fn pr(labels: &[&str]) -> PrView {
+        PrView {
+            org: Org { id: 1, login: "asyncapi".into() },
+            repo: Repo { id: 2, full_name: "asyncapi/cli".into(), private: false },
+            installation_id: Some(3),
+            number: 12,
+            author: Account { id: 42, login: "bob".into(), account_type: Some("User".into()) },
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+            delivery: "d1".into(),
+        }
+    }
+
+    /// Bob with `merged` merged PRs and `triage` labels on others' issues over four months.
+    fn report(merged: i64, triage: i64, role: Option<Role>) -> Report {
+        let org = Org { id: 1, login: "asyncapi".into() };
+        let at = |n: i64| Utc.with_ymd_and_hms(2026, 7 + (n % 4) as u32, 1, 0, 0, 0).unwrap();
+        let signal = |kind, n: i64, author: i64| Signal {
+            kind,
+            identity: format!("{kind:?}{n}"),
+            org: org.clone(),
+            repo: Repo { id: 2, full_name: "asyncapi/cli".into(), private: false },
+            subject: Some(Subject {
+                number: n,
+                is_pull_request: true,
+                author: Some(Account { id: author, login: "x".into(), account_type: None }),
+                author_association: None,
+            }),
+            actor: Account { id: 42, login: "bob".into(), account_type: Some("User".into()) },
+            occurred_at: at(n),
+            data: json!({}),
+        };
+        let mut signals: Vec<Signal> = (0..merged).map(|n| signal(Kind::PrMerged, n, 42)).collect();
+        signals.extend((0..triage).map(|n| signal(Kind::TriageLabeled, 100 + n, 7)));
+        signals.extend((0..triage).map(|n| signal(Kind::IssueComment, 200 + n, 7)));
+        let ladder = Ladder::builtin();
+        let facts = Facts::from_signals(&signals, &HashSet::new(), &ladder);
+        let grants = role
+            .map(|role| Grant { login: "bob".into(), github_id: None, repo: Some("cli".into()), role, detail: None })
+            .into_iter()
+            .collect();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        Report::new(org, Person { id: 42, login: "bob".into() }, &facts, &ladder, grants, now)
+    }
+
+    fn kinds(planned: &[Planned]) -> Vec<String> {
+        planned
+            .iter()
+            .map(|p| match &p.action {
+                Action::Sticky { .. } => "sticky".to_owned(),
+                Action::AddLabels { labels } => format!("add {}", labels.join(",")),
+                Action::RemoveLabel { label } => format!("remove {label}"),
+                Action::Comment { .. } => "comment".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn comments_and_labels_by_enrolment_and_level() {
+        let ladder = Ladder::builtin();
+        let none = BTreeSet::new();
+        let newcomer = report(1, 0, None);
+        let triager_ready = report(3, 12, None);
+        let is_triager = report(3, 12, Some(Role::Triager));
+        let cases: Vec<(bool, &Report, &[&str], Vec<&str>)> = vec![
+            (false, &newcomer, &[], vec![]),
+            (true, &newcomer, &[], vec!["sticky", "add amp/mentee"]),
+            (true, &newcomer, &["amp/mentee", "area/docs"], vec!["sticky"]),
+            (false, &newcomer, &["AMP/Mentee", "status/wip"], vec!["remove AMP/Mentee"]),
+            (false, &triager_ready, &[], vec!["add amp/ready:triager"]),
+            (true, &triager_ready, &["amp/ready:triager"], vec!["sticky", "add amp/mentee"]),
+            (false, &is_triager, &["amp/ready:triager"], vec!["remove amp/ready:triager"]),
+        ];
+        for (enrolled, report, labels, expected) in cases {
+            let planned = plan(&ladder, &pr(labels), enrolled, Some(report), &none);
+            assert_eq!(kinds(&planned), expected, "enrolled {enrolled}, labels {labels:?}");
+        }
+    }
+
+    #[test]
+    fn the_config_says_on_whose_prs_the_comment_goes() {
+        let mut ladder = Ladder::builtin();
+        let none = BTreeSet::new();
+        ladder.readiness_comments = ReadinessComments::Everyone;
+        assert_eq!(kinds(&plan(&ladder, &pr(&[]), false, None, &none)), ["sticky"]);
+        ladder.readiness_comments = ReadinessComments::Off;
+        assert_eq!(kinds(&plan(&ladder, &pr(&["amp/mentee"]), true, None, &none)), Vec::<String>::new());
+        let planned = plan(&Ladder::builtin(), &pr(&[]), true, None, &none);
+        assert_eq!(planned[0].key, "readiness:2:12:d1");
+        let Action::Sticky { marker, body } = &planned[0].action else { panic!() };
+        assert!(body.starts_with(marker.as_str()), "{body}");
+    }
+}
