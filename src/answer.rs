@@ -105,6 +105,8 @@ pub struct Lookups {
     pub named_id: Option<i64>,
     /// Private repositories whose evidence may not be shown where the command was written.
     pub hidden: BTreeSet<String>,
+    /// For `report`: everyone enrolled, with where they stand (`None`: no activity recorded yet).
+    pub cohort: Vec<(Enrolment, Option<Report>)>,
 }
 
 /// What a request needs looked up.
@@ -116,19 +118,22 @@ pub struct Needs<'a> {
     pub standing: bool,
     /// The login whose enrolment matters.
     pub enrolment_of: Option<&'a str>,
+    /// Whether the enrolled cohort matters (`report`).
+    pub cohort: bool,
 }
 
 impl Request {
     pub fn needs(&self) -> Needs<'_> {
         let Ok(command) = &self.parsed.command else {
-            return Needs { status_of: None, standing: false, enrolment_of: None };
+            return Needs { status_of: None, standing: false, enrolment_of: None, cohort: false };
         };
         let enrolment_of = match command {
             Command::Enroll { login, .. } | Command::Unenroll { login } => Some(login.as_str()),
             _ => None,
         };
         let standing = !matches!(permission::audience(command), Audience::Anyone | Audience::Yourself);
-        Needs { status_of: self.status_of(), standing, enrolment_of }
+        let cohort = matches!(command, Command::Report);
+        Needs { status_of: self.status_of(), standing, enrolment_of, cohort }
     }
 }
 
@@ -192,8 +197,9 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
             let effect = active.then(|| Effect::Unenrol { org_id: request.org.id, login: login.clone() });
             Some(Answer { body: reply::unenrolled(commenter, login, active), effect })
         }
-        // Endorsements, nominations and reports are not answered yet.
-        Command::Endorse { .. } | Command::Nominate { .. } | Command::Report => None,
+        Command::Report => Some(reply::report(commenter, &known.cohort, ctx.now).into()),
+        // Endorsements and nominations are not answered yet.
+        Command::Endorse { .. } | Command::Nominate { .. } => None,
     }
 }
 
@@ -287,7 +293,10 @@ mod tests {
         let ctx = Context { ladder: &ladder, retention_days: 30, now };
         let body = "/amp enroll @bob mentor @carol cohort 2026\n/amp unenroll @bob\n/amp enroll @asyncapi-bot";
         let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
-        assert_eq!(found[0].needs(), Needs { status_of: None, standing: true, enrolment_of: Some("bob") });
+        assert_eq!(
+            found[0].needs(),
+            Needs { status_of: None, standing: true, enrolment_of: Some("bob"), cohort: false }
+        );
         let refused = reply(&ctx, &found[0], &Lookups::default()).unwrap();
         assert_eq!(refused.effect, None);
         assert!(

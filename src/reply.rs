@@ -18,6 +18,7 @@ use crate::ladder::{Ladder, Progress};
 use crate::permission::Audience;
 use crate::render::{evidence, login, user_text};
 use crate::status::Report;
+use crate::store::enrolments::Enrolment;
 
 /// Evidence listed per requirement in a comment.
 const EVIDENCE: usize = 5;
@@ -227,6 +228,66 @@ pub fn not_a_person(commenter: &str, account: &str) -> String {
     format!("{}, {} is a bot; the program is for people.", login(commenter, true), login(account, false))
 }
 
+/// Days without credited activity after which a mentee is flagged at risk (the program pings after 4).
+pub const AT_RISK_DAYS: i64 = 7;
+
+/// `/amp report`: every enrolled mentee, their next level and progress towards it (the mean share of
+/// its requirements met), last activity, and whether they are at risk.
+pub fn report(commenter: &str, cohort: &[(Enrolment, Option<Report>)], now: DateTime<Utc>) -> String {
+    let mut out = format!("{}, ", login(commenter, true));
+    if cohort.is_empty() {
+        out.push_str("nobody is enrolled in the program yet.\n");
+        return out;
+    }
+    let at_risk = cohort.iter().filter(|(_, r)| risky(r.as_ref(), now)).count();
+    let _ = writeln!(
+        out,
+        "{} enrolled, {at_risk} at risk (no credited activity for {AT_RISK_DAYS} days or more).\n",
+        cohort.len()
+    );
+    out.push_str("| mentee | cohort | mentor | level | next level | progress | last activity | at risk |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for (enrolment, report) in cohort {
+        let cell = |text: Option<&str>| text.map_or_else(|| "—".to_owned(), user_text);
+        let mentor = enrolment.mentor.as_deref().map_or_else(|| "—".to_owned(), |m| login(m, false));
+        let (level, next, progress, last) = match report {
+            Some(r) => {
+                let level = r.readiness.level.as_deref().map_or_else(|| "—".to_owned(), |id| level_name(r, id));
+                let next = r.readiness.next.as_ref().map_or_else(|| "—".to_owned(), |(id, _)| level_name(r, id));
+                let last =
+                    r.readiness.last_activity.map_or_else(|| "—".to_owned(), |at| at.format("%Y-%m-%d").to_string());
+                (level, next, format!("{}%", progress_percent(r)), last)
+            }
+            None => ("—".to_owned(), "—".to_owned(), "0%".to_owned(), "—".to_owned()),
+        };
+        let risk = if risky(report.as_ref(), now) { "yes" } else { "no" };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {mentor} | {level} | {next} | {progress} | {last} | {risk} |",
+            login(&enrolment.login, false),
+            cell(enrolment.cohort.as_deref())
+        );
+    }
+    out
+}
+
+fn risky(report: Option<&Report>, now: DateTime<Utc>) -> bool {
+    let last = report.and_then(|r| r.readiness.last_activity);
+    last.is_none_or(|at| now - at >= chrono::Duration::days(AT_RISK_DAYS))
+}
+
+/// The mean share of the next level's requirements met, in percent (100 at the top).
+fn progress_percent(report: &Report) -> u64 {
+    match &report.readiness.next {
+        None => 100,
+        Some((_, progress)) if progress.is_empty() => 100,
+        Some((_, progress)) => {
+            let shares: u64 = progress.iter().map(|p| p.have.min(p.need) * 100 / p.need.max(1)).sum();
+            shares / progress.len() as u64
+        }
+    }
+}
+
 /// A line that starts with the prefix but is not a command the app can run.
 pub fn problem(prefix: &str, commenter: &str, problem: &Problem) -> String {
     let what = match problem {
@@ -287,6 +348,37 @@ mod tests {
         let ladder = Ladder::builtin();
         let facts = Facts::from_signals(&signals, &HashSet::new(), &ladder);
         Report::new(org, Person { id: 42, login: person.into() }, &facts, &ladder, Vec::new(), now)
+    }
+
+    fn enrolment(login: &str) -> Enrolment {
+        Enrolment {
+            org_id: 1,
+            login: login.into(),
+            github_id: None,
+            mentor: Some(login.into()),
+            cohort: Some(format!("{login} /u")),
+            enrolled_by: "alice".into(),
+            enrolled_at: Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap(),
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_cohort_report() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let cohort = [(enrolment("bob"), Some(report("bob", "asyncapi/cli"))), (enrolment("cy"), None)];
+        let text = super::report("alice", &cohort, now);
+        assert_eq!(
+            text,
+            "@alice, 2 enrolled, 2 at risk (no credited activity for 7 days or more).\n\n\
+             | mentee | cohort | mentor | level | next level | progress | last activity | at risk |\n\
+             |---|---|---|---|---|---|---|---|\n\
+             | **bob** | bob &#47;u | **bob** | Contributor | Regular contributor | 66% | 2026-11-02 | yes |\n\
+             | **cy** | cy &#47;u | **cy** | — | — | 0% | — | yes |\n"
+        );
+        let fresh = Utc.with_ymd_and_hms(2026, 11, 5, 0, 0, 0).unwrap();
+        assert!(super::report("alice", &cohort[..1], fresh).contains("| 66% | 2026-11-02 | no |"));
+        assert_eq!(super::report("alice", &[], now), "@alice, nobody is enrolled in the program yet.\n");
     }
 
     #[test]
@@ -350,6 +442,11 @@ mod tests {
                 not_a_person(name, name),
                 readiness(&ladder, name, Some(&report(name, &repo)), &BTreeSet::new()),
                 readiness(&ladder, name, None, &BTreeSet::new()),
+                super::report(
+                    name,
+                    &[(enrolment(name), Some(report(name, &repo))), (enrolment(name), None)],
+                    Utc::now(),
+                ),
                 problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
                 problem("/amp", name, &Problem::Empty),
                 problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),

@@ -245,6 +245,15 @@ impl Worker {
         if needs.standing {
             known.standing = self.standing(request).await?;
         }
+        if needs.cohort {
+            for enrolment in self.store.enrolled(request.org.id).await? {
+                let report = match self.person_in(&request.org, &enrolment.login, now).await? {
+                    Person::Known(report) => Some(*report),
+                    Person::OptedOut(_) | Person::Unknown(_) => None,
+                };
+                known.cohort.push((enrolment, report));
+            }
+        }
         if let Some(login) = needs.enrolment_of {
             known.enrolment = self.store.enrolment(request.org.id, login).await?;
             known.named_id = self.store.people_by_login(login).await?.first().map(|p| p.id);

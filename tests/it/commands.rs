@@ -148,3 +148,45 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
 }
 
 on_both_engines!(optout_and_optin_by_command_act_once);
+
+async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
+    let app =
+        App::start_with(crate::support::TestDb::new(engine).await, |s| s.ladder.admins = vec!["Alice".into()]).await;
+    assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
+    let enrol = comment("created", 100, ALICE, "/amp enroll @bob cohort 2026-autumn mentor @carol\n/amp report");
+    assert_eq!(app.deliver("issue_comment", "c-1", &enrol).await.0, 202);
+    let entries = dispatched(&app, 2).await;
+    assert_eq!(
+        body(&entries[0]),
+        "@alice, **bob** is now enrolled in the maintainership program (cohort 2026\\-autumn, mentored by **carol**)."
+    );
+    // The report in the same comment was looked up before the enrolment was recorded.
+    assert_eq!(body(&entries[1]), "@alice, nobody is enrolled in the program yet.\n");
+
+    assert_eq!(app.deliver("issue_comment", "c-2", &comment("created", 101, ALICE, "/amp report")).await.0, 202);
+    let entries = dispatched(&app, 3).await;
+    let report = body(&entries[2]);
+    assert!(report.starts_with("@alice, 1 enrolled, "), "{report}");
+    assert!(
+        report.contains("| **bob** | 2026\\-autumn | **carol** | Contributor | Regular contributor | 33% |"),
+        "{report}"
+    );
+
+    // Not an admin, and in dry-run GitHub cannot vouch for anyone's permissions: refused.
+    let carol = comment("created", 102, (5003, "carol"), "/amp report\n/amp enroll @dave");
+    assert_eq!(app.deliver("issue_comment", "c-3", &carol).await.0, 202);
+    let entries = dispatched(&app, 5).await;
+    assert_eq!(
+        body(&entries[3]),
+        "@carol, only program admins (the `admins` of the ladder config) may run `/amp report`, so I have not done it."
+    );
+    assert!(
+        body(&entries[4])
+            .starts_with("@carol, only program admins and maintainers of this repository may run `/amp enroll`")
+    );
+    let org = app.store().orgs().await.unwrap()[0].id;
+    assert_eq!(app.store().enrolment(org, "dave").await.unwrap(), None);
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(admins_enrol_and_read_the_cohort_report);
