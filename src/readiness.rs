@@ -2,7 +2,8 @@
 //! its author stands.
 //!
 //! Owns: [`pr_view`], which picks the pull request events the app acts on (opened, reopened, ready for
-//! review; by a person, still open), and [`plan`], which decides, from the author's enrolment and
+//! review; by a person, still open), [`level_up`], the comment when a merge moves its author up the
+//! ladder (once per person and level), and [`plan`], which decides, from the author's enrolment and
 //! report, the sticky readiness comment (per `readiness_comments`) and the labels under the ladder's
 //! prefix: `mentee` on enrolled mentees' PRs, `ready:<level>` when the author meets a level tied to a
 //! role they do not hold yet. Labels outside the prefix are never touched, and a label is added or
@@ -57,6 +58,53 @@ pub fn pr_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrView>
     })
 }
 
+/// A merged pull request by a person: the merge may move its author up the ladder.
+pub fn merge_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrView> {
+    let Event::PullRequest(e) = event else { return None };
+    let repository = e.envelope.repository.as_ref()?;
+    let pr = &e.pull_request;
+    if e.envelope.action() != "closed" || !pr.was_merged() || ladder.bots.is_bot(&pr.user) {
+        return None;
+    }
+    Some(PrView {
+        org: Org { id: repository.owner.id, login: repository.owner.login.clone() },
+        repo: Repo { id: repository.id, full_name: repository.full_name.clone(), private: repository.is_private() },
+        installation_id: e.envelope.installation.as_ref().map(|i| i.id),
+        number: pr.number,
+        author: pr.user.clone(),
+        labels: pr.labels.iter().map(|l| l.name.clone()).collect(),
+        delivery: delivery.to_owned(),
+    })
+}
+
+/// Whether the app comments on this author's pull requests at all (`readiness_comments`).
+pub fn comments_for(ladder: &Ladder, enrolled: bool) -> bool {
+    match ladder.readiness_comments {
+        ReadinessComments::Everyone => true,
+        ReadinessComments::Enrolled => enrolled,
+        ReadinessComments::Off => false,
+    }
+}
+
+/// The level-up comment when a merge moved the author from `before` to `after` (level ids, `None`
+/// below the first), once per person and level ever.
+pub fn level_up(ladder: &Ladder, pr: &PrView, before: Option<&str>, after: &Report) -> Option<Planned> {
+    let rank = |id: Option<&str>| id.and_then(|id| ladder.levels.iter().position(|l| l.id == id));
+    let reached = after.readiness.level.as_deref()?;
+    if rank(Some(reached)) <= rank(before) {
+        return None;
+    }
+    Some(Planned {
+        key: format!("levelup:{}:{}:{reached}", pr.org.id, pr.author.id),
+        org_id: pr.org.id,
+        installation_id: pr.installation_id,
+        repo_id: pr.repo.id,
+        repo: pr.repo.full_name.clone(),
+        issue: pr.number,
+        action: Action::Comment { body: reply::level_up(&ladder.command_prefix, after) },
+    })
+}
+
 /// The labels the app wants on the PR: `mentee` for enrolled mentees, `ready:<level>` when the author's
 /// level is tied to a role they do not hold.
 pub fn wanted_labels(ladder: &Ladder, enrolled: bool, report: Option<&Report>) -> BTreeSet<String> {
@@ -100,12 +148,7 @@ pub fn plan(
     };
     let place = format!("{}:{}:{}", pr.repo.id, pr.number, pr.delivery);
     let mut planned = Vec::new();
-    let comment = match ladder.readiness_comments {
-        ReadinessComments::Everyone => true,
-        ReadinessComments::Enrolled => enrolled,
-        ReadinessComments::Off => false,
-    };
-    if comment {
+    if comments_for(ladder, enrolled) {
         let body = reply::readiness(ladder, &pr.author.login, report, hidden);
         planned.push(target(format!("readiness:{place}"), Action::Sticky { marker: MARKER.to_owned(), body }));
     }
@@ -213,6 +256,19 @@ mod tests {
             let planned = plan(&ladder, &pr(labels), enrolled, Some(report), &none);
             assert_eq!(kinds(&planned), expected, "enrolled {enrolled}, labels {labels:?}");
         }
+    }
+
+    #[test]
+    fn a_level_up_is_said_once_per_level_and_only_upwards() {
+        let ladder = Ladder::builtin();
+        let regular = report(3, 0, None);
+        let planned = level_up(&ladder, &pr(&[]), Some("contributor"), &regular).unwrap();
+        assert_eq!(planned.key, "levelup:1:42:regular_contributor");
+        let Action::Comment { body } = &planned.action else { panic!() };
+        assert!(body.starts_with("@bob, this merge makes you a **Regular contributor**"), "{body}");
+        assert_eq!(level_up(&ladder, &pr(&[]), Some("regular_contributor"), &regular), None);
+        assert_eq!(level_up(&ladder, &pr(&[]), Some("triager"), &regular), None);
+        assert!(level_up(&ladder, &pr(&[]), None, &report(1, 0, None)).is_some());
     }
 
     #[test]

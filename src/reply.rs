@@ -228,6 +228,23 @@ pub fn not_a_person(commenter: &str, account: &str) -> String {
     format!("{}, {} is a bot; the program is for people.", login(commenter, true), login(account, false))
 }
 
+/// The comment on a merged pull request that moved its author up the ladder.
+pub fn level_up(prefix: &str, report: &Report) -> String {
+    let r = &report.readiness;
+    let level = r.level.as_deref().map_or_else(String::new, |id| level_name(report, id));
+    let mut out = format!(
+        "{}, this merge makes you a **{level}** on the maintainership ladder. Congratulations!",
+        login(&report.person.login, true)
+    );
+    if let Some((id, _)) = &r.next {
+        let missing: Vec<String> =
+            r.missing().iter().map(|p| format!("`{}` {}/{}", p.metric.name(), p.have, p.need)).collect();
+        let _ = write!(out, " Next is **{}**: {}.", level_name(report, id), missing.join(", "));
+    }
+    let _ = write!(out, " `{prefix} status` shows the details.");
+    out
+}
+
 /// Days without credited activity after which a mentee is flagged at risk (the program pings after 4).
 pub const AT_RISK_DAYS: i64 = 7;
 
@@ -442,6 +459,7 @@ mod tests {
                 not_a_person(name, name),
                 readiness(&ladder, name, Some(&report(name, &repo)), &BTreeSet::new()),
                 readiness(&ladder, name, None, &BTreeSet::new()),
+                level_up("/amp", &report(name, &repo)),
                 super::report(
                     name,
                     &[(enrolment(name), Some(report(name, &repo))), (enrolment(name), None)],

@@ -20,14 +20,16 @@ use crate::action::{Effect, Planned};
 use crate::answer::{self, Context, Lookups, Person, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
+use crate::ladder::Facts;
 use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
 use crate::permission::Standing;
 use crate::readiness::{self, PrView};
 use crate::roles::Role;
-use crate::signal::{Org, Repo};
+use crate::signal::{Kind, Org, Repo, Signal};
 use crate::status::Report;
 use crate::store::queue::Completion;
+use crate::store::signals::Person as PersonRow;
 use crate::store::{Store, StoreError};
 use crate::{directory, event, signal};
 
@@ -81,6 +83,8 @@ pub struct Processed {
     pub requests: Vec<Request>,
     /// A pull request whose readiness comment and labels to decide.
     pub pr: Option<PrView>,
+    /// A merged pull request, whose author may have moved up the ladder.
+    pub merge: Option<PrView>,
 }
 
 /// Turns one claimed delivery into what it means. Pure apart from decompression.
@@ -96,7 +100,8 @@ pub fn process(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessE
         effects: Vec::new(),
     };
     let pr = readiness::pr_view(&event, ladder, &claimed.id);
-    Ok(Processed { completion, requests: answer::requests(&event, ladder), pr })
+    let merge = readiness::merge_view(&event, ladder, &claimed.id);
+    Ok(Processed { completion, requests: answer::requests(&event, ladder), pr, merge })
 }
 
 /// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
@@ -182,10 +187,13 @@ impl Worker {
         let mut completions = Vec::with_capacity(n);
         for (claimed, result) in results {
             match result {
-                Ok(Processed { mut completion, requests, pr }) => {
+                Ok(Processed { mut completion, requests, pr, merge }) => {
                     (completion.actions, completion.effects) = self.answer(&requests, now).await?;
                     if let Some(pr) = pr {
                         completion.actions.extend(self.readiness(&pr, now).await?);
+                    }
+                    if let Some(merge) = merge {
+                        completion.actions.extend(self.level_up(&merge, &completion.signals, now).await?);
                     }
                     completions.push(completion);
                 }
@@ -226,6 +234,34 @@ impl Worker {
         };
         let hidden = self.hidden(&pr.org, &pr.repo).await?;
         Ok(readiness::plan(&self.ladder, pr, enrolled, report.as_deref(), &hidden))
+    }
+
+    /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
+    async fn level_up(
+        &self,
+        pr: &PrView,
+        signals: &[Signal],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Planned>, StoreError> {
+        let author = &pr.author;
+        let enrolled = self.store.enrolment(pr.org.id, &author.login).await?.is_some_and(|e| e.is_active());
+        if !readiness::comments_for(&self.ladder, enrolled) || self.store.opted_out(&author.login).await?.is_some() {
+            return Ok(None);
+        }
+        let Some(merge) = signals.iter().find(|s| s.kind == Kind::PrMerged && s.actor.id == author.id) else {
+            return Ok(None);
+        };
+        if self.store.signal_recorded(merge.kind, &merge.identity).await? {
+            return Ok(None); // a redelivery: its merge already counted, and any level-up was planned then
+        }
+        let facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
+        let grants = self.store.roles_of(&pr.org.login, &author.login, author.id).await?;
+        let person = PersonRow { id: author.id, login: author.login.clone() };
+        let report =
+            |facts: &Facts| Report::new(pr.org.clone(), person.clone(), facts, &self.ladder, grants.clone(), now);
+        let before = report(&facts).readiness.level;
+        let after = report(&facts.with_merged_pr(merge, &self.ladder));
+        Ok(readiness::level_up(&self.ladder, pr, before.as_deref(), &after))
     }
 
     /// Private repositories of the org other than `here`, whose evidence may not be shown there.

@@ -96,6 +96,31 @@ impl Facts {
         Facts { weeks: digest.weeks, months: digest.months, repos: digest.repos, derived, recent }
     }
 
+    /// These facts with one more merged PR of the person's (the merge a delivery reports, before it is
+    /// recorded): as if [`Facts::from_signals`] had seen it too.
+    pub fn with_merged_pr(&self, merge: &Signal, ladder: &Ladder) -> Facts {
+        let mut facts = self.clone();
+        let mut digest = PersonDigest::default();
+        digest.add(merge);
+        for (key, n) in digest.weeks {
+            *facts.weeks.entry(key).or_default() += n;
+        }
+        for (month, (first, last)) in digest.months {
+            let span = facts.months.entry(month).or_insert((first, last));
+            *span = (span.0.min(first), span.1.max(last));
+        }
+        facts.repos.extend(digest.repos);
+        for ((_, number), pr) in &digest.merged {
+            if pr.lines >= ladder.min_lines && !ladder.is_mechanical(&pr.title, &pr.head) {
+                let measure = facts.derived.entry(Metric::SubstantialPrs).or_default();
+                measure.value += 1;
+                measure.evidence.insert(0, format!("{}#{number}", pr.repo_name));
+                measure.evidence.truncate(EVIDENCE);
+            }
+        }
+        facts
+    }
+
     /// Credited signals of `kind`, at most `cap` in any one week.
     pub fn count(&self, kind: Kind, cap: Option<u64>) -> u64 {
         let weeks = self.weeks.range((kind, i64::MIN)..=(kind, i64::MAX));

@@ -194,3 +194,30 @@ fn evaluation_is_total_deterministic_and_order_independent() {
         }
     }
 }
+
+#[test]
+fn adding_a_merge_to_facts_counts_like_recording_it() {
+    let mut checked = 0;
+    for seed in 1..=800u64 {
+        let mut rng = Rng(seed.wrapping_mul(0xA24B_AED4_963E_E407));
+        let ladder = parse("p.yml", &random_valid_yaml(&mut rng)).unwrap();
+        let n = 1 + rng.below(80);
+        let signals = random_signals(&mut rng, n);
+        let Some(i) =
+            signals.iter().position(|s| s.kind == Kind::PrMerged && crate::credit::is_credited(s, &ladder.bots))
+        else {
+            continue;
+        };
+        let merged: HashSet<(i64, i64)> = HashSet::new();
+        let mut without = signals.clone();
+        let merge = without.remove(i);
+        let values = |facts: &Facts| {
+            let r = evaluate(&ladder, facts, None, now());
+            (r.level, r.metrics.into_iter().map(|(m, v)| (m, v.value)).collect::<Vec<_>>())
+        };
+        let added = Facts::from_signals(&without, &merged, &ladder).with_merged_pr(&merge, &ladder);
+        assert_eq!(values(&added), values(&Facts::from_signals(&signals, &merged, &ladder)), "seed {seed}");
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} cases had a credited merge");
+}

@@ -243,6 +243,16 @@ impl Store {
         Ok(tx.commit().await?)
     }
 
+    /// Whether a fact is already recorded.
+    pub async fn signal_recorded(&self, kind: Kind, identity: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM signals WHERE kind = $1 AND identity = $2")
+            .bind(kind.as_str())
+            .bind(identity)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Whether anything is recorded about a person in an org.
     pub async fn has_signals(&self, org_id: i64, person_id: i64) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2 LIMIT 1")

@@ -32,11 +32,16 @@ fn comment(action: &str, comment_id: i64, who: (i64, &str), body: &str) -> Vec<u
 
 /// Bob's PR #11 in the same repository, merged.
 fn bobs_merged_pr() -> Vec<u8> {
+    merged_pr(BOB, 11)
+}
+
+/// `who`'s PR `number` in the same repository, merged.
+fn merged_pr(who: (i64, &str), number: i64) -> Vec<u8> {
     let mut payload = fixture_json("pull_request/closed.merged.json");
     payload["repository"] = fixture_json("issue_comment/created.json")["repository"].clone();
-    payload["pull_request"]["user"] = account(BOB);
-    payload["pull_request"]["number"] = 11.into();
-    payload["number"] = 11.into();
+    payload["pull_request"]["user"] = account(who);
+    payload["pull_request"]["number"] = number.into();
+    payload["number"] = number.into();
     payload.to_string().into_bytes()
 }
 
@@ -190,3 +195,39 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
 }
 
 on_both_engines!(admins_enrol_and_read_the_cohort_report);
+
+async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
+    let app =
+        App::start_with(crate::support::TestDb::new(engine).await, |s| s.ladder.admins = vec!["alice".into()]).await;
+    assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 100, ALICE, "/amp enroll @bob")).await.0, 202);
+    dispatched(&app, 1).await;
+
+    assert_eq!(app.deliver("pull_request", "pr-11", &merged_pr(BOB, 11)).await.0, 202);
+    let entries = dispatched(&app, 2).await;
+    assert_eq!(entries[1].planned.key, format!("levelup:{}:{}:contributor", entries[1].planned.org_id, BOB.0));
+    let text = body(&entries[1]);
+    assert!(text.starts_with("@bob, this merge makes you a **Contributor** on the maintainership ladder."), "{text}");
+    assert!(text.contains("Next is **Regular contributor**: `pr_merged` 1/3."), "{text}");
+
+    // GitHub redelivers the merge (a new id here; the same content): it already counted.
+    assert_eq!(app.deliver("pull_request", "pr-11-again", &merged_pr(BOB, 11)).await.0, 202);
+    assert_eq!(app.deliver("pull_request", "pr-12", &merged_pr(BOB, 12)).await.0, 202);
+    app.settle().await;
+    assert_eq!(app.store().outbox(100).await.unwrap().len(), 2, "no new level");
+
+    assert_eq!(app.deliver("pull_request", "pr-13", &merged_pr(BOB, 13)).await.0, 202);
+    let entries = dispatched(&app, 3).await;
+    assert!(
+        body(&entries[2]).starts_with("@bob, this merge makes you a **Regular contributor**"),
+        "{}",
+        body(&entries[2])
+    );
+
+    // Carol is not enrolled: the default `readiness_comments: enrolled` leaves her merges alone.
+    assert_eq!(app.deliver("pull_request", "pr-14", &merged_pr((5003, "carol"), 14)).await.0, 202);
+    app.settle().await;
+    assert_eq!(app.store().outbox(100).await.unwrap().len(), 3);
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(a_merge_that_moves_a_mentee_up_is_celebrated_once);
