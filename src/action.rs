@@ -21,6 +21,8 @@ pub enum Action {
     AddLabels { labels: Vec<String> },
     /// Remove one label (one already gone is fine).
     RemoveLabel { label: String },
+    /// Open an issue in the repository (`issue` is ignored).
+    CreateIssue { title: String, body: String },
 }
 
 impl Action {
@@ -30,6 +32,7 @@ impl Action {
             Action::Sticky { .. } => "sticky",
             Action::AddLabels { .. } => "add_labels",
             Action::RemoveLabel { .. } => "remove_label",
+            Action::CreateIssue { .. } => "create_issue",
         }
     }
 
@@ -39,6 +42,7 @@ impl Action {
             Action::Comment { body } | Action::Sticky { body, .. } => body.clone(),
             Action::AddLabels { labels } => format!("add labels: {}", labels.join(", ")),
             Action::RemoveLabel { label } => format!("remove label: {label}"),
+            Action::CreateIssue { title, body } => format!("issue: {title}\n{body}"),
         }
     }
 }
@@ -62,6 +66,16 @@ pub enum Effect {
     },
     /// End a mentee's enrolment.
     Unenrol { org_id: i64, login: String },
+    /// Record a maintainer's endorsement of a person for a level.
+    Endorse {
+        org_id: i64,
+        login: String,
+        github_id: Option<i64>,
+        level: String,
+        endorser_id: i64,
+        endorser_login: String,
+        company: Option<String>,
+    },
 }
 
 /// An action with its target. `key` is unique: planning the same action again (a redelivery, an edited

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::action::{Action, Effect, Planned};
 use crate::command::{self, Command, Parsed};
 use crate::event::{Account, Event};
-use crate::ladder::Ladder;
+use crate::ladder::{Ladder, Level};
 use crate::permission::{self, Audience, Standing};
 use crate::reply;
 use crate::signal::{Org, Repo};
@@ -37,10 +37,11 @@ pub struct Request {
 }
 
 impl Request {
-    /// The login a `status` command is about: the one named, or the commenter.
-    pub fn status_of(&self) -> Option<&str> {
+    /// The login a `status` (the one named, or the commenter), `endorse` or `nominate` is about.
+    pub fn person_of(&self) -> Option<&str> {
         match &self.parsed.command {
             Ok(Command::Status { login }) => Some(login.as_deref().unwrap_or(&self.commenter.login)),
+            Ok(Command::Endorse { login, .. } | Command::Nominate { login, .. }) => Some(login),
             _ => None,
         }
     }
@@ -107,13 +108,15 @@ pub struct Lookups {
     pub hidden: BTreeSet<String>,
     /// For `report`: everyone enrolled, with where they stand (`None`: no activity recorded yet).
     pub cohort: Vec<(Enrolment, Option<Report>)>,
+    /// For `endorse`: the commenter's company, from `MAINTAINERS.yaml`.
+    pub company: Option<String>,
 }
 
 /// What a request needs looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs<'a> {
-    /// The login whose standing a `status` shows.
-    pub status_of: Option<&'a str>,
+    /// The login a `status`, `endorse` or `nominate` is about.
+    pub person_of: Option<&'a str>,
     /// Whether the commenter's standing matters.
     pub standing: bool,
     /// The login whose enrolment matters.
@@ -125,7 +128,7 @@ pub struct Needs<'a> {
 impl Request {
     pub fn needs(&self) -> Needs<'_> {
         let Ok(command) = &self.parsed.command else {
-            return Needs { status_of: None, standing: false, enrolment_of: None, cohort: false };
+            return Needs { person_of: None, standing: false, enrolment_of: None, cohort: false };
         };
         let enrolment_of = match command {
             Command::Enroll { login, .. } | Command::Unenroll { login } => Some(login.as_str()),
@@ -133,7 +136,7 @@ impl Request {
         };
         let standing = !matches!(permission::audience(command), Audience::Anyone | Audience::Yourself);
         let cohort = matches!(command, Command::Report);
-        Needs { status_of: self.status_of(), standing, enrolment_of, cohort }
+        Needs { person_of: self.person_of(), standing, enrolment_of, cohort }
     }
 }
 
@@ -145,16 +148,18 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// A reply, and the change the command makes (made only once, with the reply's first planning).
+/// A reply, the change the command makes (made only once, with the reply's first planning), and an
+/// issue it opens, as `(title, body)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub body: String,
     pub effect: Option<Effect>,
+    pub issue: Option<(String, String)>,
 }
 
 impl From<String> for Answer {
     fn from(body: String) -> Answer {
-        Answer { body, effect: None }
+        Answer { body, effect: None, issue: None }
     }
 }
 
@@ -186,20 +191,91 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
             Some(Answer {
                 body: reply::opted_out_now(prefix, commenter, complete),
                 effect: Some(Effect::OptOut { github_id: me.id, login: me.login.clone() }),
+                issue: None,
             })
         }
-        Command::OptIn => {
-            Some(Answer { body: reply::opted_in(prefix, commenter), effect: Some(Effect::OptIn { github_id: me.id }) })
-        }
+        Command::OptIn => Some(Answer {
+            body: reply::opted_in(prefix, commenter),
+            effect: Some(Effect::OptIn { github_id: me.id }),
+            issue: None,
+        }),
         Command::Enroll { login, mentor, cohort } => Some(enrol(ctx, request, known, login, mentor, cohort)),
         Command::Unenroll { login } => {
             let active = known.enrolment.as_ref().is_some_and(Enrolment::is_active);
             let effect = active.then(|| Effect::Unenrol { org_id: request.org.id, login: login.clone() });
-            Some(Answer { body: reply::unenrolled(commenter, login, active), effect })
+            Some(Answer { body: reply::unenrolled(commenter, login, active), effect, issue: None })
         }
         Command::Report => Some(reply::report(commenter, &known.cohort, ctx.now).into()),
-        // Endorsements and nominations are not answered yet.
-        Command::Endorse { .. } | Command::Nominate { .. } => None,
+        Command::Endorse { login, level } => Some(endorse(ctx, request, known, login, level.as_deref())),
+        Command::Nominate { login, level } => Some(nominate(ctx, request, known, login, level)),
+    }
+}
+
+/// A level of the ladder by id or name, ignoring case.
+fn find_level<'l>(ladder: &'l Ladder, asked: &str) -> Option<&'l Level> {
+    ladder.levels.iter().find(|l| l.id.eq_ignore_ascii_case(asked) || l.name.eq_ignore_ascii_case(asked))
+}
+
+fn endorse(ctx: &Context<'_>, request: &Request, known: &Lookups, login: &str, level: Option<&str>) -> Answer {
+    let (prefix, commenter) = (ctx.ladder.command_prefix.as_str(), request.commenter.login.as_str());
+    if login.eq_ignore_ascii_case(commenter) {
+        return reply::not_for_yourself(commenter, "endorse").into();
+    }
+    let report = match &known.person {
+        Some(Person::OptedOut(who)) => return reply::opted_out(commenter, who).into(),
+        Some(Person::Known(report)) => Some(report),
+        _ => None,
+    };
+    let level = match level {
+        Some(asked) => match find_level(ctx.ladder, asked) {
+            Some(level) => level,
+            None => return reply::unknown_level(commenter, asked, ctx.ladder).into(),
+        },
+        None => {
+            let next = report.and_then(|r| r.readiness.next.as_ref()).map(|(id, _)| id.as_str());
+            match next
+                .and_then(|id| ctx.ladder.level(id))
+                .or_else(|| report.is_none().then(|| ctx.ladder.levels.first()).flatten())
+            {
+                Some(level) => level,
+                None => return reply::unknown_level(commenter, "(next)", ctx.ladder).into(),
+            }
+        }
+    };
+    Answer {
+        body: reply::endorsed(prefix, commenter, login, &level.name),
+        effect: Some(Effect::Endorse {
+            org_id: request.org.id,
+            login: login.to_owned(),
+            github_id: report.map(|r| r.person.id),
+            level: level.id.clone(),
+            endorser_id: request.commenter.id,
+            endorser_login: commenter.to_owned(),
+            company: known.company.clone(),
+        }),
+        issue: None,
+    }
+}
+
+fn nominate(ctx: &Context<'_>, request: &Request, known: &Lookups, login: &str, level: &str) -> Answer {
+    let commenter = request.commenter.login.as_str();
+    if login.eq_ignore_ascii_case(commenter) {
+        return reply::not_for_yourself(commenter, "nominate").into();
+    }
+    let Some(level) = find_level(ctx.ladder, level) else {
+        return reply::unknown_level(commenter, level, ctx.ladder).into();
+    };
+    let report = match &known.person {
+        Some(Person::Known(report)) => report,
+        Some(Person::OptedOut(who)) => return reply::opted_out(commenter, who).into(),
+        _ => return reply::unknown_person(commenter, login).into(),
+    };
+    let title = reply::nomination_title(&level.nomination_title, &report.person.login);
+    let body = reply::nomination(report, level, commenter, &known.hidden);
+    Answer {
+        body: reply::nomination_opened(commenter, &report.person.login, &level.name),
+        effect: None,
+        issue: Some((title, body)),
     }
 }
 
@@ -227,6 +303,7 @@ fn enrol(
             cohort: cohort.clone(),
             by: commenter.to_owned(),
         }),
+        issue: None,
     }
 }
 
@@ -253,7 +330,7 @@ mod tests {
         let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
         assert_eq!(found.len(), 2);
         assert_eq!((found[0].issue, found[0].comment_id, found[0].installation_id), (7, 99, Some(77)));
-        assert_eq!(found[0].status_of(), Some("alice"));
+        assert_eq!(found[0].person_of(), Some("alice"));
         assert_eq!(found[0].planned("hi".into()).key, "command:3:99:/amp status#0");
         assert_eq!(requests(&comment_event("edited", body, "alice", "User"), &ladder).len(), 2);
         assert!(requests(&comment_event("deleted", body, "alice", "User"), &ladder).is_empty());
@@ -272,18 +349,32 @@ mod tests {
         let body = |i: usize, known: &Lookups| reply(&ctx, &found[i], known).unwrap().body;
         assert!(body(0, &nothing).contains("| `/amp help` |"));
         assert!(body(1, &nothing).contains("`dance`"));
-        assert_eq!(found[2].status_of(), Some("bob"));
+        assert_eq!(found[2].person_of(), Some("bob"));
         let unknown = Lookups { person: Some(Person::Unknown("bob".into())), ..Lookups::default() };
         assert_eq!(body(2, &unknown), reply::unknown_person("alice", "bob"));
         let optout = reply(&ctx, &found[3], &nothing).unwrap();
         assert_eq!(optout.effect, Some(Effect::OptOut { github_id: 6, login: "alice".into() }), "only the commenter");
         assert!(optout.body.contains("2026-12-24"), "{}", optout.body);
-        let event = comment_event("created", "/amp endorse @bob\n/amp nominate @bob maintainer", "alice", "User");
-        let maintainer =
-            Lookups { standing: Standing { codeowner: true, ..Standing::default() }, ..Lookups::default() };
-        for request in requests(&event, &ladder) {
-            assert_eq!(reply(&ctx, &request, &maintainer), None, "not answered yet");
-        }
+        let body = "/amp endorse @bob\n/amp nominate @bob maintainer\n/amp endorse @alice\n/amp nominate @bob wizard";
+        let event = comment_event("created", body, "alice", "User");
+        let maintainer = Lookups {
+            standing: Standing { codeowner: true, ..Standing::default() },
+            person: Some(Person::Unknown("bob".into())),
+            company: Some("ACME".into()),
+            ..Lookups::default()
+        };
+        let answers: Vec<Answer> =
+            requests(&event, &ladder).iter().map(|r| reply(&ctx, r, &maintainer).unwrap()).collect();
+        assert!(answers[0].body.contains("endorsement of **bob** for **Contributor**"), "{}", answers[0].body);
+        let Some(Effect::Endorse { level, company, endorser_login, .. }) = &answers[0].effect else { panic!() };
+        assert_eq!(
+            (level.as_str(), company.as_deref(), endorser_login.as_str()),
+            ("contributor", Some("ACME"), "alice")
+        );
+        assert_eq!(answers[1], reply::unknown_person("alice", "bob").into(), "nothing to nominate on");
+        assert_eq!(answers[2], reply::not_for_yourself("alice", "endorse").into());
+        assert!(answers[3].body.contains("no level `wizard`"), "{}", answers[3].body);
+        assert!(answers.iter().all(|a| a.issue.is_none()));
     }
 
     #[test]
@@ -295,7 +386,7 @@ mod tests {
         let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
         assert_eq!(
             found[0].needs(),
-            Needs { status_of: None, standing: true, enrolment_of: Some("bob"), cohort: false }
+            Needs { person_of: None, standing: true, enrolment_of: Some("bob"), cohort: false }
         );
         let refused = reply(&ctx, &found[0], &Lookups::default()).unwrap();
         assert_eq!(refused.effect, None);

@@ -120,6 +120,9 @@ async fn send(github: &GitHub, entry: &Entry) -> Attempt {
         Action::RemoveLabel { label } => {
             github.remove_label(installation, repo, number, label).await.map(|()| "label removed".to_owned())
         }
+        Action::CreateIssue { title, body } => {
+            github.create_issue(installation, repo, title, body).await.map(|n| format!("issue #{n}"))
+        }
     };
     match result {
         Ok(detail) => {

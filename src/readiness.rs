@@ -231,7 +231,7 @@ mod tests {
                 Action::Sticky { .. } => "sticky".to_owned(),
                 Action::AddLabels { labels } => format!("add {}", labels.join(",")),
                 Action::RemoveLabel { label } => format!("remove {label}"),
-                Action::Comment { .. } => "comment".to_owned(),
+                Action::Comment { .. } | Action::CreateIssue { .. } => "other".to_owned(),
             })
             .collect()
     }

@@ -14,7 +14,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::command::{Problem, USAGE};
-use crate::ladder::{Ladder, Progress};
+use crate::ladder::{Ladder, Level, Progress};
 use crate::permission::Audience;
 use crate::render::{evidence, login, user_text};
 use crate::status::Report;
@@ -245,6 +245,77 @@ pub fn level_up(prefix: &str, report: &Report) -> String {
     out
 }
 
+/// `/amp endorse`: recorded.
+pub fn endorsed(prefix: &str, commenter: &str, person: &str, level: &str) -> String {
+    format!(
+        "{}, your endorsement of {} for **{}** is recorded. `{prefix} status @{person}` shows where they stand.",
+        login(commenter, true),
+        login(person, false),
+        user_text(level)
+    )
+}
+
+/// An endorsement or nomination of oneself.
+pub fn not_for_yourself(commenter: &str, command: &str) -> String {
+    format!("{}, nobody can {command} themself; another maintainer has to.", login(commenter, true))
+}
+
+/// A level the ladder does not have.
+pub fn unknown_level(commenter: &str, asked: &str, ladder: &Ladder) -> String {
+    let ids: Vec<String> = ladder.levels.iter().map(|l| format!("`{}`", code(&l.id))).collect();
+    format!("{}, the ladder has no level `{}`; its levels are {}.", login(commenter, true), code(asked), ids.join(", "))
+}
+
+/// The reply to `/amp nominate` once the issue is planned.
+pub fn nomination_opened(commenter: &str, person: &str, level: &str) -> String {
+    format!(
+        "{}, I am opening the nomination issue for {} (**{}**) in this repository, with their evidence.",
+        login(commenter, true),
+        login(person, false),
+        user_text(level)
+    )
+}
+
+/// A nomination issue's title: the level's `nomination_title` with the login, with no `/` that could
+/// trigger anything (titles are plain text, so a lookalike slash stands in).
+pub fn nomination_title(template: &str, person: &str) -> String {
+    template.replace("{login}", person).replace('/', "∕").chars().filter(|c| !c.is_control()).collect()
+}
+
+/// The body of a nomination issue: who nominates whom for what, and the evidence for each of the
+/// level's requirements, endorsements, tenure and activity.
+pub fn nomination(report: &Report, level: &Level, nominator: &str, private: &BTreeSet<String>) -> String {
+    let r = &report.readiness;
+    let mut out = format!(
+        "{} is nominated for **{}** by {}.\n\nFollowing the org's process, maintainers have 7 days to give \
+         feedback here.\n\n### Evidence\n\n",
+        login(&report.person.login, true),
+        user_text(&level.name),
+        login(nominator, false)
+    );
+    let current = r.level.as_deref().map_or_else(|| "not on the ladder yet".to_owned(), |id| level_name(report, id));
+    let _ = writeln!(out, "- Level now: **{current}**; activity: {}", r.activity.as_str());
+    if let Some(role) = report.role() {
+        let _ = writeln!(out, "- Role held: `{}`", role.as_str());
+    }
+    out.push_str("\n| requirement | have | need | evidence (newest first) |\n|---|---|---|---|\n");
+    for (metric, need) in &level.requires {
+        let measure = r.metrics.get(metric).cloned().unwrap_or_default();
+        let p = Progress { metric: *metric, have: measure.value, need: *need, evidence: measure.evidence };
+        out.push_str(&progress_row(&p, private));
+    }
+    let endorsers = report.endorsements.get(&level.id).map(Vec::as_slice).unwrap_or_default();
+    out.push_str("\n### Endorsements\n\n");
+    if endorsers.is_empty() {
+        out.push_str("None yet.\n");
+    }
+    for (endorser, company) in endorsers {
+        let company = company.as_deref().map_or_else(String::new, |c| format!(" ({})", user_text(c)));
+        let _ = writeln!(out, "- {}{company}", login(endorser, false));
+    }
+    out
+}
+
 /// Days without credited activity after which a mentee is flagged at risk (the program pings after 4).
 pub const AT_RISK_DAYS: i64 = 7;
 
@@ -460,6 +531,12 @@ mod tests {
                 readiness(&ladder, name, Some(&report(name, &repo)), &BTreeSet::new()),
                 readiness(&ladder, name, None, &BTreeSet::new()),
                 level_up("/amp", &report(name, &repo)),
+                endorsed("/amp", name, name, name),
+                not_for_yourself(name, "endorse"),
+                unknown_level(name, &format!("/{name}"), &ladder),
+                nomination_opened(name, name, name),
+                nomination_title(&format!("Nomination for /{name}: @{{login}}"), name),
+                nomination(&report(name, &repo), ladder.levels.last().unwrap(), name, &BTreeSet::new()),
                 super::report(
                     name,
                     &[(enrolment(name), Some(report(name, &repo))), (enrolment(name), None)],

@@ -29,6 +29,8 @@ pub struct Report {
     pub readiness: Readiness,
     /// Roles held, from `CODEOWNERS` and `MAINTAINERS.yaml`.
     pub grants: Vec<Grant>,
+    /// Endorsements received, per level id: endorser login and company.
+    pub endorsements: BTreeMap<String, Vec<(String, Option<String>)>>,
     ladder: Ladder,
 }
 
@@ -48,6 +50,7 @@ impl Report {
             tally: Tally { by_kind: facts.tally() },
             readiness: evaluate(ladder, facts, role, now),
             grants,
+            endorsements: facts.endorsements.clone(),
             ladder: ladder.clone(),
         }
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::action::{Effect, Planned};
+use crate::action::{Action, Effect, Planned};
 use crate::answer::{self, Context, Lookups, Person, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
@@ -218,6 +218,10 @@ impl Worker {
             if let Some(answer) = answer::reply(&ctx, request, &known) {
                 let reply = request.planned(answer.body);
                 effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
+                if let Some((title, body)) = answer.issue {
+                    let action = Action::CreateIssue { title, body };
+                    planned.push(Planned { key: format!("{}:issue", reply.key), action, ..reply.clone() });
+                }
                 planned.push(reply);
             }
         }
@@ -274,12 +278,15 @@ impl Worker {
     async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
         let needs = request.needs();
         let mut known = Lookups::default();
-        if let Some(login) = needs.status_of {
+        if let Some(login) = needs.person_of {
             known.person = Some(self.person_in(&request.org, login, now).await?);
             known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
             known.standing = self.standing(request).await?;
+            let who = &request.commenter;
+            let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
+            known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
         }
         if needs.cohort {
             for enrolment in self.store.enrolled(request.org.id).await? {

@@ -125,6 +125,14 @@ impl GitHub {
         }
     }
 
+    /// Opens an issue in `repo`. Returns its number.
+    pub async fn create_issue(&self, installation: i64, repo: &str, title: &str, body: &str) -> Result<i64, Verdict> {
+        let client = self.installation(installation)?;
+        let payload = serde_json::json!({ "title": title, "body": body });
+        let json = read(client._post(format!("/repos/{repo}/issues"), Some(&payload)).await).await?;
+        json["number"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no issue number".to_owned()))
+    }
+
     /// Adds labels to issue or PR `number` (GitHub keeps those already there).
     pub async fn add_labels(
         &self,

@@ -31,6 +31,10 @@ pub struct Level {
     pub requires: Vec<(Metric, u64)>,
     /// The role (from `CODEOWNERS` or `MAINTAINERS.yaml`) that holds this level outright.
     pub role: Option<Role>,
+    /// Endorsements by maintainers from this many different companies, if the level needs them.
+    pub endorsements: Option<u64>,
+    /// The title of a nomination issue; `{login}` stands for the person.
+    pub nomination_title: String,
 }
 
 /// A validated ladder config.
@@ -124,6 +128,10 @@ struct RawLevel {
     #[serde(default)]
     role: Option<Spanned<String>>,
     requires: HashMap<Spanned<String>, Spanned<f64>>,
+    #[serde(default)]
+    endorsements: Option<Spanned<f64>>,
+    #[serde(default)]
+    nomination_title: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -319,7 +327,9 @@ fn check_levels(check: &mut Checker<'_>, raw: Spanned<Vec<RawLevel>>) -> Vec<Lev
         });
         let name = level.name.unwrap_or_else(|| level.id.value.clone());
         let description = level.description.trim().to_owned();
-        levels.push(Level { id: level.id.value, name, description, requires, role });
+        let endorsements = level.endorsements.as_ref().and_then(|n| check.count(n, &format!("{at}.endorsements")));
+        let nomination_title = level.nomination_title.unwrap_or_else(|| format!("Nomination for {name}: @{{login}}"));
+        levels.push(Level { id: level.id.value, name, description, requires, role, endorsements, nomination_title });
     }
     levels
 }

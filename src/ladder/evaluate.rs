@@ -79,15 +79,20 @@ impl Readiness {
     }
 }
 
-fn progress(level: &Level, metrics: &BTreeMap<Metric, Measure>) -> Vec<Progress> {
-    level
+fn progress(level: &Level, metrics: &BTreeMap<Metric, Measure>, facts: &Facts) -> Vec<Progress> {
+    let mut progress: Vec<Progress> = level
         .requires
         .iter()
         .map(|(metric, need)| {
             let m = metrics.get(metric).cloned().unwrap_or_default();
             Progress { metric: *metric, have: m.value, need: *need, evidence: m.evidence }
         })
-        .collect()
+        .collect();
+    if let Some(need) = level.endorsements {
+        let m = facts.endorsed(&level.id);
+        progress.push(Progress { metric: Metric::Endorsements, have: m.value, need, evidence: m.evidence });
+    }
+    progress
 }
 
 /// How many levels (from the bottom) a role holds outright: up to the highest level tied to a role of
@@ -103,12 +108,12 @@ pub fn evaluate(ladder: &Ladder, facts: &Facts, role: Option<Role>, now: DateTim
     // status instead. Only active_months looks at the window.
     let metrics: BTreeMap<Metric, Measure> =
         ladder.metrics().into_iter().map(|m| (m, measure(m, facts, ladder, now))).collect();
-    let earned = ladder.levels.iter().take_while(|l| progress(l, &metrics).iter().all(Progress::met)).count();
+    let earned = ladder.levels.iter().take_while(|l| progress(l, &metrics, facts).iter().all(Progress::met)).count();
     let held = earned.max(held_by_role(ladder, role));
     let last_activity = facts.last_activity();
     Readiness {
         level: held.checked_sub(1).map(|i| ladder.levels[i].id.clone()),
-        next: ladder.levels.get(held).map(|l| (l.id.clone(), progress(l, &metrics))),
+        next: ladder.levels.get(held).map(|l| (l.id.clone(), progress(l, &metrics, facts))),
         activity: Activity::at(last_activity, now),
         last_activity,
         metrics,
@@ -204,6 +209,27 @@ mod tests {
         assert_eq!(level(Some(Role::TscMember)).as_deref(), Some("maintainer"));
         let r = eval(&ladder, &[], &HashSet::new(), Some(Role::Triager));
         assert_eq!(r.next.map(|n| n.0).as_deref(), Some("committer"), "never 'ready to be a contributor'");
+    }
+
+    #[test]
+    fn endorsements_count_once_per_company() {
+        let ladder = ladder("levels:\n  - id: a\n    requires: {pr_merged: 1}\n    endorsements: 2\n");
+        let mut facts = Facts::from_signals(&[signal(Kind::PrMerged, 1, 3)], &HashSet::new(), &ladder);
+        let endorse = |facts: &mut Facts, who: &[(&str, Option<&str>)]| {
+            let list = who.iter().map(|(l, c)| ((*l).to_owned(), c.map(str::to_owned))).collect();
+            facts.endorsements.insert("a".into(), list);
+            evaluate(&ladder, facts, None, now())
+        };
+        let r = endorse(&mut facts, &[("x", Some("IBM")), ("y", Some("ibm"))]);
+        assert_eq!(r.level, None);
+        let missing: Vec<(&str, u64, u64)> = r.missing().iter().map(|p| (p.metric.name(), p.have, p.need)).collect();
+        assert_eq!(missing, [("endorsements", 1, 2)], "one company");
+        assert_eq!(endorse(&mut facts, &[("x", Some("IBM")), ("y", None)]).level.as_deref(), Some("a"));
+        assert_eq!(
+            endorse(&mut facts, &[("x", None), ("y", None)]).level.as_deref(),
+            Some("a"),
+            "no company: each alone"
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct Facts {
     pub derived: BTreeMap<Metric, Measure>,
     /// The newest references behind each kind and track metric the ladder uses.
     pub recent: BTreeMap<Metric, Vec<String>>,
+    /// Endorsements per level id: each endorser's login and company (if known).
+    pub endorsements: BTreeMap<String, Vec<(String, Option<String>)>>,
 }
 
 /// A reference to rank: when, repository, and number (`None` for the repository itself).
@@ -93,7 +95,8 @@ impl Facts {
             .into_iter()
             .filter_map(|metric| Some((metric, recent(&credited, &metric.kinds()?))))
             .collect();
-        Facts { weeks: digest.weeks, months: digest.months, repos: digest.repos, derived, recent }
+        let endorsements = BTreeMap::new();
+        Facts { weeks: digest.weeks, months: digest.months, repos: digest.repos, derived, recent, endorsements }
     }
 
     /// These facts with one more merged PR of the person's (the merge a delivery reports, before it is
@@ -134,6 +137,17 @@ impl Facts {
             *tally.entry(*kind).or_default() += n;
         }
         tally
+    }
+
+    /// Endorsements for `level` that count: one per company (an endorser without one counts alone),
+    /// with the endorsers' logins as evidence.
+    pub fn endorsed(&self, level: &str) -> Measure {
+        let endorsers = self.endorsements.get(level).map(Vec::as_slice).unwrap_or_default();
+        let companies: BTreeSet<String> = endorsers
+            .iter()
+            .map(|(login, company)| company.as_deref().map_or_else(|| format!("@{login}"), str::to_lowercase))
+            .collect();
+        Measure { value: companies.len() as u64, evidence: endorsers.iter().map(|(login, _)| login.clone()).collect() }
     }
 
     pub fn first_activity(&self) -> Option<DateTime<Utc>> {

@@ -36,6 +36,9 @@ pub enum Metric {
     Repos,
     /// Distinct issues and PRs of first-time contributors the person reviewed or commented on.
     NewcomersHelped,
+    /// Endorsements for a level by maintainers of different companies (set on the level, not in
+    /// `requires`).
+    Endorsements,
 }
 
 const DERIVED: [(&str, Metric); 7] = [
@@ -60,6 +63,7 @@ impl Metric {
         match self {
             Metric::Kind(k) => k.as_str(),
             Metric::Track(t) => t.as_str(),
+            Metric::Endorsements => "endorsements",
             other => DERIVED.iter().find(|(_, m)| *m == other).map_or("?", |(n, _)| n),
         }
     }
@@ -133,6 +137,8 @@ pub fn measure(metric: Metric, facts: &Facts, ladder: &Ladder, now: DateTime<Utc
         Metric::PrimaryReviews | Metric::ReviewsOnMerged | Metric::SubstantialPrs | Metric::NewcomersHelped => {
             facts.derived.get(&metric).cloned().unwrap_or_default()
         }
+        // Per level; see `evaluate`.
+        Metric::Endorsements => Measure::default(),
     }
 }
 

@@ -273,19 +273,21 @@ impl Store {
         Ok(tx.commit().await?)
     }
 
-    /// What is known about a person in an org, for evaluation against `ladder`. A person the ladder
-    /// counts as a bot has no credited facts.
+    /// What is known about a person in an org, for evaluation against `ladder`, with the endorsements
+    /// they received. A person the ladder counts as a bot has no credited facts.
     pub async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
         let account = sqlx::query("SELECT login, account_type FROM people WHERE id = $1")
             .bind(person_id)
             .fetch_optional(&self.read)
             .await?;
+        let mut endorsements = BTreeMap::new();
         if let Some(row) = account {
             let account =
                 Account { id: person_id, login: row.try_get("login")?, account_type: row.try_get("account_type")? };
             if ladder.bots.is_bot(&account) {
                 return Ok(Facts::from_signals(&[], &std::collections::HashSet::new(), ladder));
             }
+            endorsements = self.endorsements_of(org_id, &account.login).await?;
         }
         let person = (org_id, person_id);
         let mut derived = self.engagement_facts(person).await?;
@@ -301,7 +303,14 @@ impl Store {
                 recent.insert(metric, self.recent(person, &kinds, &counted, &mut cache).await?);
             }
         }
-        Ok(Facts { weeks, months: self.months(person).await?, repos: self.repos(person).await?, derived, recent })
+        Ok(Facts {
+            weeks,
+            months: self.months(person).await?,
+            repos: self.repos(person).await?,
+            derived,
+            recent,
+            endorsements,
+        })
     }
 
     async fn weeks(&self, (org, person): (i64, i64)) -> Result<BTreeMap<(Kind, i64), u64>, StoreError> {

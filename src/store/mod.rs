@@ -12,6 +12,7 @@
 
 pub mod digests;
 pub mod directory;
+pub mod endorsements;
 pub mod enrolments;
 pub mod outbox;
 pub mod privacy;

@@ -51,6 +51,7 @@ pub(super) async fn opt_out(
     .await?;
     super::digests::erase(tx, github_id).await?;
     super::enrolments::erase(tx, github_id, login).await?;
+    super::endorsements::erase(tx, github_id, login).await?;
     let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut **tx).await?;
     sqlx::query("UPDATE signals SET subject_author_login = NULL WHERE subject_author_id = $1")
         .bind(github_id)

@@ -65,6 +65,18 @@ async fn apply(
             super::enrolments::enrol(tx, &enrolment).await?;
         }
         Effect::Unenrol { org_id, login } => super::enrolments::end(tx, *org_id, login, now).await?,
+        Effect::Endorse { org_id, login, github_id, level, endorser_id, endorser_login, company } => {
+            let endorsement = super::endorsements::Endorsement {
+                org_id: *org_id,
+                login: login.clone(),
+                github_id: *github_id,
+                level: level.clone(),
+                endorser_id: *endorser_id,
+                endorser_login: endorser_login.clone(),
+                company: company.clone(),
+            };
+            super::endorsements::add(tx, &endorsement, now).await?;
+        }
     }
     Ok(())
 }

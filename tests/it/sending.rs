@@ -257,3 +257,55 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
 }
 
 on_both_engines!(readiness_comment_is_sticky_and_labels_follow_enrolment);
+
+async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    github.grant("alice", "write");
+    github.grant("dana", "admin");
+    let app = app_on(engine, &github).await;
+    let mut merged = fixture_json("pull_request/closed.merged.json");
+    merged["repository"] = fixture_json("issue_comment/created.json")["repository"].clone();
+    merged["pull_request"]["user"] = json!({"id": 5002, "login": "bob", "type": "User"});
+    assert_eq!(app.deliver("pull_request", "m-1", merged.to_string().as_bytes()).await.0, 202);
+
+    assert_eq!(app.deliver("issue_comment", "n-1", &comment(90, 42, "/amp endorse @bob maintainer")).await.0, 202);
+    let entries = finished(&app, 1).await;
+    assert!(sent(&entries[0]).starts_with("@alice, your endorsement of **bob** for **Maintainer** is recorded."));
+    let org = app.store().orgs().await.unwrap()[0].id;
+    let endorsements = app.store().endorsements_of(org, "bob").await.unwrap();
+    assert_eq!(endorsements["maintainer"], [("alice".to_owned(), None)]);
+    github.take_calls();
+
+    // Nominating opens an issue with the evidence, then says so.
+    let dana = comment_by((5004, "dana"), 91, 42, "/amp nominate @bob maintainer");
+    assert_eq!(app.deliver("issue_comment", "n-2", &dana).await.0, 202);
+    let entries = finished(&app, 3).await;
+    assert_eq!((entries[1].state.as_str(), entries[1].detail.as_deref()), ("sent", Some("issue #501")));
+    let ladder::action::Action::CreateIssue { title, body } = &entries[1].planned.action else { panic!("{entries:?}") };
+    assert_eq!(title, "Nomination for Maintainer: @bob");
+    assert!(body.starts_with("@bob is nominated for **Maintainer** by **dana**."), "{body}");
+    assert!(body.contains("| `substantial_prs` | 0 | 10 |  |\n"), "{body}");
+    assert!(body.contains("| `tenure_months` ✓ | "), "{body}");
+    assert!(body.contains("### Endorsements\n\n- **alice**\n"), "{body}");
+    assert_eq!(ladder::render::guard(body), Ok(()));
+    assert!(sent(&entries[2]).starts_with("@dana, I am opening the nomination issue for **bob** (**Maintainer**)"));
+    let calls: Vec<String> =
+        github.take_calls().into_iter().map(|c| format!("{} {} {}", c.method, c.path, c.status)).collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /repos/Codertocat/Hello-World/collaborators/dana/permission 200",
+            "POST /repos/Codertocat/Hello-World/issues 201",
+            &format!("POST {COMMENTS} 201"),
+        ]
+    );
+
+    // Bob cannot endorse himself, and his endorsements go with him when he opts out.
+    let bob = comment_by((5002, "bob"), 92, 42, "/amp optout");
+    assert_eq!(app.deliver("issue_comment", "n-3", &bob).await.0, 202);
+    finished(&app, 4).await;
+    assert!(app.store().endorsements_of(org, "bob").await.unwrap().is_empty());
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(maintainers_endorse_and_nominate_with_evidence);
