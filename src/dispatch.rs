@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::action::Action;
 use crate::github::{GitHub, Verdict};
+use crate::render::guard;
 use crate::store::outbox::{Entry, Outcome};
 use crate::store::{Store, StoreError};
 
@@ -78,12 +79,12 @@ impl Dispatcher {
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let claimed = self.store.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
         for entry in &claimed {
-            let attempt = match &self.mode {
-                Mode::DryRun => {
-                    log_dry_run(entry);
-                    Attempt::Done(Outcome::DryRun, None)
+            let attempt = match guarded(&entry.planned.action) {
+                Err(why) => {
+                    tracing::error!(key = %entry.planned.key, why, "refused to send a text that fails the guard (a bug)");
+                    Attempt::Done(Outcome::Failed, Some(why))
                 }
-                Mode::Send(github) => send(github, entry).await,
+                Ok(()) => self.attempt(entry).await,
             };
             let now = Utc::now();
             match attempt {
@@ -99,6 +100,32 @@ impl Dispatcher {
         }
         Ok(claimed.len())
     }
+}
+
+impl Dispatcher {
+    async fn attempt(&self, entry: &Entry) -> Attempt {
+        match &self.mode {
+            Mode::DryRun => {
+                log_dry_run(entry);
+                Attempt::Done(Outcome::DryRun, None)
+            }
+            Mode::Send(github) => send(github, entry).await,
+        }
+    }
+}
+
+/// Every text an action would post passes [`guard`]; the reason otherwise.
+fn guarded(action: &Action) -> Result<(), String> {
+    let texts: Vec<&str> = match action {
+        Action::Comment { body } | Action::Sticky { body, .. } => vec![body],
+        Action::CreateIssue { title, body } => vec![title, body],
+        Action::AddLabels { labels } => labels.iter().map(String::as_str).collect(),
+        Action::RemoveLabel { .. } => Vec::new(),
+    };
+    texts
+        .into_iter()
+        .try_for_each(|t| guard(t))
+        .map_err(|v| format!("the text {v}, which the org's workflows would read; nothing was sent"))
 }
 
 /// One attempt at sending an action.
@@ -147,4 +174,18 @@ fn log_dry_run(entry: &Entry) {
         repo = %p.repo, issue = p.issue, key = %p.key, kind = p.action.kind(), what = %p.action.describe(),
         "dry-run: would act on GitHub (see `ladder outbox`)"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_that_fail_the_guard_are_never_sent() {
+        assert!(guarded(&Action::Comment { body: "fine".into() }).is_ok());
+        let bad = guarded(&Action::Comment { body: "see asyncapi/utils#1".into() }).unwrap_err();
+        assert!(bad.starts_with("the text holds the trigger `/u`"), "{bad}");
+        assert!(guarded(&Action::CreateIssue { title: "/vote".into(), body: String::new() }).is_err());
+        assert!(guarded(&Action::RemoveLabel { label: "amp/mentee".into() }).is_ok());
+    }
 }

@@ -231,3 +231,31 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
 }
 
 on_both_engines!(a_merge_that_moves_a_mentee_up_is_celebrated_once);
+
+async fn nothing_from_a_private_repo_reaches_a_public_one(engine: Engine) {
+    let app = App::start(engine).await;
+    let mut private = fixture_json("pull_request/closed.merged.json");
+    private["repository"] = fixture_json("issue_comment/created.json")["repository"].clone();
+    private["repository"]["id"] = 999_001.into();
+    private["repository"]["name"] = "secret-plans".into();
+    private["repository"]["full_name"] = "Codertocat/secret-plans".into();
+    private["repository"]["private"] = true.into();
+    private["pull_request"]["user"] = account(BOB);
+    private["pull_request"]["number"] = 7.into();
+    assert_eq!(app.deliver("pull_request", "private-7", private.to_string().as_bytes()).await.0, 202);
+    assert_eq!(app.deliver("pull_request", "public-11", &bobs_merged_pr()).await.0, 202);
+    app.settle().await;
+
+    let ask = comment("created", 200, ALICE, "/amp status @bob");
+    assert_eq!(app.deliver("issue_comment", "ask", &ask).await.0, 202);
+    let entries = dispatched(&app, 1).await;
+    let text = body(&entries[0]);
+    assert!(
+        text.contains("| `pr_merged` | 2 | 3 | Codertocat/Hello-World#11 |"),
+        "the count stays, the private reference goes: {text}"
+    );
+    assert!(!text.to_lowercase().contains("secret"), "{text}");
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(nothing_from_a_private_repo_reaches_a_public_one);
