@@ -124,7 +124,7 @@ fn guarded(action: &Action) -> Result<(), String> {
     };
     texts
         .into_iter()
-        .try_for_each(|t| guard(t))
+        .try_for_each(guard)
         .map_err(|v| format!("the text {v}, which the org's workflows would read; nothing was sent"))
 }
 
