@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::action::Action;
 use crate::github::{GitHub, Verdict};
+use crate::metrics::Metrics;
 use crate::render::guard;
 use crate::store::outbox::{Entry, Outcome};
 use crate::store::{Store, StoreError};
@@ -47,14 +48,15 @@ const LEASE: Duration = Duration::from_secs(60);
 pub struct Dispatcher {
     store: Store,
     mode: Mode,
+    metrics: Arc<Metrics>,
     poll: Duration,
     token: String,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, mode: Mode, poll: Duration) -> Dispatcher {
+    pub fn new(store: Store, mode: Mode, metrics: Arc<Metrics>, poll: Duration) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { store, mode, poll, token }
+        Dispatcher { store, mode, metrics, poll, token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work every `poll`.
@@ -87,11 +89,19 @@ impl Dispatcher {
                 Ok(()) => self.attempt(entry).await,
             };
             let now = Utc::now();
+            let kind = entry.planned.action.kind();
             match attempt {
                 Attempt::Done(outcome, detail) => {
+                    let label = match outcome {
+                        Outcome::Sent => "sent",
+                        Outcome::DryRun => "dry_run",
+                        Outcome::Failed => "failed",
+                    };
+                    self.metrics.action(kind, label);
                     self.store.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
                 }
                 Attempt::Retry { after, counts, why } => {
+                    self.metrics.action(kind, "retried");
                     let at = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
                     tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, retry_in_secs = after.as_secs(), why, "action will be retried");
                     self.store.retry_action(entry.seq, &self.token, at, counts, &why).await?;

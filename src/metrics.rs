@@ -40,6 +40,12 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    kind: &'static str,
+    outcome: &'static str,
+}
+
 /// Why a delivery was refused; the `reason` label of `ladder_deliveries_rejected_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
@@ -86,6 +92,7 @@ pub struct Metrics {
     pending: Gauge,
     parked: Gauge,
     requests: Family<RequestLabels, Histogram>,
+    actions: Family<ActionLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -112,13 +119,19 @@ impl Metrics {
         registry.register("deliveries_failed", "Deliveries parked as failed after their last attempt", failed.clone());
         registry.register("deliveries_pending", "Deliveries waiting to be processed (queue depth)", pending.clone());
         registry.register("deliveries_parked", "Deliveries currently parked as failed", parked.clone());
+        let actions = Family::<ActionLabels, Counter>::default();
+        registry.register(
+            "actions",
+            "Actions on GitHub, by kind and outcome (sent, dry_run, failed, retried)",
+            actions.clone(),
+        );
         registry.register_with_unit(
             "http_request_duration",
             "HTTP request latency, by method, route and status",
             prometheus_client::registry::Unit::Seconds,
             requests.clone(),
         );
-        Metrics { registry, received, rejected, processed, failed, pending, parked, requests }
+        Metrics { registry, received, rejected, processed, failed, pending, parked, requests, actions }
     }
 
     /// Counts a verified delivery under its event name, or `other` for events the app does not use.
@@ -141,6 +154,11 @@ impl Metrics {
         if outcome == Outcome::Failed {
             self.failed.inc_by(n);
         }
+    }
+
+    /// Counts what became of one attempt at an action (`kind` from [`crate::action::Action::kind`]).
+    pub fn action(&self, kind: &'static str, outcome: &'static str) {
+        self.actions.get_or_create(&ActionLabels { kind, outcome }).inc();
     }
 
     /// Records one request. `route` must be a route template (or `unmatched`), never a raw path.

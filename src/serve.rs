@@ -84,7 +84,9 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), github, Arc::clone(&metrics));
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
-        tokio::spawn(Dispatcher::new(store.clone(), mode, settings.worker.poll).run(stop.clone())),
+        tokio::spawn(
+            Dispatcher::new(store.clone(), mode, Arc::clone(&metrics), settings.worker.poll).run(stop.clone()),
+        ),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];

@@ -107,6 +107,16 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     assert!(entries[2].detail.as_deref().unwrap().contains("refused the installation token"), "{:?}", entries[2]);
     assert_eq!(github.take_calls(), [call("/app/installations/43/access_tokens", "jwt", 404, json!({}))]);
 
+    let (status, metrics) = app.http.get("/metrics").await;
+    assert_eq!(status, 200);
+    for line in [
+        "ladder_actions_total{kind=\"comment\",outcome=\"sent\"} 2",
+        "ladder_actions_total{kind=\"comment\",outcome=\"retried\"} 2",
+        "ladder_actions_total{kind=\"comment\",outcome=\"failed\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+
     // Redelivering the first comment sends nothing.
     assert_eq!(app.deliver("issue_comment", "c-1-again", &comment(77, 42, "/amp help")).await.0, 202);
     app.settle().await;
