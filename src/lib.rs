@@ -1,10 +1,14 @@
 //! ladder: a GitHub App that grows maintainers.
 //!
 //! The flow: [`webhook`] verifies and [`intake`] durably stores each delivery; the [`worker`] claims
-//! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts (pure
-//! functions), and the [`store`] records them. [`credit`] decides, when counting, what earns credit;
-//! [`status`] renders a person's standing. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are
-//! the command line; [`serve`] and [`replay`] wire the pieces together.
+//! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts, [`answer`]
+//! finds `/amp` commands ([`command`]) and [`readiness`] decides a PR's sticky comment and labels (all
+//! pure functions), and the [`store`] records the facts, their per-person [`digest`]s and the planned
+//! [`action`]s in one transaction. The [`dispatch`]er sends actions through [`github`] (or logs them in
+//! dry-run). [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
+//! [`permission`] who may run what; [`reply`] and [`status`] render texts, every one of them passing
+//! [`render`]'s guard. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are the command line;
+//! [`serve`] and [`replay`] wire the pieces together.
 
 pub mod action;
 pub mod answer;

@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use crate::action::{Action, Planned};
-use crate::event::{Account, Event};
+use crate::event::{Account, Event, PullRequestEvent, Repository};
 use crate::ladder::Ladder;
 use crate::ladder::config::ReadinessComments;
 use crate::reply;
@@ -44,10 +44,12 @@ pub fn pr_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrView>
     let repository = e.envelope.repository.as_ref()?;
     let pr = &e.pull_request;
     let wanted = matches!(e.envelope.action(), "opened" | "reopened" | "ready_for_review");
-    if !wanted || ladder.bots.is_bot(&pr.user) {
-        return None;
-    }
-    Some(PrView {
+    (wanted && !ladder.bots.is_bot(&pr.user)).then(|| view(e, repository, delivery))
+}
+
+fn view(e: &PullRequestEvent, repository: &Repository, delivery: &str) -> PrView {
+    let pr = &e.pull_request;
+    PrView {
         org: Org { id: repository.owner.id, login: repository.owner.login.clone() },
         repo: Repo { id: repository.id, full_name: repository.full_name.clone(), private: repository.is_private() },
         installation_id: e.envelope.installation.as_ref().map(|i| i.id),
@@ -55,7 +57,7 @@ pub fn pr_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrView>
         author: pr.user.clone(),
         labels: pr.labels.iter().map(|l| l.name.clone()).collect(),
         delivery: delivery.to_owned(),
-    })
+    }
 }
 
 /// A merged pull request by a person: the merge may move its author up the ladder.
@@ -63,18 +65,8 @@ pub fn merge_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrVi
     let Event::PullRequest(e) = event else { return None };
     let repository = e.envelope.repository.as_ref()?;
     let pr = &e.pull_request;
-    if e.envelope.action() != "closed" || !pr.was_merged() || ladder.bots.is_bot(&pr.user) {
-        return None;
-    }
-    Some(PrView {
-        org: Org { id: repository.owner.id, login: repository.owner.login.clone() },
-        repo: Repo { id: repository.id, full_name: repository.full_name.clone(), private: repository.is_private() },
-        installation_id: e.envelope.installation.as_ref().map(|i| i.id),
-        number: pr.number,
-        author: pr.user.clone(),
-        labels: pr.labels.iter().map(|l| l.name.clone()).collect(),
-        delivery: delivery.to_owned(),
-    })
+    let merged = e.envelope.action() == "closed" && pr.was_merged();
+    (merged && !ladder.bots.is_bot(&pr.user)).then(|| view(e, repository, delivery))
 }
 
 /// Whether the app comments on this author's pull requests at all (`readiness_comments`).

@@ -2,8 +2,6 @@
 //! outbox with the delivery, logged by the dispatcher, shown by `ladder outbox`; each command answered
 //! once through redeliveries and edits.
 
-use std::time::{Duration, Instant};
-
 use ladder::command::Problem;
 use ladder::render::guard;
 use ladder::store::outbox::Entry;
@@ -45,21 +43,6 @@ fn merged_pr(who: (i64, &str), number: i64) -> Vec<u8> {
     payload.to_string().into_bytes()
 }
 
-/// Waits until the outbox holds `n` actions and none is pending; returns them oldest first.
-async fn dispatched(app: &App, n: usize) -> Vec<Entry> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        app.settle().await;
-        let mut entries = app.store().outbox(100).await.unwrap();
-        if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
-            entries.reverse();
-            return entries;
-        }
-        assert!(Instant::now() < deadline, "outbox: {entries:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn body(entry: &Entry) -> &str {
     match &entry.planned.action {
         ladder::action::Action::Comment { body } | ladder::action::Action::Sticky { body, .. } => body,
@@ -74,7 +57,7 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
 
     let first = "Thanks!\n/amp status @bob\n/amp dance\n> /amp help\n```\n/amp optout\n```";
     assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 77, ALICE, first)).await.0, 202);
-    let entries = dispatched(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert_eq!(entries.len(), 2, "one reply per command; none for quoted or fenced lines");
     let status = body(&entries[0]);
     assert!(status.starts_with("@alice, here is where **bob** stands on the ladder.\n"), "{status}");
@@ -93,7 +76,7 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
     // Alice edits the comment and adds a command: only that one is answered.
     let edited = format!("{first}\n\n/amp help");
     assert_eq!(app.deliver("issue_comment", "c-1-edit", &comment("edited", 77, ALICE, &edited)).await.0, 202);
-    let entries = dispatched(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert_eq!(entries.len(), 3, "{entries:?}");
     assert!(body(&entries[2]).starts_with("@alice, these are the commands"), "{}", body(&entries[2]));
 
@@ -104,7 +87,7 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
     );
     let bot = comment("created", 79, (5004, "asyncapi-bot"), "/amp help");
     assert_eq!(app.deliver("issue_comment", "c-3", &bot).await.0, 202);
-    let entries = dispatched(&app, 4).await;
+    let entries = app.outbox_settled(4).await;
     assert_eq!(entries.len(), 4);
     assert_eq!(body(&entries[3]), ladder::reply::unknown_person("carol", "carol"));
 
@@ -129,14 +112,14 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
 
     // Bob opts out: his reply says when erasure completes, and his signals are gone.
     assert_eq!(app.deliver("issue_comment", "out", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
-    let entries = dispatched(&app, 1).await;
+    let entries = app.outbox_settled(1).await;
     assert!(body(&entries[0]).starts_with("@bob, you have opted out."), "{}", body(&entries[0]));
     assert!(app.store().signals_of(org, BOB.0).await.unwrap().is_empty());
     assert!(app.store().opted_out("bob").await.unwrap().is_some());
 
     // He comes back; a redelivery of his opt-out comment changes nothing.
     assert_eq!(app.deliver("issue_comment", "in", &comment("created", 91, BOB, "/amp optin")).await.0, 202);
-    let entries = dispatched(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert!(body(&entries[1]).starts_with("@bob, you are tracked from now on"), "{}", body(&entries[1]));
     assert_eq!(app.deliver("issue_comment", "out-again", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
     app.settle().await;
@@ -146,7 +129,7 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
     // Someone else cannot opt Bob out: `optout` takes no login.
     let other = comment("created", 92, ALICE, "/amp optout @bob");
     assert_eq!(app.deliver("issue_comment", "other", &other).await.0, 202);
-    let entries = dispatched(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert!(body(&entries[2]).contains("is written `/amp optout`"), "{}", body(&entries[2]));
     assert_eq!(app.store().opted_out("bob").await.unwrap(), None);
     app.running.stop().await.unwrap();
@@ -160,7 +143,7 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
     assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
     let enrol = comment("created", 100, ALICE, "/amp enroll @bob cohort 2026-autumn mentor @carol\n/amp report");
     assert_eq!(app.deliver("issue_comment", "c-1", &enrol).await.0, 202);
-    let entries = dispatched(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert_eq!(
         body(&entries[0]),
         "@alice, **bob** is now enrolled in the maintainership program (cohort 2026\\-autumn, mentored by **carol**)."
@@ -169,7 +152,7 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
     assert_eq!(body(&entries[1]), "@alice, nobody is enrolled in the program yet.\n");
 
     assert_eq!(app.deliver("issue_comment", "c-2", &comment("created", 101, ALICE, "/amp report")).await.0, 202);
-    let entries = dispatched(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     let report = body(&entries[2]);
     assert!(report.starts_with("@alice, 1 enrolled, "), "{report}");
     assert!(
@@ -180,7 +163,7 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
     // Not an admin, and in dry-run GitHub cannot vouch for anyone's permissions: refused.
     let carol = comment("created", 102, (5003, "carol"), "/amp report\n/amp enroll @dave");
     assert_eq!(app.deliver("issue_comment", "c-3", &carol).await.0, 202);
-    let entries = dispatched(&app, 5).await;
+    let entries = app.outbox_settled(5).await;
     assert_eq!(
         body(&entries[3]),
         "@carol, only program admins (the `admins` of the ladder config) may run `/amp report`, so I have not done it."
@@ -200,10 +183,10 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     let app =
         App::start_with(crate::support::TestDb::new(engine).await, |s| s.ladder.admins = vec!["alice".into()]).await;
     assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 100, ALICE, "/amp enroll @bob")).await.0, 202);
-    dispatched(&app, 1).await;
+    app.outbox_settled(1).await;
 
     assert_eq!(app.deliver("pull_request", "pr-11", &merged_pr(BOB, 11)).await.0, 202);
-    let entries = dispatched(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert_eq!(entries[1].planned.key, format!("levelup:{}:{}:contributor", entries[1].planned.org_id, BOB.0));
     let text = body(&entries[1]);
     assert!(text.starts_with("@bob, this merge makes you a **Contributor** on the maintainership ladder."), "{text}");
@@ -216,7 +199,7 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     assert_eq!(app.store().outbox(100).await.unwrap().len(), 2, "no new level");
 
     assert_eq!(app.deliver("pull_request", "pr-13", &merged_pr(BOB, 13)).await.0, 202);
-    let entries = dispatched(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert!(
         body(&entries[2]).starts_with("@bob, this merge makes you a **Regular contributor**"),
         "{}",
@@ -248,7 +231,7 @@ async fn nothing_from_a_private_repo_reaches_a_public_one(engine: Engine) {
 
     let ask = comment("created", 200, ALICE, "/amp status @bob");
     assert_eq!(app.deliver("issue_comment", "ask", &ask).await.0, 202);
-    let entries = dispatched(&app, 1).await;
+    let entries = app.outbox_settled(1).await;
     let text = body(&entries[0]);
     assert!(
         text.contains("| `pr_merged` | 2 | 3 | Codertocat/Hello-World#11 |"),

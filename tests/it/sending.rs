@@ -27,21 +27,6 @@ fn comment_by((id, login): (i64, &str), comment_id: i64, installation: i64, body
     payload.to_string().into_bytes()
 }
 
-/// Waits until the outbox holds `n` actions, none pending; returns them oldest first.
-async fn finished(app: &App, n: usize) -> Vec<Entry> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        app.settle().await;
-        let mut entries = app.store().outbox(100).await.unwrap();
-        if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
-            entries.reverse();
-            return entries;
-        }
-        assert!(Instant::now() < deadline, "outbox: {entries:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn call(path: &str, auth: &'static str, status: u16, body: Value) -> Call {
     Call { method: "POST".into(), path: path.into(), auth, body, status }
 }
@@ -69,7 +54,7 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     github.trouble(&[Trouble::RateLimited { retry_after: 1 }]);
     let started = Instant::now();
     assert_eq!(app.deliver("issue_comment", "c-1", &comment(77, 42, "/amp help")).await.0, 202);
-    let entries = finished(&app, 1).await;
+    let entries = app.outbox_settled(1).await;
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited for retry-after: {entries:?} {:?}",
@@ -88,7 +73,7 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     // A server error: tried again with backoff, posted once; the installation token is reused.
     github.trouble(&[Trouble::ServerError]);
     assert_eq!(app.deliver("issue_comment", "c-2", &comment(78, 42, "/amp ladder")).await.0, 202);
-    let entries = finished(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert_eq!(entries[1].state, "sent");
     assert_eq!(
         github.take_calls(),
@@ -102,7 +87,7 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     // GitHub's reason, and nothing else is tried.
     github.uninstall(43);
     assert_eq!(app.deliver("issue_comment", "c-3", &comment(79, 43, "/amp help")).await.0, 202);
-    let entries = finished(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert_eq!(entries[2].state, "failed");
     assert!(entries[2].detail.as_deref().unwrap().contains("refused the installation token"), "{:?}", entries[2]);
     assert_eq!(github.take_calls(), [call("/app/installations/43/access_tokens", "jwt", 404, json!({}))]);
@@ -151,7 +136,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     // Carol can only read the repository: refused, politely, and nothing recorded.
     let carol = comment_by((5003, "carol"), 80, 42, "/amp enroll @bob");
     assert_eq!(app.deliver("issue_comment", "e-1", &carol).await.0, 202);
-    let entries = finished(&app, 1).await;
+    let entries = app.outbox_settled(1).await;
     let refusal =
         "@carol, only program admins and maintainers of this repository may run `/amp enroll`, so I have not done it.";
     assert_eq!(sent(&entries[0]), refusal);
@@ -164,7 +149,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     // Alice can write: Bob is enrolled with his mentor and cohort; her permission is then reused.
     let enrol = comment(81, 42, "/amp enroll @Bob mentor @dana cohort 2026");
     assert_eq!(app.deliver("issue_comment", "e-2", &enrol).await.0, 202);
-    let entries = finished(&app, 2).await;
+    let entries = app.outbox_settled(2).await;
     assert_eq!(
         sent(&entries[1]),
         "@alice, **Bob** is now enrolled in the maintainership program (cohort 2026, mentored by **dana**)."
@@ -180,7 +165,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     );
 
     assert_eq!(app.deliver("issue_comment", "e-3", &comment(82, 42, "/amp unenroll @bob")).await.0, 202);
-    let entries = finished(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert_eq!(sent(&entries[2]), "@alice, **bob**'s enrolment has ended.");
     assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     let calls = github.take_calls();
@@ -220,12 +205,12 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
     assert_eq!(summary(github.take_calls()), Vec::<String>::new());
 
     assert_eq!(app.deliver("issue_comment", "e-1", &comment(81, 42, "/amp enroll @bob")).await.0, 202);
-    finished(&app, 1).await;
+    app.outbox_settled(1).await;
     github.take_calls();
 
     // Enrolled: one sticky comment is posted and the mentee label added; other labels are left alone.
     assert_eq!(app.deliver("pull_request", "p-2", &bobs_pr("reopened", &["bug"])).await.0, 202);
-    let entries = finished(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert_eq!(
         summary(github.take_calls()),
         [
@@ -246,22 +231,22 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
 
     // Reopened again with nothing changed: the comment is found and left as it is; no label call.
     assert_eq!(app.deliver("pull_request", "p-3", &bobs_pr("reopened", &["bug", "amp/mentee"])).await.0, 202);
-    finished(&app, 4).await;
+    app.outbox_settled(4).await;
     assert_eq!(summary(github.take_calls()), [format!("GET {PR_COMMENTS} 200")]);
 
     // Someone deletes the comment: the next update posts it again, still only one.
     github.delete_comments();
     assert_eq!(app.deliver("pull_request", "p-4", &bobs_pr("reopened", &["amp/mentee"])).await.0, 202);
-    finished(&app, 5).await;
+    app.outbox_settled(5).await;
     assert_eq!(summary(github.take_calls()), [format!("GET {PR_COMMENTS} 200"), format!("POST {PR_COMMENTS} 201")]);
     assert_eq!(github.comments(PR_COMMENTS).len(), 1);
 
     // Unenrolled: the mentee label comes off, and the comment is no longer kept up to date.
     assert_eq!(app.deliver("issue_comment", "e-2", &comment(82, 42, "/amp unenroll @bob")).await.0, 202);
-    finished(&app, 6).await;
+    app.outbox_settled(6).await;
     github.take_calls();
     assert_eq!(app.deliver("pull_request", "p-5", &bobs_pr("reopened", &["amp/mentee", "bug"])).await.0, 202);
-    finished(&app, 7).await;
+    app.outbox_settled(7).await;
     assert_eq!(summary(github.take_calls()), ["DELETE /repos/Codertocat/Hello-World/issues/2/labels/amp%2Fmentee 200"]);
     app.running.stop().await.unwrap();
 }
@@ -279,7 +264,7 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     assert_eq!(app.deliver("pull_request", "m-1", merged.to_string().as_bytes()).await.0, 202);
 
     assert_eq!(app.deliver("issue_comment", "n-1", &comment(90, 42, "/amp endorse @bob maintainer")).await.0, 202);
-    let entries = finished(&app, 1).await;
+    let entries = app.outbox_settled(1).await;
     assert!(sent(&entries[0]).starts_with("@alice, your endorsement of **bob** for **Maintainer** is recorded."));
     let org = app.store().orgs().await.unwrap()[0].id;
     let endorsements = app.store().endorsements_of(org, "bob").await.unwrap();
@@ -289,7 +274,7 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     // Nominating opens an issue with the evidence, then says so.
     let dana = comment_by((5004, "dana"), 91, 42, "/amp nominate @bob maintainer");
     assert_eq!(app.deliver("issue_comment", "n-2", &dana).await.0, 202);
-    let entries = finished(&app, 3).await;
+    let entries = app.outbox_settled(3).await;
     assert_eq!((entries[1].state.as_str(), entries[1].detail.as_deref()), ("sent", Some("issue #501")));
     let ladder::action::Action::CreateIssue { title, body } = &entries[1].planned.action else { panic!("{entries:?}") };
     assert_eq!(title, "Nomination for Maintainer: @bob");
@@ -313,7 +298,7 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     // Bob cannot endorse himself, and his endorsements go with him when he opts out.
     let bob = comment_by((5002, "bob"), 92, 42, "/amp optout");
     assert_eq!(app.deliver("issue_comment", "n-3", &bob).await.0, 202);
-    finished(&app, 4).await;
+    app.outbox_settled(4).await;
     assert!(app.store().endorsements_of(org, "bob").await.unwrap().is_empty());
     app.running.stop().await.unwrap();
 }

@@ -194,6 +194,21 @@ impl App {
         self.http.post_webhook(&signed_headers(event, id, body), body.to_vec()).await
     }
 
+    /// Waits until the outbox holds at least `n` actions and none is pending; returns them oldest first.
+    pub async fn outbox_settled(&self, n: usize) -> Vec<ladder::store::outbox::Entry> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.settle().await;
+            let mut entries = self.store().outbox(100).await.expect("outbox");
+            if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
+                entries.reverse();
+                return entries;
+            }
+            assert!(Instant::now() < deadline, "outbox: {entries:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until no delivery is pending.
     pub async fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
