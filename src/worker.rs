@@ -185,6 +185,7 @@ impl Worker {
         .await
         .map_err(|e| StoreError::Corrupt(format!("the processing task failed: {e}")))?;
         let mut completions = Vec::with_capacity(n);
+        let mut merges = Vec::new();
         for (claimed, result) in results {
             match result {
                 Ok(Processed { mut completion, requests, pr, merge }) => {
@@ -193,7 +194,7 @@ impl Worker {
                         completion.actions.extend(self.readiness(&pr, now).await?);
                     }
                     if let Some(merge) = merge {
-                        completion.actions.extend(self.level_up(&merge, &completion.signals, now).await?);
+                        completion.actions.extend(self.level_up(&merge, &completion.signals, &mut merges, now).await?);
                     }
                     completions.push(completion);
                 }
@@ -241,10 +242,12 @@ impl Worker {
     }
 
     /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
+    /// `earlier` holds the merges of this batch already looked at: not recorded yet, but counted.
     async fn level_up(
         &self,
         pr: &PrView,
         signals: &[Signal],
+        earlier: &mut Vec<Signal>,
         now: DateTime<Utc>,
     ) -> Result<Option<Planned>, StoreError> {
         let author = &pr.author;
@@ -255,10 +258,15 @@ impl Worker {
         let Some(merge) = signals.iter().find(|s| s.kind == Kind::PrMerged && s.actor.id == author.id) else {
             return Ok(None);
         };
-        if self.store.signal_recorded(merge.kind, &merge.identity).await? {
+        let seen = earlier.iter().any(|m| m.identity == merge.identity);
+        if seen || self.store.signal_recorded(merge.kind, &merge.identity).await? {
             return Ok(None); // a redelivery: its merge already counted, and any level-up was planned then
         }
-        let facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
+        let mut facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
+        for m in earlier.iter().filter(|m| m.actor.id == author.id && m.org.id == pr.org.id) {
+            facts = facts.with_merged_pr(m, &self.ladder);
+        }
+        earlier.push(merge.clone());
         let grants = self.store.roles_of(&pr.org.login, &author.login, author.id).await?;
         let person = PersonRow { id: author.id, login: author.login.clone() };
         let report =

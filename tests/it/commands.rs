@@ -242,3 +242,20 @@ async fn nothing_from_a_private_repo_reaches_a_public_one(engine: Engine) {
 }
 
 on_both_engines!(nothing_from_a_private_repo_reaches_a_public_one);
+
+async fn merges_arriving_together_still_announce_each_level(engine: Engine) {
+    let app =
+        App::start_with(crate::support::TestDb::new(engine).await, |s| s.ladder.admins = vec!["alice".into()]).await;
+    assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 100, ALICE, "/amp enroll @bob")).await.0, 202);
+    app.outbox_settled(1).await;
+    // Sent back to back, these usually land in one batch of the worker, before any of them is recorded.
+    for n in 11..=13 {
+        assert_eq!(app.deliver("pull_request", &format!("pr-{n}"), &merged_pr(BOB, n)).await.0, 202);
+    }
+    let entries = app.outbox_settled(3).await;
+    let keys: Vec<&str> = entries[1..].iter().map(|e| e.planned.key.rsplit(':').next().unwrap()).collect();
+    assert_eq!(keys, ["contributor", "regular_contributor"]);
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(merges_arriving_together_still_announce_each_level);
