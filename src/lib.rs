@@ -3,7 +3,7 @@
 //! The flow: [`webhook`] verifies and [`intake`] durably stores each delivery; the [`worker`] claims
 //! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts, [`answer`]
 //! finds `/amp` commands ([`command`]) and [`readiness`] decides a PR's sticky comment and labels (all
-//! pure functions), and the [`store`] records the facts, their per-person [`digest`]s and the planned
+//! pure functions, fed by the [`planner`]'s lookups), and the [`store`] records the facts, their per-person [`digest`]s and the planned
 //! [`action`]s in one transaction. The [`dispatch`]er sends actions through [`github`] (or logs them in
 //! dry-run). [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
 //! [`permission`] who may run what; [`reply`] and [`status`] render texts, every one of them passing
@@ -27,6 +27,7 @@ pub mod intake;
 pub mod ladder;
 pub mod metrics;
 pub mod permission;
+pub mod planner;
 pub mod readiness;
 pub mod render;
 pub mod replay;

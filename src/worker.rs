@@ -1,35 +1,28 @@
 //! The worker: claims pending deliveries from the database, processes them, and retries failures.
 //!
 //! Owns: the processing loop. It claims a batch (with a lease, so a crashed worker's claims expire),
-//! turns each delivery into signals, directory changes and command requests with the pure functions of
-//! [`crate::signal`], [`crate::directory`] and [`crate::answer`], looks up what the replies need, and
-//! stores everything (signals, changes, planned replies) together with the done marks in one
-//! transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
+//! turns each delivery into signals, directory changes, command requests and pull requests to look at
+//! with the pure functions of [`crate::signal`], [`crate::directory`], [`crate::answer`] and
+//! [`crate::readiness`], has the [`Planner`] plan the actions, and stores everything (signals, changes,
+//! actions, command effects) together with the done marks in one transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
 //! delivery is parked as failed with its error, visible in the logs and metrics.
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::action::{Action, Effect, Planned};
-use crate::answer::{self, Context, Lookups, Person, Request};
+use crate::answer::{self, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
-use crate::ladder::Facts;
 use crate::ladder::Ladder;
 use crate::metrics::{Metrics, Outcome};
-use crate::permission::Standing;
+use crate::planner::{Batch, Planner};
 use crate::readiness::{self, PrView};
-use crate::roles::Role;
-use crate::signal::{Kind, Org, Repo, Signal};
-use crate::status::Report;
 use crate::store::queue::Completion;
-use crate::store::signals::Person as PersonRow;
 use crate::store::{Store, StoreError};
 use crate::{directory, event, signal};
 
@@ -117,16 +110,12 @@ fn process_guarded(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, Proc
     })
 }
 
-/// Planned replies, and the changes their commands make (with each reply's key).
-type Answers = (Vec<Planned>, Vec<(String, Effect)>);
-
 /// One worker; a process runs one, replicas each run their own.
 pub struct Worker {
     store: Store,
     settings: WorkerSettings,
     ladder: Arc<Ladder>,
-    /// Asked for commenters' repository permissions; `None` in dry-run.
-    github: Option<Arc<GitHub>>,
+    planner: Planner,
     metrics: Arc<Metrics>,
     /// Identifies this worker's claims; unique per process.
     token: String,
@@ -141,7 +130,9 @@ impl Worker {
         metrics: Arc<Metrics>,
     ) -> Worker {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { store, settings, ladder, github, metrics, token }
+        let retention_days = u32::try_from(settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
+        let planner = Planner::new(store.clone(), Arc::clone(&ladder), github, retention_days);
+        Worker { store, settings, ladder, planner, metrics, token }
     }
 
     /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
@@ -185,16 +176,17 @@ impl Worker {
         .await
         .map_err(|e| StoreError::Corrupt(format!("the processing task failed: {e}")))?;
         let mut completions = Vec::with_capacity(n);
-        let mut merges = Vec::new();
+        let mut batch = Batch::default();
         for (claimed, result) in results {
             match result {
                 Ok(Processed { mut completion, requests, pr, merge }) => {
-                    (completion.actions, completion.effects) = self.answer(&requests, now).await?;
+                    (completion.actions, completion.effects) = self.planner.answer(&requests, now).await?;
                     if let Some(pr) = pr {
-                        completion.actions.extend(self.readiness(&pr, now).await?);
+                        completion.actions.extend(self.planner.readiness(&pr, now).await?);
                     }
                     if let Some(merge) = merge {
-                        completion.actions.extend(self.level_up(&merge, &completion.signals, &mut merges, now).await?);
+                        let level_up = self.planner.level_up(&merge, &completion.signals, &mut batch, now).await?;
+                        completion.actions.extend(level_up);
                     }
                     completions.push(completion);
                 }
@@ -206,153 +198,6 @@ impl Worker {
         tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
         self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
         Ok(n)
-    }
-
-    /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
-    /// status reflects the deliveries before this batch.
-    async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Answers, StoreError> {
-        let (mut planned, mut effects) = (Vec::new(), Vec::new());
-        let retention_days = u32::try_from(self.settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
-        let ctx = Context { ladder: &self.ladder, retention_days, now };
-        for request in requests {
-            let known = self.look_up(request, now).await?;
-            if let Some(answer) = answer::reply(&ctx, request, &known) {
-                let reply = request.planned(answer.body);
-                effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
-                if let Some((title, body)) = answer.issue {
-                    let action = Action::CreateIssue { title, body };
-                    planned.push(Planned { key: format!("{}:issue", reply.key), action, ..reply.clone() });
-                }
-                planned.push(reply);
-            }
-        }
-        Ok((planned, effects))
-    }
-
-    /// The readiness comment and labels for a pull request, from its author's enrolment and standing.
-    async fn readiness(&self, pr: &PrView, now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
-        let enrolled = self.store.enrolment(pr.org.id, &pr.author.login).await?.is_some_and(|e| e.is_active());
-        let report = match self.person_in(&pr.org, &pr.author.login, now).await? {
-            Person::Known(report) => Some(report),
-            Person::OptedOut(_) => return Ok(Vec::new()),
-            Person::Unknown(_) => None,
-        };
-        let hidden = self.hidden(&pr.org, &pr.repo).await?;
-        Ok(readiness::plan(&self.ladder, pr, enrolled, report.as_deref(), &hidden))
-    }
-
-    /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
-    /// `earlier` holds the merges of this batch already looked at: not recorded yet, but counted.
-    async fn level_up(
-        &self,
-        pr: &PrView,
-        signals: &[Signal],
-        earlier: &mut Vec<Signal>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Planned>, StoreError> {
-        let author = &pr.author;
-        let enrolled = self.store.enrolment(pr.org.id, &author.login).await?.is_some_and(|e| e.is_active());
-        if !readiness::comments_for(&self.ladder, enrolled) || self.store.opted_out(&author.login).await?.is_some() {
-            return Ok(None);
-        }
-        let Some(merge) = signals.iter().find(|s| s.kind == Kind::PrMerged && s.actor.id == author.id) else {
-            return Ok(None);
-        };
-        let seen = earlier.iter().any(|m| m.identity == merge.identity);
-        if seen || self.store.signal_recorded(merge.kind, &merge.identity).await? {
-            return Ok(None); // a redelivery: its merge already counted, and any level-up was planned then
-        }
-        let mut facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
-        for m in earlier.iter().filter(|m| m.actor.id == author.id && m.org.id == pr.org.id) {
-            facts = facts.with_merged_pr(m, &self.ladder);
-        }
-        earlier.push(merge.clone());
-        let grants = self.store.roles_of(&pr.org.login, &author.login, author.id).await?;
-        let person = PersonRow { id: author.id, login: author.login.clone() };
-        let report =
-            |facts: &Facts| Report::new(pr.org.clone(), person.clone(), facts, &self.ladder, grants.clone(), now);
-        let before = report(&facts).readiness.level;
-        let after = report(&facts.with_merged_pr(merge, &self.ladder));
-        Ok(readiness::level_up(&self.ladder, pr, before.as_deref(), &after))
-    }
-
-    /// Private repositories of the org other than `here`, whose evidence may not be shown there.
-    async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
-        let repos = self.store.repositories().await?.into_iter();
-        Ok(repos.filter(|r| r.org_id == org.id && r.private && r.id != here.id).map(|r| r.full_name).collect())
-    }
-
-    /// What answering `request` needs to know.
-    async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
-        let needs = request.needs();
-        let mut known = Lookups::default();
-        if let Some(login) = needs.person_of {
-            known.person = Some(self.person_in(&request.org, login, now).await?);
-            known.hidden = self.hidden(&request.org, &request.repo).await?;
-        }
-        if needs.standing {
-            known.standing = self.standing(request).await?;
-            let who = &request.commenter;
-            let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
-            known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
-        }
-        if needs.cohort {
-            for enrolment in self.store.enrolled(request.org.id).await? {
-                let report = match self.person_in(&request.org, &enrolment.login, now).await? {
-                    Person::Known(report) => Some(*report),
-                    Person::OptedOut(_) | Person::Unknown(_) => None,
-                };
-                known.cohort.push((enrolment, report));
-            }
-        }
-        if let Some(login) = needs.enrolment_of {
-            known.enrolment = self.store.enrolment(request.org.id, login).await?;
-            known.named_id = self.store.people_by_login(login).await?.first().map(|p| p.id);
-        }
-        Ok(known)
-    }
-
-    /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
-    /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
-    /// first two decide, and the log says why).
-    async fn standing(&self, request: &Request) -> Result<Standing, StoreError> {
-        let who = &request.commenter;
-        let admin = self.ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
-        let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
-        let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
-        let codeowner = grants.iter().any(|g| {
-            g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
-                && matches!(g.role, Role::Maintainer | Role::Champion)
-        });
-        let permission = match (&self.github, request.installation_id) {
-            (Some(github), Some(installation)) if !admin && !codeowner => {
-                match github.permission(installation, &request.repo.full_name, &who.login).await {
-                    Ok(permission) => Some(permission),
-                    Err(why) => {
-                        tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
-        Ok(Standing { admin, codeowner, permission })
-    }
-
-    /// What the store knows about `login` in `org`.
-    async fn person_in(&self, org: &Org, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
-        if let Some((_, login)) = self.store.opted_out(login).await? {
-            return Ok(Person::OptedOut(login));
-        }
-        for person in self.store.people_by_login(login).await? {
-            if self.store.has_signals(org.id, person.id).await? {
-                let facts = self.store.facts_of(org.id, person.id, &self.ladder).await?;
-                let grants = self.store.roles_of(&org.login, &person.login, person.id).await?;
-                let report = Report::new(org.clone(), person, &facts, &self.ladder, grants, now);
-                return Ok(Person::Known(Box::new(report)));
-            }
-        }
-        Ok(Person::Unknown(login.to_owned()))
     }
 
     async fn record_failure(&self, claimed: &Claimed, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

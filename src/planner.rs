@@ -1,0 +1,199 @@
+//! Planning: what the app will do on GitHub about one delivery, from what the store knows.
+//!
+//! Owns: the lookups that replies, readiness comments, labels and level-ups need (a person's report,
+//! enrolment, the commenter's standing, which private repositories to hide) and the calls to the pure
+//! deciders ([`crate::answer`], [`crate::readiness`]) with them. Lookups read committed data, so a
+//! status reflects the deliveries before the current batch; [`Batch`] carries what the batch itself
+//! has shown so far (merges not yet recorded).
+//!
+//! Never does: decide (the pure modules do), write to the store, or send.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::action::{Action, Effect, Planned};
+use crate::answer::{self, Context, Lookups, Person, Request};
+use crate::github::GitHub;
+use crate::ladder::{Facts, Ladder};
+use crate::permission::Standing;
+use crate::readiness::{self, PrView};
+use crate::roles::Role;
+use crate::signal::{Kind, Org, Repo, Signal};
+use crate::status::Report;
+use crate::store::signals::Person as PersonRow;
+use crate::store::{Store, StoreError};
+
+/// Planned replies, and the changes their commands make (with each reply's key).
+pub type Answers = (Vec<Planned>, Vec<(String, Effect)>);
+
+/// What one worker batch has shown so far that the store does not hold yet.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Merges already looked at: not recorded yet, but counted towards later level-ups.
+    merges: Vec<Signal>,
+}
+
+/// Plans actions for deliveries; one per worker.
+pub struct Planner {
+    store: Store,
+    ladder: Arc<Ladder>,
+    /// Asked for commenters' repository permissions; `None` in dry-run.
+    github: Option<Arc<GitHub>>,
+    /// How long raw deliveries are kept (an opt-out's reply says when erasure completes).
+    retention_days: u32,
+}
+
+impl Planner {
+    pub fn new(store: Store, ladder: Arc<Ladder>, github: Option<Arc<GitHub>>, retention_days: u32) -> Planner {
+        Planner { store, ladder, github, retention_days }
+    }
+
+    /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
+    /// status reflects the deliveries before this batch.
+    pub async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Answers, StoreError> {
+        let (mut planned, mut effects) = (Vec::new(), Vec::new());
+        let ctx = Context { ladder: &self.ladder, retention_days: self.retention_days, now };
+        for request in requests {
+            let known = self.look_up(request, now).await?;
+            if let Some(answer) = answer::reply(&ctx, request, &known) {
+                let reply = request.planned(answer.body);
+                effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
+                if let Some((title, body)) = answer.issue {
+                    let action = Action::CreateIssue { title, body };
+                    planned.push(Planned { key: format!("{}:issue", reply.key), action, ..reply.clone() });
+                }
+                planned.push(reply);
+            }
+        }
+        Ok((planned, effects))
+    }
+
+    /// The readiness comment and labels for a pull request, from its author's enrolment and standing.
+    pub async fn readiness(&self, pr: &PrView, now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
+        let enrolled = self.store.enrolment(pr.org.id, &pr.author.login).await?.is_some_and(|e| e.is_active());
+        let report = match self.person_in(&pr.org, &pr.author.login, now).await? {
+            Person::Known(report) => Some(report),
+            Person::OptedOut(_) => return Ok(Vec::new()),
+            Person::Unknown(_) => None,
+        };
+        let hidden = self.hidden(&pr.org, &pr.repo).await?;
+        Ok(readiness::plan(&self.ladder, pr, enrolled, report.as_deref(), &hidden))
+    }
+
+    /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
+    /// Merges of `batch` looked at before count too.
+    pub async fn level_up(
+        &self,
+        pr: &PrView,
+        signals: &[Signal],
+        batch: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Planned>, StoreError> {
+        let earlier = &mut batch.merges;
+        let author = &pr.author;
+        let enrolled = self.store.enrolment(pr.org.id, &author.login).await?.is_some_and(|e| e.is_active());
+        if !readiness::comments_for(&self.ladder, enrolled) || self.store.opted_out(&author.login).await?.is_some() {
+            return Ok(None);
+        }
+        let Some(merge) = signals.iter().find(|s| s.kind == Kind::PrMerged && s.actor.id == author.id) else {
+            return Ok(None);
+        };
+        let seen = earlier.iter().any(|m| m.identity == merge.identity);
+        if seen || self.store.signal_recorded(merge.kind, &merge.identity).await? {
+            return Ok(None); // a redelivery: its merge already counted, and any level-up was planned then
+        }
+        let mut facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
+        for m in earlier.iter().filter(|m| m.actor.id == author.id && m.org.id == pr.org.id) {
+            facts = facts.with_merged_pr(m, &self.ladder);
+        }
+        earlier.push(merge.clone());
+        let grants = self.store.roles_of(&pr.org.login, &author.login, author.id).await?;
+        let person = PersonRow { id: author.id, login: author.login.clone() };
+        let report =
+            |facts: &Facts| Report::new(pr.org.clone(), person.clone(), facts, &self.ladder, grants.clone(), now);
+        let before = report(&facts).readiness.level;
+        let after = report(&facts.with_merged_pr(merge, &self.ladder));
+        Ok(readiness::level_up(&self.ladder, pr, before.as_deref(), &after))
+    }
+
+    /// Private repositories of the org other than `here`, whose evidence may not be shown there.
+    async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
+        let repos = self.store.repositories().await?.into_iter();
+        Ok(repos.filter(|r| r.org_id == org.id && r.private && r.id != here.id).map(|r| r.full_name).collect())
+    }
+
+    /// What answering `request` needs to know.
+    async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
+        let needs = request.needs();
+        let mut known = Lookups::default();
+        if let Some(login) = needs.person_of {
+            known.person = Some(self.person_in(&request.org, login, now).await?);
+            known.hidden = self.hidden(&request.org, &request.repo).await?;
+        }
+        if needs.standing {
+            known.standing = self.standing(request).await?;
+            let who = &request.commenter;
+            let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
+            known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
+        }
+        if needs.cohort {
+            for enrolment in self.store.enrolled(request.org.id).await? {
+                let report = match self.person_in(&request.org, &enrolment.login, now).await? {
+                    Person::Known(report) => Some(*report),
+                    Person::OptedOut(_) | Person::Unknown(_) => None,
+                };
+                known.cohort.push((enrolment, report));
+            }
+        }
+        if let Some(login) = needs.enrolment_of {
+            known.enrolment = self.store.enrolment(request.org.id, login).await?;
+            known.named_id = self.store.people_by_login(login).await?.first().map(|p| p.id);
+        }
+        Ok(known)
+    }
+
+    /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
+    /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
+    /// first two decide, and the log says why).
+    async fn standing(&self, request: &Request) -> Result<Standing, StoreError> {
+        let who = &request.commenter;
+        let admin = self.ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
+        let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
+        let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
+        let codeowner = grants.iter().any(|g| {
+            g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
+                && matches!(g.role, Role::Maintainer | Role::Champion)
+        });
+        let permission = match (&self.github, request.installation_id) {
+            (Some(github), Some(installation)) if !admin && !codeowner => {
+                match github.permission(installation, &request.repo.full_name, &who.login).await {
+                    Ok(permission) => Some(permission),
+                    Err(why) => {
+                        tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        Ok(Standing { admin, codeowner, permission })
+    }
+
+    /// What the store knows about `login` in `org`.
+    async fn person_in(&self, org: &Org, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
+        if let Some((_, login)) = self.store.opted_out(login).await? {
+            return Ok(Person::OptedOut(login));
+        }
+        for person in self.store.people_by_login(login).await? {
+            if self.store.has_signals(org.id, person.id).await? {
+                let facts = self.store.facts_of(org.id, person.id, &self.ladder).await?;
+                let grants = self.store.roles_of(&org.login, &person.login, person.id).await?;
+                let report = Report::new(org.clone(), person, &facts, &self.ladder, grants, now);
+                return Ok(Person::Known(Box::new(report)));
+            }
+        }
+        Ok(Person::Unknown(login.to_owned()))
+    }
+}
