@@ -19,7 +19,7 @@ use crate::github::GitHub;
 use crate::ladder::{Facts, Ladder};
 use crate::permission::Standing;
 use crate::readiness::{self, PrView};
-use crate::roles::Role;
+use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Repo, Signal};
 use crate::status::Report;
 use crate::store::signals::Person as PersonRow;
@@ -133,9 +133,9 @@ impl Planner {
             known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
-            known.standing = self.standing(request).await?;
             let who = &request.commenter;
             let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
+            known.standing = self.standing(request, &grants).await;
             known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
         }
         if needs.cohort {
@@ -157,11 +157,11 @@ impl Planner {
     /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
     /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
     /// first two decide, and the log says why).
-    async fn standing(&self, request: &Request) -> Result<Standing, StoreError> {
+    /// `grants` are the commenter's roles in the org.
+    async fn standing(&self, request: &Request, grants: &[Grant]) -> Standing {
         let who = &request.commenter;
         let admin = self.ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
         let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
-        let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
         let codeowner = grants.iter().any(|g| {
             g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
                 && matches!(g.role, Role::Maintainer | Role::Champion)
@@ -178,7 +178,7 @@ impl Planner {
             }
             _ => None,
         };
-        Ok(Standing { admin, codeowner, permission })
+        Standing { admin, codeowner, permission }
     }
 
     /// What the store knows about `login` in `org`.

@@ -29,14 +29,19 @@ pub(super) async fn add(
     signals: &[&Signal],
 ) -> Result<(), StoreError> {
     let people = digest(signals.iter().copied());
-    add_weeks(tx, backend, &people).await?;
-    add_months(tx, backend, &people).await?;
-    add_repos(tx, backend, &people).await?;
-    add_merged(tx, backend, &people).await?;
-    add_engagements(tx, backend, &people).await?;
+    add_people(tx, backend, &people).await?;
     let touched: BTreeSet<(i64, i64)> =
         people.values().flat_map(|d| d.engagements.keys().chain(d.merged.keys())).copied().collect();
     mark_merged(tx, backend, &touched).await
+}
+
+/// Adds each person's digest to every digest table (merged flags are marked by the caller).
+async fn add_people(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+    add_weeks(tx, backend, people).await?;
+    add_months(tx, backend, people).await?;
+    add_repos(tx, backend, people).await?;
+    add_merged(tx, backend, people).await?;
+    add_engagements(tx, backend, people).await
 }
 
 /// Runs `INSERT INTO {table} ({columns}) VALUES … {conflict}` over `rows`, a few hundred rows per
@@ -258,11 +263,7 @@ impl Store {
             after = last.try_get("seq")?;
             let signals: Vec<Signal> = rows.iter().map(super::signals::signal_from_row).collect::<Result<_, _>>()?;
             let people = digest(&signals);
-            add_weeks(&mut tx, self.backend, &people).await?;
-            add_months(&mut tx, self.backend, &people).await?;
-            add_repos(&mut tx, self.backend, &people).await?;
-            add_merged(&mut tx, self.backend, &people).await?;
-            add_engagements(&mut tx, self.backend, &people).await?;
+            add_people(&mut tx, self.backend, &people).await?;
         }
         sqlx::query(
             "UPDATE digest_engagements SET merged = 1 WHERE EXISTS (SELECT 1 FROM digest_merged m \
