@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sources::Source;
+
 /// One thing to do on GitHub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -23,6 +25,8 @@ pub enum Action {
     RemoveLabel { label: String },
     /// Open an issue in the repository (`issue` is ignored).
     CreateIssue { title: String, body: String },
+    /// Read a config or `CODEOWNERS` from the repository and keep what is valid (`issue` is ignored).
+    Fetch { source: Source },
 }
 
 impl Action {
@@ -33,6 +37,7 @@ impl Action {
             Action::AddLabels { .. } => "add_labels",
             Action::RemoveLabel { .. } => "remove_label",
             Action::CreateIssue { .. } => "create_issue",
+            Action::Fetch { .. } => "fetch",
         }
     }
 
@@ -43,6 +48,7 @@ impl Action {
             Action::AddLabels { labels } => format!("add labels: {}", labels.join(", ")),
             Action::RemoveLabel { label } => format!("remove label: {label}"),
             Action::CreateIssue { title, body } => format!("issue: {title}\n{body}"),
+            Action::Fetch { source } => format!("read {}", source.as_str()),
         }
     }
 }

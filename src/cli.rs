@@ -235,8 +235,8 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
 async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
     let store = open(&args.database).await?;
-    let ladder = Arc::new(args.ladder.ladder()?);
-    let worker = Worker::new(store.clone(), args.worker.settings(), ladder, None, Arc::new(Metrics::new()));
+    let ladders = Arc::new(crate::ladders::Ladders::new(args.ladder.choice()?));
+    let worker = Worker::new(store.clone(), args.worker.settings(), ladders, None, Arc::new(Metrics::new()));
     let summary = replay::replay(&store, &worker, &files).await?;
     println!(
         "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",

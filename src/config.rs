@@ -9,6 +9,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -112,18 +113,20 @@ pub enum LadderError {
 impl LadderArgs {
     /// The ladder from `--config` (or the built-in one), with `--bots` applied.
     pub fn ladder(&self) -> Result<Ladder, LadderError> {
-        let mut ladder = match &self.config {
-            None => Ladder::builtin(),
+        Ok(Arc::unwrap_or_clone(self.choice()?.base()))
+    }
+
+    /// What the command line sets over the orgs' own configs.
+    pub fn choice(&self) -> Result<crate::ladders::Choice, LadderError> {
+        let local = match &self.config {
+            None => None,
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| LadderError::Unreadable { path: path.clone(), source })?;
-                crate::ladder::config::parse(&path.display().to_string(), &text)?
+                Some(crate::ladder::config::parse(&path.display().to_string(), &text)?)
             }
         };
-        if let Some(list) = &self.bots {
-            ladder.bots = Bots::from_list(list);
-        }
-        Ok(ladder)
+        Ok(crate::ladders::Choice { local, bots: self.bots.as_deref().map(Bots::from_list) })
     }
 }
 
@@ -190,8 +193,8 @@ pub struct ServeSettings {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub worker: WorkerSettings,
-    /// The ladder in force (commands, replies and evaluation).
-    pub ladder: Ladder,
+    /// The local ladder and bots list, if given; otherwise each org's config from GitHub applies.
+    pub ladders: crate::ladders::Choice,
 }
 
 /// A setting is missing or wrong. Each message names the setting to fix.
@@ -253,7 +256,7 @@ impl ServeArgs {
                 body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
                 ..self.worker.settings()
             },
-            ladder: self.ladder.ladder()?,
+            ladders: self.ladder.choice()?,
         })
     }
 

@@ -5,7 +5,8 @@
 //! for as long as GitHub asks (not counted as an attempt); a server error or timeout is tried again
 //! with backoff, up to [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
 //! which is how the app runs without App credentials, an action is logged and marked `dry_run`, and
-//! `ladder outbox` shows it; nothing reaches GitHub.
+//! `ladder outbox` shows it; nothing reaches GitHub. Reading a config is an action too, carried out by
+//! [`crate::refresh`].
 //!
 //! Never does: decide or render actions (processing did), or touch deliveries.
 
@@ -17,7 +18,9 @@ use tokio::sync::watch;
 
 use crate::action::Action;
 use crate::github::{GitHub, Verdict};
+use crate::ladders::Ladders;
 use crate::metrics::Metrics;
+use crate::refresh;
 use crate::render::guard;
 use crate::store::outbox::{Entry, Outcome};
 use crate::store::{Store, StoreError};
@@ -48,15 +51,17 @@ const LEASE: Duration = Duration::from_secs(60);
 pub struct Dispatcher {
     store: Store,
     mode: Mode,
+    /// The org's bots list applies to roles read from `CODEOWNERS`.
+    ladders: Arc<Ladders>,
     metrics: Arc<Metrics>,
     poll: Duration,
     token: String,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, mode: Mode, metrics: Arc<Metrics>, poll: Duration) -> Dispatcher {
+    pub fn new(store: Store, mode: Mode, ladders: Arc<Ladders>, metrics: Arc<Metrics>, poll: Duration) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { store, mode, metrics, poll, token }
+        Dispatcher { store, mode, ladders, metrics, poll, token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work every `poll`.
@@ -119,7 +124,15 @@ impl Dispatcher {
                 log_dry_run(entry);
                 Attempt::Done(Outcome::DryRun, None)
             }
-            Mode::Send(github) => send(github, entry).await,
+            Mode::Send(github) => {
+                let result = match &entry.planned.action {
+                    Action::Fetch { source } => {
+                        refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
+                    }
+                    _ => send(github, entry).await,
+                };
+                settle(entry, result)
+            }
         }
     }
 }
@@ -130,7 +143,7 @@ fn guarded(action: &Action) -> Result<(), String> {
         Action::Comment { body } | Action::Sticky { body, .. } => vec![body],
         Action::CreateIssue { title, body } => vec![title, body],
         Action::AddLabels { labels } => labels.iter().map(String::as_str).collect(),
-        Action::RemoveLabel { .. } => Vec::new(),
+        Action::RemoveLabel { .. } | Action::Fetch { .. } => Vec::new(),
     };
     texts
         .into_iter()
@@ -138,15 +151,15 @@ fn guarded(action: &Action) -> Result<(), String> {
         .map_err(|v| format!("the text {v}, which the org's workflows would read; nothing was sent"))
 }
 
-/// One attempt at sending an action.
-async fn send(github: &GitHub, entry: &Entry) -> Attempt {
+/// One attempt at sending an action: what GitHub said.
+async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
     let p = &entry.planned;
     let Some(installation) = p.installation_id else {
         let why = "the delivery named no installation, so the app cannot act on this repository".to_owned();
-        return Attempt::Done(Outcome::Failed, Some(why));
+        return Err(Verdict::Final(why));
     };
     let (repo, number) = (p.repo.as_str(), p.issue);
-    let result = match &p.action {
+    match &p.action {
         Action::Comment { body } => {
             github.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
         }
@@ -160,7 +173,13 @@ async fn send(github: &GitHub, entry: &Entry) -> Attempt {
         Action::CreateIssue { title, body } => {
             github.create_issue(installation, repo, title, body).await.map(|n| format!("issue #{n}"))
         }
-    };
+        Action::Fetch { .. } => Err(Verdict::Final("a read is not sent".to_owned())),
+    }
+}
+
+/// How an attempt ended, from what GitHub said: done, or when to try again.
+fn settle(entry: &Entry, result: Result<String, Verdict>) -> Attempt {
+    let p = &entry.planned;
     match result {
         Ok(detail) => {
             tracing::info!(key = %p.key, repo = %p.repo, issue = p.issue, detail, "action sent");

@@ -53,6 +53,9 @@ pub struct Repository {
     /// `public`, `private` or `internal`; newer payloads only.
     #[serde(default)]
     pub visibility: Option<String>,
+    /// The branch pushes to which change what the app reads (configs, `CODEOWNERS`).
+    #[serde(default)]
+    pub default_branch: Option<String>,
 }
 
 impl Repository {
@@ -257,6 +260,38 @@ pub struct DiscussionEvent {
     pub answer: Option<Comment>,
 }
 
+/// One commit of a push: which paths it touched.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Commit {
+    #[serde(default)]
+    pub added: Vec<String>,
+    #[serde(default)]
+    pub modified: Vec<String>,
+    #[serde(default)]
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PushEvent {
+    pub envelope: Envelope,
+    /// `refs/heads/<branch>` or `refs/tags/<tag>`.
+    pub git_ref: String,
+    pub commits: Vec<Commit>,
+}
+
+impl PushEvent {
+    /// Whether the push went to the repository's default branch.
+    pub fn to_default_branch(&self) -> bool {
+        let branch = self.envelope.repository.as_ref().and_then(|r| r.default_branch.as_deref());
+        branch.is_some_and(|b| self.git_ref.strip_prefix("refs/heads/") == Some(b))
+    }
+
+    /// Every path the push's commits added, changed or removed.
+    pub fn touched(&self) -> impl Iterator<Item = &str> {
+        self.commits.iter().flat_map(|c| c.added.iter().chain(&c.modified).chain(&c.removed)).map(String::as_str)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct InstallationEvent {
     pub envelope: Envelope,
@@ -282,9 +317,10 @@ pub enum Event {
     Discussion(Box<DiscussionEvent>),
     Installation(Box<InstallationEvent>),
     InstallationRepositories(Box<InstallationRepositoriesEvent>),
+    Push(Box<PushEvent>),
     /// `repository`: a repository was renamed, made public or private, transferred or deleted.
     Repository(Box<Envelope>),
-    /// `discussion_comment`, `ping`, `push`, and events the app ignores: only the envelope matters.
+    /// `discussion_comment`, `ping`, and events the app ignores: only the envelope matters.
     Other(Box<Envelope>),
 }
 
@@ -332,6 +368,10 @@ struct Raw {
     repositories_added: Vec<RepositoryRef>,
     #[serde(default)]
     repositories_removed: Vec<RepositoryRef>,
+    #[serde(default, rename = "ref")]
+    git_ref: Option<String>,
+    #[serde(default)]
+    commits: Vec<Commit>,
 }
 
 /// Parses a delivery body for the named event. Unknown event names parse as [`Event::Other`].
@@ -383,6 +423,11 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
             repositories_added: raw.repositories_added,
             repositories_removed: raw.repositories_removed,
         })),
+        "push" => Event::Push(Box::new(PushEvent {
+            envelope,
+            git_ref: raw.git_ref.ok_or_else(|| need("ref"))?,
+            commits: raw.commits,
+        })),
         "repository" => Event::Repository(Box::new(envelope)),
         _ => Event::Other(Box::new(envelope)),
     })
@@ -400,6 +445,7 @@ impl Event {
             Event::Discussion(e) => &e.envelope,
             Event::Installation(e) => &e.envelope,
             Event::InstallationRepositories(e) => &e.envelope,
+            Event::Push(e) => &e.envelope,
             Event::Repository(e) | Event::Other(e) => e,
         }
     }
@@ -417,6 +463,7 @@ mod tests {
             owner: Account { id: 2, login: "o".into(), account_type: None },
             private,
             visibility: visibility.map(str::to_owned),
+            default_branch: None,
         }
     }
 

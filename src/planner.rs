@@ -38,7 +38,6 @@ pub struct Batch {
 /// Plans actions for deliveries; one per worker.
 pub struct Planner {
     store: Store,
-    ladder: Arc<Ladder>,
     /// Asked for commenters' repository permissions; `None` in dry-run.
     github: Option<Arc<GitHub>>,
     /// How long raw deliveries are kept (an opt-out's reply says when erasure completes).
@@ -46,17 +45,22 @@ pub struct Planner {
 }
 
 impl Planner {
-    pub fn new(store: Store, ladder: Arc<Ladder>, github: Option<Arc<GitHub>>, retention_days: u32) -> Planner {
-        Planner { store, ladder, github, retention_days }
+    pub fn new(store: Store, github: Option<Arc<GitHub>>, retention_days: u32) -> Planner {
+        Planner { store, github, retention_days }
     }
 
     /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
     /// status reflects the deliveries before this batch.
-    pub async fn answer(&self, requests: &[Request], now: DateTime<Utc>) -> Result<Answers, StoreError> {
+    pub async fn answer(
+        &self,
+        requests: &[Request],
+        ladder: &Ladder,
+        now: DateTime<Utc>,
+    ) -> Result<Answers, StoreError> {
         let (mut planned, mut effects) = (Vec::new(), Vec::new());
-        let ctx = Context { ladder: &self.ladder, retention_days: self.retention_days, now };
+        let ctx = Context { ladder, retention_days: self.retention_days, now };
         for request in requests {
-            let known = self.look_up(request, now).await?;
+            let known = self.look_up(request, ladder, now).await?;
             if let Some(answer) = answer::reply(&ctx, request, &known) {
                 let reply = request.planned(answer.body);
                 effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
@@ -71,15 +75,20 @@ impl Planner {
     }
 
     /// The readiness comment and labels for a pull request, from its author's enrolment and standing.
-    pub async fn readiness(&self, pr: &PrView, now: DateTime<Utc>) -> Result<Vec<Planned>, StoreError> {
+    pub async fn readiness(
+        &self,
+        pr: &PrView,
+        ladder: &Ladder,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Planned>, StoreError> {
         let enrolled = self.store.enrolment(pr.org.id, &pr.author.login).await?.is_some_and(|e| e.is_active());
-        let report = match self.person_in(&pr.org, &pr.author.login, now).await? {
+        let report = match self.person_in(&pr.org, &pr.author.login, ladder, now).await? {
             Person::Known(report) => Some(report),
             Person::OptedOut(_) => return Ok(Vec::new()),
             Person::Unknown(_) => None,
         };
         let hidden = self.hidden(&pr.org, &pr.repo).await?;
-        Ok(readiness::plan(&self.ladder, pr, enrolled, report.as_deref(), &hidden))
+        Ok(readiness::plan(ladder, pr, enrolled, report.as_deref(), &hidden))
     }
 
     /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
@@ -89,12 +98,13 @@ impl Planner {
         pr: &PrView,
         signals: &[Signal],
         batch: &mut Batch,
+        ladder: &Ladder,
         now: DateTime<Utc>,
     ) -> Result<Option<Planned>, StoreError> {
         let earlier = &mut batch.merges;
         let author = &pr.author;
         let enrolled = self.store.enrolment(pr.org.id, &author.login).await?.is_some_and(|e| e.is_active());
-        if !readiness::comments_for(&self.ladder, enrolled) || self.store.opted_out(&author.login).await?.is_some() {
+        if !readiness::comments_for(ladder, enrolled) || self.store.opted_out(&author.login).await?.is_some() {
             return Ok(None);
         }
         let Some(merge) = signals.iter().find(|s| s.kind == Kind::PrMerged && s.actor.id == author.id) else {
@@ -104,18 +114,17 @@ impl Planner {
         if seen || self.store.signal_recorded(merge.kind, &merge.identity).await? {
             return Ok(None); // a redelivery: its merge already counted, and any level-up was planned then
         }
-        let mut facts = self.store.facts_of(pr.org.id, author.id, &self.ladder).await?;
+        let mut facts = self.store.facts_of(pr.org.id, author.id, ladder).await?;
         for m in earlier.iter().filter(|m| m.actor.id == author.id && m.org.id == pr.org.id) {
-            facts = facts.with_merged_pr(m, &self.ladder);
+            facts = facts.with_merged_pr(m, ladder);
         }
         earlier.push(merge.clone());
         let grants = self.store.roles_of(&pr.org.login, &author.login, author.id).await?;
         let person = PersonRow { id: author.id, login: author.login.clone() };
-        let report =
-            |facts: &Facts| Report::new(pr.org.clone(), person.clone(), facts, &self.ladder, grants.clone(), now);
+        let report = |facts: &Facts| Report::new(pr.org.clone(), person.clone(), facts, ladder, grants.clone(), now);
         let before = report(&facts).readiness.level;
-        let after = report(&facts.with_merged_pr(merge, &self.ladder));
-        Ok(readiness::level_up(&self.ladder, pr, before.as_deref(), &after))
+        let after = report(&facts.with_merged_pr(merge, ladder));
+        Ok(readiness::level_up(ladder, pr, before.as_deref(), &after))
     }
 
     /// Private repositories of the org other than `here`, whose evidence may not be shown there.
@@ -125,22 +134,22 @@ impl Planner {
     }
 
     /// What answering `request` needs to know.
-    async fn look_up(&self, request: &Request, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
+    async fn look_up(&self, request: &Request, ladder: &Ladder, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
         let needs = request.needs();
         let mut known = Lookups::default();
         if let Some(login) = needs.person_of {
-            known.person = Some(self.person_in(&request.org, login, now).await?);
+            known.person = Some(self.person_in(&request.org, login, ladder, now).await?);
             known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
             let who = &request.commenter;
             let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
-            known.standing = self.standing(request, &grants).await;
+            known.standing = self.standing(request, ladder, &grants).await;
             known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
         }
         if needs.cohort {
             for enrolment in self.store.enrolled(request.org.id).await? {
-                let report = match self.person_in(&request.org, &enrolment.login, now).await? {
+                let report = match self.person_in(&request.org, &enrolment.login, ladder, now).await? {
                     Person::Known(report) => Some(*report),
                     Person::OptedOut(_) | Person::Unknown(_) => None,
                 };
@@ -158,9 +167,9 @@ impl Planner {
     /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
     /// first two decide, and the log says why).
     /// `grants` are the commenter's roles in the org.
-    async fn standing(&self, request: &Request, grants: &[Grant]) -> Standing {
+    async fn standing(&self, request: &Request, ladder: &Ladder, grants: &[Grant]) -> Standing {
         let who = &request.commenter;
-        let admin = self.ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
+        let admin = ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
         let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
         let codeowner = grants.iter().any(|g| {
             g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
@@ -182,15 +191,21 @@ impl Planner {
     }
 
     /// What the store knows about `login` in `org`.
-    async fn person_in(&self, org: &Org, login: &str, now: DateTime<Utc>) -> Result<Person, StoreError> {
+    async fn person_in(
+        &self,
+        org: &Org,
+        login: &str,
+        ladder: &Ladder,
+        now: DateTime<Utc>,
+    ) -> Result<Person, StoreError> {
         if let Some((_, login)) = self.store.opted_out(login).await? {
             return Ok(Person::OptedOut(login));
         }
         for person in self.store.people_by_login(login).await? {
             if self.store.has_signals(org.id, person.id).await? {
-                let facts = self.store.facts_of(org.id, person.id, &self.ladder).await?;
+                let facts = self.store.facts_of(org.id, person.id, ladder).await?;
                 let grants = self.store.roles_of(&org.login, &person.login, person.id).await?;
-                let report = Report::new(org.clone(), person, &facts, &self.ladder, grants, now);
+                let report = Report::new(org.clone(), person, &facts, ladder, grants, now);
                 return Ok(Person::Known(Box::new(report)));
             }
         }

@@ -59,8 +59,13 @@ pub fn guard(text: &str) -> Result<(), Violation> {
 /// Text someone typed (a cohort name, a level they asked for), made inert: Markdown punctuation is
 /// escaped, `@` cannot mention, `/` cannot trigger, and it stays on one line.
 pub fn user_text(raw: &str) -> String {
+    inert(raw, 200)
+}
+
+/// [`user_text`] for longer texts (a config's error messages), cut at `limit` characters.
+pub fn inert(raw: &str, limit: usize) -> String {
     let mut out = String::with_capacity(raw.len());
-    for c in raw.chars().take(200) {
+    for c in raw.chars().take(limit) {
         match c {
             '/' => out.push_str("&#47;"),
             '@' => out.push_str("&#64;"),

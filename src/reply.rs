@@ -14,9 +14,9 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::command::{Problem, USAGE};
-use crate::ladder::{Ladder, Level, Progress};
+use crate::ladder::{ConfigErrors, Ladder, Level, Progress};
 use crate::permission::Audience;
-use crate::render::{evidence, login, user_text};
+use crate::render::{evidence, inert, login, user_text};
 use crate::status::Report;
 use crate::store::enrolments::Enrolment;
 
@@ -388,6 +388,33 @@ pub fn problem(prefix: &str, commenter: &str, problem: &Problem) -> String {
     format!("{}, {what}. `{prefix} help` lists every command.", login(commenter, true))
 }
 
+/// Problems listed in an issue about a bad config; the rest are counted.
+const CONFIG_PROBLEMS: usize = 20;
+
+/// The issue opened about a bad revision of a config: title and body. `path` is the file in the
+/// repository, `revision` the first characters of its SHA-256.
+pub fn bad_config(path: &str, revision: &str, errors: &ConfigErrors) -> (String, String) {
+    let title = format!("Ladder config {} is invalid", code(path));
+    let mut body = format!(
+        "The maintainership ladder config `{}` (revision `{}`) on the default branch is invalid, so the app \
+         goes on using the last good version (or the built-in ladder if there never was one).\n\nProblems found:\n\n",
+        code(path),
+        code(revision)
+    );
+    for e in errors.0.iter().take(CONFIG_PROBLEMS) {
+        let field = if e.field.is_empty() { String::new() } else { format!(", `{}`", code(&e.field)) };
+        let _ = writeln!(body, "- line {}, column {}{field}: {}", e.line, e.column, inert(&e.message, 2000));
+    }
+    if errors.0.len() > CONFIG_PROBLEMS {
+        let _ = writeln!(body, "- and {} more", errors.0.len() - CONFIG_PROBLEMS);
+    }
+    body.push_str(
+        "\nFix the file on the default branch: the app reads it again on the next push that changes it. \
+         One issue is opened per revision of the file; close this one once it is fixed.\n",
+    );
+    (title, body)
+}
+
 /// Text for inside a code span: no backticks, one line, and no trigger (`/` becomes a division slash).
 fn code(raw: &str) -> String {
     raw.chars()
@@ -504,6 +531,30 @@ mod tests {
         );
     }
 
+    /// The errors of a config whose every value holds `name`.
+    fn config_errors(name: &str) -> ConfigErrors {
+        let yaml = format!(
+            "command_prefix: /{name}\nlabel_prefix: {name}/\nlevels:\n  - id: /{name}\n    requires: {{{name}: 1}}\n"
+        );
+        crate::ladder::config::parse(&format!("{name}/.github/amp.yml"), &yaml).unwrap_err()
+    }
+
+    #[test]
+    fn an_issue_about_a_bad_config() {
+        let errors =
+            crate::ladder::config::parse("amp.yml", "levels:\n  - id: a\n    requires: {hugs: 2}\n").unwrap_err();
+        let (title, body) = bad_config(".github/amp.yml", "0123456789ab", &errors);
+        assert_eq!(title, "Ladder config .github∕amp.yml is invalid");
+        assert!(
+            body.starts_with("The maintainership ladder config `.github∕amp.yml` (revision `0123456789ab`)"),
+            "{body}"
+        );
+        assert!(
+            body.contains("\n- line 3, column 16, `levels[0].requires.hugs`: unknown metric \\`hugs\\`; known: "),
+            "{body}"
+        );
+    }
+
     /// Logins and repository names GitHub allows that hold trigger strings once written out.
     const AWKWARD: [&str; 8] = ["u", "au", "au-dev", "rtm", "utils", "gfi-bot", "ptal", "dnm"];
 
@@ -545,6 +596,8 @@ mod tests {
                 problem("/amp", name, &Problem::Unknown(format!("/{name}"))),
                 problem("/amp", name, &Problem::Empty),
                 problem("/amp", name, &Problem::Usage { command: "status", expected: "status [@login]" }),
+                bad_config(&format!("{repo}/.github/amp.yml"), name, &config_errors(name)).0,
+                bad_config(&format!("{repo}/.github/amp.yml"), name, &config_errors(name)).1,
             ];
             for text in texts {
                 assert_eq!(guard(&text), Ok(()), "{name}: {text}");

@@ -18,6 +18,7 @@ use crate::config::{ServeSettings, Verification};
 use crate::dispatch::{Dispatcher, Mode};
 use crate::github::GitHub;
 use crate::intake::Intake;
+use crate::ladders::Ladders;
 use crate::metrics::Metrics;
 use crate::server;
 use crate::store::{Store, StoreError, redact_url};
@@ -75,18 +76,18 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let stored = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
     let (intake_handle, intake) = Intake::spawn(store.clone(), Arc::clone(&stored));
-    let ladder = Arc::new(settings.ladder.clone());
+    let ladders = Arc::new(Ladders::new(settings.ladders.clone()));
     let mode = mode(settings)?;
     let github = match &mode {
         Mode::Send(github) => Some(Arc::clone(github)),
         Mode::DryRun => None,
     };
-    let worker = Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladder), github, Arc::clone(&metrics));
+    let worker =
+        Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics));
+    let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), settings.worker.poll);
     let background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
-        tokio::spawn(
-            Dispatcher::new(store.clone(), mode, Arc::clone(&metrics), settings.worker.poll).run(stop.clone()),
-        ),
+        tokio::spawn(dispatcher.run(stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];

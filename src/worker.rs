@@ -2,8 +2,9 @@
 //!
 //! Owns: the processing loop. It claims a batch (with a lease, so a crashed worker's claims expire),
 //! turns each delivery into signals, directory changes, command requests and pull requests to look at
-//! with the pure functions of [`crate::signal`], [`crate::directory`], [`crate::answer`] and
-//! [`crate::readiness`], has the [`Planner`] plan the actions, and stores everything (signals, changes,
+//! with the pure functions of [`crate::signal`], [`crate::directory`], [`crate::answer`],
+//! [`crate::readiness`] and [`crate::sources`] under the ladder in force in the delivery's org and
+//! repository (a [`Book`] read once per batch), has the [`Planner`] plan the actions, and stores everything (signals, changes,
 //! actions, command effects) together with the done marks in one transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
 //! delivery is parked as failed with its error, visible in the logs and metrics.
 //!
@@ -19,12 +20,13 @@ use crate::answer::{self, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
 use crate::ladder::Ladder;
+use crate::ladders::{Book, Ladders};
 use crate::metrics::{Metrics, Outcome};
 use crate::planner::{Batch, Planner};
 use crate::readiness::{self, PrView};
 use crate::store::queue::Completion;
 use crate::store::{Store, StoreError};
-use crate::{directory, event, signal};
+use crate::{directory, event, signal, sources};
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
@@ -78,29 +80,35 @@ pub struct Processed {
     pub pr: Option<PrView>,
     /// A merged pull request, whose author may have moved up the ladder.
     pub merge: Option<PrView>,
+    /// The ladder in force where the delivery happened.
+    pub ladder: Arc<Ladder>,
 }
 
 /// Turns one claimed delivery into what it means. Pure apart from decompression.
-pub fn process(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessError> {
+pub fn process(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError> {
     let body = claimed.body.as_deref().ok_or(ProcessError::BodyPruned)?;
     let raw = delivery::decompress(body)?;
     let event = event::parse(&claimed.event, &raw)?;
+    let ladder = match &event.envelope().repository {
+        Some(repo) => book.repo(repo.owner.id, &repo.full_name),
+        None => book.org(event.envelope().installation.as_ref().and_then(|i| i.account.as_ref()).map_or(0, |a| a.id)),
+    };
     let completion = Completion {
         delivery_id: claimed.id.clone(),
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
-        actions: Vec::new(),
+        actions: sources::fetches(&event, &claimed.id),
         effects: Vec::new(),
     };
-    let pr = readiness::pr_view(&event, ladder, &claimed.id);
-    let merge = readiness::merge_view(&event, ladder, &claimed.id);
-    Ok(Processed { completion, requests: answer::requests(&event, ladder), pr, merge })
+    let pr = readiness::pr_view(&event, &ladder, &claimed.id);
+    let merge = readiness::merge_view(&event, &ladder, &claimed.id);
+    Ok(Processed { completion, requests: answer::requests(&event, &ladder), pr, merge, ladder })
 }
 
 /// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
 /// any other failure instead of taking the batch down with it.
-fn process_guarded(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, ProcessError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed, ladder))).unwrap_or_else(|panic| {
+fn process_guarded(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed, book))).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -114,7 +122,7 @@ fn process_guarded(claimed: &Claimed, ladder: &Ladder) -> Result<Processed, Proc
 pub struct Worker {
     store: Store,
     settings: WorkerSettings,
-    ladder: Arc<Ladder>,
+    ladders: Arc<Ladders>,
     planner: Planner,
     metrics: Arc<Metrics>,
     /// Identifies this worker's claims; unique per process.
@@ -125,14 +133,14 @@ impl Worker {
     pub fn new(
         store: Store,
         settings: WorkerSettings,
-        ladder: Arc<Ladder>,
+        ladders: Arc<Ladders>,
         github: Option<Arc<GitHub>>,
         metrics: Arc<Metrics>,
     ) -> Worker {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
         let retention_days = u32::try_from(settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
-        let planner = Planner::new(store.clone(), Arc::clone(&ladder), github, retention_days);
-        Worker { store, settings, ladder, planner, metrics, token }
+        let planner = Planner::new(store.clone(), github, retention_days);
+        Worker { store, settings, ladders, planner, metrics, token }
     }
 
     /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
@@ -163,12 +171,12 @@ impl Worker {
             return Ok(0);
         }
         let n = claimed.len();
-        let ladder = Arc::clone(&self.ladder);
+        let book = self.ladders.book(&self.store).await?;
         let results = tokio::task::spawn_blocking(move || {
             claimed
                 .into_iter()
                 .map(|c| {
-                    let r = process_guarded(&c, &ladder);
+                    let r = process_guarded(&c, &book);
                     (c, r)
                 })
                 .collect::<Vec<_>>()
@@ -179,13 +187,16 @@ impl Worker {
         let mut batch = Batch::default();
         for (claimed, result) in results {
             match result {
-                Ok(Processed { mut completion, requests, pr, merge }) => {
-                    (completion.actions, completion.effects) = self.planner.answer(&requests, now).await?;
+                Ok(Processed { mut completion, requests, pr, merge, ladder }) => {
+                    let (replies, effects) = self.planner.answer(&requests, &ladder, now).await?;
+                    completion.actions.extend(replies);
+                    completion.effects = effects;
                     if let Some(pr) = pr {
-                        completion.actions.extend(self.planner.readiness(&pr, now).await?);
+                        completion.actions.extend(self.planner.readiness(&pr, &ladder, now).await?);
                     }
                     if let Some(merge) = merge {
-                        let level_up = self.planner.level_up(&merge, &completion.signals, &mut batch, now).await?;
+                        let level_up =
+                            self.planner.level_up(&merge, &completion.signals, &mut batch, &ladder, now).await?;
                         completion.actions.extend(level_up);
                     }
                     completions.push(completion);

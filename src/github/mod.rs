@@ -181,6 +181,41 @@ impl GitHub {
     }
 }
 
+impl GitHub {
+    /// The text of file `path` in `repo`'s default branch, or `None` when there is no such file (or no
+    /// such repository, or the app may not read it).
+    pub async fn file(&self, installation: i64, repo: &str, path: &str) -> Result<Option<String>, Verdict> {
+        let client = self.installation(installation)?;
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            axum::http::header::ACCEPT,
+            axum::http::HeaderValue::from_static("application/vnd.github.raw+json"),
+        );
+        let uri = format!("/repos/{repo}/contents/{path}");
+        match text(client._get_with_headers(uri, Some(headers)).await).await {
+            Ok(text) => Ok(Some(text)),
+            Err(Verdict::Final(why)) if why.starts_with("404") => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The paths pull request `number` of `repo` changed (GitHub lists at most 3,000).
+    pub async fn pr_files(&self, installation: i64, repo: &str, number: i64) -> Result<Vec<String>, Verdict> {
+        let client = self.installation(installation)?;
+        let mut paths = Vec::new();
+        for page in 1..=30 {
+            let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100&page={page}");
+            let files = read(client._get(path).await).await?;
+            let files = files.as_array().cloned().unwrap_or_default();
+            paths.extend(files.iter().filter_map(|f| f["filename"].as_str().map(str::to_owned)));
+            if files.len() < 100 {
+                break;
+            }
+        }
+        Ok(paths)
+    }
+}
+
 /// `text` as one URL path segment: everything but unreserved characters percent-encoded.
 fn path_segment(text: &str) -> String {
     text.bytes()
@@ -194,19 +229,23 @@ fn path_segment(text: &str) -> String {
 /// How long a repository permission read from GitHub is trusted.
 pub const PERMISSION_TTL: Duration = Duration::from_secs(300);
 
+type Response =
+    octocrab::Result<axum::http::Response<http_body_util::combinators::BoxBody<hyper::body::Bytes, octocrab::Error>>>;
+
 /// A response as JSON, or the verdict that says why not.
-async fn read(
-    response: octocrab::Result<
-        axum::http::Response<http_body_util::combinators::BoxBody<hyper::body::Bytes, octocrab::Error>>,
-    >,
-) -> Result<serde_json::Value, Verdict> {
+async fn read(response: Response) -> Result<serde_json::Value, Verdict> {
+    text(response).await.map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// A response's text, or the verdict that says why not.
+async fn text(response: Response) -> Result<String, Verdict> {
     let response = response.map_err(transport)?;
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.map_err(|e| Verdict::Transient(format!("reading GitHub's reply: {e}")))?;
     let text = String::from_utf8_lossy(&bytes.to_bytes()).into_owned();
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     match verdict::verdict(parts.status, &parts.headers, &text, now) {
-        Verdict::Done => Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)),
+        Verdict::Done => Ok(text),
         other => Err(other),
     }
 }

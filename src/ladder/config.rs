@@ -50,6 +50,7 @@ pub struct Ladder {
     pub min_lines: u64,
     mechanical_titles: Vec<String>,
     mechanical_branches: Vec<String>,
+    mechanical_paths: Vec<String>,
     weekly_caps: Vec<(Kind, u64)>,
     pub levels: Vec<Level>,
 }
@@ -116,6 +117,8 @@ struct RawSubstantial {
     mechanical_titles: Option<Vec<String>>,
     #[serde(default)]
     mechanical_branches: Option<Vec<String>>,
+    #[serde(default)]
+    mechanical_paths: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +149,21 @@ struct RawConfig {
     substantial: Option<RawSubstantial>,
     #[serde(default)]
     weekly_caps: HashMap<Spanned<String>, Spanned<f64>>,
-    levels: Spanned<Vec<RawLevel>>,
+    /// Absent: the built-in levels.
+    levels: Option<Spanned<Vec<RawLevel>>>,
+}
+
+/// What a repository's own `.github/amp.yml` may change for that repository.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    readiness_comments: Option<Spanned<String>>,
+}
+
+/// A repository's changes to its org's ladder: only what concerns that repository alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepoOverride {
+    pub readiness_comments: Option<ReadinessComments>,
 }
 
 struct Checker<'a> {
@@ -163,6 +180,14 @@ impl Checker<'_> {
             field: field.into(),
             message: message.into(),
         });
+    }
+
+    fn readiness_comments(&mut self, value: &Spanned<String>) -> ReadinessComments {
+        ReadinessComments::parse(&value.value).unwrap_or_else(|| {
+            let message = format!("`{}` is not one of: enrolled, everyone, off", value.value);
+            self.error(value, "readiness_comments", message);
+            ReadinessComments::Enrolled
+        })
     }
 
     /// A positive whole number, or an error.
@@ -220,19 +245,31 @@ fn yaml_error(file: &str, error: &serde_saphyr::Error) -> ConfigError {
     }
 }
 
+/// A YAML document of `T`; an empty file (or one of comments only) reads as an empty mapping.
+fn document<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ConfigErrors> {
+    let blank = text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    serde_saphyr::from_str(if blank { "{}" } else { text }).map_err(|e| ConfigErrors(vec![yaml_error(file, &e)]))
+}
+
+/// Parses a repository's override of its org's ladder. `file` names it in errors.
+pub fn parse_override(file: &str, text: &str) -> Result<RepoOverride, ConfigErrors> {
+    let raw: RawOverride = document(file, text)?;
+    let mut check = Checker { file, errors: Vec::new() };
+    let readiness_comments = raw.readiness_comments.map(|v| check.readiness_comments(&v));
+    if !check.errors.is_empty() {
+        return Err(ConfigErrors(check.errors));
+    }
+    Ok(RepoOverride { readiness_comments })
+}
+
 /// Parses and validates a ladder config. `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
-    let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| ConfigErrors(vec![yaml_error(file, &e)]))?;
+    let raw: RawConfig = document(file, text)?;
     let mut check = Checker { file, errors: Vec::new() };
     let command_prefix = check.prefix(raw.command_prefix, "command_prefix", "/amp");
     let label_prefix = check.prefix(raw.label_prefix, "label_prefix", "amp/");
-    let readiness_comments = match &raw.readiness_comments {
-        None => ReadinessComments::Enrolled,
-        Some(v) => ReadinessComments::parse(&v.value).unwrap_or_else(|| {
-            check.error(v, "readiness_comments", format!("`{}` is not one of: enrolled, everyone, off", v.value));
-            ReadinessComments::Enrolled
-        }),
-    };
+    let readiness_comments =
+        raw.readiness_comments.as_ref().map_or(ReadinessComments::Enrolled, |v| check.readiness_comments(v));
     let window_months = match &raw.window_months {
         Some(w) => check.count(w, "window_months").unwrap_or(12) as u32,
         None => 12,
@@ -241,6 +278,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         min_lines: None,
         mechanical_titles: None,
         mechanical_branches: None,
+        mechanical_paths: None,
     });
     let min_lines = substantial.min_lines.as_ref().and_then(|m| check.count(m, "substantial.min_lines")).unwrap_or(10);
     let mut weekly_caps = Vec::new();
@@ -251,7 +289,10 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
             None => check.error(&kind, field, format!("unknown signal kind; known: {}", kind_names())),
         }
     }
-    let levels = check_levels(&mut check, raw.levels);
+    let levels = match raw.levels {
+        Some(levels) => check_levels(&mut check, levels),
+        None => Ladder::builtin().levels,
+    };
     if !check.errors.is_empty() {
         return Err(ConfigErrors(check.errors));
     }
@@ -265,6 +306,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         min_lines,
         mechanical_titles: substantial.mechanical_titles.unwrap_or_default(),
         mechanical_branches: substantial.mechanical_branches.unwrap_or_default(),
+        mechanical_paths: substantial.mechanical_paths.unwrap_or_default(),
         weekly_caps,
         levels,
     })
@@ -365,6 +407,28 @@ impl Ladder {
     pub fn is_mechanical(&self, title: &str, head: &str) -> bool {
         self.mechanical_titles.iter().any(|p| glob_matches(p, title))
             || self.mechanical_branches.iter().any(|p| glob_matches(p, head))
+    }
+
+    /// Whether a merged PR that changed `paths` is mechanical by them: every path matches a configured
+    /// path pattern. Without path patterns, or without the paths, it is not.
+    pub fn mechanical_by_paths<'a>(&self, mut paths: impl Iterator<Item = &'a str>) -> bool {
+        let first = paths.next();
+        let matches = |path: &str| self.mechanical_paths.iter().any(|p| glob_matches(p, path));
+        first.is_some_and(matches) && paths.all(matches)
+    }
+
+    /// Whether the app needs a merged PR's file list: the ladder has path patterns.
+    pub fn wants_paths(&self) -> bool {
+        !self.mechanical_paths.is_empty()
+    }
+
+    /// This ladder with a repository's override applied.
+    pub fn with_override(&self, changes: &RepoOverride) -> Ladder {
+        let mut ladder = self.clone();
+        if let Some(comments) = changes.readiness_comments {
+            ladder.readiness_comments = comments;
+        }
+        ladder
     }
 
     /// The title and head-branch patterns of mechanical PRs (`*` matches any run, case ignored).
@@ -472,5 +536,46 @@ mod tests {
             let got = errors(yaml);
             assert!(got.len() == 1 && got[0].starts_with(expected), "{yaml:?}: {got:?}");
         }
+    }
+
+    #[test]
+    fn an_org_config_may_leave_the_levels_to_the_builtin_ones() {
+        let ladder = parse("amp.yml", "admins: [derberg]\nreadiness_comments: everyone\n").unwrap();
+        assert_eq!(ladder.levels, Ladder::builtin().levels);
+        assert_eq!(
+            (ladder.admins.as_slice(), ladder.readiness_comments),
+            (&["derberg".to_owned()][..], ReadinessComments::Everyone)
+        );
+        let blank = parse("amp.yml", "# nothing yet\n\n").unwrap();
+        assert_eq!(blank.command_prefix, "/amp");
+    }
+
+    #[test]
+    fn a_repo_override_changes_only_what_concerns_the_repo() {
+        let off = parse_override("r/.github/amp.yml", "readiness_comments: off\n").unwrap();
+        assert_eq!(off.readiness_comments, Some(ReadinessComments::Off));
+        assert_eq!(Ladder::builtin().with_override(&off).readiness_comments, ReadinessComments::Off);
+        assert_eq!(parse_override("f", "").unwrap(), RepoOverride::default());
+        let err = parse_override("r/.github/amp.yml", "levels: []\n").unwrap_err().to_string();
+        assert!(err.starts_with("r/.github/amp.yml:1:1: unknown field `levels`"), "{err}");
+        let err = parse_override("f", "readiness_comments: loud\n").unwrap_err().to_string();
+        assert_eq!(err, "f:1:21: readiness_comments: `loud` is not one of: enrolled, everyone, off");
+    }
+
+    #[test]
+    fn a_pr_is_mechanical_by_paths_only_when_every_path_matches() {
+        let yaml = "substantial: {mechanical_paths: [\"*package-lock.json\", \"docs/*\"]}\n";
+        let ladder = parse("amp.yml", yaml).unwrap();
+        assert!(ladder.wants_paths() && !Ladder::builtin().wants_paths());
+        let cases: [(&[&str], bool); 4] = [
+            (&["package-lock.json", "docs/a.md"], true),
+            (&["website/package-lock.json"], true),
+            (&["docs/a.md", "src/index.js"], false),
+            (&[], false),
+        ];
+        for (paths, expected) in cases {
+            assert_eq!(ladder.mechanical_by_paths(paths.iter().copied()), expected, "{paths:?}");
+        }
+        assert!(!Ladder::builtin().mechanical_by_paths(["docs/a.md"].into_iter()));
     }
 }

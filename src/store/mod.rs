@@ -10,6 +10,7 @@
 //!
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
 
+pub mod configs;
 pub mod digests;
 pub mod directory;
 pub mod endorsements;

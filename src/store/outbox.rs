@@ -110,6 +110,16 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
 }
 
 impl Store {
+    /// Adds actions planned outside a delivery's processing (an issue about a bad config found while
+    /// reading it); a key already in the outbox is left as it is. Returns the keys added.
+    pub async fn enqueue(&self, planned: &[Planned], now: DateTime<Utc>) -> Result<HashSet<String>, StoreError> {
+        let mut conn = self.writer(Durability::Full).await?;
+        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let added = insert(&mut tx, self.backend, &planned.iter().collect::<Vec<_>>(), now).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
     /// The newest `limit` actions, newest first.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<Entry>, StoreError> {
         let rows =

@@ -156,7 +156,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
             max_attempts: 3,
             ..WorkerSettings::default()
         },
-        ladder: ladder::ladder::Ladder::builtin(),
+        ladders: ladder::ladders::Choice::default(),
     }
 }
 
@@ -408,4 +408,11 @@ pub fn review_payload(n: i64) -> Vec<u8> {
     p["review"]["user"] = serde_json::json!({"id": 1002, "login": "bob", "type": "User"});
     p["review"]["state"] = "approved".into();
     p.to_string().into_bytes()
+}
+
+/// Settings with a local ladder (as `LADDER_CONFIG` gives) whose admins are `admins`.
+pub fn with_admins(settings: &mut ServeSettings, admins: &[&str]) {
+    let mut ladder = ladder::ladder::Ladder::builtin();
+    ladder.admins = admins.iter().map(|a| (*a).to_owned()).collect();
+    settings.ladders.local = Some(ladder);
 }

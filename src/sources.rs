@@ -1,0 +1,203 @@
+//! Sources: which files on GitHub the app reads its configuration from, and when to read them again.
+//!
+//! Owns: the places (the org's config in its `.github` repository, each repository's own override and
+//! `CODEOWNERS`) and [`fetches`], which says from an event which of them may have changed: all of them
+//! when the app is installed, those of added repositories, and those a push to a default branch touched.
+//! The fetches are planned like any other action, keyed by the delivery, so a redelivery reads nothing
+//! twice.
+//!
+//! Never does: I/O; [`crate::refresh`] reads and stores what is planned here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::{Action, Planned};
+use crate::event::{Event, RepositoryRef};
+
+/// The repository holding the org's config, as GitHub names it for org-wide community files.
+pub const ORG_REPO: &str = ".github";
+/// Where a config lives: in the `.github` repository for the org, in any other for that repository.
+pub const CONFIG_PATH: &str = ".github/amp.yml";
+/// Where GitHub looks for `CODEOWNERS`, in the order it looks.
+pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+/// One kind of file the app reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The org's ladder: `.github/amp.yml` in the org's `.github` repository.
+    OrgConfig,
+    /// A repository's override: `.github/amp.yml` in that repository.
+    RepoConfig,
+    /// A repository's `CODEOWNERS`, wherever GitHub would find it.
+    Codeowners,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::OrgConfig => "org_config",
+            Source::RepoConfig => "repo_config",
+            Source::Codeowners => "codeowners",
+        }
+    }
+
+    /// The paths to try, in order; the first that exists is the source.
+    pub fn paths(self) -> &'static [&'static str] {
+        match self {
+            Source::OrgConfig | Source::RepoConfig => &[CONFIG_PATH],
+            Source::Codeowners => &CODEOWNERS_PATHS,
+        }
+    }
+}
+
+/// Whether `full_name` (`owner/name`) is the org's `.github` repository.
+pub fn is_org_repo(full_name: &str) -> bool {
+    full_name.rsplit('/').next().is_some_and(|name| name.eq_ignore_ascii_case(ORG_REPO))
+}
+
+/// The reads an event calls for, as actions keyed by `delivery`.
+pub fn fetches(event: &Event, delivery: &str) -> Vec<Planned> {
+    let envelope = event.envelope();
+    let installation = envelope.installation.as_ref();
+    let (org, repos): (Option<(i64, &str)>, Vec<(i64, &str, Vec<Source>)>) = match event {
+        Event::Installation(e) if matches!(envelope.action(), "created" | "new_permissions_accepted" | "unsuspend") => {
+            let account = installation.and_then(|i| i.account.as_ref());
+            let repos = e.repositories.iter().flatten().map(every_source).collect();
+            (account.map(|a| (a.id, a.login.as_str())), repos)
+        }
+        Event::InstallationRepositories(e) if envelope.action() == "added" => {
+            let account = installation.and_then(|i| i.account.as_ref());
+            (account.map(|a| (a.id, a.login.as_str())), e.repositories_added.iter().map(every_source).collect())
+        }
+        Event::Push(e) if e.to_default_branch() => {
+            let Some(repo) = &envelope.repository else { return Vec::new() };
+            let touched: Vec<&str> = e.touched().collect();
+            let mut sources = Vec::new();
+            if touched.contains(&CONFIG_PATH) {
+                sources.push(if is_org_repo(&repo.full_name) { Source::OrgConfig } else { Source::RepoConfig });
+            }
+            if touched.iter().any(|p| CODEOWNERS_PATHS.contains(p)) {
+                sources.push(Source::Codeowners);
+            }
+            (Some((repo.owner.id, repo.owner.login.as_str())), vec![(repo.id, repo.full_name.as_str(), sources)])
+        }
+        _ => return Vec::new(),
+    };
+    let Some((org_id, org_login)) = org else { return Vec::new() };
+    let planned = |repo_id: i64, repo: String, source: Source| Planned {
+        key: format!("fetch:{delivery}:{}:{}", source.as_str(), repo.to_lowercase()),
+        org_id,
+        installation_id: installation.map(|i| i.id),
+        repo_id,
+        repo,
+        issue: 0,
+        action: Action::Fetch { source },
+    };
+    let mut out = Vec::new();
+    if matches!(event, Event::Installation(_)) {
+        out.push(planned(0, format!("{org_login}/{ORG_REPO}"), Source::OrgConfig));
+    }
+    for (repo_id, full_name, sources) in repos {
+        out.extend(sources.into_iter().map(|source| planned(repo_id, full_name.to_owned(), source)));
+    }
+    // The `.github` repository may be listed too: its config is read once.
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}
+
+/// Everything an added repository may hold: its `CODEOWNERS` and its override, or the org's config
+/// when it is the `.github` repository.
+fn every_source(repo: &RepositoryRef) -> (i64, &str, Vec<Source>) {
+    let config = if is_org_repo(&repo.full_name) { Source::OrgConfig } else { Source::RepoConfig };
+    (repo.id, repo.full_name.as_str(), vec![config, Source::Codeowners])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::parse;
+
+    fn reads(event: &str, body: serde_json::Value) -> Vec<(String, &'static str)> {
+        let event = parse(event, body.to_string().as_bytes()).unwrap();
+        let planned = fetches(&event, "d1");
+        planned
+            .into_iter()
+            .map(|p| match p.action {
+                Action::Fetch { source } => (p.repo, source.as_str()),
+                other => panic!("not a fetch: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn push(repo: &str, git_ref: &str, touched: &[&str]) -> serde_json::Value {
+        serde_json::json!({
+            "ref": git_ref,
+            "repository": {"id": 9, "name": repo.rsplit('/').next(), "full_name": repo,
+                "owner": {"id": 1, "login": "asyncapi"}, "default_branch": "master"},
+            "installation": {"id": 7},
+            "commits": [{"added": [], "modified": touched, "removed": []}],
+        })
+    }
+
+    #[test]
+    fn installing_reads_the_org_config_and_every_repository() {
+        let body = serde_json::json!({
+            "action": "created",
+            "installation": {"id": 7, "account": {"id": 1, "login": "asyncapi"}},
+            "repositories": [{"id": 2, "full_name": "asyncapi/cli"}, {"id": 3, "full_name": "asyncapi/.github"}],
+        });
+        let expected = [
+            ("asyncapi/.github", "codeowners"),
+            ("asyncapi/cli", "codeowners"),
+            ("asyncapi/.github", "org_config"),
+            ("asyncapi/cli", "repo_config"),
+        ];
+        assert_eq!(reads("installation", body), expected.map(|(r, s)| (r.to_owned(), s)));
+        let deleted = serde_json::json!({"action": "deleted", "installation": {"id": 7, "account": {"id": 1, "login": "asyncapi"}}});
+        assert!(reads("installation", deleted).is_empty());
+    }
+
+    #[test]
+    fn adding_repositories_reads_theirs() {
+        let body = serde_json::json!({
+            "action": "added",
+            "installation": {"id": 7, "account": {"id": 1, "login": "asyncapi"}},
+            "repositories_added": [{"id": 2, "full_name": "asyncapi/cli"}],
+            "repositories_removed": [],
+        });
+        assert_eq!(
+            reads("installation_repositories", body),
+            [("asyncapi/cli".to_owned(), "codeowners"), ("asyncapi/cli".to_owned(), "repo_config")]
+        );
+    }
+
+    #[test]
+    fn a_push_reads_what_it_touched_on_the_default_branch_only() {
+        let cases: [(&str, &str, &[&str], &[&str]); 6] = [
+            ("asyncapi/.github", "refs/heads/master", &[".github/amp.yml"], &["org_config"]),
+            ("asyncapi/cli", "refs/heads/master", &[".github/amp.yml"], &["repo_config"]),
+            ("asyncapi/cli", "refs/heads/master", &["CODEOWNERS", "README.md"], &["codeowners"]),
+            (
+                "asyncapi/cli",
+                "refs/heads/master",
+                &["docs/CODEOWNERS", ".github/amp.yml"],
+                &["codeowners", "repo_config"],
+            ),
+            ("asyncapi/cli", "refs/heads/feature", &["CODEOWNERS"], &[]),
+            ("asyncapi/cli", "refs/heads/master", &["src/CODEOWNERS", "amp.yml"], &[]),
+        ];
+        for (repo, git_ref, touched, expected) in cases {
+            let got: Vec<&str> = reads("push", push(repo, git_ref, touched)).into_iter().map(|(_, s)| s).collect();
+            assert_eq!(got, expected, "{repo} {git_ref} {touched:?}");
+        }
+    }
+
+    #[test]
+    fn a_redelivery_plans_the_same_keys() {
+        let event =
+            parse("push", push("asyncapi/cli", "refs/heads/master", &["CODEOWNERS"]).to_string().as_bytes()).unwrap();
+        assert_eq!(fetches(&event, "d1"), fetches(&event, "d1"));
+        assert_eq!(fetches(&event, "d1")[0].key, "fetch:d1:codeowners:asyncapi/cli");
+    }
+}
