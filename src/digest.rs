@@ -70,6 +70,8 @@ pub struct MergedPr {
     pub title: String,
     pub head: String,
     pub merged_at: DateTime<Utc>,
+    /// The paths it changed, when they were read (the ladder has path patterns for mechanical changes).
+    pub paths: Option<Vec<String>>,
 }
 
 /// One person's activity in one org, boiled down. Every field adds up across batches.
@@ -123,6 +125,9 @@ fn merged_pr(s: &Signal) -> MergedPr {
         title: text("title"),
         head: text("head"),
         merged_at: s.occurred_at,
+        paths: s.data["paths"]
+            .as_array()
+            .map(|paths| paths.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect()),
     }
 }
 

@@ -127,6 +127,22 @@ impl Planner {
         Ok(readiness::level_up(ladder, pr, before.as_deref(), &after))
     }
 
+    /// The paths merged PR `pr` changed, when the ladder has path patterns for mechanical changes and
+    /// GitHub can be asked. If asking fails, the log says why and the PR is judged without them.
+    pub async fn paths(&self, pr: &PrView, ladder: &Ladder) -> Option<Vec<String>> {
+        let (Some(github), Some(installation)) = (&self.github, pr.installation_id) else { return None };
+        if !ladder.wants_paths() {
+            return None;
+        }
+        match github.pr_files(installation, &pr.repo.full_name, pr.number).await {
+            Ok(paths) => Some(paths),
+            Err(why) => {
+                tracing::warn!(repo = %pr.repo.full_name, number = pr.number, ?why, "could not read a merged PR's files; judged without them");
+                None
+            }
+        }
+    }
+
     /// Private repositories of the org other than `here`, whose evidence may not be shown there.
     async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
         let repos = self.store.repositories().await?.into_iter();

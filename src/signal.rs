@@ -163,6 +163,14 @@ impl Signal {
     }
 }
 
+/// Adds the paths a merged PR changed (read from GitHub) to its `pr_merged` signal, for path patterns
+/// of mechanical changes.
+pub fn add_paths(signals: &mut [Signal], paths: &[String]) {
+    for s in signals.iter_mut().filter(|s| s.kind == Kind::PrMerged) {
+        s.data["paths"] = paths.iter().map(|p| Value::String(p.clone())).collect();
+    }
+}
+
 /// True for accounts GitHub itself marks as bots: type `Bot`, or a login ending in `[bot]`.
 pub fn is_github_bot(account: &Account) -> bool {
     account.account_type.as_deref() == Some("Bot") || account.login.ends_with("[bot]")

@@ -195,6 +195,9 @@ impl Worker {
                         completion.actions.extend(self.planner.readiness(&pr, &ladder, now).await?);
                     }
                     if let Some(merge) = merge {
+                        if let Some(paths) = self.planner.paths(&merge, &ladder).await {
+                            signal::add_paths(&mut completion.signals, &paths);
+                        }
                         let level_up =
                             self.planner.level_up(&merge, &completion.signals, &mut batch, &ladder, now).await?;
                         completion.actions.extend(level_up);

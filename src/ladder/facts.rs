@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use super::config::Ladder;
 use super::metric::{Measure, Metric};
 use crate::credit::is_credited;
-use crate::digest::{Engagement, PersonDigest};
+use crate::digest::{Engagement, MergedPr, PersonDigest};
 use crate::signal::{Kind, Signal};
 
 /// The most references listed behind one number.
@@ -61,6 +61,13 @@ fn counted(refs: Vec<Reference<'_>>) -> Measure {
     Measure { value: refs.len() as u64, evidence: newest(refs) }
 }
 
+/// Whether a merged PR counts as substantial: large enough, and mechanical by neither its title, its
+/// branch, nor (when they were read) its paths.
+pub fn is_substantial(pr: &MergedPr, ladder: &Ladder) -> bool {
+    let by_paths = pr.paths.as_ref().is_some_and(|paths| ladder.mechanical_by_paths(paths.iter().map(String::as_str)));
+    pr.lines >= ladder.min_lines && !ladder.is_mechanical(&pr.title, &pr.head) && !by_paths
+}
+
 impl Facts {
     /// Facts from a person's signals. `merged` names the org's merged PRs as `(repo id, number)`.
     pub fn from_signals(signals: &[Signal], merged: &HashSet<(i64, i64)>, ladder: &Ladder) -> Facts {
@@ -81,7 +88,7 @@ impl Facts {
         let substantial = digest
             .merged
             .iter()
-            .filter(|(_, pr)| pr.lines >= ladder.min_lines && !ladder.is_mechanical(&pr.title, &pr.head))
+            .filter(|(_, pr)| is_substantial(pr, ladder))
             .map(|((_, number), pr)| (pr.merged_at, pr.repo_name.as_str(), Some(*number)))
             .collect();
         let derived = BTreeMap::from([
@@ -114,7 +121,7 @@ impl Facts {
         }
         facts.repos.extend(digest.repos);
         for ((_, number), pr) in &digest.merged {
-            if pr.lines >= ladder.min_lines && !ladder.is_mechanical(&pr.title, &pr.head) {
+            if is_substantial(pr, ladder) {
                 let measure = facts.derived.entry(Metric::SubstantialPrs).or_default();
                 measure.value += 1;
                 measure.evidence.insert(0, format!("{}#{number}", pr.repo_name));

@@ -129,9 +129,9 @@ async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Pe
         .iter()
         .flat_map(|((org, actor), d)| d.merged.iter().map(move |((repo, n), pr)| (*repo, *n, *org, *actor, pr)))
         .collect();
-    let head =
-        "INSERT INTO digest_merged (repo_id, number, org_id, actor_id, repo_name, lines, title, head, merged_at)";
-    insert_rows(tx, backend, head, 9, "ON CONFLICT DO NOTHING", &rows, |q, (repo, n, org, actor, pr)| {
+    let head = "INSERT INTO digest_merged \
+                (repo_id, number, org_id, actor_id, repo_name, lines, title, head, merged_at, paths)";
+    insert_rows(tx, backend, head, 10, "ON CONFLICT DO NOTHING", &rows, |q, (repo, n, org, actor, pr)| {
         q.bind(*repo)
             .bind(*n)
             .bind(*org)
@@ -141,6 +141,7 @@ async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Pe
             .bind(pr.title.clone())
             .bind(pr.head.clone())
             .bind(millis(pr.merged_at))
+            .bind(pr.paths.as_ref().map(|paths| paths.join("\n")))
     })
     .await
 }
@@ -423,6 +424,23 @@ impl Store {
             let query = sqlx::query(sql).bind(org).bind(person).bind(min_lines);
             titles.iter().chain(branches).fold(query, |q, glob| q.bind(like_pattern(glob)))
         };
+        if ladder.wants_paths() {
+            // Path patterns match in Rust, over the few merged PRs that pass the rest.
+            let sql = format!(
+                "SELECT merged_at AS at, repo_name, number, paths FROM digest_merged WHERE {filter} \
+                 ORDER BY merged_at DESC, repo_name DESC, number DESC"
+            );
+            let rows = bind(&sql).fetch_all(&self.read).await?;
+            let mut kept = Vec::new();
+            for row in rows {
+                let paths: Option<String> = row.try_get("paths")?;
+                if !paths.is_some_and(|p| ladder.mechanical_by_paths(p.split('\n'))) {
+                    kept.push(row);
+                }
+            }
+            let evidence = references(&kept)?;
+            return Ok(crate::ladder::metric::Measure { value: kept.len() as u64, evidence });
+        }
         let order = format!("ORDER BY merged_at DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}");
         let select = "SELECT merged_at AS at, repo_name, number";
         // Matching titles and branches is the cost, so PostgreSQL counts in the same pass (a window

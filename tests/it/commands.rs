@@ -139,7 +139,8 @@ on_both_engines!(optout_and_optin_by_command_act_once);
 
 async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
     let app =
-        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["Alice"])).await;
+        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["Alice"]))
+            .await;
     assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
     let enrol = comment("created", 100, ALICE, "/amp enroll @bob cohort 2026-autumn mentor @carol\n/amp report");
     assert_eq!(app.deliver("issue_comment", "c-1", &enrol).await.0, 202);
@@ -181,7 +182,8 @@ on_both_engines!(admins_enrol_and_read_the_cohort_report);
 
 async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     let app =
-        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["alice"])).await;
+        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["alice"]))
+            .await;
     assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 100, ALICE, "/amp enroll @bob")).await.0, 202);
     app.outbox_settled(1).await;
 
@@ -245,7 +247,8 @@ on_both_engines!(nothing_from_a_private_repo_reaches_a_public_one);
 
 async fn merges_arriving_together_still_announce_each_level(engine: Engine) {
     let app =
-        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["alice"])).await;
+        App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["alice"]))
+            .await;
     assert_eq!(app.deliver("issue_comment", "c-1", &comment("created", 100, ALICE, "/amp enroll @bob")).await.0, 202);
     app.outbox_settled(1).await;
     // Sent back to back, these usually land in one batch of the worker, before any of them is recorded.

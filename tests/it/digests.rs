@@ -52,6 +52,15 @@ fn history(rng: &mut Rng, n: usize) -> Vec<Signal> {
             let (repo, number) = (rng.below(3) as i64, rng.below(25) as i64);
             let identity = if kind == Kind::PrMerged { format!("{repo}#{number}") } else { format!("h{i}") };
             let has_subject = kind == Kind::PrMerged || (kind != Kind::ReleasePublished && rng.below(10) != 0);
+            let paths: [&[&str]; 4] = [&["docs/a.md"], &["docs/a.md", "src/x.rs"], &[], &["DOCS/b.md", "docs/c"]];
+            let paths = rng.pick(&paths);
+            let mut data = json!({
+                "additions": rng.below(30), "deletions": rng.below(10),
+                "title": rng.pick(&titles), "head": rng.pick(&["dependabot/x", "main", "Renovate/y"]),
+            });
+            if rng.below(2) == 0 {
+                data["paths"] = json!(paths); // read from GitHub only when a ladder has path patterns
+            }
             Signal {
                 kind,
                 identity,
@@ -66,10 +75,7 @@ fn history(rng: &mut Rng, n: usize) -> Vec<Signal> {
                 actor: account(*rng.pick(&PEOPLE)),
                 // Three years back, at hour resolution, so that ties in time happen.
                 occurred_at: now() - Duration::hours(rng.below(26_000) as i64),
-                data: json!({
-                    "additions": rng.below(30), "deletions": rng.below(10),
-                    "title": rng.pick(&titles), "head": rng.pick(&["dependabot/x", "main", "Renovate/y"]),
-                }),
+                data,
             }
         })
         .filter(|s| seen.insert((s.kind, s.identity.clone())))
@@ -77,7 +83,7 @@ fn history(rng: &mut Rng, n: usize) -> Vec<Signal> {
 }
 
 fn ladders() -> Vec<Ladder> {
-    let custom = "weekly_caps: {pr_merged: 1, review_approved: 2}\nsubstantial: {min_lines: 5, mechanical_titles: [\"fix_%*\", \"*überall\"], mechanical_branches: [\"renovate/*\"]}\nlevels:\n  - id: a\n    requires: {review: 1, triage_closed: 1, substantial_prs: 1, repos: 1, newcomers_helped: 1, primary_reviews: 2, reviews_on_merged: 1, active_months: 1, tenure_months: 1, code: 3}\n";
+    let custom = "weekly_caps: {pr_merged: 1, review_approved: 2}\nsubstantial: {min_lines: 5, mechanical_titles: [\"fix_%*\", \"*überall\"], mechanical_branches: [\"renovate/*\"], mechanical_paths: [\"docs/*\"]}\nlevels:\n  - id: a\n    requires: {review: 1, triage_closed: 1, substantial_prs: 1, repos: 1, newcomers_helped: 1, primary_reviews: 2, reviews_on_merged: 1, active_months: 1, tenure_months: 1, code: 3}\n";
     vec![Ladder::builtin(), parse("custom.yml", custom).unwrap()]
 }
 

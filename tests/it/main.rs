@@ -10,4 +10,5 @@ mod pipeline;
 mod replicas;
 mod sending;
 mod shipping;
+mod sources;
 mod webhook;

@@ -34,7 +34,7 @@ fn call(path: &str, auth: &'static str, status: u16, body: Value) -> Call {
 const COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/1/comments";
 
 /// The app with App credentials, talking to `github`.
-async fn app_on(engine: Engine, github: &FakeGitHub) -> App {
+pub async fn app_on(engine: Engine, github: &FakeGitHub) -> App {
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let url = github.url();
     App::start_with(TestDb::new(engine).await, move |s| {

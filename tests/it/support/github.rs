@@ -46,6 +46,10 @@ struct State {
     permissions: Mutex<std::collections::HashMap<String, &'static str>>,
     /// Comments the app posted: (id, the issue's comments path, body).
     posted: Mutex<Vec<(i64, String, String)>>,
+    /// Files on default branches, by `(owner/name, path)`.
+    files: Mutex<std::collections::HashMap<(String, String), String>>,
+    /// The paths pull requests changed, by `(owner/name, number)`.
+    pr_files: Mutex<std::collections::HashMap<(String, i64), Vec<String>>>,
 }
 
 pub struct FakeGitHub {
@@ -123,6 +127,22 @@ impl FakeGitHub {
     /// The bodies of the comments on an issue's comments path, oldest first.
     pub fn comments(&self, path: &str) -> Vec<String> {
         self.state.posted.lock().unwrap().iter().filter(|(_, p, _)| p == path).map(|(_, _, b)| b.clone()).collect()
+    }
+
+    /// Puts a file on `repo`'s default branch (`None` removes it).
+    pub fn put_file(&self, repo: &str, path: &str, text: Option<&str>) {
+        let key = (repo.to_owned(), path.to_owned());
+        let mut files = self.state.files.lock().unwrap();
+        match text {
+            Some(text) => files.insert(key, text.to_owned()),
+            None => files.remove(&key),
+        };
+    }
+
+    /// Says which paths pull request `number` of `repo` changed.
+    pub fn put_pr_files(&self, repo: &str, number: i64, paths: &[&str]) {
+        let paths = paths.iter().map(|p| (*p).to_owned()).collect();
+        self.state.pr_files.lock().unwrap().insert((repo.to_owned(), number), paths);
     }
 
     /// Every call so far, and forgets them.
@@ -203,6 +223,28 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
         }
         ("DELETE", ["repos", _, _, "issues", _, "labels", _]) if authorized(&headers) => {
             (StatusCode::OK, "token", json!([]))
+        }
+        ("GET", ["repos", owner, name, "contents", file @ ..]) if authorized(&headers) => {
+            let key = (format!("{owner}/{name}"), file.join("/"));
+            let found = state.files.lock().unwrap().get(&key).cloned();
+            let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            let call = Call { method: method.to_string(), path, auth: "token", body, status: status.as_u16() };
+            state.calls.lock().unwrap().push(call);
+            return match found {
+                Some(text) => (status, text).into_response(),
+                None => (status, axum::Json(json!({"message": "Not Found"}))).into_response(),
+            };
+        }
+        ("GET", ["repos", owner, name, "pulls", number, "files"]) if authorized(&headers) => {
+            let key = (format!("{owner}/{name}"), number.parse().unwrap_or(-1));
+            match state.pr_files.lock().unwrap().get(&key) {
+                Some(paths) => {
+                    let files: Vec<Value> =
+                        paths.iter().map(|p| json!({"filename": p, "status": "modified"})).collect();
+                    (StatusCode::OK, "token", Value::Array(files))
+                }
+                None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
+            }
         }
         ("GET", ["repos", _, _, "collaborators", login, "permission"]) => {
             if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {

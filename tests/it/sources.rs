@@ -1,0 +1,201 @@
+//! Configs and roles read from GitHub: the org's ladder, a repository's override and `CODEOWNERS`,
+//! read when the app is installed and when a push changes them; a broken config kept out (the last
+//! good one stays, one issue per bad revision) without the app missing a beat.
+
+use ladder::ladder::config::ReadinessComments;
+use ladder::ladders::{Choice, Ladders};
+use ladder::roles::Role;
+use serde_json::{Value, json};
+
+use crate::on_both_engines;
+use crate::support::github::{Call, FakeGitHub};
+use crate::support::{App, Engine, fixture_json};
+
+const ORG_ID: i64 = 21031067;
+const ORG_REPO: &str = "Codertocat/.github";
+const REPO: &str = "Codertocat/Hello-World";
+const COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/1/comments";
+
+fn get(path: &str, status: u16) -> Call {
+    Call { method: "GET".into(), path: path.into(), auth: "token", body: Value::Null, status }
+}
+
+fn installed() -> Vec<u8> {
+    let mut payload = fixture_json("installation/created.json");
+    payload["installation"]["id"] = 42.into();
+    payload.to_string().into_bytes()
+}
+
+/// A push to the default branch of `repo` that changed `paths`.
+fn push(repo: &str, repo_id: i64, paths: &[&str]) -> Vec<u8> {
+    let name = repo.split_once('/').unwrap().1;
+    json!({
+        "ref": "refs/heads/main",
+        "before": "0000000000000000000000000000000000000000",
+        "after": "1111111111111111111111111111111111111111",
+        "repository": {"id": repo_id, "name": name, "full_name": repo, "private": false, "default_branch": "main",
+            "owner": {"id": ORG_ID, "login": "Codertocat", "type": "Organization"}},
+        "installation": {"id": 42},
+        "sender": {"id": 1, "login": "octocat", "type": "User"},
+        "commits": [{"id": "1111111111111111111111111111111111111111", "added": [], "modified": paths, "removed": []}],
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn comment(comment_id: i64, body: &str) -> Vec<u8> {
+    let mut payload = fixture_json("issue_comment/created.json");
+    payload["comment"]["id"] = comment_id.into();
+    payload["comment"]["user"] = json!({"id": 5001, "login": "alice", "type": "User"});
+    payload["comment"]["body"] = body.into();
+    payload["installation"] = json!({"id": 42});
+    payload.to_string().into_bytes()
+}
+
+async fn maintainers_of(app: &App) -> Vec<String> {
+    let grants = app.store().roles_in_org("Codertocat").await.unwrap();
+    grants.into_iter().filter(|g| g.role == Role::Maintainer).map(|g| g.login).collect()
+}
+
+async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = crate::sending::app_on(engine, &github).await;
+    github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\nadmins: [alice]\n"));
+    github.put_file(REPO, "CODEOWNERS", Some("* @alice @bob @asyncapi-bot\n"));
+
+    // Installed: the org's config, the repository's CODEOWNERS (where GitHub looks, in order) and its
+    // override (there is none) are read; nothing else is called.
+    assert_eq!(app.deliver("installation", "i-1", &installed()).await.0, 202);
+    let entries = app.outbox_settled(3).await;
+    let details: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e.state.as_str(), e.detail.as_deref().unwrap_or(""))).collect();
+    assert_eq!(details[0], ("sent", "CODEOWNERS: 2 roles"));
+    assert!(details[1].1.starts_with("config revision ") && details[1].1.ends_with(" in force"), "{details:?}");
+    assert_eq!(details[2], ("sent", "no config"));
+    let calls = github.take_calls();
+    assert_eq!(calls[0].path, "/app/installations/42/access_tokens");
+    assert_eq!(
+        calls[1..],
+        [
+            get("/repos/Codertocat/Hello-World/contents/.github/CODEOWNERS", 404),
+            get("/repos/Codertocat/Hello-World/contents/CODEOWNERS", 200),
+            get("/repos/Codertocat/.github/contents/.github/amp.yml", 200),
+            get("/repos/Codertocat/Hello-World/contents/.github/amp.yml", 404),
+        ]
+    );
+    assert_eq!(maintainers_of(&app).await, ["alice", "bob"], "the bot is not a person");
+
+    // The org's prefix is in force: the old one is not a command any more.
+    app.deliver("issue_comment", "c-1", &comment(11, "/amp help")).await;
+    app.deliver("issue_comment", "c-2", &comment(12, "/ladder help")).await;
+    app.outbox_settled(4).await;
+    assert_eq!(github.comments(COMMENTS), [ladder::reply::help("/ladder", "alice")]);
+    github.take_calls();
+
+    // A broken revision: refused, reported once in the `.github` repository, the last good one stays.
+    let broken = "command_prefix: /ladder\nlevels:\n  - id: one\n    requires: {hugs: 1}\n";
+    github.put_file(ORG_REPO, ".github/amp.yml", Some(broken));
+    app.deliver("push", "p-1", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
+    let entries = app.outbox_settled(6).await;
+    assert!(
+        entries[4].detail.as_deref().unwrap().contains("is invalid (1 problems; an issue reports it)"),
+        "{entries:?}"
+    );
+    assert_eq!(entries[5].planned.repo, ORG_REPO);
+    let calls = github.take_calls();
+    assert_eq!(calls[0], get("/repos/Codertocat/.github/contents/.github/amp.yml", 200));
+    assert_eq!((calls[1].method.as_str(), calls[1].path.as_str()), ("POST", "/repos/Codertocat/.github/issues"));
+    let body = calls[1].body["body"].as_str().unwrap();
+    assert!(body.contains("- line 4, column 16, `levels[0].requires.hugs`: unknown metric"), "{body}");
+    assert_eq!(calls.len(), 2, "{calls:?}");
+
+    // The same bad revision pushed again: read, and not reported twice. Commands still work.
+    app.deliver("push", "p-2", &push(ORG_REPO, 7, &[".github/amp.yml", "README.md"])).await;
+    app.deliver("issue_comment", "c-3", &comment(13, "/ladder ladder")).await;
+    let entries = app.outbox_settled(8).await;
+    assert!(entries[6].detail.as_deref().unwrap().contains("already reported"), "{entries:?}");
+    assert_eq!(entries[7].state, "sent");
+    let calls = github.take_calls();
+    assert!(!calls.iter().any(|c| c.path.ends_with("/issues")), "{calls:?}");
+
+    // A push that changes CODEOWNERS and the repository's override; one that touches neither reads nothing.
+    github.put_file(REPO, "CODEOWNERS", None);
+    github.put_file(REPO, "docs/CODEOWNERS", Some("* @carol\n"));
+    github.put_file(REPO, ".github/amp.yml", Some("readiness_comments: off\n"));
+    app.deliver("push", "p-3", &push(REPO, 1296269, &["CODEOWNERS", "docs/CODEOWNERS", ".github/amp.yml"])).await;
+    app.deliver("push", "p-4", &push(REPO, 1296269, &["src/main.rs"])).await;
+    let entries = app.outbox_settled(10).await;
+    assert_eq!(entries.len(), 10, "{entries:?}");
+    assert_eq!(maintainers_of(&app).await, ["carol"]);
+    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
+    assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Off);
+    assert_eq!(book.repo(ORG_ID, REPO).command_prefix, "/ladder", "the override keeps the org's ladder");
+    assert_eq!(book.org(ORG_ID).readiness_comments, ReadinessComments::Enrolled);
+    assert_eq!(book.org(1).command_prefix, "/amp", "other orgs keep the built-in ladder");
+
+    // The config removed: the built-in ladder applies again.
+    github.put_file(ORG_REPO, ".github/amp.yml", None);
+    app.deliver("push", "p-5", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
+    app.outbox_settled(11).await;
+    app.deliver("issue_comment", "c-4", &comment(14, "/amp help")).await;
+    app.outbox_settled(12).await;
+    assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder::reply::help("/amp", "alice"));
+    app.running.stop().await.unwrap();
+}
+on_both_engines!(configs_and_codeowners_are_read_on_install_and_push);
+
+/// Bob's PR `number` in Codertocat/Hello-World, merged, through installation 42.
+fn merged(number: i64) -> Vec<u8> {
+    let mut payload = fixture_json("pull_request/closed.merged.json");
+    payload["repository"] = fixture_json("issue_comment/created.json")["repository"].clone();
+    payload["pull_request"]["user"] = json!({"id": 5002, "login": "bob", "type": "User"});
+    payload["pull_request"]["number"] = number.into();
+    payload["number"] = number.into();
+    payload["installation"] = json!({"id": 42});
+    payload.to_string().into_bytes()
+}
+
+async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = crate::sending::app_on(engine, &github).await;
+    let config = "readiness_comments: everyone\nsubstantial: {min_lines: 1, mechanical_paths: [\"docs/*\"]}\n\
+                  levels:\n  - id: builder\n    name: Builder\n    requires: {substantial_prs: 1}\n";
+    github.put_file(ORG_REPO, ".github/amp.yml", Some(config));
+    app.deliver("installation", "i-1", &installed()).await;
+    app.outbox_settled(3).await;
+    github.take_calls();
+
+    // Documentation only: read, and not substantial. Code too: substantial, and bob moves up.
+    github.put_pr_files(REPO, 21, &["docs/a.md", "docs/b.md"]);
+    github.put_pr_files(REPO, 22, &["docs/a.md", "src/lib.rs"]);
+    app.deliver("pull_request", "m-21", &merged(21)).await;
+    app.settle().await;
+    app.deliver("pull_request", "m-22", &merged(22)).await;
+    let entries = app.outbox_settled(4).await;
+    assert_eq!(entries.len(), 4, "one level-up: {entries:?}");
+    assert_eq!(entries[3].planned.issue, 22);
+    let calls: Vec<String> =
+        github.take_calls().into_iter().map(|c| format!("{} {} {}", c.method, c.path, c.status)).collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /repos/Codertocat/Hello-World/pulls/21/files 200",
+            "GET /repos/Codertocat/Hello-World/pulls/22/files 200",
+            "POST /repos/Codertocat/Hello-World/issues/22/comments 201",
+        ]
+    );
+    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
+    let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
+    let substantial = &facts.derived[&ladder::ladder::Metric::SubstantialPrs];
+    assert_eq!(
+        (substantial.value, substantial.evidence.as_slice()),
+        (1, &["Codertocat/Hello-World#22".to_owned()][..])
+    );
+
+    // The same history judged by a ladder without path patterns: both count.
+    let plain = ladder::ladder::config::parse("plain.yml", "substantial: {min_lines: 1}\n").unwrap();
+    let facts = app.store().facts_of(ORG_ID, 5002, &plain).await.unwrap();
+    assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2);
+    app.running.stop().await.unwrap();
+}
+on_both_engines!(merged_prs_changing_only_mechanical_paths_are_not_substantial);
