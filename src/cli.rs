@@ -12,6 +12,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DatabaseArgs, LadderArgs, LogArgs, ServeArgs, WorkerArgs};
+use crate::ladder::Ladder;
 use crate::metrics::Metrics;
 use crate::signal::Org;
 use crate::status::Report;
@@ -312,9 +313,10 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
-    let ladder = args.ladder.ladder()?;
+    let choice = args.ladder.choice()?;
     let store = open(&args.database).await?;
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
+    let ladder = org_ladder(choice, &store, org.id).await?;
     let now = chrono::Utc::now();
     let grants = store.roles_in_org(&org.login).await?;
     let mut repos: std::collections::BTreeMap<String, bool> = store
@@ -406,10 +408,16 @@ fn check_config(file: &std::path::Path) -> ExitCode {
     }
 }
 
+/// The ladder in force in an org: `--config` if given, else the org's config as last read from GitHub.
+async fn org_ladder(choice: crate::ladders::Choice, store: &Store, org_id: i64) -> anyhow::Result<Arc<Ladder>> {
+    Ok(crate::ladders::Ladders::new(choice).book(store).await?.org(org_id))
+}
+
 async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let ladder = args.ladder.ladder()?;
+    let choice = args.ladder.choice()?;
     let store = open(&args.database).await?;
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
+    let ladder = org_ladder(choice, &store, org.id).await?;
     let login = args.login.trim_start_matches('@');
     if let Some((id, login)) = store.opted_out(login).await? {
         if args.json {
