@@ -3,7 +3,9 @@
 //! Owns: carrying out a planned [`Action::Fetch`]. A valid config replaces the saved one; an invalid
 //! one is refused (the last good config stays in force), logged, and reported once per revision in an
 //! issue in the repository that holds it (planned in the outbox, so it is sent like any other action).
-//! A removed config is forgotten. `CODEOWNERS` replaces the roles the repository's previous one granted.
+//! A removed config is forgotten. Once the org's config is known, its `MAINTAINERS.yaml` is read next
+//! from where that config says. `CODEOWNERS` and `MAINTAINERS.yaml` replace the roles their previous
+//! versions granted.
 //!
 //! Never does: decide when to read (see [`crate::sources`]), or validate (see [`crate::ladder::config`]).
 
@@ -12,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::action::{Action, Planned};
 use crate::github::{GitHub, Verdict};
-use crate::ladder::config;
+use crate::ladder::{Ladder, config};
 use crate::ladders::Ladders;
 use crate::reply;
 use crate::roles;
@@ -32,19 +34,40 @@ pub async fn fetch(
     let installation = planned
         .installation_id
         .ok_or_else(|| Verdict::Final("the delivery named no installation, so the app cannot read files".to_owned()))?;
+    let transient = |e: StoreError| Verdict::Transient(format!("storing what was read: {e}"));
+    let ladder = ladders.book(store).await.map_err(transient)?.org(planned.org_id);
     let mut found = None;
-    for path in source.paths() {
+    for path in source.paths(&ladder) {
         if let Some(text) = github.file(installation, &planned.repo, path).await? {
-            found = Some((*path, text));
+            found = Some((path, text));
             break;
         }
     }
     let stored = match source {
-        Source::OrgConfig => config_file(store, planned, "", found).await,
-        Source::RepoConfig => config_file(store, planned, &planned.repo, found).await,
-        Source::Codeowners => codeowners(store, ladders, planned, found).await,
+        Source::OrgConfig => match config_file(store, planned, "", found).await {
+            Ok((detail, true)) => read_maintainers_next(store, ladders, planned).await.map(|()| detail),
+            other => other.map(|(detail, _)| detail),
+        },
+        Source::RepoConfig => config_file(store, planned, &planned.repo, found).await.map(|(detail, _)| detail),
+        Source::Codeowners => codeowners(store, &ladder, planned, found).await,
+        Source::Maintainers => maintainers(store, planned, found).await,
     };
-    stored.map_err(|e| Verdict::Transient(format!("storing what was read: {e}")))
+    stored.map_err(transient)
+}
+
+/// Plans reading the org's `MAINTAINERS.yaml` from where the config now in force says, if it says.
+async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Planned) -> Result<(), StoreError> {
+    let ladder = ladders.book(store).await?.org(planned.org_id);
+    let Some((repo, _)) = &ladder.maintainers_file else { return Ok(()) };
+    let org = planned.repo.split_once('/').map_or(planned.repo.as_str(), |(org, _)| org);
+    let next = Planned {
+        key: format!("{}:then:maintainers", planned.key),
+        repo_id: 0,
+        repo: format!("{org}/{repo}"),
+        action: Action::Fetch { source: Source::Maintainers },
+        ..planned.clone()
+    };
+    store.enqueue(&[next], Utc::now()).await.map(drop)
 }
 
 /// The first characters of a text's SHA-256: which revision of a file it is.
@@ -52,16 +75,18 @@ pub fn revision(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Reads a config into the store. Returns what happened, and whether the config in force is now the
+/// one read (or, for none, the defaults) rather than the last good one.
 async fn config_file(
     store: &Store,
     planned: &Planned,
     scope: &str,
     found: Option<(&str, String)>,
-) -> Result<String, StoreError> {
+) -> Result<(String, bool), StoreError> {
     let Some((_, text)) = found else {
         store.drop_config(planned.org_id, scope).await?;
         tracing::info!(repo = %planned.repo, "no ladder config in the repository; the defaults apply");
-        return Ok("no config".to_owned());
+        return Ok(("no config".to_owned(), true));
     };
     let revision = revision(&text);
     let file = format!("{}/{CONFIG_PATH}", planned.repo);
@@ -74,7 +99,7 @@ async fn config_file(
         Ok(()) => {
             store.save_config(planned.org_id, scope, &text, &revision, Utc::now()).await?;
             tracing::info!(repo = %planned.repo, %revision, "ladder config read and in force");
-            Ok(format!("config revision {revision} in force"))
+            Ok((format!("config revision {revision} in force"), true))
         }
         Err(errors) => {
             tracing::error!(repo = %planned.repo, %revision, %errors, "the ladder config is invalid; the last good one stays in force");
@@ -87,23 +112,23 @@ async fn config_file(
             };
             let new = !store.enqueue(&[issue], Utc::now()).await?.is_empty();
             let reported = if new { "an issue reports it" } else { "already reported" };
-            Ok(format!(
+            let detail = format!(
                 "config revision {revision} is invalid ({} problems; {reported}); the last good one stays",
                 errors.0.len()
-            ))
+            );
+            Ok((detail, false))
         }
     }
 }
 
 async fn codeowners(
     store: &Store,
-    ladders: &Ladders,
+    ladder: &Ladder,
     planned: &Planned,
     found: Option<(&str, String)>,
 ) -> Result<String, StoreError> {
     let (org, name) = planned.repo.split_once('/').unwrap_or((&planned.repo, ""));
-    let bots = ladders.book(store).await?.org(planned.org_id).bots.clone();
-    let grants = found.as_ref().map(|(_, text)| roles::parse_codeowners(name, text, &bots)).unwrap_or_default();
+    let grants = found.as_ref().map(|(_, text)| roles::parse_codeowners(name, text, &ladder.bots)).unwrap_or_default();
     store.replace_roles(org, RolesSource::Codeowners, Some(name), &grants).await?;
     let detail = match found {
         Some((path, _)) => format!("{path}: {} roles", grants.len()),
@@ -111,6 +136,28 @@ async fn codeowners(
     };
     tracing::info!(repo = %planned.repo, detail, "roles read from CODEOWNERS");
     Ok(detail)
+}
+
+/// The org's `MAINTAINERS.yaml` replaces the roles the previous one granted. A missing or unreadable
+/// one changes nothing (another bot of the org writes it; the log says what is wrong).
+async fn maintainers(store: &Store, planned: &Planned, found: Option<(&str, String)>) -> Result<String, StoreError> {
+    let Some((path, text)) = found else {
+        tracing::info!(repo = %planned.repo, "no MAINTAINERS.yaml where the ladder says; roles unchanged");
+        return Ok("no MAINTAINERS.yaml".to_owned());
+    };
+    let file = format!("{}/{path}", planned.repo);
+    match roles::parse_maintainers(&file, &text) {
+        Ok(grants) => {
+            let org = planned.repo.split_once('/').map_or(planned.repo.as_str(), |(org, _)| org);
+            store.replace_roles(org, RolesSource::Maintainers, None, &grants).await?;
+            tracing::info!(repo = %planned.repo, roles = grants.len(), "roles read from MAINTAINERS.yaml");
+            Ok(format!("{path}: {} roles", grants.len()))
+        }
+        Err(errors) => {
+            tracing::error!(%file, %errors, "MAINTAINERS.yaml cannot be read; the roles it granted before stay");
+            Ok(format!("{path} is invalid; roles unchanged"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Sources: which files on GitHub the app reads its configuration from, and when to read them again.
 //!
 //! Owns: the places (the org's config in its `.github` repository, each repository's own override and
-//! `CODEOWNERS`) and [`fetches`], which says from an event which of them may have changed: all of them
-//! when the app is installed, those of added repositories, and those a push to a default branch touched.
+//! `CODEOWNERS`, and the org's `MAINTAINERS.yaml` where its ladder says) and [`fetches`], which says
+//! from an event which of them may have changed: all of them when the app is installed, those of added
+//! repositories, and those a push to a default branch touched.
 //! The fetches are planned like any other action, keyed by the delivery, so a redelivery reads nothing
 //! twice.
 //!
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, Planned};
 use crate::event::{Event, RepositoryRef};
+use crate::ladder::Ladder;
 
 /// The repository holding the org's config, as GitHub names it for org-wide community files.
 pub const ORG_REPO: &str = ".github";
@@ -30,6 +32,8 @@ pub enum Source {
     RepoConfig,
     /// A repository's `CODEOWNERS`, wherever GitHub would find it.
     Codeowners,
+    /// The org's `MAINTAINERS.yaml`, where its ladder's `maintainers_file` says.
+    Maintainers,
 }
 
 impl Source {
@@ -38,14 +42,16 @@ impl Source {
             Source::OrgConfig => "org_config",
             Source::RepoConfig => "repo_config",
             Source::Codeowners => "codeowners",
+            Source::Maintainers => "maintainers",
         }
     }
 
     /// The paths to try, in order; the first that exists is the source.
-    pub fn paths(self) -> &'static [&'static str] {
+    pub fn paths(self, ladder: &Ladder) -> Vec<&str> {
         match self {
-            Source::OrgConfig | Source::RepoConfig => &[CONFIG_PATH],
-            Source::Codeowners => &CODEOWNERS_PATHS,
+            Source::OrgConfig | Source::RepoConfig => vec![CONFIG_PATH],
+            Source::Codeowners => CODEOWNERS_PATHS.to_vec(),
+            Source::Maintainers => ladder.maintainers_file.iter().map(|(_, path)| path.as_str()).collect(),
         }
     }
 }
@@ -55,8 +61,12 @@ pub fn is_org_repo(full_name: &str) -> bool {
     full_name.rsplit('/').next().is_some_and(|name| name.eq_ignore_ascii_case(ORG_REPO))
 }
 
-/// The reads an event calls for, as actions keyed by `delivery`.
-pub fn fetches(event: &Event, delivery: &str) -> Vec<Planned> {
+/// The reads an event calls for, as actions keyed by `delivery`, under the org's `ladder`.
+pub fn fetches(event: &Event, delivery: &str, ladder: &Ladder) -> Vec<Planned> {
+    let maintainers = ladder.maintainers_file.as_ref();
+    let holds_maintainers = |full_name: &str| {
+        maintainers.is_some_and(|(repo, _)| full_name.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(repo)))
+    };
     let envelope = event.envelope();
     let installation = envelope.installation.as_ref();
     let (org, repos): (Option<(i64, &str)>, Vec<(i64, &str, Vec<Source>)>) = match event {
@@ -79,6 +89,11 @@ pub fn fetches(event: &Event, delivery: &str) -> Vec<Planned> {
             if touched.iter().any(|p| CODEOWNERS_PATHS.contains(p)) {
                 sources.push(Source::Codeowners);
             }
+            if holds_maintainers(&repo.full_name)
+                && maintainers.is_some_and(|(_, path)| touched.contains(&path.as_str()))
+            {
+                sources.push(Source::Maintainers);
+            }
             (Some((repo.owner.id, repo.owner.login.as_str())), vec![(repo.id, repo.full_name.as_str(), sources)])
         }
         _ => return Vec::new(),
@@ -95,7 +110,13 @@ pub fn fetches(event: &Event, delivery: &str) -> Vec<Planned> {
     };
     let mut out = Vec::new();
     if matches!(event, Event::Installation(_)) {
+        // Reading the org's config reads its `MAINTAINERS.yaml` next, from where that config says.
         out.push(planned(0, format!("{org_login}/{ORG_REPO}"), Source::OrgConfig));
+    }
+    if let Event::InstallationRepositories(e) = event
+        && let Some(added) = e.repositories_added.iter().find(|r| holds_maintainers(&r.full_name))
+    {
+        out.push(planned(added.id, added.full_name.clone(), Source::Maintainers));
     }
     for (repo_id, full_name, sources) in repos {
         out.extend(sources.into_iter().map(|source| planned(repo_id, full_name.to_owned(), source)));
@@ -120,7 +141,7 @@ mod tests {
 
     fn reads(event: &str, body: serde_json::Value) -> Vec<(String, &'static str)> {
         let event = parse(event, body.to_string().as_bytes()).unwrap();
-        let planned = fetches(&event, "d1");
+        let planned = fetches(&event, "d1", &Ladder::builtin());
         planned
             .into_iter()
             .map(|p| match p.action {
@@ -163,18 +184,24 @@ mod tests {
         let body = serde_json::json!({
             "action": "added",
             "installation": {"id": 7, "account": {"id": 1, "login": "asyncapi"}},
-            "repositories_added": [{"id": 2, "full_name": "asyncapi/cli"}],
+            "repositories_added": [{"id": 2, "full_name": "asyncapi/cli"}, {"id": 3, "full_name": "asyncapi/community"}],
             "repositories_removed": [],
         });
-        assert_eq!(
-            reads("installation_repositories", body),
-            [("asyncapi/cli".to_owned(), "codeowners"), ("asyncapi/cli".to_owned(), "repo_config")]
-        );
+        let expected = [
+            ("asyncapi/cli", "codeowners"),
+            ("asyncapi/community", "codeowners"),
+            ("asyncapi/community", "maintainers"),
+            ("asyncapi/cli", "repo_config"),
+            ("asyncapi/community", "repo_config"),
+        ];
+        assert_eq!(reads("installation_repositories", body), expected.map(|(r, s)| (r.to_owned(), s)));
     }
 
     #[test]
     fn a_push_reads_what_it_touched_on_the_default_branch_only() {
-        let cases: [(&str, &str, &[&str], &[&str]); 6] = [
+        let cases: [(&str, &str, &[&str], &[&str]); 8] = [
+            ("asyncapi/community", "refs/heads/master", &["MAINTAINERS.yaml"], &["maintainers"]),
+            ("asyncapi/cli", "refs/heads/master", &["MAINTAINERS.yaml"], &[]),
             ("asyncapi/.github", "refs/heads/master", &[".github/amp.yml"], &["org_config"]),
             ("asyncapi/cli", "refs/heads/master", &[".github/amp.yml"], &["repo_config"]),
             ("asyncapi/cli", "refs/heads/master", &["CODEOWNERS", "README.md"], &["codeowners"]),
@@ -197,7 +224,8 @@ mod tests {
     fn a_redelivery_plans_the_same_keys() {
         let event =
             parse("push", push("asyncapi/cli", "refs/heads/master", &["CODEOWNERS"]).to_string().as_bytes()).unwrap();
-        assert_eq!(fetches(&event, "d1"), fetches(&event, "d1"));
-        assert_eq!(fetches(&event, "d1")[0].key, "fetch:d1:codeowners:asyncapi/cli");
+        let ladder = Ladder::builtin();
+        assert_eq!(fetches(&event, "d1", &ladder), fetches(&event, "d1", &ladder));
+        assert_eq!(fetches(&event, "d1", &ladder)[0].key, "fetch:d1:codeowners:asyncapi/cli");
     }
 }

@@ -44,6 +44,8 @@ pub struct Ladder {
     pub label_prefix: String,
     pub bots: Bots,
     pub admins: Vec<String>,
+    /// Where the org keeps its `MAINTAINERS.yaml`: repository name and path in it.
+    pub maintainers_file: Option<(String, String)>,
     /// On whose pull requests the sticky readiness comment appears.
     pub readiness_comments: ReadinessComments,
     pub window_months: u32,
@@ -144,6 +146,7 @@ struct RawConfig {
     label_prefix: Option<Spanned<String>>,
     bots: Option<Vec<String>>,
     admins: Option<Vec<String>>,
+    maintainers_file: Option<Spanned<String>>,
     readiness_comments: Option<Spanned<String>>,
     window_months: Option<Spanned<f64>>,
     substantial: Option<RawSubstantial>,
@@ -188,6 +191,20 @@ impl Checker<'_> {
             self.error(value, "readiness_comments", message);
             ReadinessComments::Enrolled
         })
+    }
+
+    /// `repository/path/in/it`, split; or an error.
+    fn repo_path(&mut self, value: &Spanned<String>, field: &str) -> Option<(String, String)> {
+        let split = value.value.split_once('/').filter(|(repo, path)| {
+            let repo_ok = !repo.is_empty() && repo.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            let path_ok = !path.is_empty() && path.split('/').all(|part| !part.is_empty() && part != "..");
+            repo_ok && path_ok
+        });
+        if split.is_none() {
+            let message = format!("`{}` should be REPOSITORY/PATH, such as community/MAINTAINERS.yaml", value.value);
+            self.error(value, field, message);
+        }
+        split.map(|(repo, path)| (repo.to_owned(), path.to_owned()))
     }
 
     /// A positive whole number, or an error.
@@ -270,6 +287,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
     let label_prefix = check.prefix(raw.label_prefix, "label_prefix", "amp/");
     let readiness_comments =
         raw.readiness_comments.as_ref().map_or(ReadinessComments::Enrolled, |v| check.readiness_comments(v));
+    let maintainers_file = raw.maintainers_file.and_then(|v| check.repo_path(&v, "maintainers_file"));
     let window_months = match &raw.window_months {
         Some(w) => check.count(w, "window_months").unwrap_or(12) as u32,
         None => 12,
@@ -301,6 +319,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         label_prefix,
         bots: raw.bots.map_or_else(Bots::default, |b| Bots::new(b.iter().map(String::as_str))),
         admins: raw.admins.unwrap_or_default(),
+        maintainers_file,
         readiness_comments,
         window_months,
         min_lines,
@@ -548,6 +567,21 @@ mod tests {
         );
         let blank = parse("amp.yml", "# nothing yet\n\n").unwrap();
         assert_eq!(blank.command_prefix, "/amp");
+    }
+
+    #[test]
+    fn the_maintainers_file_names_a_repository_and_a_path() {
+        let location = |yaml: &str| parse("amp.yml", yaml).map(|l| l.maintainers_file);
+        assert_eq!(
+            location("maintainers_file: community/MAINTAINERS.yaml\n"),
+            Ok(Some(("community".to_owned(), "MAINTAINERS.yaml".to_owned())))
+        );
+        assert_eq!(location("{}\n"), Ok(None));
+        for bad in ["MAINTAINERS.yaml", "/x/y", "community/../secrets", "community/"] {
+            let err = location(&format!("maintainers_file: \"{bad}\"\n")).unwrap_err().to_string();
+            assert!(err.starts_with("amp.yml:1:19: maintainers_file: "), "{bad}: {err}");
+        }
+        assert!(Ladder::builtin().maintainers_file.is_some());
     }
 
     #[test]

@@ -60,18 +60,22 @@ async fn maintainers_of(app: &App) -> Vec<String> {
 async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     let github = FakeGitHub::start().await;
     let app = crate::sending::app_on(engine, &github).await;
-    github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\nadmins: [alice]\n"));
+    let config = "command_prefix: /ladder\nadmins: [alice]\nmaintainers_file: community/people.yaml\n";
+    github.put_file(ORG_REPO, ".github/amp.yml", Some(config));
     github.put_file(REPO, "CODEOWNERS", Some("* @alice @bob @asyncapi-bot\n"));
+    let people = "- name: Dana\n  github: dana\n  company: Acme\n  isTscMember: true\n  repos: [Hello-World]\n";
+    github.put_file("Codertocat/community", "people.yaml", Some(people));
 
     // Installed: the org's config, the repository's CODEOWNERS (where GitHub looks, in order) and its
-    // override (there is none) are read; nothing else is called.
+    // override (there is none) are read, then MAINTAINERS.yaml where the config says; nothing else.
     assert_eq!(app.deliver("installation", "i-1", &installed()).await.0, 202);
-    let entries = app.outbox_settled(3).await;
+    let entries = app.outbox_settled(4).await;
     let details: Vec<(&str, &str)> =
         entries.iter().map(|e| (e.state.as_str(), e.detail.as_deref().unwrap_or(""))).collect();
     assert_eq!(details[0], ("sent", "CODEOWNERS: 2 roles"));
     assert!(details[1].1.starts_with("config revision ") && details[1].1.ends_with(" in force"), "{details:?}");
     assert_eq!(details[2], ("sent", "no config"));
+    assert_eq!(details[3], ("sent", "people.yaml: 2 roles"));
     let calls = github.take_calls();
     assert_eq!(calls[0].path, "/app/installations/42/access_tokens");
     assert_eq!(
@@ -81,14 +85,18 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
             get("/repos/Codertocat/Hello-World/contents/CODEOWNERS", 200),
             get("/repos/Codertocat/.github/contents/.github/amp.yml", 200),
             get("/repos/Codertocat/Hello-World/contents/.github/amp.yml", 404),
+            get("/repos/Codertocat/community/contents/people.yaml", 200),
         ]
     );
-    assert_eq!(maintainers_of(&app).await, ["alice", "bob"], "the bot is not a person");
+    assert_eq!(maintainers_of(&app).await, ["alice", "bob", "dana"], "the bot is not a person");
+    let dana = app.store().roles_of("Codertocat", "dana", 0).await.unwrap();
+    let dana: Vec<(Role, Option<&str>)> = dana.iter().map(|g| (g.role, g.detail.as_deref())).collect();
+    assert_eq!(dana, [(Role::TscMember, None), (Role::Maintainer, Some("Acme"))]);
 
     // The org's prefix is in force: the old one is not a command any more.
     app.deliver("issue_comment", "c-1", &comment(11, "/amp help")).await;
     app.deliver("issue_comment", "c-2", &comment(12, "/ladder help")).await;
-    app.outbox_settled(4).await;
+    app.outbox_settled(5).await;
     assert_eq!(github.comments(COMMENTS), [ladder::reply::help("/ladder", "alice")]);
     github.take_calls();
 
@@ -96,12 +104,12 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     let broken = "command_prefix: /ladder\nlevels:\n  - id: one\n    requires: {hugs: 1}\n";
     github.put_file(ORG_REPO, ".github/amp.yml", Some(broken));
     app.deliver("push", "p-1", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
-    let entries = app.outbox_settled(6).await;
+    let entries = app.outbox_settled(7).await;
     assert!(
-        entries[4].detail.as_deref().unwrap().contains("is invalid (1 problems; an issue reports it)"),
+        entries[5].detail.as_deref().unwrap().contains("is invalid (1 problems; an issue reports it)"),
         "{entries:?}"
     );
-    assert_eq!(entries[5].planned.repo, ORG_REPO);
+    assert_eq!(entries[6].planned.repo, ORG_REPO);
     let calls = github.take_calls();
     assert_eq!(calls[0], get("/repos/Codertocat/.github/contents/.github/amp.yml", 200));
     assert_eq!((calls[1].method.as_str(), calls[1].path.as_str()), ("POST", "/repos/Codertocat/.github/issues"));
@@ -112,9 +120,9 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     // The same bad revision pushed again: read, and not reported twice. Commands still work.
     app.deliver("push", "p-2", &push(ORG_REPO, 7, &[".github/amp.yml", "README.md"])).await;
     app.deliver("issue_comment", "c-3", &comment(13, "/ladder ladder")).await;
-    let entries = app.outbox_settled(8).await;
-    assert!(entries[6].detail.as_deref().unwrap().contains("already reported"), "{entries:?}");
-    assert_eq!(entries[7].state, "sent");
+    let entries = app.outbox_settled(9).await;
+    assert!(entries[7].detail.as_deref().unwrap().contains("already reported"), "{entries:?}");
+    assert_eq!(entries[8].state, "sent");
     let calls = github.take_calls();
     assert!(!calls.iter().any(|c| c.path.ends_with("/issues")), "{calls:?}");
 
@@ -124,21 +132,24 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     github.put_file(REPO, ".github/amp.yml", Some("readiness_comments: off\n"));
     app.deliver("push", "p-3", &push(REPO, 1296269, &["CODEOWNERS", "docs/CODEOWNERS", ".github/amp.yml"])).await;
     app.deliver("push", "p-4", &push(REPO, 1296269, &["src/main.rs"])).await;
-    let entries = app.outbox_settled(10).await;
-    assert_eq!(entries.len(), 10, "{entries:?}");
-    assert_eq!(maintainers_of(&app).await, ["carol"]);
+    let entries = app.outbox_settled(11).await;
+    assert_eq!(entries.len(), 11, "{entries:?}");
+    assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
     let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
     assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Off);
     assert_eq!(book.repo(ORG_ID, REPO).command_prefix, "/ladder", "the override keeps the org's ladder");
     assert_eq!(book.org(ORG_ID).readiness_comments, ReadinessComments::Enrolled);
     assert_eq!(book.org(1).command_prefix, "/amp", "other orgs keep the built-in ladder");
 
-    // The config removed: the built-in ladder applies again.
+    // The config removed: the built-in ladder applies again, and with it AsyncAPI's MAINTAINERS.yaml
+    // location (absent here: the roles stay as they were).
     github.put_file(ORG_REPO, ".github/amp.yml", None);
     app.deliver("push", "p-5", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
-    app.outbox_settled(11).await;
+    let entries = app.outbox_settled(13).await;
+    assert_eq!(entries[12].detail.as_deref(), Some("no MAINTAINERS.yaml"));
+    assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
     app.deliver("issue_comment", "c-4", &comment(14, "/amp help")).await;
-    app.outbox_settled(12).await;
+    app.outbox_settled(14).await;
     assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder::reply::help("/amp", "alice"));
     app.running.stop().await.unwrap();
 }
