@@ -40,6 +40,8 @@ pub struct GitHub {
     permissions: Mutex<HashMap<(String, String), (RepoPermission, Instant)>>,
     /// One client per installation, shared: its cached token lives in it (a clone would start empty).
     installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
+    /// The App's own account login (`slug[bot]`), once read.
+    login: Mutex<Option<String>>,
 }
 
 impl GitHub {
@@ -54,7 +56,12 @@ impl GitHub {
             .set_read_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| bad(e.to_string()))?;
-        Ok(GitHub { app, permissions: Mutex::new(HashMap::new()), installations: Mutex::new(HashMap::new()) })
+        Ok(GitHub {
+            app,
+            permissions: Mutex::new(HashMap::new()),
+            installations: Mutex::new(HashMap::new()),
+            login: Mutex::new(None),
+        })
     }
 
     /// The client of one installation; its token is minted on first use and renewed before it expires.
@@ -81,9 +88,22 @@ impl GitHub {
 }
 
 impl GitHub {
+    /// The login of the App's own account (`slug[bot]`), read from GitHub once (`GET /app`, as the App).
+    async fn login(&self) -> Result<String, Verdict> {
+        if let Some(login) = self.login.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(login);
+        }
+        let json = read(self.app._get("/app").await).await?;
+        let slug = json["slug"].as_str().ok_or_else(|| Verdict::Final("GitHub's reply has no App slug".to_owned()))?;
+        let login = format!("{slug}[bot]");
+        *self.login.lock().unwrap_or_else(|e| e.into_inner()) = Some(login.clone());
+        Ok(login)
+    }
+
     /// Keeps one comment starting with `marker` on issue or PR `number`: edits the app's existing one
-    /// when its text differs, posts one when there is none (or it was deleted meanwhile). Returns what
-    /// it did, for the outbox.
+    /// (written by the App's own account: another's comment is never taken for it) when its text
+    /// differs, posts one when there is none (or it was deleted meanwhile). Returns what it did, for
+    /// the outbox.
     pub async fn sticky(
         &self,
         installation: i64,
@@ -93,14 +113,16 @@ impl GitHub {
         body: &str,
     ) -> Result<String, Verdict> {
         let client = self.installation(installation)?;
+        let me = self.login().await?;
         let mut page = 1;
         let existing = loop {
             let path = format!("/repos/{repo}/issues/{number}/comments?per_page=100&page={page}");
             let comments = read(client._get(path).await).await?;
             let comments = comments.as_array().cloned().unwrap_or_default();
-            let ours = comments
-                .iter()
-                .find(|c| c["user"]["type"] == "Bot" && c["body"].as_str().is_some_and(|b| b.starts_with(marker)));
+            let ours = comments.iter().find(|c| {
+                let by_me = c["user"]["login"].as_str().is_some_and(|l| l.eq_ignore_ascii_case(&me));
+                by_me && c["body"].as_str().is_some_and(|b| b.starts_with(marker))
+            });
             if let Some(found) = ours {
                 break Some((found["id"].as_i64().unwrap_or(0), found["body"].as_str().unwrap_or("").to_owned()));
             }

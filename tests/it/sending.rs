@@ -209,11 +209,14 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
     github.take_calls();
 
     // Enrolled: one sticky comment is posted and the mentee label added; other labels are left alone.
+    // Another App's comment that starts with the same marker is not the app's own, and is left alone.
+    github.comment_as(PR_COMMENTS, "copycat[bot]", "<!-- amp:readiness -->\nnot ours");
     assert_eq!(app.deliver("pull_request", "p-2", &bobs_pr("reopened", &["bug"])).await.0, 202);
     let entries = app.outbox_settled(3).await;
     assert_eq!(
         summary(github.take_calls()),
         [
+            "GET /app 200".to_owned(),
             format!("GET {PR_COMMENTS} 200"),
             format!("POST {PR_COMMENTS} 201"),
             "POST /repos/Codertocat/Hello-World/issues/2/labels 200".to_owned()

@@ -46,6 +46,8 @@ struct State {
     permissions: Mutex<std::collections::HashMap<String, &'static str>>,
     /// Comments the app posted: (id, the issue's comments path, body).
     posted: Mutex<Vec<(i64, String, String)>>,
+    /// Comments by other accounts: (id, the issue's comments path, login, body).
+    foreign: Mutex<Vec<(i64, String, String, String)>>,
     /// Files on default branches, by `(owner/name, path)`.
     files: Mutex<std::collections::HashMap<(String, String), String>>,
     /// The paths pull requests changed, by `(owner/name, number)`.
@@ -117,6 +119,12 @@ impl FakeGitHub {
 
     pub fn uninstall(&self, installation: i64) {
         self.state.gone.lock().unwrap().push(installation);
+    }
+
+    /// A comment on an issue's comments path by another Bot account, such as another App.
+    pub fn comment_as(&self, path: &str, login: &str, body: &str) {
+        let id = 9001 + self.state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.state.foreign.lock().unwrap().push((id, path.to_owned(), login.to_owned(), body.to_owned()));
     }
 
     /// Deletes every comment the app posted (a person removing them).
@@ -195,12 +203,14 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
             }
         }
         ("GET", ["repos", _, _, "issues", _, "comments"]) if authorized(&headers) => {
+            let foreign = state.foreign.lock().unwrap();
+            let theirs = foreign.iter().filter(|(_, p, _, _)| *p == path);
+            let theirs = theirs.map(|(id, _, l, b)| json!({"id": id, "body": b, "user": {"login": l, "type": "Bot"}}));
             let posted = state.posted.lock().unwrap();
-            let list: Vec<Value> = posted
-                .iter()
-                .filter(|(_, p, _)| *p == path)
-                .map(|(id, _, b)| json!({"id": id, "body": b, "user": {"login": "ladder[bot]", "type": "Bot"}}))
-                .collect();
+            let ours = posted.iter().filter(|(_, p, _)| *p == path);
+            let ours =
+                ours.map(|(id, _, b)| json!({"id": id, "body": b, "user": {"login": "ladder[bot]", "type": "Bot"}}));
+            let list: Vec<Value> = theirs.chain(ours).collect();
             (StatusCode::OK, "token", Value::Array(list))
         }
         ("PATCH", ["repos", _, _, "issues", "comments", id]) if authorized(&headers) => {
@@ -245,6 +255,9 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                 }
                 None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
             }
+        }
+        ("GET", ["app"]) if app_jwt_is_valid(&headers) => {
+            (StatusCode::OK, "jwt", json!({"id": APP_ID, "slug": "ladder", "name": "ladder"}))
         }
         ("GET", ["repos", _, _, "collaborators", login, "permission"]) => {
             if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {
