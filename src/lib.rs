@@ -2,10 +2,12 @@
 //!
 //! The flow: [`webhook`] verifies and [`intake`] durably stores each delivery; the [`worker`] claims
 //! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts, [`answer`]
-//! finds `/amp` commands ([`command`]) and [`readiness`] decides a PR's sticky comment and labels (all
-//! pure functions, fed by the [`planner`]'s lookups), and the [`store`] records the facts, their per-person [`digest`]s and the planned
-//! [`action`]s in one transaction. The [`dispatch`]er sends actions through [`github`] (or logs them in
-//! dry-run). [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
+//! finds `/amp` commands ([`command`]), [`readiness`] decides a PR's sticky comment and labels and
+//! [`sources`] which configs to read again (all pure functions, under the ladder [`ladders`] says is in
+//! force, fed by the [`planner`]'s lookups), and the [`store`] records the facts, their per-person
+//! [`digest`]s and the planned [`action`]s in one transaction. The [`dispatch`]er sends actions through
+//! [`github`] (or logs them in dry-run), and has [`refresh`] read configs and `CODEOWNERS` into the
+//! store. [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
 //! [`permission`] who may run what; [`reply`] and [`status`] render texts, every one of them passing
 //! [`render`]'s guard. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are the command line;
 //! [`serve`] and [`replay`] wire the pieces together.

@@ -145,8 +145,8 @@ impl Planner {
 
     /// Private repositories of the org other than `here`, whose evidence may not be shown there.
     async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
-        let repos = self.store.repositories().await?.into_iter();
-        Ok(repos.filter(|r| r.org_id == org.id && r.private && r.id != here.id).map(|r| r.full_name).collect())
+        let private = self.store.private_repositories(org.id).await?.into_iter();
+        Ok(private.filter(|(id, _)| *id != here.id).map(|(_, name)| name).collect())
     }
 
     /// What answering `request` needs to know.

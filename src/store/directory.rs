@@ -114,6 +114,15 @@ impl Store {
             .collect()
     }
 
+    /// The full names of an org's private repositories.
+    pub async fn private_repositories(&self, org_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, full_name FROM repositories WHERE org_id = $1 AND private = 1")
+            .bind(org_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("full_name")?))).collect()
+    }
+
     /// The state (`active`, `suspended`, `deleted`) of an installation, if known.
     pub async fn installation_state(&self, id: i64) -> Result<Option<String>, StoreError> {
         let row =
