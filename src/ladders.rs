@@ -40,7 +40,8 @@ impl Choice {
 
 /// A config as last parsed, with the revision it came from.
 enum Parsed {
-    Org(Box<Ladder>),
+    /// With the local bots list applied.
+    Org(Arc<Ladder>),
     Repo(RepoOverride),
     /// Saved as valid but refused now (rules changed with an upgrade): the built-in ladder applies.
     Refused,
@@ -101,7 +102,7 @@ impl Ladders {
         }
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
         for ((org_id, repo), revision, text) in fresh {
-            let value = parse(org_id, &repo, &text);
+            let value = parse(org_id, &repo, &text, &self.choice);
             parsed.insert((org_id, repo), (revision, Arc::new(value)));
         }
         parsed.retain(|key, _| saved.iter().any(|s| (s.org_id, s.repo.as_str()) == (key.0, key.1.as_str())));
@@ -118,7 +119,7 @@ impl Ladders {
         if self.choice.local.is_none() {
             for ((org_id, _), (_, value)) in parsed.iter().filter(|((_, repo), _)| repo.is_empty()) {
                 if let Parsed::Org(ladder) = value.as_ref() {
-                    book.orgs.insert(*org_id, self.choice.finish(ladder.as_ref().clone()));
+                    book.orgs.insert(*org_id, Arc::clone(ladder));
                 }
             }
         }
@@ -132,11 +133,11 @@ impl Ladders {
     }
 }
 
-fn parse(org_id: i64, repo: &str, text: &str) -> Parsed {
+fn parse(org_id: i64, repo: &str, text: &str, choice: &Choice) -> Parsed {
     let file =
         if repo.is_empty() { format!("org {org_id}: .github/amp.yml") } else { format!("{repo}: .github/amp.yml") };
     let parsed = if repo.is_empty() {
-        config::parse(&file, text).map(|l| Parsed::Org(Box::new(l)))
+        config::parse(&file, text).map(|ladder| Parsed::Org(choice.finish(ladder)))
     } else {
         config::parse_override(&file, text).map(Parsed::Repo)
     };

@@ -210,3 +210,37 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     app.running.stop().await.unwrap();
 }
 on_both_engines!(merged_prs_changing_only_mechanical_paths_are_not_substantial);
+
+async fn precedence_of_local_org_and_repository_configs(engine: Engine) {
+    let db = crate::support::TestDb::new(engine).await;
+    let store = db.store().await;
+    let org = "command_prefix: /ladder\nbots: [helper]\n";
+    store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
+    store.save_config(ORG_ID, REPO, "readiness_comments: everyone\n", "r2", chrono::Utc::now()).await.unwrap();
+    let helper = ladder::event::Account { id: 9, login: "helper".into(), account_type: Some("User".into()) };
+
+    // The org's config, and the repository's override on top of it.
+    let ladders = Ladders::new(Choice::default());
+    let book = ladders.book(&store).await.unwrap();
+    assert_eq!((book.org(ORG_ID).command_prefix.as_str(), book.org(ORG_ID).bots.is_bot(&helper)), ("/ladder", true));
+    assert_eq!(book.repo(ORG_ID, "codertocat/hello-world").readiness_comments, ReadinessComments::Everyone);
+
+    // A new revision is read again; a dropped one gives way to the built-in ladder.
+    store.save_config(ORG_ID, "", "command_prefix: /mentor\n", "r3", chrono::Utc::now()).await.unwrap();
+    assert_eq!(ladders.book(&store).await.unwrap().org(ORG_ID).command_prefix, "/mentor");
+    store.drop_config(ORG_ID, "").await.unwrap();
+    let book = ladders.book(&store).await.unwrap();
+    assert_eq!(book.org(ORG_ID).command_prefix, "/amp");
+    assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Everyone, "the override stays");
+
+    // LADDER_CONFIG overrides every org's config; LADDER_BOTS every bots list. Overrides still apply.
+    store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
+    let local = ladder::ladder::config::parse("local.yml", "command_prefix: /local\n").unwrap();
+    let choice = Choice { local: Some(local), bots: Some(ladder::credit::Bots::from_list("someone-else")) };
+    let book = Ladders::new(choice).book(&store).await.unwrap();
+    assert_eq!(book.org(ORG_ID).command_prefix, "/local");
+    assert!(!book.org(ORG_ID).bots.is_bot(&helper));
+    assert_eq!(book.repo(ORG_ID, REPO).command_prefix, "/local");
+    assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Everyone);
+}
+on_both_engines!(precedence_of_local_org_and_repository_configs);
