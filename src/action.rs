@@ -6,9 +6,11 @@
 //!
 //! Never does: send, render texts, or decide; it is the vocabulary between those who do.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::sources::Source;
+use crate::store::enrolments::Enrolment;
 
 /// One thing to do on GitHub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +86,33 @@ pub enum Effect {
     },
 }
 
+impl Effect {
+    /// The active enrolments of `org_id` once this effect is made: how later commands of the same
+    /// comment see the cohort before the effect is stored.
+    pub fn on_cohort(&self, org_id: i64, cohort: &mut Vec<Enrolment>, now: DateTime<Utc>) {
+        match self {
+            Effect::Enrol { org_id: org, login, github_id, mentor, cohort: name, by } if *org == org_id => {
+                cohort.retain(|e| !e.login.eq_ignore_ascii_case(login));
+                cohort.push(Enrolment {
+                    org_id,
+                    login: login.clone(),
+                    github_id: *github_id,
+                    mentor: mentor.clone(),
+                    cohort: name.clone(),
+                    enrolled_by: by.clone(),
+                    enrolled_at: now,
+                    ended_at: None,
+                });
+            }
+            Effect::Unenrol { org_id: org, login } if *org == org_id => {
+                cohort.retain(|e| !e.login.eq_ignore_ascii_case(login));
+            }
+            Effect::OptOut { login, .. } => cohort.retain(|e| !e.login.eq_ignore_ascii_case(login)),
+            _ => {}
+        }
+    }
+}
+
 /// An action with its target. `key` is unique: planning the same action again (a redelivery, an edited
 /// comment that still holds an answered command) adds nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,4 +126,32 @@ pub struct Planned {
     /// The issue or pull request number.
     pub issue: i64,
     pub action: Action,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_change_the_cohort_later_commands_see() {
+        let now = Utc::now();
+        let enrol = |login: &str, org_id: i64| Effect::Enrol {
+            org_id,
+            login: login.into(),
+            github_id: None,
+            mentor: None,
+            cohort: Some("2026".into()),
+            by: "alice".into(),
+        };
+        let mut cohort = Vec::new();
+        enrol("bob", 1).on_cohort(1, &mut cohort, now);
+        enrol("carol", 1).on_cohort(1, &mut cohort, now);
+        enrol("Bob", 1).on_cohort(1, &mut cohort, now);
+        enrol("dave", 2).on_cohort(1, &mut cohort, now);
+        let logins = |c: &[Enrolment]| c.iter().map(|e| e.login.clone()).collect::<Vec<_>>();
+        assert_eq!(logins(&cohort), ["carol", "Bob"], "once each, in this org only");
+        Effect::Unenrol { org_id: 1, login: "BOB".into() }.on_cohort(1, &mut cohort, now);
+        Effect::OptOut { github_id: 3, login: "carol".into() }.on_cohort(1, &mut cohort, now);
+        assert!(cohort.is_empty());
+    }
 }

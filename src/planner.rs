@@ -60,7 +60,7 @@ impl Planner {
         let (mut planned, mut effects) = (Vec::new(), Vec::new());
         let ctx = Context { ladder, retention_days: self.retention_days, now };
         for request in requests {
-            let known = self.look_up(request, ladder, now).await?;
+            let known = self.look_up(request, ladder, &effects, now).await?;
             if let Some(answer) = answer::reply(&ctx, request, &known) {
                 let reply = request.planned(answer.body);
                 effects.extend(answer.effect.map(|e| (reply.key.clone(), e)));
@@ -150,7 +150,14 @@ impl Planner {
     }
 
     /// What answering `request` needs to know.
-    async fn look_up(&self, request: &Request, ladder: &Ladder, now: DateTime<Utc>) -> Result<Lookups, StoreError> {
+    /// `earlier` are the effects of the same comment's earlier commands, not stored yet.
+    async fn look_up(
+        &self,
+        request: &Request,
+        ladder: &Ladder,
+        earlier: &[(String, Effect)],
+        now: DateTime<Utc>,
+    ) -> Result<Lookups, StoreError> {
         let needs = request.needs();
         let mut known = Lookups::default();
         if let Some(login) = needs.person_of {
@@ -164,7 +171,11 @@ impl Planner {
             known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
         }
         if needs.cohort {
-            for enrolment in self.store.enrolled(request.org.id).await? {
+            let mut enrolled = self.store.enrolled(request.org.id).await?;
+            for (_, effect) in earlier {
+                effect.on_cohort(request.org.id, &mut enrolled, now);
+            }
+            for enrolment in enrolled {
                 let report = match self.person_in(&request.org, &enrolment.login, ladder, now).await? {
                     Person::Known(report) => Some(*report),
                     Person::OptedOut(_) | Person::Unknown(_) => None,
