@@ -36,6 +36,7 @@ pub mod refresh;
 pub mod render;
 pub mod replay;
 pub mod reply;
+pub mod resync;
 pub mod roles;
 pub mod serve;
 pub mod server;

@@ -1,7 +1,8 @@
 //! `ladder serve`: wires the store, intake, worker, housekeeping and HTTP server together and runs
 //! them until SIGTERM or SIGINT.
 //!
-//! Owns: start-up order (migrate before listening), the retention sweep, and shutdown order (stop
+//! Owns: start-up order (migrate before listening), the retention sweep, the daily config resync (when
+//! sending), and shutdown order (stop
 //! accepting, drain requests, let the intake commit what it holds, stop the worker).
 //!
 //! Never does: any of the work itself.
@@ -20,11 +21,11 @@ use crate::github::GitHub;
 use crate::intake::Intake;
 use crate::ladders::Ladders;
 use crate::metrics::Metrics;
-use crate::server;
 use crate::store::{Store, StoreError, redact_url};
 use crate::web::{self, Limits, Ops};
 use crate::webhook::Receiver;
 use crate::worker::Worker;
+use crate::{resync, server};
 
 /// How often SQLite's write-ahead log is copied into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
@@ -84,13 +85,18 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     };
     let worker =
         Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics));
+    let sending = matches!(mode, Mode::Send(_));
     let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), settings.worker.poll);
-    let background = vec![
+    let mut background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
         tokio::spawn(dispatcher.run(stop.clone())),
         tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
         tokio::spawn(checkpoint(store.clone(), stop.clone())),
     ];
+    if sending {
+        // Without credentials nothing can be read, and dry-run entries every day would be noise.
+        background.push(tokio::spawn(resync::run(store.clone(), stop.clone())));
+    }
     let receiver =
         Receiver { verification: settings.verification.clone(), intake: intake_handle, metrics: Arc::clone(&metrics) };
     let limits =

@@ -99,39 +99,75 @@ pub fn fetches(event: &Event, delivery: &str, ladder: &Ladder) -> Vec<Planned> {
         _ => return Vec::new(),
     };
     let Some((org_id, org_login)) = org else { return Vec::new() };
-    let planned = |repo_id: i64, repo: String, source: Source| Planned {
-        key: format!("fetch:{delivery}:{}:{}", source.as_str(), repo.to_lowercase()),
-        org_id,
-        installation_id: installation.map(|i| i.id),
-        repo_id,
-        repo,
-        issue: 0,
-        action: Action::Fetch { source },
-    };
-    let mut out = Vec::new();
+    let mut reads = Reads { org_id, installation: installation.map(|i| i.id), tag: delivery, out: Vec::new() };
     if matches!(event, Event::Installation(_)) {
         // Reading the org's config reads its `MAINTAINERS.yaml` next, from where that config says.
-        out.push(planned(0, format!("{org_login}/{ORG_REPO}"), Source::OrgConfig));
+        reads.add(0, &format!("{org_login}/{ORG_REPO}"), Source::OrgConfig);
     }
     if let Event::InstallationRepositories(e) = event
         && let Some(added) = e.repositories_added.iter().find(|r| holds_maintainers(&r.full_name))
     {
-        out.push(planned(added.id, added.full_name.clone(), Source::Maintainers));
+        reads.add(added.id, &added.full_name, Source::Maintainers);
     }
     for (repo_id, full_name, sources) in repos {
-        out.extend(sources.into_iter().map(|source| planned(repo_id, full_name.to_owned(), source)));
+        for source in sources {
+            reads.add(repo_id, full_name, source);
+        }
     }
-    // The `.github` repository may be listed too: its config is read once.
-    out.sort_by(|a, b| a.key.cmp(&b.key));
-    out.dedup_by(|a, b| a.key == b.key);
-    out
+    reads.finish()
+}
+
+/// Every read an installation calls for, keyed by `tag`: the org's config (and after it its
+/// `MAINTAINERS.yaml`), and each repository's `CODEOWNERS` and override. `repos` are `(id, owner/name)`.
+pub fn everything(org_id: i64, org_login: &str, installation: i64, repos: &[(i64, String)], tag: &str) -> Vec<Planned> {
+    let mut reads = Reads { org_id, installation: Some(installation), tag, out: Vec::new() };
+    reads.add(0, &format!("{org_login}/{ORG_REPO}"), Source::OrgConfig);
+    for (id, full_name) in repos {
+        for source in sources_of(full_name) {
+            reads.add(*id, full_name, source);
+        }
+    }
+    reads.finish()
+}
+
+/// Reads for one org, keyed by a tag (the delivery, or the day of a resync).
+struct Reads<'a> {
+    org_id: i64,
+    installation: Option<i64>,
+    tag: &'a str,
+    out: Vec<Planned>,
+}
+
+impl Reads<'_> {
+    fn add(&mut self, repo_id: i64, repo: &str, source: Source) {
+        self.out.push(Planned {
+            key: format!("fetch:{}:{}:{}", self.tag, source.as_str(), repo.to_lowercase()),
+            org_id: self.org_id,
+            installation_id: self.installation,
+            repo_id,
+            repo: repo.to_owned(),
+            issue: 0,
+            action: Action::Fetch { source },
+        });
+    }
+
+    /// The reads, each once (the `.github` repository may be listed too: its config is read once).
+    fn finish(mut self) -> Vec<Planned> {
+        self.out.sort_by(|a, b| a.key.cmp(&b.key));
+        self.out.dedup_by(|a, b| a.key == b.key);
+        self.out
+    }
 }
 
 /// Everything an added repository may hold: its `CODEOWNERS` and its override, or the org's config
 /// when it is the `.github` repository.
 fn every_source(repo: &RepositoryRef) -> (i64, &str, Vec<Source>) {
-    let config = if is_org_repo(&repo.full_name) { Source::OrgConfig } else { Source::RepoConfig };
-    (repo.id, repo.full_name.as_str(), vec![config, Source::Codeowners])
+    (repo.id, repo.full_name.as_str(), sources_of(&repo.full_name))
+}
+
+fn sources_of(full_name: &str) -> Vec<Source> {
+    let config = if is_org_repo(full_name) { Source::OrgConfig } else { Source::RepoConfig };
+    vec![config, Source::Codeowners]
 }
 
 #[cfg(test)]

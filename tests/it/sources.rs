@@ -244,3 +244,39 @@ async fn precedence_of_local_org_and_repository_configs(engine: Engine) {
     assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Everyone);
 }
 on_both_engines!(precedence_of_local_org_and_repository_configs);
+
+async fn configs_are_read_again_once_a_day(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = crate::sending::app_on(engine, &github).await;
+    github.put_file(ORG_REPO, ".github/amp.yml", Some("admins: [alice]\n"));
+    app.deliver("installation", "i-1", &installed()).await;
+    app.outbox_settled(3).await;
+
+    // A change whose push the app never saw is read by the next daily resync, planned once a day.
+    github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\n"));
+    let now = chrono::Utc::now();
+    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 3);
+    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 0, "once a day");
+    let entries = app.outbox_settled(6).await;
+    let keys: Vec<&str> = entries[3..].iter().map(|e| e.planned.key.as_str()).collect();
+    let day = now.format("%Y-%m-%d");
+    assert_eq!(
+        keys,
+        [
+            format!("fetch:sync-{day}:codeowners:codertocat/hello-world"),
+            format!("fetch:sync-{day}:org_config:codertocat/.github"),
+            format!("fetch:sync-{day}:repo_config:codertocat/hello-world"),
+        ]
+    );
+    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
+    assert_eq!(book.org(ORG_ID).command_prefix, "/ladder");
+
+    // Uninstalled: nothing more is planned.
+    let mut deleted = fixture_json("installation/deleted.json");
+    deleted["installation"]["id"] = 42.into();
+    app.deliver("installation", "i-2", deleted.to_string().as_bytes()).await;
+    app.settle().await;
+    assert_eq!(ladder::resync::plan(app.store(), now + chrono::Duration::days(1)).await.unwrap(), 0);
+    app.running.stop().await.unwrap();
+}
+on_both_engines!(configs_are_read_again_once_a_day);
