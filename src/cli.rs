@@ -59,6 +59,9 @@ pub enum Command {
     CheckConfig {
         /// The YAML file to check.
         file: PathBuf,
+        /// Check it as a repository's override (`.github/amp.yml` outside the `.github` repository).
+        #[arg(long = "override")]
+        repo_override: bool,
     },
 }
 
@@ -181,7 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::ladder::config::DEFAULT_YAML);
             Ok(ExitCode::SUCCESS)
         }
-        Command::CheckConfig { file } => Ok(check_config(&file)),
+        Command::CheckConfig { file, repo_override } => Ok(check_config(&file, repo_override)),
     }
 }
 
@@ -387,7 +390,7 @@ async fn opt_in(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check_config(file: &std::path::Path) -> ExitCode {
+fn check_config(file: &std::path::Path, repo_override: bool) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => {
@@ -395,7 +398,20 @@ fn check_config(file: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match crate::ladder::config::parse(&file.display().to_string(), &text) {
+    let name = file.display().to_string();
+    if repo_override {
+        return match crate::ladder::config::parse_override(&name, &text) {
+            Ok(_) => {
+                println!("{name}: a valid repository override");
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match crate::ladder::config::parse(&name, &text) {
         Ok(ladder) => {
             let ids: Vec<&str> = ladder.levels.iter().map(|l| l.id.as_str()).collect();
             println!("{}: valid; {} levels: {}", file.display(), ids.len(), ids.join(", "));

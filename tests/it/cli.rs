@@ -234,6 +234,16 @@ fn the_default_config_round_trips_and_bad_configs_are_located() {
     );
     assert!(lines[1].starts_with(&format!("{path}:5:30: levels[1].requires.hugs: unknown metric `hugs`")), "{stderr}");
 
+    // A repository's override may set only what concerns the repository.
+    let checked = ladder_command(&url).args(["check-config", "--override"]).arg(&file).output().unwrap();
+    let (_, stderr) = text(&checked);
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(stderr.starts_with(&format!("{path}:1:1: unknown field `levels`")), "{stderr}");
+    let repo_file = dir.path().join("override.yml");
+    std::fs::write(&repo_file, "readiness_comments: off\n").unwrap();
+    let checked = ladder_command(&url).args(["check-config", "--override"]).arg(&repo_file).output().unwrap();
+    assert_eq!(text(&checked).0, format!("{}: a valid repository override\n", repo_file.display()));
+
     let status = ladder_command(&url).args(["status", "someone", "--config"]).arg(&file).output().unwrap();
     let (_, stderr) = text(&status);
     assert_eq!(status.status.code(), Some(1));
