@@ -29,6 +29,8 @@ pub enum Action {
     CreateIssue { title: String, body: String },
     /// Read a config or `CODEOWNERS` from the repository and keep what is valid (`issue` is ignored).
     Fetch { source: Source },
+    /// Validate a config at commit `sha` and report it as a check run on that commit.
+    CheckConfig { source: Source, sha: String },
 }
 
 impl Action {
@@ -40,6 +42,7 @@ impl Action {
             Action::RemoveLabel { .. } => "remove_label",
             Action::CreateIssue { .. } => "create_issue",
             Action::Fetch { .. } => "fetch",
+            Action::CheckConfig { .. } => "check_config",
         }
     }
 
@@ -51,6 +54,7 @@ impl Action {
             Action::RemoveLabel { label } => format!("remove label: {label}"),
             Action::CreateIssue { title, body } => format!("issue: {title}\n{body}"),
             Action::Fetch { source } => format!("read {}", source.as_str()),
+            Action::CheckConfig { source, sha } => format!("check {} at {sha}", source.as_str()),
         }
     }
 }

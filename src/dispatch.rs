@@ -129,6 +129,7 @@ impl Dispatcher {
                     Action::Fetch { source } => {
                         refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
                     }
+                    Action::CheckConfig { source, sha } => refresh::check(github, &entry.planned, *source, sha).await,
                     _ => send(github, entry).await,
                 };
                 settle(entry, result)
@@ -143,7 +144,7 @@ fn guarded(action: &Action) -> Result<(), String> {
         Action::Comment { body } | Action::Sticky { body, .. } => vec![body],
         Action::CreateIssue { title, body } => vec![title, body],
         Action::AddLabels { labels } => labels.iter().map(String::as_str).collect(),
-        Action::RemoveLabel { .. } | Action::Fetch { .. } => Vec::new(),
+        Action::RemoveLabel { .. } | Action::Fetch { .. } | Action::CheckConfig { .. } => Vec::new(),
     };
     texts
         .into_iter()
@@ -173,7 +174,9 @@ async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
         Action::CreateIssue { title, body } => {
             github.create_issue(installation, repo, title, body).await.map(|n| format!("issue #{n}"))
         }
-        Action::Fetch { .. } => Err(Verdict::Final("a read is not sent".to_owned())),
+        Action::Fetch { .. } | Action::CheckConfig { .. } => {
+            Err(Verdict::Final("reads and checks are carried out by refresh".to_owned()))
+        }
     }
 }
 

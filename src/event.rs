@@ -276,10 +276,17 @@ pub struct PushEvent {
     pub envelope: Envelope,
     /// `refs/heads/<branch>` or `refs/tags/<tag>`.
     pub git_ref: String,
+    /// The commit the ref points to after the push (all zeros when the ref was deleted).
+    pub after: String,
     pub commits: Vec<Commit>,
 }
 
 impl PushEvent {
+    /// Whether the push went to a branch (not a tag) and left it pointing at a commit.
+    pub fn to_branch(&self) -> bool {
+        self.git_ref.starts_with("refs/heads/") && !self.after.is_empty() && self.after.bytes().any(|b| b != b'0')
+    }
+
     /// Whether the push went to the repository's default branch.
     pub fn to_default_branch(&self) -> bool {
         let branch = self.envelope.repository.as_ref().and_then(|r| r.default_branch.as_deref());
@@ -371,6 +378,8 @@ struct Raw {
     #[serde(default, rename = "ref")]
     git_ref: Option<String>,
     #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
     commits: Vec<Commit>,
 }
 
@@ -426,6 +435,7 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
         "push" => Event::Push(Box::new(PushEvent {
             envelope,
             git_ref: raw.git_ref.ok_or_else(|| need("ref"))?,
+            after: raw.after.unwrap_or_default(),
             commits: raw.commits,
         })),
         "repository" => Event::Repository(Box::new(envelope)),

@@ -223,7 +223,7 @@ mod tests {
                 Action::Sticky { .. } => "sticky".to_owned(),
                 Action::AddLabels { labels } => format!("add {}", labels.join(",")),
                 Action::RemoveLabel { label } => format!("remove {label}"),
-                Action::Comment { .. } | Action::CreateIssue { .. } | Action::Fetch { .. } => "other".to_owned(),
+                other => other.kind().to_owned(),
             })
             .collect()
     }

@@ -16,7 +16,7 @@ use crate::action::{Action, Planned};
 use crate::github::{GitHub, Verdict};
 use crate::ladder::{Ladder, config};
 use crate::ladders::Ladders;
-use crate::reply;
+use crate::reply::{self, Checked};
 use crate::roles;
 use crate::sources::{CONFIG_PATH, Source};
 use crate::store::roles::Source as RolesSource;
@@ -38,7 +38,7 @@ pub async fn fetch(
     let ladder = ladders.book(store).await.map_err(transient)?.org(planned.org_id);
     let mut found = None;
     for path in source.paths(&ladder) {
-        if let Some(text) = github.file(installation, &planned.repo, path).await? {
+        if let Some(text) = github.file(installation, &planned.repo, path, None).await? {
             found = Some((path, text));
             break;
         }
@@ -53,6 +53,36 @@ pub async fn fetch(
         Source::Maintainers => maintainers(store, planned, found).await,
     };
     stored.map_err(transient)
+}
+
+/// The name of the check run that says whether a pushed config is valid.
+pub const CHECK_NAME: &str = "ladder config";
+
+/// Validates the config `source` at commit `sha` of the repository `planned` names, and reports it as a
+/// check run on that commit. Nothing is stored: the config takes effect once it is on the default
+/// branch.
+pub async fn check(github: &GitHub, planned: &Planned, source: Source, sha: &str) -> Result<String, Verdict> {
+    let installation = planned
+        .installation_id
+        .ok_or_else(|| Verdict::Final("the delivery named no installation, so the app cannot read files".to_owned()))?;
+    let text = github.file(installation, &planned.repo, CONFIG_PATH, Some(sha)).await?;
+    let file = format!("{}/{CONFIG_PATH}", planned.repo);
+    let report = match text {
+        None => reply::config_check(Checked::Missing),
+        Some(text) if source == Source::RepoConfig => match config::parse_override(&file, &text) {
+            Ok(_) => reply::config_check(Checked::Valid { levels: None }),
+            Err(errors) => reply::config_check(Checked::Invalid(&errors)),
+        },
+        Some(text) => match config::parse(&file, &text) {
+            Ok(ladder) => {
+                let ids: Vec<String> = ladder.levels.iter().map(|l| l.id.clone()).collect();
+                reply::config_check(Checked::Valid { levels: Some(&ids) })
+            }
+            Err(errors) => reply::config_check(Checked::Invalid(&errors)),
+        },
+    };
+    let id = github.check_run(installation, &planned.repo, (CHECK_NAME, sha, CONFIG_PATH), &report).await?;
+    Ok(format!("check run {id}: {}", report.conclusion))
 }
 
 /// Plans reading the org's `MAINTAINERS.yaml` from where the config now in force says, if it says.

@@ -415,6 +415,71 @@ pub fn bad_config(path: &str, revision: &str, errors: &ConfigErrors) -> (String,
     (title, body)
 }
 
+/// What a check run on a pushed config says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// `success`, `failure` or `neutral`.
+    pub conclusion: &'static str,
+    pub title: String,
+    pub summary: String,
+    pub annotations: Vec<Annotation>,
+}
+
+/// One problem, at its line of the file (plain text: GitHub shows it beside the line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub line: u64,
+    pub message: String,
+}
+
+/// A config at one commit, as checked.
+pub enum Checked<'a> {
+    /// The commit has no config (it was removed): the defaults apply once it is merged.
+    Missing,
+    /// Valid; for an org's config, its level ids.
+    Valid {
+        levels: Option<&'a [String]>,
+    },
+    Invalid(&'a ConfigErrors),
+}
+
+/// The check run reporting whether a pushed config is valid.
+pub fn config_check(checked: Checked<'_>) -> CheckReport {
+    let (conclusion, title, summary, annotations) = match checked {
+        Checked::Missing => (
+            "neutral",
+            "No ladder config".to_owned(),
+            "This commit has no `.github/amp.yml`; once it is on the default branch, the defaults apply.".to_owned(),
+            Vec::new(),
+        ),
+        Checked::Valid { levels } => {
+            let what = match levels {
+                Some(ids) => format!("a valid ladder with {} levels: {}", ids.len(), ids.join(", ")),
+                None => "a valid repository override".to_owned(),
+            };
+            ("success", "The ladder config is valid".to_owned(), format!("`.github/amp.yml` is {what}."), Vec::new())
+        }
+        Checked::Invalid(errors) => {
+            let n = errors.0.len();
+            let annotations = errors
+                .0
+                .iter()
+                .map(|e| {
+                    let field = if e.field.is_empty() { String::new() } else { format!("{}: ", e.field) };
+                    Annotation { line: e.line, message: format!("column {}: {field}{}", e.column, e.message) }
+                })
+                .collect();
+            let summary = format!(
+                "`.github/amp.yml` has {n} problem{}, shown beside their lines. Merged as it is, it would not \
+                 take effect: the app would go on using the last good config.",
+                if n == 1 { "" } else { "s" }
+            );
+            ("failure", "The ladder config is invalid".to_owned(), summary, annotations)
+        }
+    };
+    CheckReport { conclusion, title, summary, annotations }
+}
+
 /// Text for inside a code span: no backticks, one line, and no trigger (`/` becomes a division slash).
 fn code(raw: &str) -> String {
     raw.chars()
@@ -537,6 +602,28 @@ mod tests {
             "command_prefix: /{name}\nlabel_prefix: {name}/\nlevels:\n  - id: /{name}\n    requires: {{{name}: 1}}\n"
         );
         crate::ladder::config::parse(&format!("{name}/.github/amp.yml"), &yaml).unwrap_err()
+    }
+
+    #[test]
+    fn a_check_run_on_a_pushed_config() {
+        let errors =
+            crate::ladder::config::parse("amp.yml", "levels:\n  - id: a\n    requires: {hugs: 2}\n").unwrap_err();
+        let report = config_check(Checked::Invalid(&errors));
+        assert_eq!((report.conclusion, report.annotations.len()), ("failure", 1));
+        assert_eq!(report.annotations[0].line, 3);
+        assert!(report.annotations[0].message.starts_with("column 16: levels[0].requires.hugs: unknown metric `hugs`"));
+        assert!(
+            report.summary.starts_with("`.github/amp.yml` has 1 problem, shown beside their lines."),
+            "{}",
+            report.summary
+        );
+        let ids = ["a".to_owned(), "b".to_owned()];
+        let valid = config_check(Checked::Valid { levels: Some(&ids) });
+        assert_eq!(
+            (valid.conclusion, valid.summary.as_str()),
+            ("success", "`.github/amp.yml` is a valid ladder with 2 levels: a, b.")
+        );
+        assert_eq!(config_check(Checked::Missing).conclusion, "neutral");
     }
 
     #[test]

@@ -117,6 +117,26 @@ pub fn fetches(event: &Event, delivery: &str, ladder: &Ladder) -> Vec<Planned> {
     reads.finish()
 }
 
+/// The check runs a push calls for: one on the pushed commit of any branch when the push changed the
+/// repository's config, so that a pull request shows whether the config it proposes is valid.
+pub fn checks(event: &Event) -> Vec<Planned> {
+    let Event::Push(e) = event else { return Vec::new() };
+    let Some(repo) = &e.envelope.repository else { return Vec::new() };
+    if !e.to_branch() || !e.touched().any(|p| p == CONFIG_PATH) {
+        return Vec::new();
+    }
+    let source = if is_org_repo(&repo.full_name) { Source::OrgConfig } else { Source::RepoConfig };
+    vec![Planned {
+        key: format!("check:{}:{}", repo.full_name.to_lowercase(), e.after),
+        org_id: repo.owner.id,
+        installation_id: e.envelope.installation.as_ref().map(|i| i.id),
+        repo_id: repo.id,
+        repo: repo.full_name.clone(),
+        issue: 0,
+        action: Action::CheckConfig { source, sha: e.after.clone() },
+    }]
+}
+
 /// Every read an installation calls for, keyed by `tag`: the org's config (and after it its
 /// `MAINTAINERS.yaml`), and each repository's `CODEOWNERS` and override. `repos` are `(id, owner/name)`.
 pub fn everything(org_id: i64, org_login: &str, installation: i64, repos: &[(i64, String)], tag: &str) -> Vec<Planned> {
@@ -254,6 +274,27 @@ mod tests {
             let got: Vec<&str> = reads("push", push(repo, git_ref, touched)).into_iter().map(|(_, s)| s).collect();
             assert_eq!(got, expected, "{repo} {git_ref} {touched:?}");
         }
+    }
+
+    #[test]
+    fn a_push_changing_a_config_on_any_branch_is_checked_once_per_commit() {
+        let checked = |repo: &str, git_ref: &str, touched: &[&str]| {
+            let mut body = push(repo, git_ref, touched);
+            body["after"] = "abc123".into();
+            let event = parse("push", body.to_string().as_bytes()).unwrap();
+            checks(&event).into_iter().map(|p| (p.key, p.action)).collect::<Vec<_>>()
+        };
+        let check = |source, key: &str| (key.to_owned(), Action::CheckConfig { source, sha: "abc123".into() });
+        assert_eq!(
+            checked("asyncapi/.github", "refs/heads/edit", &[".github/amp.yml"]),
+            [check(Source::OrgConfig, "check:asyncapi/.github:abc123")]
+        );
+        assert_eq!(
+            checked("asyncapi/CLI", "refs/heads/master", &[".github/amp.yml"]),
+            [check(Source::RepoConfig, "check:asyncapi/cli:abc123")]
+        );
+        assert!(checked("asyncapi/cli", "refs/heads/edit", &["CODEOWNERS"]).is_empty());
+        assert!(checked("asyncapi/cli", "refs/tags/v1", &[".github/amp.yml"]).is_empty());
     }
 
     #[test]

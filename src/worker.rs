@@ -97,7 +97,7 @@ pub fn process(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError
         delivery_id: claimed.id.clone(),
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
-        actions: sources::fetches(&event, &claimed.id, &ladder),
+        actions: [sources::fetches(&event, &claimed.id, &ladder), sources::checks(&event)].concat(),
         effects: Vec::new(),
     };
     let pr = readiness::pr_view(&event, &ladder, &claimed.id);

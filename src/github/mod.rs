@@ -22,6 +22,7 @@ pub use verdict::Verdict;
 
 use crate::config::AppCredentials;
 use crate::permission::RepoPermission;
+use crate::reply::CheckReport;
 
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -204,21 +205,54 @@ impl GitHub {
 }
 
 impl GitHub {
-    /// The text of file `path` in `repo`'s default branch, or `None` when there is no such file (or no
-    /// such repository, or the app may not read it).
-    pub async fn file(&self, installation: i64, repo: &str, path: &str) -> Result<Option<String>, Verdict> {
+    /// The text of file `path` in `repo` at `git_ref` (the default branch when `None`), or `None` when
+    /// there is no such file (or no such repository, or the app may not read it).
+    pub async fn file(
+        &self,
+        installation: i64,
+        repo: &str,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, Verdict> {
         let client = self.installation(installation)?;
         let mut headers = axum::http::HeaderMap::new();
-        headers.insert(
-            axum::http::header::ACCEPT,
-            axum::http::HeaderValue::from_static("application/vnd.github.raw+json"),
-        );
-        let uri = format!("/repos/{repo}/contents/{path}");
+        let raw = axum::http::HeaderValue::from_static("application/vnd.github.raw+json");
+        headers.insert(axum::http::header::ACCEPT, raw);
+        let query = git_ref.map(|r| format!("?ref={}", path_segment(r))).unwrap_or_default();
+        let uri = format!("/repos/{repo}/contents/{path}{query}");
         match text(client._get_with_headers(uri, Some(headers)).await).await {
             Ok(text) => Ok(Some(text)),
             Err(Verdict::Final(why)) if why.starts_with("404") => Ok(None),
             Err(other) => Err(other),
         }
+    }
+
+    /// Reports `report` as a completed check run named `name` on commit `sha` of `repo`, with its
+    /// annotations on `path`. Returns the check run's id.
+    pub async fn check_run(
+        &self,
+        installation: i64,
+        repo: &str,
+        (name, sha, path): (&str, &str, &str),
+        report: &CheckReport,
+    ) -> Result<i64, Verdict> {
+        let client = self.installation(installation)?;
+        let annotations: Vec<serde_json::Value> = report
+            .annotations
+            .iter()
+            .take(50)
+            .map(|a| {
+                let line = a.line.max(1);
+                serde_json::json!({"path": path, "start_line": line, "end_line": line,
+                    "annotation_level": "failure", "message": a.message})
+            })
+            .collect();
+        let payload = serde_json::json!({
+            "name": name, "head_sha": sha, "status": "completed", "conclusion": report.conclusion,
+            "output": {"title": report.title, "summary": report.summary, "annotations": annotations},
+        });
+        let json = read(client._post(format!("/repos/{repo}/check-runs"), Some(&payload)).await).await?;
+        json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no check run id".to_owned()))
     }
 
     /// The paths pull request `number` of `repo` changed (GitHub lists at most 3,000).

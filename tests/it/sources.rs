@@ -5,6 +5,7 @@
 use ladder::ladder::config::ReadinessComments;
 use ladder::ladders::{Choice, Ladders};
 use ladder::roles::Role;
+use ladder::store::outbox::Entry;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
@@ -26,18 +27,34 @@ fn installed() -> Vec<u8> {
     payload.to_string().into_bytes()
 }
 
-/// A push to the default branch of `repo` that changed `paths`.
-fn push(repo: &str, repo_id: i64, paths: &[&str]) -> Vec<u8> {
+/// Push `n` (its commit is `n` written with 40 digits) to the default branch of `repo`, changing `paths`.
+fn push(repo: &str, repo_id: i64, n: u32, paths: &[&str]) -> Vec<u8> {
+    push_to(repo, repo_id, ("main", &format!("{n:040}")), paths)
+}
+
+/// The outcomes of the outbox's actions of `kind`, oldest first.
+fn details<'a>(entries: &'a [Entry], kind: &str) -> Vec<&'a str> {
+    let of_kind = entries.iter().filter(|e| e.planned.action.kind() == kind);
+    of_kind.map(|e| e.detail.as_deref().unwrap_or("")).collect()
+}
+
+/// Calls as `METHOD path status`.
+fn summary(calls: Vec<Call>) -> Vec<String> {
+    calls.into_iter().map(|c| format!("{} {} {}", c.method, c.path, c.status)).collect()
+}
+
+/// A push of commit `after` to `branch` of `repo` (whose default branch is `main`) that changed `paths`.
+fn push_to(repo: &str, repo_id: i64, (branch, after): (&str, &str), paths: &[&str]) -> Vec<u8> {
     let name = repo.split_once('/').unwrap().1;
     json!({
-        "ref": "refs/heads/main",
+        "ref": format!("refs/heads/{branch}"),
         "before": "0000000000000000000000000000000000000000",
-        "after": "1111111111111111111111111111111111111111",
+        "after": after,
         "repository": {"id": repo_id, "name": name, "full_name": repo, "private": false, "default_branch": "main",
             "owner": {"id": ORG_ID, "login": "Codertocat", "type": "Organization"}},
         "installation": {"id": 42},
         "sender": {"id": 1, "login": "octocat", "type": "User"},
-        "commits": [{"id": "1111111111111111111111111111111111111111", "added": [], "modified": paths, "removed": []}],
+        "commits": [{"id": after, "added": [], "modified": paths, "removed": []}],
     })
     .to_string()
     .into_bytes()
@@ -70,12 +87,12 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     // override (there is none) are read, then MAINTAINERS.yaml where the config says; nothing else.
     assert_eq!(app.deliver("installation", "i-1", &installed()).await.0, 202);
     let entries = app.outbox_settled(4).await;
-    let details: Vec<(&str, &str)> =
+    let read: Vec<(&str, &str)> =
         entries.iter().map(|e| (e.state.as_str(), e.detail.as_deref().unwrap_or(""))).collect();
-    assert_eq!(details[0], ("sent", "CODEOWNERS: 2 roles"));
-    assert!(details[1].1.starts_with("config revision ") && details[1].1.ends_with(" in force"), "{details:?}");
-    assert_eq!(details[2], ("sent", "no config"));
-    assert_eq!(details[3], ("sent", "people.yaml: 2 roles"));
+    assert_eq!(read[0], ("sent", "CODEOWNERS: 2 roles"));
+    assert!(read[1].1.starts_with("config revision ") && read[1].1.ends_with(" in force"), "{read:?}");
+    assert_eq!(read[2], ("sent", "no config"));
+    assert_eq!(read[3], ("sent", "people.yaml: 2 roles"));
     let calls = github.take_calls();
     assert_eq!(calls[0].path, "/app/installations/42/access_tokens");
     assert_eq!(
@@ -100,29 +117,35 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     assert_eq!(github.comments(COMMENTS), [ladder::reply::help("/ladder", "alice")]);
     github.take_calls();
 
-    // A broken revision: refused, reported once in the `.github` repository, the last good one stays.
+    // A broken revision: refused, reported once in the `.github` repository (and on its commit), the
+    // last good one stays.
     let broken = "command_prefix: /ladder\nlevels:\n  - id: one\n    requires: {hugs: 1}\n";
     github.put_file(ORG_REPO, ".github/amp.yml", Some(broken));
-    app.deliver("push", "p-1", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
-    let entries = app.outbox_settled(7).await;
-    assert!(
-        entries[5].detail.as_deref().unwrap().contains("is invalid (1 problems; an issue reports it)"),
-        "{entries:?}"
-    );
-    assert_eq!(entries[6].planned.repo, ORG_REPO);
+    app.deliver("push", "p-1", &push(ORG_REPO, 7, 1, &[".github/amp.yml"])).await;
+    let entries = app.outbox_settled(8).await;
+    let fetched = details(&entries, "fetch");
+    assert!(fetched.last().unwrap().contains("is invalid (1 problems; an issue reports it)"), "{entries:?}");
+    let checked = details(&entries, "check_config");
+    assert!(checked.len() == 1 && checked[0].starts_with("check run ") && checked[0].ends_with(": failure"));
     let calls = github.take_calls();
-    assert_eq!(calls[0], get("/repos/Codertocat/.github/contents/.github/amp.yml", 200));
-    assert_eq!((calls[1].method.as_str(), calls[1].path.as_str()), ("POST", "/repos/Codertocat/.github/issues"));
-    let body = calls[1].body["body"].as_str().unwrap();
-    assert!(body.contains("- line 4, column 16, `levels[0].requires.hugs`: unknown metric"), "{body}");
-    assert_eq!(calls.len(), 2, "{calls:?}");
+    let issue = calls.iter().find(|c| c.path.ends_with("/issues")).unwrap().body["body"].as_str().unwrap().to_owned();
+    assert!(issue.contains("- line 4, column 16, `levels[0].requires.hugs`: unknown metric"), "{issue}");
+    assert_eq!(
+        summary(calls),
+        [
+            "GET /repos/Codertocat/.github/contents/.github/amp.yml 200",
+            "GET /repos/Codertocat/.github/contents/.github/amp.yml 200",
+            "POST /repos/Codertocat/.github/check-runs 201",
+            "POST /repos/Codertocat/.github/issues 201",
+        ]
+    );
 
     // The same bad revision pushed again: read, and not reported twice. Commands still work.
-    app.deliver("push", "p-2", &push(ORG_REPO, 7, &[".github/amp.yml", "README.md"])).await;
+    app.deliver("push", "p-2", &push(ORG_REPO, 7, 2, &[".github/amp.yml", "README.md"])).await;
     app.deliver("issue_comment", "c-3", &comment(13, "/ladder ladder")).await;
-    let entries = app.outbox_settled(9).await;
-    assert!(entries[7].detail.as_deref().unwrap().contains("already reported"), "{entries:?}");
-    assert_eq!(entries[8].state, "sent");
+    let entries = app.outbox_settled(11).await;
+    assert!(details(&entries, "fetch").last().unwrap().contains("already reported"), "{entries:?}");
+    assert!(details(&entries, "comment").last().unwrap().starts_with("comment "), "{entries:?}");
     let calls = github.take_calls();
     assert!(!calls.iter().any(|c| c.path.ends_with("/issues")), "{calls:?}");
 
@@ -130,10 +153,11 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     github.put_file(REPO, "CODEOWNERS", None);
     github.put_file(REPO, "docs/CODEOWNERS", Some("* @carol\n"));
     github.put_file(REPO, ".github/amp.yml", Some("readiness_comments: off\n"));
-    app.deliver("push", "p-3", &push(REPO, 1296269, &["CODEOWNERS", "docs/CODEOWNERS", ".github/amp.yml"])).await;
-    app.deliver("push", "p-4", &push(REPO, 1296269, &["src/main.rs"])).await;
-    let entries = app.outbox_settled(11).await;
-    assert_eq!(entries.len(), 11, "{entries:?}");
+    app.deliver("push", "p-3", &push(REPO, 1296269, 3, &["CODEOWNERS", "docs/CODEOWNERS", ".github/amp.yml"])).await;
+    app.deliver("push", "p-4", &push(REPO, 1296269, 4, &["src/main.rs"])).await;
+    let entries = app.outbox_settled(14).await;
+    assert_eq!(entries.len(), 14, "{entries:?}");
+    assert!(details(&entries, "check_config").last().unwrap().ends_with(": success"), "{entries:?}");
     assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
     let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
     assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Off);
@@ -144,12 +168,13 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     // The config removed: the built-in ladder applies again, and with it AsyncAPI's MAINTAINERS.yaml
     // location (absent here: the roles stay as they were).
     github.put_file(ORG_REPO, ".github/amp.yml", None);
-    app.deliver("push", "p-5", &push(ORG_REPO, 7, &[".github/amp.yml"])).await;
-    let entries = app.outbox_settled(13).await;
-    assert_eq!(entries[12].detail.as_deref(), Some("no MAINTAINERS.yaml"));
+    app.deliver("push", "p-5", &push(ORG_REPO, 7, 5, &[".github/amp.yml"])).await;
+    let entries = app.outbox_settled(17).await;
+    assert_eq!(details(&entries, "fetch").last(), Some(&"no MAINTAINERS.yaml"));
+    assert!(details(&entries, "check_config").last().unwrap().ends_with(": neutral"), "{entries:?}");
     assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
     app.deliver("issue_comment", "c-4", &comment(14, "/amp help")).await;
-    app.outbox_settled(14).await;
+    app.outbox_settled(18).await;
     assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder::reply::help("/amp", "alice"));
     app.running.stop().await.unwrap();
 }
@@ -280,3 +305,39 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     app.running.stop().await.unwrap();
 }
 on_both_engines!(configs_are_read_again_once_a_day);
+
+async fn a_config_pushed_to_a_branch_is_checked_on_its_commit(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = crate::sending::app_on(engine, &github).await;
+    let (bad, good) = ("2222222222222222222222222222222222222222", "3333333333333333333333333333333333333333");
+    let broken = "command_prefix: /ladder\nlevels:\n  - id: one\n    requires: {hugs: 1}\n";
+    github.put_file(ORG_REPO, ".github/amp.yml", Some("admins: [alice]\n"));
+    github.put_file_at(ORG_REPO, ".github/amp.yml", bad, broken);
+    github.put_file_at(REPO, ".github/amp.yml", good, "readiness_comments: off\n");
+
+    // The org's config on a branch: checked at that commit, reported on it; nothing read or stored.
+    app.deliver("push", "p-1", &push_to(ORG_REPO, 7, ("edit-ladder", bad), &[".github/amp.yml"])).await;
+    let entries = app.outbox_settled(1).await;
+    assert_eq!(entries[0].detail.as_deref(), Some("check run 7001: failure"));
+    let calls = github.take_calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[1], get("/repos/Codertocat/.github/contents/.github/amp.yml", 200));
+    assert_eq!((calls[2].method.as_str(), calls[2].path.as_str()), ("POST", "/repos/Codertocat/.github/check-runs"));
+    let run = &calls[2].body;
+    assert_eq!((run["name"].as_str(), run["head_sha"].as_str()), (Some("ladder config"), Some(bad)));
+    assert_eq!((run["status"].as_str(), run["conclusion"].as_str()), (Some("completed"), Some("failure")));
+    let annotation = &run["output"]["annotations"][0];
+    assert_eq!((annotation["path"].as_str(), annotation["start_line"].as_u64()), (Some(".github/amp.yml"), Some(4)));
+    assert!(annotation["message"].as_str().unwrap().contains("unknown metric `hugs`"), "{annotation}");
+    assert!(app.store().config_revisions().await.unwrap().is_empty(), "a branch's config never takes effect");
+
+    // A repository's override on a branch; the same push delivered again checks nothing twice.
+    let override_push = push_to(REPO, 1296269, ("quiet", good), &[".github/amp.yml"]);
+    app.deliver("push", "p-2", &override_push).await;
+    app.deliver("push", "p-2", &override_push).await;
+    let entries = app.outbox_settled(2).await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].detail.as_deref(), Some("check run 7002: success"));
+    app.running.stop().await.unwrap();
+}
+on_both_engines!(a_config_pushed_to_a_branch_is_checked_on_its_commit);

@@ -50,6 +50,8 @@ struct State {
     foreign: Mutex<Vec<(i64, String, String, String)>>,
     /// Files on default branches, by `(owner/name, path)`.
     files: Mutex<std::collections::HashMap<(String, String), String>>,
+    /// Files at other commits, by `(owner/name, path, sha)`.
+    files_at: Mutex<std::collections::HashMap<(String, String, String), String>>,
     /// The paths pull requests changed, by `(owner/name, number)`.
     pr_files: Mutex<std::collections::HashMap<(String, i64), Vec<String>>>,
 }
@@ -147,6 +149,12 @@ impl FakeGitHub {
         };
     }
 
+    /// Puts a file at commit `sha` of `repo` (a branch's head), leaving the default branch as it is.
+    pub fn put_file_at(&self, repo: &str, path: &str, sha: &str, text: &str) {
+        let key = (repo.to_owned(), path.to_owned(), sha.to_owned());
+        self.state.files_at.lock().unwrap().insert(key, text.to_owned());
+    }
+
     /// Says which paths pull request `number` of `repo` changed.
     pub fn put_pr_files(&self, repo: &str, number: i64, paths: &[&str]) {
         let paths = paths.iter().map(|p| (*p).to_owned()).collect();
@@ -235,8 +243,14 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
             (StatusCode::OK, "token", json!([]))
         }
         ("GET", ["repos", owner, name, "contents", file @ ..]) if authorized(&headers) => {
-            let key = (format!("{owner}/{name}"), file.join("/"));
-            let found = state.files.lock().unwrap().get(&key).cloned();
+            let (repo, file) = (format!("{owner}/{name}"), file.join("/"));
+            let at = uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("ref=")));
+            // A commit not put with `put_file_at` is the default branch's head.
+            let key = (repo, file);
+            let pinned = at.and_then(|sha| {
+                state.files_at.lock().unwrap().get(&(key.0.clone(), key.1.clone(), sha.to_owned())).cloned()
+            });
+            let found = pinned.or_else(|| state.files.lock().unwrap().get(&key).cloned());
             let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
             let call = Call { method: method.to_string(), path, auth: "token", body, status: status.as_u16() };
             state.calls.lock().unwrap().push(call);
@@ -255,6 +269,10 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                 }
                 None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
             }
+        }
+        ("POST", ["repos", _, _, "check-runs"]) if authorized(&headers) => {
+            let id = 7001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (StatusCode::CREATED, "token", json!({"id": id, "head_sha": body["head_sha"]}))
         }
         ("GET", ["app"]) if app_jwt_is_valid(&headers) => {
             (StatusCode::OK, "jwt", json!({"id": APP_ID, "slug": "ladder", "name": "ladder"}))
