@@ -142,6 +142,7 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
         App::start_with(crate::support::TestDb::new(engine).await, |s| crate::support::with_admins(s, &["Alice"]))
             .await;
     assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
+    app.settle().await; // lookups read committed data: a report in the same batch would not see the merge
     let enrol = comment("created", 100, ALICE, "/amp enroll @bob cohort 2026-autumn mentor @carol\n/amp report");
     assert_eq!(app.deliver("issue_comment", "c-1", &enrol).await.0, 202);
     let entries = app.outbox_settled(2).await;
