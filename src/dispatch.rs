@@ -5,8 +5,8 @@
 //! for as long as GitHub asks (not counted as an attempt); a server error or timeout is tried again
 //! with backoff, up to [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
 //! which is how the app runs without App credentials, an action is logged and marked `dry_run`, and
-//! `ladder outbox` shows it; nothing reaches GitHub. Reading a config is an action too, carried out by
-//! [`crate::refresh`].
+//! `ladder outbox` shows it; nothing reaches GitHub. Reading a config, and checking one pushed to a
+//! branch, are actions too, carried out by [`crate::refresh`].
 //!
 //! Never does: decide or render actions (processing did), or touch deliveries.
 

@@ -1,6 +1,8 @@
-//! Refresh: reads a config or `CODEOWNERS` from GitHub and keeps what is valid.
+//! Refresh: reads a config or `CODEOWNERS` from GitHub and keeps what is valid, and checks configs
+//! pushed to branches.
 //!
-//! Owns: carrying out a planned [`Action::Fetch`]. A valid config replaces the saved one; an invalid
+//! Owns: carrying out a planned [`Action::Fetch`] and [`Action::CheckConfig`] (a check run on the
+//! pushed commit; nothing stored). A valid config replaces the saved one; an invalid
 //! one is refused (the last good config stays in force), logged, and reported once per revision in an
 //! issue in the repository that holds it (planned in the outbox, so it is sent like any other action).
 //! A removed config is forgotten. Once the org's config is known, its `MAINTAINERS.yaml` is read next
