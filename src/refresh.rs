@@ -91,7 +91,7 @@ pub async fn check(github: &GitHub, planned: &Planned, source: Source, sha: &str
 async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Planned) -> Result<(), StoreError> {
     let ladder = ladders.book(store).await?.org(planned.org_id);
     let Some((repo, _)) = &ladder.maintainers_file else { return Ok(()) };
-    let org = planned.repo.split_once('/').map_or(planned.repo.as_str(), |(org, _)| org);
+    let (org, _) = owner_and_name(&planned.repo);
     let next = Planned {
         key: format!("{}:then:maintainers", planned.key),
         repo_id: 0,
@@ -100,6 +100,11 @@ async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Plann
         ..planned.clone()
     };
     store.enqueue(&[next], Utc::now()).await.map(drop)
+}
+
+/// `owner/name` split in two.
+fn owner_and_name(full_name: &str) -> (&str, &str) {
+    full_name.split_once('/').unwrap_or((full_name, ""))
 }
 
 /// The first characters of a text's SHA-256: which revision of a file it is.
@@ -159,7 +164,7 @@ async fn codeowners(
     planned: &Planned,
     found: Option<(&str, String)>,
 ) -> Result<String, StoreError> {
-    let (org, name) = planned.repo.split_once('/').unwrap_or((&planned.repo, ""));
+    let (org, name) = owner_and_name(&planned.repo);
     let grants = found.as_ref().map(|(_, text)| roles::parse_codeowners(name, text, &ladder.bots)).unwrap_or_default();
     store.replace_roles(org, RolesSource::Codeowners, Some(name), &grants).await?;
     let detail = match found {
@@ -180,7 +185,7 @@ async fn maintainers(store: &Store, planned: &Planned, found: Option<(&str, Stri
     let file = format!("{}/{path}", planned.repo);
     match roles::parse_maintainers(&file, &text) {
         Ok(grants) => {
-            let org = planned.repo.split_once('/').map_or(planned.repo.as_str(), |(org, _)| org);
+            let (org, _) = owner_and_name(&planned.repo);
             store.replace_roles(org, RolesSource::Maintainers, None, &grants).await?;
             tracing::info!(repo = %planned.repo, roles = grants.len(), "roles read from MAINTAINERS.yaml");
             Ok(format!("{path}: {} roles", grants.len()))
