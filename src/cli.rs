@@ -53,6 +53,9 @@ pub enum Command {
     /// List the actions the app decided on, newest first: replies to commands, with whether each was
     /// sent, only logged (dry-run), is pending or failed.
     Outbox(OutboxArgs),
+    /// List the configs read from GitHub that are in force: each org's and each repository override,
+    /// with its revision and when it was read.
+    Configs(ConfigsArgs),
     /// Print the built-in ladder config (AsyncAPI's), a starting point for `.github/amp.yml`.
     DefaultConfig,
     /// Validate a ladder config file: exit 0, or 1 with every error's file, line and field.
@@ -146,6 +149,15 @@ pub struct OutboxArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigsArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -180,12 +192,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Optout(args) => opt_out(args).await,
         Command::Optin(args) => opt_in(args).await,
         Command::Outbox(args) => show_outbox(args).await,
+        Command::Configs(args) => show_configs(args).await,
         Command::DefaultConfig => {
             print!("{}", crate::ladder::config::DEFAULT_YAML);
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckConfig { file, repo_override } => Ok(check_config(&file, repo_override)),
     }
+}
+
+async fn show_configs(args: ConfigsArgs) -> anyhow::Result<ExitCode> {
+    let store = open(&args.database).await?;
+    let orgs: std::collections::HashMap<i64, String> =
+        store.orgs().await?.into_iter().map(|o| (o.id, o.login)).collect();
+    let saved = store.config_revisions().await?;
+    let org_of = |id: i64| orgs.get(&id).cloned().unwrap_or_else(|| format!("org {id}"));
+    if args.json {
+        let list: Vec<serde_json::Value> = saved
+            .iter()
+            .map(|s| {
+                serde_json::json!({"org": org_of(s.org_id), "org_id": s.org_id,
+                    "repo": (!s.repo.is_empty()).then_some(&s.repo), "revision": s.revision, "fetched_at": s.fetched_at})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &saved {
+        let read = s.fetched_at.format("%Y-%m-%d %H:%M UTC");
+        match s.repo.as_str() {
+            "" => println!("{}: org config revision {}, read {read}", org_of(s.org_id), s.revision),
+            repo => println!("  {repo}: override revision {}, read {read}", s.revision),
+        }
+    }
+    println!("Orgs not listed use the built-in ladder; LADDER_CONFIG, when set, overrides every org's config.");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Durability, Store, StoreError, millis};
+use super::{Durability, Store, StoreError, from_millis, millis};
 
 /// One saved config: whose, and which revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub struct Saved {
     /// `owner/name` lowercased, or `""` for the org's own config.
     pub repo: String,
     pub revision: String,
+    /// When it was read from GitHub.
+    pub fetched_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -55,12 +57,17 @@ impl Store {
 
     /// Which configs are saved, at which revision (cheap: no texts).
     pub async fn config_revisions(&self) -> Result<Vec<Saved>, StoreError> {
-        let rows = sqlx::query("SELECT org_id, repo, revision FROM configs ORDER BY org_id, repo")
+        let rows = sqlx::query("SELECT org_id, repo, revision, fetched_at FROM configs ORDER BY org_id, repo")
             .fetch_all(&self.read)
             .await?;
         rows.iter()
             .map(|r| {
-                Ok(Saved { org_id: r.try_get("org_id")?, repo: r.try_get("repo")?, revision: r.try_get("revision")? })
+                Ok(Saved {
+                    org_id: r.try_get("org_id")?,
+                    repo: r.try_get("repo")?,
+                    revision: r.try_get("revision")?,
+                    fetched_at: from_millis(r.try_get("fetched_at")?),
+                })
             })
             .collect()
     }

@@ -358,3 +358,33 @@ async fn opting_out_erases_and_stops_recording(engine: Engine) {
     assert!(run(&["replay", dir.to_str().unwrap()]).status.success());
     assert_eq!(db.scalar(theirs).await, 1, "only what happened after opting in");
 }
+
+on_both_engines!(configs_in_force_are_listed);
+
+async fn configs_in_force_are_listed(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let payload = fixtures_dir().join("issue_comment/created.json");
+    assert!(ladder_command(&db.url).arg("replay").arg(&payload).output().unwrap().status.success());
+    let store = db.store().await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+    store.save_config(21031067, "", "admins: [alice]\n", "0a1b2c3d4e5f", at).await.unwrap();
+    store
+        .save_config(21031067, "Codertocat/Hello-World", "readiness_comments: off\n", "f5e4d3c2b1a0", at)
+        .await
+        .unwrap();
+    store.close().await;
+
+    let listed = ladder_command(&db.url).arg("configs").output().unwrap();
+    let (stdout, stderr) = text(&listed);
+    assert!(listed.status.success(), "{stderr}");
+    assert_eq!(
+        stdout,
+        "Codertocat: org config revision 0a1b2c3d4e5f, read 2026-11-24 10:00 UTC\n  \
+         codertocat/hello-world: override revision f5e4d3c2b1a0, read 2026-11-24 10:00 UTC\n\
+         Orgs not listed use the built-in ladder; LADDER_CONFIG, when set, overrides every org's config.\n"
+    );
+    let json = ladder_command(&db.url).args(["configs", "--json"]).output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(list[0]["org"], "Codertocat");
+    assert_eq!((list[0]["repo"].is_null(), list[1]["repo"].as_str()), (true, Some("codertocat/hello-world")));
+}
