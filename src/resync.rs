@@ -2,7 +2,8 @@
 //! so that a change the app missed (a push delivery GitHub gave up on, a change made while the app was
 //! down) takes effect within a day.
 //!
-//! Owns: the daily schedule and planning the reads. They are keyed by the UTC day, so replicas and
+//! Owns: the daily schedule and planning the reads. A file read in the last day (when the App was
+//! installed, or on a push) is not read again; the rest are keyed by the UTC day, so replicas and
 //! restarts plan them once a day between them; each is then an ordinary outbox action.
 //!
 //! Never does: read anything itself (the dispatcher has [`crate::refresh`] do it).
@@ -12,13 +13,22 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::action::Planned;
 use crate::sources;
 use crate::store::{Store, StoreError};
 
 /// How often to look whether today's reads are planned.
 pub const CHECK_EVERY: Duration = Duration::from_secs(3600);
 
-/// Plans today's reads for every org with an active installation. Returns how many were new.
+/// How long after start the first look waits: the deliveries that arrive at start (an installation,
+/// redeliveries) read what they need themselves, and what they read is then fresh.
+pub const FIRST_CHECK_AFTER: Duration = Duration::from_secs(300);
+
+/// How long a read stays fresh: a file read more recently is not read again.
+pub const FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// Plans today's reads for every org with an active installation, but for files read in the last
+/// [`FRESH_FOR`]. Returns how many were new.
 pub async fn plan(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let tag = format!("sync-{}", now.format("%Y-%m-%d"));
     let repos = store.repositories().await?;
@@ -31,13 +41,25 @@ pub async fn plan(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError
             continue;
         }
         let list: Vec<(i64, String)> = installed.iter().map(|r| (r.id, r.full_name.clone())).collect();
-        planned.extend(sources::everything(org.id, &org.login, installation, &list, &tag));
+        let recent: Vec<Planned> =
+            store.planned_since(org.id, "fetch", now - FRESH_FOR).await?.into_iter().map(|e| e.planned).collect();
+        planned.extend(stale(sources::everything(org.id, &org.login, installation, &list, &tag), &recent));
     }
     Ok(store.enqueue(&planned, now).await?.len())
 }
 
+/// The reads in `reads` that read no file a `recent` action read.
+fn stale(reads: Vec<Planned>, recent: &[Planned]) -> Vec<Planned> {
+    let same = |a: &Planned, b: &Planned| a.repo.eq_ignore_ascii_case(&b.repo) && a.action == b.action;
+    reads.into_iter().filter(|read| !recent.iter().any(|r| same(read, r))).collect()
+}
+
 /// Plans the daily reads until `shutdown` turns true.
 pub async fn run(store: Store, mut shutdown: watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(FIRST_CHECK_AFTER) => {}
+        _ = shutdown.changed() => return,
+    }
     loop {
         match plan(&store, Utc::now()).await {
             Ok(0) => {}
@@ -47,6 +69,39 @@ pub async fn run(store: Store, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             _ = tokio::time::sleep(CHECK_EVERY) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::sources::Source;
+
+    #[test]
+    fn files_read_lately_are_not_read_again() {
+        let repos = [(7, "Org/One".to_owned()), (8, "Org/Two".to_owned())];
+        let installed = sources::everything(1, "Org", 42, &repos, "delivery-1");
+        // A push read one repository's CODEOWNERS (its login in another case).
+        let mut pushed = sources::everything(1, "org", 42, &repos[..1], "delivery-2");
+        pushed.retain(|p| p.action == Action::Fetch { source: Source::Codeowners });
+        let all = ["codeowners:org/one", "codeowners:org/two", "org_config:org/.github", "repo_config:org/one"];
+        let all = [&all[..], &["repo_config:org/two"]].concat();
+        let cases: Vec<(&str, Vec<Planned>, Vec<&str>)> = vec![
+            ("nothing read lately", vec![], all.clone()),
+            ("everything read on install", installed, vec![]),
+            (
+                "one CODEOWNERS read on a push",
+                pushed,
+                all.iter().copied().filter(|k| *k != "codeowners:org/one").collect(),
+            ),
+        ];
+        for (name, recent, expected) in cases {
+            let daily = sources::everything(1, "Org", 42, &repos, "sync-2026-11-25");
+            let planned: Vec<String> = stale(daily, &recent).into_iter().map(|p| p.key).collect();
+            let expected: Vec<String> = expected.iter().map(|k| format!("fetch:sync-2026-11-25:{k}")).collect();
+            assert_eq!(planned, expected, "{name}");
         }
     }
 }

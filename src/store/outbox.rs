@@ -127,6 +127,18 @@ impl Store {
         rows.iter().map(entry_from_row).collect()
     }
 
+    /// The actions of `kind` planned for org `org_id` at `since` or later, oldest first.
+    pub async fn planned_since(&self, org_id: i64, kind: &str, since: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM outbox WHERE org_id = $1 AND kind = $2 AND created_at >= $3 ORDER BY seq")
+                .bind(org_id)
+                .bind(kind)
+                .bind(millis(since))
+                .fetch_all(&self.read)
+                .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
     /// Claims up to `limit` pending actions whose time has come, for `lease`, oldest first. Each claim
     /// counts as an attempt.
     pub async fn claim_actions(

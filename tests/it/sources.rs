@@ -277,9 +277,16 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     app.deliver("installation", "i-1", &installed()).await;
     app.outbox_settled(3).await;
 
-    // A change whose push the app never saw is read by the next daily resync, planned once a day.
-    github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\n"));
+    // What the install read just now is not read again the same day.
     let now = chrono::Utc::now();
+    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 0, "read on install");
+
+    // Two days later, a change whose push the app never saw is read by the daily resync, planned once a day.
+    let two_days = 2 * 86_400_000;
+    let pool = app.db.pool().await;
+    sqlx::query(&format!("UPDATE outbox SET created_at = created_at - {two_days}")).execute(&pool).await.unwrap();
+    pool.close().await;
+    github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\n"));
     assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 3);
     assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 0, "once a day");
     let entries = app.outbox_settled(6).await;
