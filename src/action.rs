@@ -46,6 +46,11 @@ impl Action {
         }
     }
 
+    /// Whether it creates or changes something on GitHub (and so is paced); reading a config does not.
+    pub fn writes(&self) -> bool {
+        !matches!(self, Action::Fetch { .. })
+    }
+
     /// What it does, in one line for logs and `ladder outbox`; the text of a comment.
     pub fn describe(&self) -> String {
         match self {

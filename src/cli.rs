@@ -232,6 +232,13 @@ async fn show_configs(args: ConfigsArgs) -> anyhow::Result<ExitCode> {
 async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let entries = store.outbox(args.limit.max(1)).await?;
+    let holds = store.holds(chrono::Utc::now()).await?;
+    // When a pending action's installation is held, it waits at least that long.
+    let held_until = |e: &crate::store::outbox::Entry| {
+        let installation = e.planned.installation_id?;
+        let hold = holds.iter().find(|h| h.installation_id == installation)?;
+        (e.state == "pending").then_some(hold.until)
+    };
     if args.json {
         let json: Vec<serde_json::Value> = entries
             .iter()
@@ -247,12 +254,17 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
                     "attempts": e.attempts,
                     "created_at": e.created_at.to_rfc3339(),
                     "done_at": e.done_at.map(|t| t.to_rfc3339()),
+                    "held_until": held_until(e).map(|t| t.to_rfc3339()),
                     "detail": e.detail,
                 })
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ExitCode::SUCCESS);
+    }
+    for h in &holds {
+        let until = h.until.format("%Y-%m-%d %H:%M:%S UTC");
+        println!("Installation {} is held until {until} ({}); its actions wait.", h.installation_id, h.reason);
     }
     if entries.is_empty() {
         println!("The outbox is empty: no actions decided yet.");

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
+    /// Milliseconds between the starts of two writes to GitHub (comments, labels, issues, check runs);
+    /// GitHub asks integrations that send many to wait at least a second.
+    #[arg(long, env = "LADDER_WRITE_SPACING_MS", default_value_t = 1000)]
+    pub write_spacing_ms: u64,
     /// Days to keep a delivery's raw body after it was processed (its row stays for audit).
     #[arg(long, env = "LADDER_BODY_RETENTION_DAYS", default_value_t = 30)]
     pub body_retention_days: u32,
@@ -188,6 +192,8 @@ pub struct ServeSettings {
     pub verification: Verification,
     pub credentials: Option<AppCredentials>,
     pub github_api_url: String,
+    /// The least time between the starts of two writes to GitHub.
+    pub write_spacing: Duration,
     pub body_retention: Duration,
     pub max_concurrent_requests: usize,
     pub header_timeout: Duration,
@@ -248,6 +254,7 @@ impl ServeArgs {
             verification: self.verification()?,
             credentials: self.credentials()?,
             github_api_url: self.github_api_url.clone(),
+            write_spacing: Duration::from_millis(self.write_spacing_ms),
             body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
             max_concurrent_requests: self.max_concurrent_requests.max(1),
             header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),

@@ -1,25 +1,29 @@
 //! The dispatcher: carries out the outbox's actions.
 //!
 //! Owns: the loop that claims pending actions (with a lease, so a crashed replica's claims expire),
-//! sends each through [`crate::github`], and records how it ended. A rate limit puts the action back
-//! for as long as GitHub asks (not counted as an attempt); a server error or timeout is tried again
-//! with backoff, up to [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
+//! sends each through [`crate::github`], and records how it ended. A rate limit holds the whole
+//! installation for as long as GitHub asks: the action goes back (not counted as an attempt), and no
+//! action of that installation is sent, by this replica or another, until the hold ends. Writes are
+//! spaced out by a [`Pacer`]. A server error or timeout is tried again with backoff, up to
+//! [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
 //! which is how the app runs without App credentials, an action is logged and marked `dry_run`, and
 //! `ladder outbox` shows it; nothing reaches GitHub. Reading a config, and checking one pushed to a
 //! branch, are actions too, carried out by [`crate::refresh`].
 //!
 //! Never does: decide or render actions (processing did), or touch deliveries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::action::Action;
 use crate::github::{GitHub, Verdict};
 use crate::ladders::Ladders;
 use crate::metrics::Metrics;
+use crate::pace::Pacer;
 use crate::refresh;
 use crate::render::guard;
 use crate::store::outbox::{Entry, Outcome};
@@ -39,7 +43,14 @@ pub enum Mode {
 /// How an attempt at one action ended.
 enum Attempt {
     Done(Outcome, Option<String>),
-    Retry { after: Duration, counts: bool, why: String },
+    /// Put the action back until `at`; a rate limit does not count as an attempt.
+    Retry {
+        at: DateTime<Utc>,
+        counts: bool,
+        why: String,
+    },
+    /// GitHub rate-limited the installation: hold it this long.
+    RateLimited(Duration),
 }
 
 /// Actions claimed at once.
@@ -55,13 +66,21 @@ pub struct Dispatcher {
     ladders: Arc<Ladders>,
     metrics: Arc<Metrics>,
     poll: Duration,
+    pacer: Pacer,
     token: String,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, mode: Mode, ladders: Arc<Ladders>, metrics: Arc<Metrics>, poll: Duration) -> Dispatcher {
+    /// A dispatcher that looks for work every `poll` and starts writes at least `write_spacing` apart.
+    pub fn new(
+        store: Store,
+        mode: Mode,
+        ladders: Arc<Ladders>,
+        metrics: Arc<Metrics>,
+        (poll, write_spacing): (Duration, Duration),
+    ) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { store, mode, ladders, metrics, poll, token }
+        Dispatcher { store, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work every `poll`.
@@ -85,35 +104,66 @@ impl Dispatcher {
     /// Claims and dispatches one batch; returns how many actions it claimed.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let claimed = self.store.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
+        // Installations rate-limited during this batch: their other claimed actions go back untried.
+        let mut held: HashMap<i64, DateTime<Utc>> = HashMap::new();
         for entry in &claimed {
-            let attempt = match guarded(&entry.planned.action) {
-                Err(why) => {
+            let hold = entry.planned.installation_id.and_then(|i| held.get(&i)).copied();
+            let attempt = match (hold, guarded(&entry.planned.action)) {
+                (Some(until), _) => {
+                    Attempt::Retry { at: until, counts: false, why: "waiting out the installation's rate limit".into() }
+                }
+                (None, Err(why)) => {
                     tracing::error!(key = %entry.planned.key, why, "refused to send a text that fails the guard (a bug)");
                     Attempt::Done(Outcome::Failed, Some(why))
                 }
-                Ok(()) => self.attempt(entry).await,
+                (None, Ok(())) => self.attempt(entry).await,
             };
-            let now = Utc::now();
-            let kind = entry.planned.action.kind();
-            match attempt {
-                Attempt::Done(outcome, detail) => {
-                    let label = match outcome {
-                        Outcome::Sent => "sent",
-                        Outcome::DryRun => "dry_run",
-                        Outcome::Failed => "failed",
-                    };
-                    self.metrics.action(kind, label);
-                    self.store.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
+            let attempt = match (attempt, entry.planned.installation_id) {
+                (Attempt::RateLimited(after), Some(installation)) => {
+                    let until = self.hold(entry, installation, after).await?;
+                    held.insert(installation, until);
+                    Attempt::Retry { at: until, counts: false, why: "rate limited".into() }
                 }
-                Attempt::Retry { after, counts, why } => {
-                    self.metrics.action(kind, "retried");
-                    let at = now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-                    tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, retry_in_secs = after.as_secs(), why, "action will be retried");
-                    self.store.retry_action(entry.seq, &self.token, at, counts, &why).await?;
-                }
-            }
+                (other, _) => other,
+            };
+            self.record(entry, attempt).await?;
         }
         Ok(claimed.len())
+    }
+
+    /// Holds `installation` for `after`, in the store, so no replica sends for it meanwhile.
+    async fn hold(&self, entry: &Entry, installation: i64, after: Duration) -> Result<DateTime<Utc>, StoreError> {
+        let until = later(Utc::now(), after);
+        let reason = format!("GitHub rate-limited a {} on {}", entry.planned.action.kind(), entry.planned.repo);
+        tracing::warn!(installation, until = %until.to_rfc3339(), reason, "holding the installation's actions");
+        self.store.hold_installation(installation, until, &reason).await?;
+        Ok(until)
+    }
+
+    /// Records how an attempt ended.
+    async fn record(&self, entry: &Entry, attempt: Attempt) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let kind = entry.planned.action.kind();
+        let (at, counts, why) = match attempt {
+            Attempt::Done(outcome, detail) => {
+                let label = match outcome {
+                    Outcome::Sent => "sent",
+                    Outcome::DryRun => "dry_run",
+                    Outcome::Failed => "failed",
+                };
+                self.metrics.action(kind, label);
+                self.store.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
+                return Ok(());
+            }
+            Attempt::Retry { at, counts, why } => (at, counts, why),
+            // An action without an installation cannot be held; it waits alone.
+            Attempt::RateLimited(after) => (later(now, after), false, "rate limited".to_owned()),
+        };
+        self.metrics.action(kind, "retried");
+        let at_text = at.to_rfc3339();
+        tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, at = at_text, why, "action will be retried");
+        self.store.retry_action(entry.seq, &self.token, at, counts, &why).await?;
+        Ok(())
     }
 }
 
@@ -125,13 +175,19 @@ impl Dispatcher {
                 Attempt::Done(Outcome::DryRun, None)
             }
             Mode::Send(github) => {
-                let result = match &entry.planned.action {
-                    Action::Fetch { source } => {
-                        refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
+                let request = async {
+                    match &entry.planned.action {
+                        Action::Fetch { source } => {
+                            refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
+                        }
+                        Action::CheckConfig { source, sha } => {
+                            refresh::check(github, &entry.planned, *source, sha).await
+                        }
+                        _ => send(github, entry).await,
                     }
-                    Action::CheckConfig { source, sha } => refresh::check(github, &entry.planned, *source, sha).await,
-                    _ => send(github, entry).await,
                 };
+                let result =
+                    if entry.planned.action.writes() { self.pacer.write(request).await } else { request.await };
                 settle(entry, result)
             }
         }
@@ -188,9 +244,10 @@ fn settle(entry: &Entry, result: Result<String, Verdict>) -> Attempt {
             tracing::info!(key = %p.key, repo = %p.repo, issue = p.issue, detail, "action sent");
             Attempt::Done(Outcome::Sent, Some(detail))
         }
-        Err(Verdict::RateLimited(after)) => Attempt::Retry { after, counts: false, why: "rate limited".to_owned() },
+        Err(Verdict::RateLimited(after)) => Attempt::RateLimited(after),
         Err(Verdict::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
-            Attempt::Retry { after: Duration::from_secs(1 << (entry.attempts - 1).clamp(0, 10)), counts: true, why }
+            let backoff = Duration::from_secs(1 << (entry.attempts - 1).clamp(0, 10));
+            Attempt::Retry { at: later(Utc::now(), backoff), counts: true, why }
         }
         Err(Verdict::Transient(why) | Verdict::Final(why)) => {
             tracing::error!(key = %p.key, repo = %p.repo, issue = p.issue, why, "action failed");
@@ -198,6 +255,16 @@ fn settle(entry: &Entry, result: Result<String, Verdict>) -> Attempt {
         }
         Err(Verdict::Done) => Attempt::Done(Outcome::Sent, None),
     }
+}
+
+/// `after` from `now`, rounded up to the store's whole milliseconds so that no wait is cut short, or
+/// the end of time if that is beyond it.
+fn later(now: DateTime<Utc>, after: Duration) -> DateTime<Utc> {
+    let exact = chrono::Duration::from_std(after).ok().and_then(|d| now.checked_add_signed(d));
+    let rest = |t: DateTime<Utc>| (1_000_000 - t.timestamp_subsec_nanos() % 1_000_000) % 1_000_000;
+    exact
+        .and_then(|t| t.checked_add_signed(chrono::Duration::nanoseconds(i64::from(rest(t)))))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn log_dry_run(entry: &Entry) {
@@ -211,6 +278,21 @@ fn log_dry_run(entry: &Entry) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_end_on_a_whole_millisecond_never_before_their_time() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc);
+        let cases = [
+            ("2026-11-24T10:00:00.000Z", 3_000_000, "2026-11-24T10:00:03.000Z"),
+            ("2026-11-24T10:00:00.000400Z", 3_000_000, "2026-11-24T10:00:03.001Z"),
+            ("2026-11-24T10:00:00.999999Z", 0, "2026-11-24T10:00:01.000Z"),
+            ("2026-11-24T10:00:00.000Z", 1_500, "2026-11-24T10:00:00.002Z"),
+        ];
+        for (now, micros, expected) in cases {
+            assert_eq!(later(at(now), Duration::from_micros(micros)), at(expected), "{now} + {micros} µs");
+        }
+        assert_eq!(later(at("2026-11-24T10:00:00Z"), Duration::MAX), DateTime::<Utc>::MAX_UTC);
+    }
 
     #[test]
     fn texts_that_fail_the_guard_are_never_sent() {

@@ -29,6 +29,7 @@ pub mod intake;
 pub mod ladder;
 pub mod ladders;
 pub mod metrics;
+pub mod pace;
 pub mod permission;
 pub mod planner;
 pub mod readiness;

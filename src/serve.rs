@@ -86,7 +86,8 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let worker =
         Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics));
     let sending = matches!(mode, Mode::Send(_));
-    let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), settings.worker.poll);
+    let pace = (settings.worker.poll, settings.write_spacing);
+    let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), pace);
     let mut background = vec![
         tokio::spawn(worker.run(stored, stop.clone())),
         tokio::spawn(dispatcher.run(stop.clone())),

@@ -3,7 +3,8 @@
 //! Owns: [`verdict`], a pure reading of a status code and headers, after GitHub's documented rules:
 //! a `403`/`429` with `retry-after` waits that many seconds; one with `x-ratelimit-remaining: 0` waits
 //! until `x-ratelimit-reset`; a `429` or a `403` that says it is a secondary rate limit without either
-//! header waits a minute; `5xx` is transient; other `4xx` are final.
+//! header waits a minute; `5xx` is transient; other `4xx` are final. No wait exceeds [`MAX_WAIT`]:
+//! GitHub's windows are an hour at most, and a garbled header must not park the app for longer.
 //!
 //! Never does: I/O or sleep; the dispatcher schedules the retry.
 
@@ -13,6 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 
 /// How long to wait when GitHub says "slow down" without saying for how long.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// The longest wait a response can ask for: GitHub's rate-limit window.
+pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// What to do after a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,13 +40,14 @@ pub fn verdict(status: StatusCode, headers: &HeaderMap, body: &str, now: u64) ->
         return Verdict::Done;
     }
     let message = format!("{status}: {}", body.chars().take(300).collect::<String>().trim());
+    let wait = |seconds: u64| Verdict::RateLimited(Duration::from_secs(seconds.clamp(1, MAX_WAIT.as_secs())));
     if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
         if let Some(seconds) = header_u64(headers, "retry-after") {
-            return Verdict::RateLimited(Duration::from_secs(seconds.max(1)));
+            return wait(seconds);
         }
         if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
             let reset = header_u64(headers, "x-ratelimit-reset").unwrap_or(now + DEFAULT_WAIT.as_secs());
-            return Verdict::RateLimited(Duration::from_secs(reset.saturating_sub(now).max(1)));
+            return wait(reset.saturating_sub(now));
         }
         if status == StatusCode::TOO_MANY_REQUESTS || body.to_lowercase().contains("rate limit") {
             return Verdict::RateLimited(DEFAULT_WAIT);
@@ -78,6 +83,13 @@ mod tests {
                 headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1042")]),
                 "",
                 Verdict::RateLimited(secs(42)),
+            ),
+            (429, headers(&[("retry-after", "99999999999")]), "", Verdict::RateLimited(MAX_WAIT)),
+            (
+                403,
+                headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "18446744073709551615")]),
+                "",
+                Verdict::RateLimited(MAX_WAIT),
             ),
             (429, headers(&[]), "", Verdict::RateLimited(DEFAULT_WAIT)),
             (403, headers(&[]), "You have exceeded a secondary rate limit", Verdict::RateLimited(DEFAULT_WAIT)),

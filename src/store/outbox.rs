@@ -2,7 +2,8 @@
 //!
 //! Actions are inserted in the transaction that marks their delivery done, once per key. The dispatcher
 //! claims pending ones with a lease (skipping rows another replica holds on PostgreSQL), and records
-//! the outcome: sent, dry-run (logged only), or failed after its attempts.
+//! the outcome: sent, dry-run (logged only), or failed after its attempts. An installation GitHub
+//! rate-limited is held: none of its actions is claimed, by any replica, until the hold ends.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -33,6 +34,15 @@ impl Outcome {
             Outcome::Failed => "failed",
         }
     }
+}
+
+/// An installation whose actions wait: GitHub asked the app to slow down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub installation_id: i64,
+    pub until: DateTime<Utc>,
+    /// What GitHub said.
+    pub reason: String,
 }
 
 /// An action as the outbox holds it.
@@ -139,8 +149,8 @@ impl Store {
         rows.iter().map(entry_from_row).collect()
     }
 
-    /// Claims up to `limit` pending actions whose time has come, for `lease`, oldest first. Each claim
-    /// counts as an attempt.
+    /// Claims up to `limit` pending actions whose time has come, for `lease`, oldest first, passing
+    /// over those of held installations. Each claim counts as an attempt.
     pub async fn claim_actions(
         &self,
         token: &str,
@@ -156,6 +166,8 @@ impl Store {
             "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
              WHERE seq IN (SELECT seq FROM outbox \
                  WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
+                 AND NOT EXISTS (SELECT 1 FROM installation_holds h \
+                     WHERE h.installation_id = outbox.installation_id AND h.until_at > $3) \
                  ORDER BY seq LIMIT $4 {lock}) \
              RETURNING *"
         );
@@ -216,5 +228,48 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+impl Store {
+    /// Holds `installation` until `until` (a hold that already lasts longer stays as it is).
+    pub async fn hold_installation(
+        &self,
+        installation: i64,
+        until: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.writer(Durability::Deferred).await?;
+        sqlx::query(
+            "INSERT INTO installation_holds (installation_id, until_at, reason) VALUES ($1, $2, $3) \
+             ON CONFLICT (installation_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason \
+             WHERE excluded.until_at > installation_holds.until_at",
+        )
+        .bind(installation)
+        .bind(millis(until))
+        .bind(reason)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The installations held at `now`, by installation id.
+    pub async fn holds(&self, now: DateTime<Utc>) -> Result<Vec<Hold>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT installation_id, until_at, reason FROM installation_holds WHERE until_at > $1 \
+             ORDER BY installation_id",
+        )
+        .bind(millis(now))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Hold {
+                    installation_id: row.try_get("installation_id")?,
+                    until: from_millis(row.try_get("until_at")?),
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 }

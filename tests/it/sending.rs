@@ -1,7 +1,7 @@
 //! Sending to GitHub: the real client against a fake GitHub on loopback. Token minting with a JWT the
-//! fake verifies against the App's public key, replies posted call by call, a rate limit waited out and
-//! a server error retried without posting twice, an uninstalled installation failing cleanly, and
-//! nothing else called.
+//! fake verifies against the App's public key, replies posted call by call, a rate limit waited out (by
+//! the whole installation, with writes paced) and a server error retried without posting twice, an
+//! uninstalled installation failing cleanly, and nothing else called.
 
 use std::time::{Duration, Instant};
 
@@ -35,11 +35,17 @@ const COMMENTS: &str = "/repos/Codertocat/Hello-World/issues/1/comments";
 
 /// The app with App credentials, talking to `github`.
 pub async fn app_on(engine: Engine, github: &FakeGitHub) -> App {
+    paced_app_on(engine, github, Duration::ZERO).await
+}
+
+/// The app with App credentials, talking to `github`, starting writes at least `spacing` apart.
+async fn paced_app_on(engine: Engine, github: &FakeGitHub, spacing: Duration) -> App {
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let url = github.url();
     App::start_with(TestDb::new(engine).await, move |s| {
         s.credentials = Some(AppCredentials { app_id: APP_ID, key });
         s.github_api_url = url;
+        s.write_spacing = spacing;
     })
     .await
 }
@@ -111,6 +117,79 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
 }
 
 on_both_engines!(replies_are_sent_through_the_app_installation);
+
+/// A rate limit holds the whole installation: its other actions, claimed with the limited one or
+/// arriving meanwhile, wait too (shown by `ladder outbox`), another installation's go on at once, and
+/// writes start `SPACING` apart.
+async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine) {
+    const SPACING: Duration = Duration::from_millis(300);
+    let github = FakeGitHub::start().await;
+    let app = paced_app_on(engine, &github, SPACING).await;
+    let help = ladder::reply::help("/amp", "alice");
+    let ladder_text = ladder::reply::ladder(&ladder::ladder::Ladder::builtin(), "alice");
+
+    github.trouble(&[Trouble::RateLimited { retry_after: 3 }]);
+    let two = comment(77, 42, "/amp help\n/amp ladder");
+    assert_eq!(app.deliver("issue_comment", "h-1", &two).await.0, 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let hold = loop {
+        if let Some(hold) = app.store().holds(chrono::Utc::now()).await.unwrap().pop() {
+            break hold;
+        }
+        assert!(Instant::now() < deadline, "no hold: {:?}", app.store().outbox(10).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let held_at = Instant::now();
+    assert_eq!(hold.installation_id, 42);
+    assert_eq!(hold.reason, "GitHub rate-limited a comment on Codertocat/Hello-World");
+
+    // Installation 44 is not held: its reply goes out while 42 waits.
+    assert_eq!(app.deliver("issue_comment", "h-2", &comment(78, 44, "/amp help")).await.0, 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.store().outbox(10).await.unwrap().iter().all(|e| e.state != "sent") {
+        assert!(Instant::now() < deadline, "installation 44 waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Installation 42's next reply waits for the hold, and `ladder outbox` says so.
+    assert_eq!(app.deliver("issue_comment", "h-3", &comment(79, 42, "/amp ladder")).await.0, 202);
+    app.settle().await;
+    let out = crate::support::ladder_command(&app.db.url).args(["outbox", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(held_at.elapsed() < Duration::from_secs(3), "the check came too late to see the hold");
+    let held: Vec<(&Value, &Value)> = listed.iter().map(|e| (&e["state"], &e["held_until"])).collect();
+    let (pending, sent) = ((&json!("pending"), &json!(hold.until.to_rfc3339())), (&json!("sent"), &Value::Null));
+    assert_eq!(held, [pending, sent, pending, pending]);
+
+    let entries = app.outbox_settled(4).await;
+    assert!(entries.iter().all(|e| e.state == "sent"), "{entries:?}");
+    let calls = github.take_timed_calls();
+    let comment_call = |status, body: &str| call(COMMENTS, "token", status, json!({"body": body}));
+    assert_eq!(
+        calls.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        [
+            call("/app/installations/42/access_tokens", "jwt", 201, json!({})),
+            comment_call(429, &help),
+            call("/app/installations/44/access_tokens", "jwt", 201, json!({})),
+            comment_call(201, &help),
+            comment_call(201, &help),
+            comment_call(201, &ladder_text),
+            comment_call(201, &ladder_text),
+        ]
+    );
+    let limited = calls[1].0;
+    for (at, c) in &calls[4..] {
+        assert!(*at >= limited + Duration::from_secs(3), "written to installation 42 during its hold: {c:?}");
+    }
+    let writes: Vec<Instant> = calls.iter().filter(|(_, c)| c.path == COMMENTS).map(|(at, _)| *at).collect();
+    for pair in writes.windows(2) {
+        assert!(pair[1] - pair[0] >= SPACING, "writes {:?} apart", pair[1] - pair[0]);
+    }
+    app.running.stop().await.unwrap();
+}
+
+on_both_engines!(a_rate_limit_holds_the_installation_and_writes_are_paced);
 
 fn sent(entry: &Entry) -> &str {
     assert_eq!(entry.state, "sent", "{entry:?}");

@@ -37,7 +37,8 @@ pub enum Trouble {
 
 #[derive(Default)]
 struct State {
-    calls: Mutex<Vec<Call>>,
+    /// Every call, with when it arrived.
+    calls: Mutex<Vec<(std::time::Instant, Call)>>,
     trouble: Mutex<VecDeque<Trouble>>,
     /// Installations that no longer exist (uninstalled): minting a token for them is refused.
     gone: Mutex<Vec<i64>>,
@@ -163,6 +164,11 @@ impl FakeGitHub {
 
     /// Every call so far, and forgets them.
     pub fn take_calls(&self) -> Vec<Call> {
+        self.take_timed_calls().into_iter().map(|(_, call)| call).collect()
+    }
+
+    /// Every call so far with when it arrived, and forgets them.
+    pub fn take_timed_calls(&self) -> Vec<(std::time::Instant, Call)> {
         std::mem::take(&mut *self.state.calls.lock().unwrap())
     }
 }
@@ -192,8 +198,7 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
             } else {
                 match state.trouble.lock().unwrap().pop_front() {
                     Some(Trouble::RateLimited { retry_after }) => {
-                        let calls = &mut state.calls.lock().unwrap();
-                        calls.push(Call { method: method.to_string(), path, auth: "token", body, status: 429 });
+                        record(state, Call { method: method.to_string(), path, auth: "token", body, status: 429 });
                         let message = json!({"message": "You have exceeded a secondary rate limit"}).to_string();
                         return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after.to_string())], message)
                             .into_response();
@@ -253,7 +258,7 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
             let found = pinned.or_else(|| state.files.lock().unwrap().get(&key).cloned());
             let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
             let call = Call { method: method.to_string(), path, auth: "token", body, status: status.as_u16() };
-            state.calls.lock().unwrap().push(call);
+            record(state, call);
             return match found {
                 Some(text) => (status, text).into_response(),
                 None => (status, axum::Json(json!({"message": "Not Found"}))).into_response(),
@@ -289,6 +294,10 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
         }
         _ => (StatusCode::NOT_FOUND, "none", json!({"message": "Not Found"})),
     };
-    state.calls.lock().unwrap().push(Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
+    record(state, Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
     (status, axum::Json(reply)).into_response()
+}
+
+fn record(state: &State, call: Call) {
+    state.calls.lock().unwrap().push((std::time::Instant::now(), call));
 }

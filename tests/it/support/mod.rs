@@ -146,6 +146,8 @@ pub fn settings(database_url: &str) -> ServeSettings {
         verification: Verification::Secrets(Secrets::from_list(&format!("rotated-away,{SECRET}")).unwrap()),
         credentials: None,
         github_api_url: "http://127.0.0.1:9".into(),
+        // Tests that count writes do not wait for GitHub's pace; `sending.rs` checks the pacing itself.
+        write_spacing: Duration::ZERO,
         body_retention: Duration::from_secs(30 * 86_400),
         max_concurrent_requests: 64,
         header_timeout: Duration::from_secs(2),
