@@ -17,7 +17,7 @@ use crate::action::{Action, Effect, Planned};
 use crate::command::{self, Command, Parsed};
 use crate::event::{Account, Event};
 use crate::ladder::{Ladder, Level};
-use crate::permission::{self, Audience, Standing};
+use crate::permission::{self, Audience, Decision, Standing};
 use crate::reply;
 use crate::signal::{Org, Repo};
 use crate::status::Report;
@@ -171,8 +171,10 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
         Ok(command) => command,
     };
     let audience = permission::audience(command);
-    if !permission::may_run(audience, &known.standing) {
-        return Some(reply::refused(prefix, commenter, command.name(), audience).into());
+    match permission::decide(audience, &known.standing) {
+        Decision::Run => {}
+        Decision::Refuse => return Some(reply::refused(prefix, commenter, command.name(), audience).into()),
+        Decision::Unknown => return Some(reply::unchecked(prefix, commenter, command.name()).into()),
     }
     let me = &request.commenter;
     match command {
@@ -310,6 +312,7 @@ fn enrol(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::permission::{Permission, RepoPermission};
 
     fn comment_event(action: &str, body: &str, user: &str, user_type: &str) -> Event {
         let payload = serde_json::json!({
@@ -395,7 +398,10 @@ mod tests {
             "{}",
             refused.body
         );
-        let writer = Standing { permission: Some(crate::permission::RepoPermission::Write), ..Standing::default() };
+        let unanswered = Standing { permission: Permission::Unanswered, ..Standing::default() };
+        let unchecked = reply(&ctx, &found[0], &Lookups { standing: unanswered, ..Lookups::default() }).unwrap();
+        assert_eq!(unchecked, reply::unchecked("/amp", "alice", "enroll").into(), "not refused when GitHub is silent");
+        let writer = Standing { permission: Permission::Known(RepoPermission::Write), ..Standing::default() };
         let known = Lookups { standing: writer, named_id: Some(5), ..Lookups::default() };
         let enrolled = reply(&ctx, &found[0], &known).unwrap();
         assert_eq!(

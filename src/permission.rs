@@ -2,8 +2,10 @@
 //!
 //! Owns: the audience of each command ([`audience`]), what the app knows of a commenter's standing where
 //! they wrote ([`Standing`]: program admin from the ladder config, maintainer from `CODEOWNERS`, and
-//! their permission on the repository from GitHub), and [`may_run`]. A maintainer is someone listed as
-//! one in the repository's `CODEOWNERS` or with write access (or more) to it.
+//! their permission on the repository from GitHub), and [`decide`]. A maintainer is someone listed as
+//! one in the repository's `CODEOWNERS` or with write access (or more) to it. When GitHub was asked and
+//! did not answer, a command only maintainers may run is neither run nor refused: the commenter is
+//! asked to try again, rather than told they may not.
 //!
 //! Never does: I/O. The worker asks GitHub for the repository permission and the store for roles.
 
@@ -69,6 +71,17 @@ impl RepoPermission {
     }
 }
 
+/// What GitHub said of the commenter's permission on the repository.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Permission {
+    /// Not asked: the app runs without App credentials, or the config or `CODEOWNERS` already decided.
+    #[default]
+    NotAsked,
+    /// Asked, and GitHub did not answer (a rate limit, an outage).
+    Unanswered,
+    Known(RepoPermission),
+}
+
 /// What is known of the commenter where they wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Standing {
@@ -76,23 +89,37 @@ pub struct Standing {
     pub admin: bool,
     /// A maintainer of this repository in `CODEOWNERS` (or `MAINTAINERS.yaml`).
     pub codeowner: bool,
-    /// Their permission on the repository, when GitHub could be asked.
-    pub permission: Option<RepoPermission>,
+    pub permission: Permission,
 }
 
 impl Standing {
     pub fn maintainer(&self) -> bool {
-        self.codeowner || self.permission.is_some_and(|p| p >= RepoPermission::Write)
+        self.codeowner || matches!(self.permission, Permission::Known(p) if p >= RepoPermission::Write)
     }
 }
 
+/// Whether a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Run,
+    Refuse,
+    /// Only GitHub could have said, and it did not answer: ask again later.
+    Unknown,
+}
+
 /// Whether someone with `standing` may run a command for `audience`.
-pub fn may_run(audience: Audience, standing: &Standing) -> bool {
-    match audience {
+pub fn decide(audience: Audience, standing: &Standing) -> Decision {
+    let allowed = match audience {
         Audience::Anyone | Audience::Yourself => true,
         Audience::Admins => standing.admin,
         Audience::Maintainers => standing.maintainer(),
         Audience::AdminsAndMaintainers => standing.admin || standing.maintainer(),
+    };
+    let github_decides = matches!(audience, Audience::Maintainers | Audience::AdminsAndMaintainers);
+    match (allowed, standing.permission) {
+        (true, _) => Decision::Run,
+        (false, Permission::Unanswered) if github_decides => Decision::Unknown,
+        (false, _) => Decision::Refuse,
     }
 }
 
@@ -102,20 +129,22 @@ mod tests {
 
     #[test]
     fn who_may_run_what() {
+        use Decision::{Refuse as No, Run, Unknown as Ask};
         let none = Standing::default();
         let admin = Standing { admin: true, ..none };
         let owner = Standing { codeowner: true, ..none };
-        let writer = Standing { permission: Some(RepoPermission::parse("write")), ..none };
-        let triager = Standing { permission: Some(RepoPermission::parse("triage")), ..none };
+        let writer = Standing { permission: Permission::Known(RepoPermission::parse("write")), ..none };
+        let triager = Standing { permission: Permission::Known(RepoPermission::parse("triage")), ..none };
+        let unanswered = Standing { permission: Permission::Unanswered, ..none };
         let cases = [
-            (Audience::Anyone, [true, true, true, true, true]),
-            (Audience::Yourself, [true, true, true, true, true]),
-            (Audience::Admins, [false, true, false, false, false]),
-            (Audience::Maintainers, [false, false, true, true, false]),
-            (Audience::AdminsAndMaintainers, [false, true, true, true, false]),
+            (Audience::Anyone, [Run, Run, Run, Run, Run, Run]),
+            (Audience::Yourself, [Run, Run, Run, Run, Run, Run]),
+            (Audience::Admins, [No, Run, No, No, No, No]),
+            (Audience::Maintainers, [No, No, Run, Run, No, Ask]),
+            (Audience::AdminsAndMaintainers, [No, Run, Run, Run, No, Ask]),
         ];
         for (audience, expected) in cases {
-            let got = [none, admin, owner, writer, triager].map(|s| may_run(audience, &s));
+            let got = [none, admin, owner, writer, triager, unanswered].map(|s| decide(audience, &s));
             assert_eq!(got, expected, "{audience:?}");
         }
         assert_eq!(RepoPermission::parse("maintain"), RepoPermission::Maintain);

@@ -17,7 +17,7 @@ use crate::action::{Action, Effect, Planned};
 use crate::answer::{self, Context, Lookups, Person, Request};
 use crate::github::GitHub;
 use crate::ladder::{Facts, Ladder};
-use crate::permission::Standing;
+use crate::permission::{Permission, Standing};
 use crate::readiness::{self, PrView};
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Repo, Signal};
@@ -191,8 +191,8 @@ impl Planner {
     }
 
     /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
-    /// their permission on the repository from GitHub (when it can be asked; if asking fails, the
-    /// first two decide, and the log says why).
+    /// their permission on the repository from GitHub (when it can be asked; if asking fails, that is
+    /// what is known, and the log says why).
     /// `grants` are the commenter's roles in the org.
     async fn standing(&self, request: &Request, ladder: &Ladder, grants: &[Grant]) -> Standing {
         let who = &request.commenter;
@@ -205,14 +205,14 @@ impl Planner {
         let permission = match (&self.github, request.installation_id) {
             (Some(github), Some(installation)) if !admin && !codeowner => {
                 match github.permission(installation, &request.repo.full_name, &who.login).await {
-                    Ok(permission) => Some(permission),
+                    Ok(permission) => Permission::Known(permission),
                     Err(why) => {
                         tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
-                        None
+                        Permission::Unanswered
                     }
                 }
             }
-            _ => None,
+            _ => Permission::NotAsked,
         };
         Standing { admin, codeowner, permission }
     }

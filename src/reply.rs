@@ -201,6 +201,15 @@ pub fn refused(prefix: &str, commenter: &str, command: &str, audience: Audience)
     format!("{}, only {who} may run `{prefix} {command}`, so I have not done it.", login(commenter, true))
 }
 
+/// A command only maintainers may run, from someone GitHub was asked about and did not answer for.
+pub fn unchecked(prefix: &str, commenter: &str, command: &str) -> String {
+    format!(
+        "{}, GitHub did not tell me just now whether you may run `{prefix} {command}` here, so I have not done \
+         it yet. Please post the command again in a few minutes.",
+        login(commenter, true)
+    )
+}
+
 /// `/amp enroll`: done. `again` when they were enrolled before (mentor and cohort are replaced).
 pub fn enrolled(commenter: &str, mentee: &str, mentor: Option<&str>, cohort: Option<&str>, again: bool) -> String {
     let mut details = Vec::new();
@@ -661,6 +670,7 @@ mod tests {
                 opted_in("/amp", name),
                 refused("/amp", name, "enroll", Audience::AdminsAndMaintainers),
                 refused("/amp", name, "report", Audience::Admins),
+                unchecked("/amp", name, "enroll"),
                 enrolled(name, name, Some(name), Some(name), false),
                 enrolled(name, name, None, None, true),
                 unenrolled(name, name, true),

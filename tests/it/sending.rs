@@ -249,6 +249,27 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     let calls = github.take_calls();
     assert_eq!((calls.len(), calls[0].path.as_str()), (1, COMMENTS), "permission cached: {calls:?}");
+
+    // GitHub does not answer about Erin's permission: she is asked to try again, not refused; later
+    // her command runs.
+    github.grant("erin", "maintain");
+    github.permissions_down(true);
+    let erin = comment_by((5005, "erin"), 83, 42, "/amp enroll @bob");
+    assert_eq!(app.deliver("issue_comment", "e-4", &erin).await.0, 202);
+    let entries = app.outbox_settled(4).await;
+    assert_eq!(sent(&entries[3]), ladder::reply::unchecked("/amp", "erin", "enroll"));
+    assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    github.permissions_down(false);
+    let again = comment_by((5005, "erin"), 84, 42, "/amp enroll @bob");
+    assert_eq!(app.deliver("issue_comment", "e-5", &again).await.0, 202);
+    let entries = app.outbox_settled(5).await;
+    assert!(sent(&entries[4]).starts_with("@erin, **bob** is now enrolled"), "{:?}", entries[4]);
+    assert!(app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    assert_eq!(
+        github.take_calls().iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(),
+        [("GET", 502), ("POST", 201), ("GET", 200), ("POST", 201)],
+        "the failed read was not remembered"
+    );
     app.running.stop().await.unwrap();
 }
 

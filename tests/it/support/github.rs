@@ -45,6 +45,8 @@ struct State {
     comments: std::sync::atomic::AtomicI64,
     /// Repository permissions by login (any repository); others are not collaborators (404).
     permissions: Mutex<std::collections::HashMap<String, &'static str>>,
+    /// Whether permission reads fail with a server error (GitHub having an outage).
+    permissions_down: std::sync::atomic::AtomicBool,
     /// Comments the app posted: (id, the comments path, body).
     posted: Mutex<Vec<(i64, String, String)>>,
     /// Comments by other accounts: (id, the comments path, login, body).
@@ -118,6 +120,11 @@ impl FakeGitHub {
     /// Gives `login` a permission (`admin`, `write`, `read`…) on every repository.
     pub fn grant(&self, login: &str, permission: &'static str) {
         self.state.permissions.lock().unwrap().insert(login.to_lowercase(), permission);
+    }
+
+    /// Makes permission reads fail with a server error (`true`) or answer again (`false`).
+    pub fn permissions_down(&self, down: bool) {
+        self.state.permissions_down.store(down, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn uninstall(&self, installation: i64) {
@@ -285,6 +292,8 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
         ("GET", ["repos", _, _, "collaborators", login, "permission"]) => {
             if !bearer(&headers).is_some_and(|t| t.starts_with("ghs_fake_")) {
                 (StatusCode::UNAUTHORIZED, "none", json!({"message": "Bad credentials"}))
+            } else if state.permissions_down.load(std::sync::atomic::Ordering::SeqCst) {
+                (StatusCode::BAD_GATEWAY, "token", json!({"message": "Server Error"}))
             } else {
                 match state.permissions.lock().unwrap().get(&login.to_lowercase()) {
                     Some(p) => (StatusCode::OK, "token", json!({"permission": p, "role_name": p})),
