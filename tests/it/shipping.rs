@@ -11,7 +11,7 @@ fn the_manifest_asks_for_least_privilege_and_the_events_used() {
     let manifest: serde_json::Value = serde_saphyr::from_str(&read("app-manifest.yml")).expect("valid YAML");
     let permissions = serde_json::json!({
         "pull_requests": "write", "issues": "write", "checks": "write", "contents": "read",
-        "metadata": "read", "members": "read", "discussions": "read"
+        "metadata": "read", "discussions": "read"
     });
     assert_eq!(manifest["default_permissions"], permissions);
     let mut events: Vec<&str> =
