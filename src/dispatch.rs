@@ -120,6 +120,7 @@ impl Dispatcher {
             };
             let attempt = match (attempt, entry.planned.installation_id) {
                 (Attempt::RateLimited(after), Some(installation)) => {
+                    self.metrics.action(entry.planned.action.kind(), "rate_limited");
                     let until = self.hold(entry, installation, after).await?;
                     held.insert(installation, until);
                     Attempt::Retry { at: until, counts: false, why: "rate limited".into() }

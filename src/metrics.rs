@@ -122,7 +122,7 @@ impl Metrics {
         let actions = Family::<ActionLabels, Counter>::default();
         registry.register(
             "actions",
-            "Actions on GitHub, by kind and outcome (sent, dry_run, failed, retried)",
+            "Actions on GitHub, by kind and outcome (sent, dry_run, failed, retried, rate_limited)",
             actions.clone(),
         );
         registry.register_with_unit(

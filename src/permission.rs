@@ -74,7 +74,8 @@ impl RepoPermission {
 /// What GitHub said of the commenter's permission on the repository.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Permission {
-    /// Not asked: the app runs without App credentials, or the config or `CODEOWNERS` already decided.
+    /// Not asked (the app runs without App credentials, or the config or `CODEOWNERS` already decided),
+    /// or GitHub refused to say (the App lacks a permission): the config and `CODEOWNERS` decide.
     #[default]
     NotAsked,
     /// Asked, and GitHub did not answer (a rate limit, an outage).

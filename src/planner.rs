@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::{Action, Effect, Planned};
 use crate::answer::{self, Context, Lookups, Person, Request};
-use crate::github::GitHub;
+use crate::github::{GitHub, Verdict};
 use crate::ladder::{Facts, Ladder};
 use crate::permission::{Permission, Standing};
 use crate::readiness::{self, PrView};
@@ -191,8 +191,8 @@ impl Planner {
     }
 
     /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
-    /// their permission on the repository from GitHub (when it can be asked; if asking fails, that is
-    /// what is known, and the log says why).
+    /// their permission on the repository from GitHub (when it can be asked; if GitHub does not answer,
+    /// that is what is known; if it refuses, the first two decide; the log says why).
     /// `grants` are the commenter's roles in the org.
     async fn standing(&self, request: &Request, ladder: &Ladder, grants: &[Grant]) -> Standing {
         let who = &request.commenter;
@@ -206,6 +206,10 @@ impl Planner {
             (Some(github), Some(installation)) if !admin && !codeowner => {
                 match github.permission(installation, &request.repo.full_name, &who.login).await {
                     Ok(permission) => Permission::Known(permission),
+                    Err(Verdict::Final(why)) => {
+                        tracing::error!(repo = %request.repo.full_name, login = %who.login, why, "GitHub refused to tell a repository permission; check the App's permissions");
+                        Permission::NotAsked
+                    }
                     Err(why) => {
                         tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
                         Permission::Unanswered

@@ -103,6 +103,7 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     for line in [
         "ladder_actions_total{kind=\"comment\",outcome=\"sent\"} 2",
         "ladder_actions_total{kind=\"comment\",outcome=\"retried\"} 2",
+        "ladder_actions_total{kind=\"comment\",outcome=\"rate_limited\"} 1",
         "ladder_actions_total{kind=\"comment\",outcome=\"failed\"} 1",
     ] {
         assert!(metrics.contains(line), "{line} in {metrics}");
