@@ -67,7 +67,7 @@ pub struct ServeArgs {
     /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
-    /// Milliseconds between the starts of two writes to GitHub (comments, labels, issues, check runs);
+    /// Milliseconds from GitHub's answer to one write (comment, label, issue, check run) to the next;
     /// GitHub asks integrations that send many to wait at least a second.
     #[arg(long, env = "LADDER_WRITE_SPACING_MS", default_value_t = 1000)]
     pub write_spacing_ms: u64,
@@ -192,7 +192,7 @@ pub struct ServeSettings {
     pub verification: Verification,
     pub credentials: Option<AppCredentials>,
     pub github_api_url: String,
-    /// The least time between the starts of two writes to GitHub.
+    /// The least time from GitHub's answer to one write to the start of the next.
     pub write_spacing: Duration,
     pub body_retention: Duration,
     pub max_concurrent_requests: usize,

@@ -71,7 +71,7 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher that looks for work every `poll` and starts writes at least `write_spacing` apart.
+    /// A dispatcher that looks for work every `poll` and leaves `write_spacing` after each write.
     pub fn new(
         store: Store,
         mode: Mode,
