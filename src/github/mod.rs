@@ -4,7 +4,10 @@
 //! past) and as each installation (a token minted per installation, cached until shortly before it
 //! expires; octocrab keeps it), every REST call the app makes, and reading each response into a
 //! [`Verdict`]. Calls go to `GITHUB_API_URL`, so tests point the real client at a fake GitHub. The
-//! client never retries by itself: a repeated POST could post twice, so the dispatcher decides.
+//! client never retries by itself: a repeated POST could post twice, so the dispatcher decides. Once
+//! GitHub rate-limits an installation (or says its budget is spent), the client sends nothing more for
+//! it until the wait is over: every call for it, the worker's reads too, answers
+//! [`Verdict::RateLimited`] at once.
 //!
 //! Never does: decide what to post, or wait (see [`crate::dispatch`]).
 
@@ -43,6 +46,8 @@ pub struct GitHub {
     installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
     /// The App's own account login (`slug[bot]`), once read.
     login: Mutex<Option<String>>,
+    /// Installations GitHub asked to wait, until when.
+    resting: Mutex<HashMap<i64, Instant>>,
 }
 
 impl GitHub {
@@ -62,11 +67,18 @@ impl GitHub {
             permissions: Mutex::new(HashMap::new()),
             installations: Mutex::new(HashMap::new()),
             login: Mutex::new(None),
+            resting: Mutex::new(HashMap::new()),
         })
     }
 
     /// The client of one installation; its token is minted on first use and renewed before it expires.
+    /// While GitHub asked the installation to wait, the wait that is left instead.
     fn installation(&self, id: i64) -> Result<Arc<Octocrab>, Verdict> {
+        if let Some(until) = self.resting.lock().unwrap_or_else(|e| e.into_inner()).get(&id)
+            && let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+        {
+            return Err(Verdict::RateLimited(left));
+        }
         let mut cache = self.installations.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(client) = cache.get(&id) {
             return Ok(Arc::clone(client));
@@ -83,7 +95,7 @@ impl GitHub {
         let client = self.installation(installation)?;
         let path = format!("/repos/{repo}/issues/{number}/comments");
         let response = client._post(path, Some(&serde_json::json!({ "body": body }))).await;
-        let json = read(response).await?;
+        let json = self.read(installation, response).await?;
         json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no comment id".to_owned()))
     }
 }
@@ -94,7 +106,7 @@ impl GitHub {
         if let Some(login) = self.login.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return Ok(login);
         }
-        let json = read(self.app._get("/app").await).await?;
+        let json = as_json(answer(self.app._get("/app").await).await.0?);
         let slug = json["slug"].as_str().ok_or_else(|| Verdict::Final("GitHub's reply has no App slug".to_owned()))?;
         let login = format!("{slug}[bot]");
         *self.login.lock().unwrap_or_else(|e| e.into_inner()) = Some(login.clone());
@@ -118,7 +130,7 @@ impl GitHub {
         let mut page = 1;
         let existing = loop {
             let path = format!("/repos/{repo}/issues/{number}/comments?per_page=100&page={page}");
-            let comments = read(client._get(path).await).await?;
+            let comments = self.read(installation, client._get(path).await).await?;
             let comments = comments.as_array().cloned().unwrap_or_default();
             let ours = comments.iter().find(|c| {
                 let by_me = c["user"]["login"].as_str().is_some_and(|l| l.eq_ignore_ascii_case(&me));
@@ -136,7 +148,10 @@ impl GitHub {
             Some((id, text)) if text == body => Ok(format!("comment {id} unchanged")),
             Some((id, _)) => {
                 let path = format!("/repos/{repo}/issues/comments/{id}");
-                match read(client._patch(path, Some(&serde_json::json!({ "body": body }))).await).await {
+                match self
+                    .read(installation, client._patch(path, Some(&serde_json::json!({ "body": body }))).await)
+                    .await
+                {
                     Ok(_) => Ok(format!("edited comment {id}")),
                     Err(Verdict::Final(why)) if why.starts_with("404") => {
                         self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
@@ -152,7 +167,7 @@ impl GitHub {
     pub async fn create_issue(&self, installation: i64, repo: &str, title: &str, body: &str) -> Result<i64, Verdict> {
         let client = self.installation(installation)?;
         let payload = serde_json::json!({ "title": title, "body": body });
-        let json = read(client._post(format!("/repos/{repo}/issues"), Some(&payload)).await).await?;
+        let json = self.read(installation, client._post(format!("/repos/{repo}/issues"), Some(&payload)).await).await?;
         json["number"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no issue number".to_owned()))
     }
 
@@ -166,14 +181,16 @@ impl GitHub {
     ) -> Result<(), Verdict> {
         let client = self.installation(installation)?;
         let path = format!("/repos/{repo}/issues/{number}/labels");
-        read(client._post(path, Some(&serde_json::json!({ "labels": labels }))).await).await.map(drop)
+        self.read(installation, client._post(path, Some(&serde_json::json!({ "labels": labels }))).await)
+            .await
+            .map(drop)
     }
 
     /// Removes a label from issue or PR `number`; one already gone is fine.
     pub async fn remove_label(&self, installation: i64, repo: &str, number: i64, label: &str) -> Result<(), Verdict> {
         let client = self.installation(installation)?;
         let path = format!("/repos/{repo}/issues/{number}/labels/{}", path_segment(label));
-        match read(client._delete(path, None::<&()>).await).await {
+        match self.read(installation, client._delete(path, None::<&()>).await).await {
             Ok(_) => Ok(()),
             Err(Verdict::Final(why)) if why.starts_with("404") => Ok(()),
             Err(other) => Err(other),
@@ -191,7 +208,7 @@ impl GitHub {
         }
         let client = self.installation(installation)?;
         let response = client._get(format!("/repos/{repo}/collaborators/{login}/permission")).await;
-        let permission = match read(response).await {
+        let permission = match self.read(installation, response).await {
             Ok(json) => {
                 let name = json["role_name"].as_str().or(json["permission"].as_str()).unwrap_or("none");
                 RepoPermission::parse(name)
@@ -220,7 +237,7 @@ impl GitHub {
         headers.insert(axum::http::header::ACCEPT, raw);
         let query = git_ref.map(|r| format!("?ref={}", path_segment(r))).unwrap_or_default();
         let uri = format!("/repos/{repo}/contents/{path}{query}");
-        match text(client._get_with_headers(uri, Some(headers)).await).await {
+        match self.text(installation, client._get_with_headers(uri, Some(headers)).await).await {
             Ok(text) => Ok(Some(text)),
             Err(Verdict::Final(why)) if why.starts_with("404") => Ok(None),
             Err(other) => Err(other),
@@ -251,7 +268,8 @@ impl GitHub {
             "name": name, "head_sha": sha, "status": "completed", "conclusion": report.conclusion,
             "output": {"title": report.title, "summary": report.summary, "annotations": annotations},
         });
-        let json = read(client._post(format!("/repos/{repo}/check-runs"), Some(&payload)).await).await?;
+        let json =
+            self.read(installation, client._post(format!("/repos/{repo}/check-runs"), Some(&payload)).await).await?;
         json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no check run id".to_owned()))
     }
 
@@ -261,7 +279,7 @@ impl GitHub {
         let mut paths = Vec::new();
         for page in 1..=30 {
             let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100&page={page}");
-            let files = read(client._get(path).await).await?;
+            let files = self.read(installation, client._get(path).await).await?;
             let files = files.as_array().cloned().unwrap_or_default();
             paths.extend(files.iter().filter_map(|f| f["filename"].as_str().map(str::to_owned)));
             if files.len() < 100 {
@@ -288,21 +306,52 @@ pub const PERMISSION_TTL: Duration = Duration::from_secs(300);
 type Response =
     octocrab::Result<axum::http::Response<http_body_util::combinators::BoxBody<hyper::body::Bytes, octocrab::Error>>>;
 
-/// A response as JSON, or the verdict that says why not.
-async fn read(response: Response) -> Result<serde_json::Value, Verdict> {
-    text(response).await.map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+impl GitHub {
+    /// A response to a call for `installation` as JSON, or the verdict that says why not.
+    async fn read(&self, installation: i64, response: Response) -> Result<serde_json::Value, Verdict> {
+        self.text(installation, response).await.map(as_json)
+    }
+
+    /// A response to a call for `installation` as text, or the verdict that says why not. A rate limit,
+    /// or a budget the response says is spent, makes the installation rest.
+    async fn text(&self, installation: i64, response: Response) -> Result<String, Verdict> {
+        let (result, spent) = answer(response).await;
+        let rest = match &result {
+            Err(Verdict::RateLimited(wait)) => Some(*wait),
+            _ => spent,
+        };
+        if let Some(rest) = rest {
+            let until = Instant::now() + rest;
+            let mut resting = self.resting.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = resting.entry(installation).or_insert(until);
+            *entry = (*entry).max(until);
+        }
+        result
+    }
 }
 
-/// A response's text, or the verdict that says why not.
-async fn text(response: Response) -> Result<String, Verdict> {
-    let response = response.map_err(transport)?;
+fn as_json(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// A response's text, or the verdict that says why not; and how long until the budget renews when
+/// the response says it is spent.
+async fn answer(response: Response) -> (Result<String, Verdict>, Option<Duration>) {
+    let response = match response {
+        Ok(response) => response,
+        Err(error) => return (Err(transport(error)), None),
+    };
     let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.map_err(|e| Verdict::Transient(format!("reading GitHub's reply: {e}")))?;
-    let text = String::from_utf8_lossy(&bytes.to_bytes()).into_owned();
     let now = chrono::Utc::now().timestamp().max(0) as u64;
+    let spent = verdict::spent(&parts.headers, now);
+    let bytes = match body.collect().await {
+        Ok(bytes) => bytes.to_bytes(),
+        Err(e) => return (Err(Verdict::Transient(format!("reading GitHub's reply: {e}"))), spent),
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     match verdict::verdict(parts.status, &parts.headers, &text, now) {
-        Verdict::Done => Ok(text),
-        other => Err(other),
+        Verdict::Done => (Ok(text), spent),
+        other => (Err(other), spent),
     }
 }
 

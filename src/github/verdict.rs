@@ -1,6 +1,7 @@
 //! What a GitHub response means for the request that got it: done, wait and try again, or give up.
 //!
-//! Owns: [`verdict`], a pure reading of a status code and headers, after GitHub's documented rules:
+//! Owns: [`verdict`], a pure reading of a status code and headers, after GitHub's documented rules
+//! (and [`spent`], which reads an exhausted budget off any response):
 //! a `403`/`429` with `retry-after` waits that many seconds; one with `x-ratelimit-remaining: 0` waits
 //! until `x-ratelimit-reset`; a `429` or a `403` that says it is a secondary rate limit without either
 //! header waits a minute; `5xx` is transient; other `4xx` are final. No wait exceeds [`MAX_WAIT`]:
@@ -34,20 +35,32 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
+fn wait(seconds: u64) -> Duration {
+    Duration::from_secs(seconds.clamp(1, MAX_WAIT.as_secs()))
+}
+
+/// How long until the budget renews, when a response says it is spent (`x-ratelimit-remaining: 0`),
+/// whatever its status: after a success, the next request would be refused. `now` is the Unix time
+/// in seconds.
+pub fn spent(headers: &HeaderMap, now: u64) -> Option<Duration> {
+    (header_u64(headers, "x-ratelimit-remaining") == Some(0)).then(|| {
+        let reset = header_u64(headers, "x-ratelimit-reset").unwrap_or(now + DEFAULT_WAIT.as_secs());
+        wait(reset.saturating_sub(now))
+    })
+}
+
 /// Reads a response's status, headers and body text. `now` is the Unix time in seconds.
 pub fn verdict(status: StatusCode, headers: &HeaderMap, body: &str, now: u64) -> Verdict {
     if status.is_success() {
         return Verdict::Done;
     }
     let message = format!("{status}: {}", body.chars().take(300).collect::<String>().trim());
-    let wait = |seconds: u64| Verdict::RateLimited(Duration::from_secs(seconds.clamp(1, MAX_WAIT.as_secs())));
     if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
         if let Some(seconds) = header_u64(headers, "retry-after") {
-            return wait(seconds);
+            return Verdict::RateLimited(wait(seconds));
         }
-        if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
-            let reset = header_u64(headers, "x-ratelimit-reset").unwrap_or(now + DEFAULT_WAIT.as_secs());
-            return wait(reset.saturating_sub(now));
+        if let Some(until_reset) = spent(headers, now) {
+            return Verdict::RateLimited(until_reset);
         }
         if status == StatusCode::TOO_MANY_REQUESTS || body.to_lowercase().contains("rate limit") {
             return Verdict::RateLimited(DEFAULT_WAIT);
@@ -106,5 +119,10 @@ mod tests {
             let status = StatusCode::from_u16(status).unwrap();
             assert_eq!(verdict(status, &headers, body, now), expected, "{status} {headers:?}");
         }
+        let spent_after = |pairs: &[(&'static str, &str)]| spent(&headers(pairs), now);
+        assert_eq!(spent_after(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1030")]), Some(secs(30)));
+        assert_eq!(spent_after(&[("x-ratelimit-remaining", "0")]), Some(DEFAULT_WAIT));
+        assert_eq!(spent_after(&[("x-ratelimit-remaining", "1"), ("x-ratelimit-reset", "1030")]), None);
+        assert_eq!(spent_after(&[]), None);
     }
 }

@@ -109,6 +109,18 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
 
+    // A reply GitHub accepts while saying the budget is spent: the next one waits for the reset rather
+    // than being refused.
+    github.trouble(&[Trouble::Spent { reset_in: 2 }]);
+    assert_eq!(app.deliver("issue_comment", "c-4", &comment(80, 42, "/amp help")).await.0, 202);
+    assert_eq!(app.deliver("issue_comment", "c-5", &comment(81, 42, "/amp ladder")).await.0, 202);
+    let entries = app.outbox_settled(5).await;
+    assert!(entries[3..].iter().all(|e| e.state == "sent"), "{entries:?}");
+    let calls = github.take_timed_calls();
+    let statuses: Vec<(&str, u16)> = calls.iter().map(|(_, c)| (c.path.as_str(), c.status)).collect();
+    assert_eq!(statuses, [(COMMENTS, 201), (COMMENTS, 201)], "nothing sent to be refused");
+    assert!(calls[1].0 - calls[0].0 >= Duration::from_secs(1), "waited for the reset: {:?}", calls[1].0 - calls[0].0);
+
     // Redelivering the first comment sends nothing.
     assert_eq!(app.deliver("issue_comment", "c-1-again", &comment(77, 42, "/amp help")).await.0, 202);
     app.settle().await;
@@ -120,8 +132,9 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
 on_both_engines!(replies_are_sent_through_the_app_installation);
 
 /// A rate limit holds the whole installation: its other actions, claimed with the limited one or
-/// arriving meanwhile, wait too (shown by `ladder outbox`), another installation's go on at once, and
-/// writes start `SPACING` apart.
+/// arriving meanwhile, wait too (shown by `ladder outbox`), nothing is asked of GitHub for it meanwhile
+/// (a permission read is not sent), another installation's actions go on at once, and writes are
+/// `SPACING` apart.
 async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine) {
     const SPACING: Duration = Duration::from_millis(300);
     let github = FakeGitHub::start().await;
@@ -152,8 +165,11 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Installation 42's next reply waits for the hold, and `ladder outbox` says so.
+    // Installation 42's next replies wait for the hold, and `ladder outbox` says so. Erin's permission
+    // is not asked of GitHub meanwhile: she is asked to try again.
     assert_eq!(app.deliver("issue_comment", "h-3", &comment(79, 42, "/amp ladder")).await.0, 202);
+    let erin = comment_by((5005, "erin"), 80, 42, "/amp enroll @bob");
+    assert_eq!(app.deliver("issue_comment", "h-4", &erin).await.0, 202);
     app.settle().await;
     let out = crate::support::ladder_command(&app.db.url).args(["outbox", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -161,9 +177,9 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
     assert!(held_at.elapsed() < Duration::from_secs(3), "the check came too late to see the hold");
     let held: Vec<(&Value, &Value)> = listed.iter().map(|e| (&e["state"], &e["held_until"])).collect();
     let (pending, sent) = ((&json!("pending"), &json!(hold.until.to_rfc3339())), (&json!("sent"), &Value::Null));
-    assert_eq!(held, [pending, sent, pending, pending]);
+    assert_eq!(held, [pending, pending, sent, pending, pending]);
 
-    let entries = app.outbox_settled(4).await;
+    let entries = app.outbox_settled(5).await;
     assert!(entries.iter().all(|e| e.state == "sent"), "{entries:?}");
     let calls = github.take_timed_calls();
     let comment_call = |status, body: &str| call(COMMENTS, "token", status, json!({"body": body}));
@@ -177,6 +193,7 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
             comment_call(201, &help),
             comment_call(201, &ladder_text),
             comment_call(201, &ladder_text),
+            comment_call(201, &ladder::reply::unchecked("/amp", "erin", "enroll")),
         ]
     );
     let limited = calls[1].0;

@@ -31,8 +31,14 @@ pub struct Call {
 /// How to answer the next comment call instead of creating the comment.
 #[derive(Debug, Clone, Copy)]
 pub enum Trouble {
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     ServerError,
+    /// Posts the comment, and says the installation's budget is spent until `reset_in` seconds from now.
+    Spent {
+        reset_in: u64,
+    },
 }
 
 #[derive(Default)]
@@ -213,12 +219,14 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                     Some(Trouble::ServerError) => {
                         (StatusCode::BAD_GATEWAY, "token", json!({"message": "Server Error"}))
                     }
-                    None => {
-                        let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let text = body["body"].as_str().unwrap_or_default().to_owned();
-                        state.posted.lock().unwrap().push((id, path.clone(), text));
-                        (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
+                    Some(Trouble::Spent { reset_in }) => {
+                        let (status, auth, reply) = post_comment(state, &path, &body);
+                        record(state, Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
+                        let reset = (chrono::Utc::now().timestamp() + reset_in as i64).to_string();
+                        let headers = [("x-ratelimit-remaining", "0".to_owned()), ("x-ratelimit-reset", reset)];
+                        return (status, headers, axum::Json(reply)).into_response();
                     }
+                    None => post_comment(state, &path, &body),
                 }
             }
         }
@@ -305,6 +313,14 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
     };
     record(state, Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
     (status, axum::Json(reply)).into_response()
+}
+
+/// Posts a comment on the issue at `path` (its comments path).
+fn post_comment(state: &State, path: &str, body: &Value) -> (StatusCode, &'static str, Value) {
+    let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let text = body["body"].as_str().unwrap_or_default().to_owned();
+    state.posted.lock().unwrap().push((id, path.to_owned(), text));
+    (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
 }
 
 fn record(state: &State, call: Call) {
