@@ -128,19 +128,29 @@ impl Planner {
     }
 
     /// The paths merged PR `pr` changed, when the ladder has path patterns for mechanical changes and
-    /// GitHub can be asked. If asking fails, the log says why and the PR is judged without them.
-    pub async fn paths(&self, pr: &PrView, ladder: &Ladder) -> Option<Vec<String>> {
-        let (Some(github), Some(installation)) = (&self.github, pr.installation_id) else { return None };
+    /// GitHub can be asked (not while the installation is held). If asking fails, the log says why and
+    /// the PR is judged without them.
+    pub async fn paths(
+        &self,
+        pr: &PrView,
+        ladder: &Ladder,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let (Some(github), Some(installation)) = (&self.github, pr.installation_id) else { return Ok(None) };
         if !ladder.wants_paths() {
-            return None;
+            return Ok(None);
         }
-        match github.pr_files(installation, &pr.repo.full_name, pr.number).await {
+        if self.store.is_held(installation, now).await? {
+            tracing::warn!(repo = %pr.repo.full_name, number = pr.number, "the installation is rate limited: a merged PR judged without its files");
+            return Ok(None);
+        }
+        Ok(match github.pr_files(installation, &pr.repo.full_name, pr.number).await {
             Ok(paths) => Some(paths),
             Err(why) => {
                 tracing::warn!(repo = %pr.repo.full_name, number = pr.number, ?why, "could not read a merged PR's files; judged without them");
                 None
             }
-        }
+        })
     }
 
     /// Private repositories of the org other than `here`, whose evidence may not be shown there.
@@ -167,7 +177,7 @@ impl Planner {
         if needs.standing {
             let who = &request.commenter;
             let grants = self.store.roles_of(&request.org.login, &who.login, who.id).await?;
-            known.standing = self.standing(request, ladder, &grants).await;
+            known.standing = self.standing(request, ladder, &grants, now).await?;
             known.company = grants.into_iter().filter(|g| g.role == Role::Maintainer).find_map(|g| g.detail);
         }
         if needs.cohort {
@@ -192,9 +202,15 @@ impl Planner {
 
     /// The commenter's standing where they wrote: admin by the ladder, maintainer by `CODEOWNERS`, and
     /// their permission on the repository from GitHub (when it can be asked; if GitHub does not answer,
-    /// that is what is known; if it refuses, the first two decide; the log says why).
-    /// `grants` are the commenter's roles in the org.
-    async fn standing(&self, request: &Request, ladder: &Ladder, grants: &[Grant]) -> Standing {
+    /// or the installation is held, that is what is known; if it refuses, the first two decide; the log
+    /// says why). `grants` are the commenter's roles in the org.
+    async fn standing(
+        &self,
+        request: &Request,
+        ladder: &Ladder,
+        grants: &[Grant],
+        now: DateTime<Utc>,
+    ) -> Result<Standing, StoreError> {
         let who = &request.commenter;
         let admin = ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
         let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
@@ -204,21 +220,37 @@ impl Planner {
         });
         let permission = match (&self.github, request.installation_id) {
             (Some(github), Some(installation)) if !admin && !codeowner => {
-                match github.permission(installation, &request.repo.full_name, &who.login).await {
-                    Ok(permission) => Permission::Known(permission),
-                    Err(Verdict::Final(why)) => {
-                        tracing::error!(repo = %request.repo.full_name, login = %who.login, why, "GitHub refused to tell a repository permission; check the App's permissions");
-                        Permission::NotAsked
-                    }
-                    Err(why) => {
-                        tracing::warn!(repo = %request.repo.full_name, login = %who.login, ?why, "could not read a repository permission");
-                        Permission::Unanswered
-                    }
-                }
+                self.permission(github, request, installation, now).await?
             }
             _ => Permission::NotAsked,
         };
-        Standing { admin, codeowner, permission }
+        Ok(Standing { admin, codeowner, permission })
+    }
+
+    /// The commenter's permission on the repository, from GitHub unless the installation is held.
+    async fn permission(
+        &self,
+        github: &GitHub,
+        request: &Request,
+        installation: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Permission, StoreError> {
+        let (repo, who) = (&request.repo.full_name, &request.commenter.login);
+        if self.store.is_held(installation, now).await? {
+            tracing::warn!(repo = %repo, login = %who, "the installation is rate limited: a permission not asked");
+            return Ok(Permission::Unanswered);
+        }
+        Ok(match github.permission(installation, repo, who).await {
+            Ok(permission) => Permission::Known(permission),
+            Err(Verdict::Final(why)) => {
+                tracing::error!(repo = %repo, login = %who, why, "GitHub refused to tell a repository permission; check the App's permissions");
+                Permission::NotAsked
+            }
+            Err(why) => {
+                tracing::warn!(repo = %repo, login = %who, ?why, "could not read a repository permission");
+                Permission::Unanswered
+            }
+        })
     }
 
     /// What the store knows about `login` in `org`.

@@ -195,7 +195,7 @@ impl Worker {
                         completion.actions.extend(self.planner.readiness(&pr, &ladder, now).await?);
                     }
                     if let Some(merge) = merge {
-                        if let Some(paths) = self.planner.paths(&merge, &ladder).await {
+                        if let Some(paths) = self.planner.paths(&merge, &ladder, now).await? {
                             signal::add_paths(&mut completion.signals, &paths);
                         }
                         let level_up =

@@ -253,6 +253,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `installation` is held at `now` (by this replica or another).
+    pub async fn is_held(&self, installation: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM installation_holds WHERE installation_id = $1 AND until_at > $2")
+            .bind(installation)
+            .bind(millis(now))
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// The installations held at `now`, by installation id.
     pub async fn holds(&self, now: DateTime<Utc>) -> Result<Vec<Hold>, StoreError> {
         let rows = sqlx::query(

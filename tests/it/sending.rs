@@ -288,6 +288,19 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
         [("GET", 502), ("POST", 201), ("GET", 200), ("POST", 201)],
         "the failed read was not remembered"
     );
+
+    // Another replica was rate-limited on installation 42: this one does not ask GitHub about Frank's
+    // permission either, and its reply waits for the hold to end.
+    github.grant("frank", "write");
+    let until = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    app.store().hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World").await.unwrap();
+    let frank = comment_by((5006, "frank"), 85, 42, "/amp unenroll @bob");
+    assert_eq!(app.deliver("issue_comment", "e-6", &frank).await.0, 202);
+    let entries = app.outbox_settled(6).await;
+    assert_eq!(sent(&entries[5]), ladder::reply::unchecked("/amp", "frank", "unenroll"));
+    assert!(entries[5].done_at.unwrap() >= until, "sent during the hold: {:?}", entries[5]);
+    let calls = github.take_calls();
+    assert_eq!(calls.iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(), [("POST", 201)]);
     app.running.stop().await.unwrap();
 }
 

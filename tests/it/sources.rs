@@ -232,6 +232,17 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     let plain = ladder::ladder::config::parse("plain.yml", "substantial: {min_lines: 1}\n").unwrap();
     let facts = app.store().facts_of(ORG_ID, 5002, &plain).await.unwrap();
     assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2);
+
+    // While GitHub has the installation wait (a hold from any replica), a merged PR's files are not
+    // asked for: it is judged without them.
+    let until = chrono::Utc::now() + chrono::Duration::seconds(30);
+    app.store().hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World").await.unwrap();
+    github.put_pr_files(REPO, 23, &["docs/c.md"]);
+    app.deliver("pull_request", "m-23", &merged(23)).await;
+    app.settle().await;
+    assert_eq!(github.take_calls(), [], "nothing asked of a held installation");
+    let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
+    assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2, "#23 judged without its files");
     app.running.stop().await.unwrap();
 }
 on_both_engines!(merged_prs_changing_only_mechanical_paths_are_not_substantial);
