@@ -41,7 +41,7 @@ impl Outcome {
 pub struct Hold {
     pub installation_id: i64,
     pub until: DateTime<Utc>,
-    /// What GitHub said.
+    /// Which request GitHub limited (kind and repository), for `ladder outbox`.
     pub reason: String,
 }
 
