@@ -80,9 +80,13 @@ pub struct ServeArgs {
     /// Seconds a client may take to send its request headers.
     #[arg(long, env = "LADDER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
-    /// Seconds a client may take to send its request body.
-    #[arg(long, env = "LADDER_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    /// Seconds a client has to send its whole request body (GitHub sends one in well under a second).
+    #[arg(long, env = "LADDER_BODY_TIMEOUT_SECS", default_value_t = 10)]
     pub body_timeout_secs: u64,
+    /// MiB of request bodies the server holds at once while receiving them; a body that cannot be held
+    /// before its deadline is answered 503.
+    #[arg(long, env = "LADDER_BODY_MEMORY_MIB", default_value_t = 256)]
+    pub body_memory_mib: usize,
     #[command(flatten)]
     pub worker: WorkerArgs,
     #[command(flatten)]
@@ -140,8 +144,9 @@ pub struct WorkerArgs {
     /// Processing attempts before a delivery is parked as failed.
     #[arg(long, env = "LADDER_MAX_ATTEMPTS", default_value_t = 5)]
     pub max_attempts: i64,
-    /// Seconds a worker's claim on a delivery holds before another worker may take it over.
-    #[arg(long, env = "LADDER_CLAIM_LEASE_SECS", default_value_t = 60)]
+    /// Seconds a worker's claim on a delivery holds unless renewed (a live worker renews it every third
+    /// of that); after a crash, another worker takes the delivery over this long after the last renewal.
+    #[arg(long, env = "LADDER_CLAIM_LEASE_SECS", default_value_t = 10)]
     pub claim_lease_secs: u64,
     /// Seconds before a failed delivery's second attempt; doubles with each further attempt.
     #[arg(long, env = "LADDER_RETRY_BACKOFF_SECS", default_value_t = 2)]
@@ -198,6 +203,8 @@ pub struct ServeSettings {
     pub max_concurrent_requests: usize,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    /// Bytes of request bodies held at once while they are received.
+    pub body_memory: usize,
     pub worker: WorkerSettings,
     /// The local ladder and bots list, if given; otherwise each org's config from GitHub applies.
     pub ladders: crate::ladders::Choice,
@@ -259,6 +266,7 @@ impl ServeArgs {
             max_concurrent_requests: self.max_concurrent_requests.max(1),
             header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
             body_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
+            body_memory: self.body_memory_mib.max(1).saturating_mul(1024 * 1024),
             worker: WorkerSettings {
                 body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
                 ..self.worker.settings()

@@ -1,8 +1,9 @@
 //! A webhook delivery as the app keeps it: its identity, its body compressed, and where it is in the
 //! queue.
 //!
-//! Owns: the delivery record types, validation of the delivery and event header values, body
-//! compression, and the retry schedule.
+//! Owns: the delivery record types, validation of the delivery and event header values and of the body
+//! (what the worker could never process is refused before it is stored), body compression, and the
+//! retry schedule.
 //!
 //! Never does: SQL (see [`crate::store`]) or interpret the body (see [`crate::event`]).
 
@@ -149,6 +150,23 @@ pub fn check_headers(event: Option<&str>, delivery: Option<&str>) -> Result<(), 
     check_token("X-GitHub-Delivery", delivery, MAX_DELIVERY_ID_LEN)
 }
 
+/// Why a body can never be processed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("body is not UTF-8 text, which JSON must be (at byte {0})")]
+    NotUtf8(usize),
+    #[error(transparent)]
+    Unreadable(#[from] crate::event::ParseError),
+}
+
+/// Checks that the worker can process `body` as event `event`: it parses the body with the worker's own
+/// parser, so what it accepts, the worker can read.
+pub fn check_body(event: &str, body: &[u8]) -> Result<(), BodyError> {
+    std::str::from_utf8(body).map_err(|e| BodyError::NotUtf8(e.valid_up_to()))?;
+    crate::event::parse(event, body)?;
+    Ok(())
+}
+
 /// How long to wait before attempt `attempts + 1`: doubling from `base`, at most an hour.
 pub fn backoff(base: Duration, attempts: i64) -> Duration {
     let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
@@ -182,6 +200,17 @@ mod tests {
         for (event, delivery, expected) in cases {
             assert_eq!(check_headers(event, delivery), expected, "{event:?} {delivery:?}");
         }
+    }
+
+    #[test]
+    fn bodies_the_worker_cannot_read_are_refused() {
+        let opened = include_bytes!("../tests/fixtures/webhooks/pull_request/opened.json");
+        assert_eq!(check_body("pull_request", opened), Ok(()));
+        assert_eq!(check_body("star", br#"{"action":"created"}"#), Ok(()), "unknown events need an object");
+        assert_eq!(check_body("star", b"{\"a\": \"\xff\"}"), Err(BodyError::NotUtf8(7)));
+        assert!(matches!(check_body("star", b"[]"), Err(BodyError::Unreadable(_))));
+        let err = check_body("pull_request", br#"{"action":"opened"}"#).unwrap_err().to_string();
+        assert!(err.contains("`pull_request` payload") && err.contains("pull_request"), "{err}");
     }
 
     #[test]

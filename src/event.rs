@@ -2,7 +2,10 @@
 //!
 //! Owns: the serde structs for the parts of each payload that later stages need, and routing a body to
 //! one of them by the `X-GitHub-Event` name. Unknown fields are ignored, fields GitHub sometimes omits are
-//! optional, and unknown actions parse fine (they simply derive nothing).
+//! optional, and unknown actions parse fine (they simply derive nothing). The receiver parses each body
+//! with [`parse`] before it acknowledges it, so what is stored is what the worker can process. Text is
+//! made safe to store on both engines: a NUL character (`\u0000`, valid JSON, which PostgreSQL text
+//! cannot hold) reads as U+FFFD.
 //!
 //! Never does: I/O, credit decisions, or anything with the clock.
 
@@ -331,12 +334,41 @@ pub enum Event {
     Other(Box<Envelope>),
 }
 
-/// The body did not have the shape GitHub documents for this event.
-#[derive(Debug, thiserror::Error)]
-#[error("`{event}` payload does not have the documented shape: {problem}")]
-pub struct ParseError {
-    pub event: String,
-    pub problem: String,
+/// The body is not JSON, or not the shape GitHub documents for this event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("body is not JSON: {0}")]
+    NotJson(String),
+    #[error("`{event}` payload does not have the documented shape: {problem}")]
+    Shape { event: String, problem: String },
+}
+
+/// The escape of a NUL character in JSON text.
+const NUL_ESCAPE: &[u8] = b"\\u0000";
+
+/// `body` with every NUL escape in a string (`\u0000`) turned into U+FFFD's (`\uFFFD`, as long), or
+/// `body` itself when it holds none. Outside strings a backslash is not JSON, so only escapes are read.
+fn without_nul(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memmem::find(body, NUL_ESCAPE).is_none() {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = body.to_vec();
+    let (mut i, mut in_string) = (0, false);
+    while i < out.len() {
+        match (in_string, out[i]) {
+            (false, b'"') => in_string = true,
+            (true, b'"') => in_string = false,
+            (true, b'\\') => {
+                if out[i..].starts_with(NUL_ESCAPE) {
+                    out[i + 2..i + 6].copy_from_slice(b"FFFD");
+                }
+                i += 1; // the escaped character is never a delimiter
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Every top-level field any known event carries that the app reads, parsed in one pass (serde's
@@ -385,8 +417,15 @@ struct Raw {
 
 /// Parses a delivery body for the named event. Unknown event names parse as [`Event::Other`].
 pub fn parse(event: &str, body: &[u8]) -> Result<Event, ParseError> {
-    let error = |problem: String| ParseError { event: event.to_owned(), problem };
-    let raw: Raw = serde_json::from_slice(body).map_err(|e| error(e.to_string()))?;
+    let error = |problem: String| ParseError::Shape { event: event.to_owned(), problem };
+    let raw: Raw = serde_json::from_slice(&without_nul(body)).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => error(e.to_string()),
+        _ => ParseError::NotJson(e.to_string()),
+    })?;
+    // serde reads a struct from an array too; every payload is an object.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(error("the payload is not a JSON object".to_owned()));
+    }
     let need = |field: &'static str| error(format!("missing field `{field}`"));
     let envelope =
         Envelope { action: raw.action, sender: raw.sender, repository: raw.repository, installation: raw.installation };
@@ -497,6 +536,48 @@ mod tests {
         let body = br#"{"action":"teleported","zzz":1,"sender":{"id":1,"login":"a","type":"User","x":2}}"#;
         let event = parse("star", body).expect("parses");
         assert_eq!(event.envelope().action(), "teleported");
+    }
+
+    #[test]
+    fn what_cannot_be_processed_is_told_apart() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep_in_a_field = format!(r#"{{"action": {deep}}}"#);
+        let not_json = |e: &ParseError| matches!(e, ParseError::NotJson(_));
+        let cases: Vec<(&str, &[u8], bool)> = vec![
+            ("a number too large", br#"{"action": 1e400}"#, true),
+            ("nested 10,000 deep", deep.as_bytes(), false),
+            ("nested 10,000 deep where the app reads", deep_in_a_field.as_bytes(), false),
+            ("text, not JSON", b"Hello, World!", true),
+            ("cut short", br#"{"action": "opened""#, true),
+            ("top-level null", b"null", false),
+            ("top-level array", b"[]", false),
+            ("a field twice", br#"{"action": "opened", "action": "closed"}"#, false),
+            ("a lone surrogate", br#"{"action": "\ud800"}"#, true),
+            ("a field of the wrong type", br#"{"action": 7}"#, false),
+        ];
+        for (name, body, syntax) in cases {
+            let err = parse("star", body).expect_err(name);
+            assert_eq!(not_json(&err), syntax, "{name}: {err}");
+        }
+        let invalid_utf8 = b"{\"action\": \"\xff\"}";
+        assert!(parse("star", invalid_utf8).is_err(), "invalid UTF-8 in a field the app reads");
+        // Depth where the app does not read is skipped without recursion: such a body is processed.
+        let deep_elsewhere = format!(r#"{{"zen": {deep}, "action": "created"}}"#);
+        assert_eq!(parse("star", deep_elsewhere.as_bytes()).unwrap().envelope().action(), "created");
+    }
+
+    #[test]
+    fn nul_characters_read_as_replacement_characters() {
+        let body = br#"{"action": "a\u0000b", "sender": {"id": 1, "login": "x\\u0000", "type": "User"}}"#;
+        let event = parse("star", body).unwrap();
+        assert_eq!(event.envelope().action(), "a\u{fffd}b");
+        assert_eq!(
+            event.envelope().sender.as_ref().unwrap().login,
+            "x\\u0000",
+            "an escaped backslash is not an escape"
+        );
+        assert_eq!(without_nul(br#"{"a": "\\\u0000"}"#).as_ref(), br#"{"a": "\\\uFFFD"}"#);
+        assert!(matches!(without_nul(b"{}"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -10,7 +10,6 @@
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
-use tokio::task::JoinHandle;
 
 use crate::delivery::NewDelivery;
 use crate::store::queue::{Inserted, MAX_INSERT_BATCH};
@@ -40,11 +39,11 @@ pub enum IntakeError {
 }
 
 impl Intake {
-    /// Starts the writer. `stored` is notified after each commit, to wake the worker.
-    pub fn spawn(store: Store, stored: Arc<Notify>) -> (Intake, JoinHandle<()>) {
+    /// A handle and the writer to run (it ends once every handle is dropped). `stored` is notified
+    /// after each commit, to wake the worker.
+    pub fn new(store: Store, stored: Arc<Notify>) -> (Intake, impl Future<Output = ()> + Send + 'static) {
         let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let task = tokio::spawn(run(rx, store, stored));
-        (Intake { jobs }, task)
+        (Intake { jobs }, run(rx, store, stored))
     }
 
     /// Stores one delivery; returns once it is committed.

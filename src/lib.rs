@@ -10,7 +10,7 @@
 //! store. [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
 //! [`permission`] who may run what; [`reply`] and [`status`] render texts, every one of them passing
 //! [`render`]'s guard. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are the command line;
-//! [`serve`] and [`replay`] wire the pieces together.
+//! [`serve`] and [`replay`] wire the pieces together, [`supervise`] watches the tasks `serve` runs.
 
 pub mod action;
 pub mod answer;
@@ -45,6 +45,7 @@ pub mod signal;
 pub mod sources;
 pub mod status;
 pub mod store;
+pub mod supervise;
 pub mod web;
 pub mod webhook;
 pub mod worker;

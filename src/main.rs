@@ -7,6 +7,30 @@ use ladder::cli::{self, Cli};
 use ladder::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc gives freed memory back to the system; glibc's allocator kept a burst of large request
+// bodies resident for good.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_arena_eager_commit` and `mi_option_purge_delay` (the `mi_option_e` enum of
+/// its version 3 `mimalloc.h`).
+const MI_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory freed after a burst goes back to the system at once: no transparent huge pages for this
+/// process (a 2 MiB page stays resident while any byte of it is used, and many kernels make every
+/// mapping one), arenas committed as they are used, and purged without the default delay.
+fn give_memory_back() {
+    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag of this process; mi_option_set only
+    // records an option's value. No other thread runs yet.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libmimalloc_sys::mi_option_set(MI_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, 0);
+    }
+}
+
 fn init_logging(format: LogFormat) {
     // sqlx reports PostgreSQL notices (such as "relation already exists, skipping") at info.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
@@ -17,8 +41,18 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    give_memory_back();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log.log_format);
     match cli::run(cli).await {

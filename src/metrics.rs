@@ -52,11 +52,15 @@ pub enum Rejection {
     TooLarge,
     /// The body did not arrive within the body timeout.
     TimedOut,
+    /// The body could not be held within the memory budget for bodies before its deadline.
+    OverBudget,
     /// The body could not be read (the connection broke mid-body).
     BrokenBody,
     BadSignature,
     BadHeaders,
     NotJson,
+    /// JSON, but not a payload the worker can read as its event.
+    Unreadable,
     Unavailable,
 }
 
@@ -65,10 +69,12 @@ impl Rejection {
         match self {
             Rejection::TooLarge => "too_large",
             Rejection::TimedOut => "timed_out",
+            Rejection::OverBudget => "over_budget",
             Rejection::BrokenBody => "broken_body",
             Rejection::BadSignature => "bad_signature",
             Rejection::BadHeaders => "bad_headers",
             Rejection::NotJson => "not_json",
+            Rejection::Unreadable => "unreadable",
             Rejection::Unavailable => "unavailable",
         }
     }
@@ -93,6 +99,30 @@ pub struct Metrics {
     parked: Gauge,
     requests: Family<RequestLabels, Histogram>,
     actions: Family<ActionLabels, Counter>,
+    receiving: Gauge,
+    body_bytes: Gauge,
+    body_budget: Gauge,
+    handling: Gauge,
+}
+
+/// How loaded the receiver is, read at scrape time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntakeLoad {
+    /// Bytes of bodies being received, held in the memory budget.
+    pub body_bytes: usize,
+    /// The memory budget for bodies, in bytes.
+    pub body_budget: usize,
+    /// Requests whose body has arrived, being verified and stored.
+    pub handling: usize,
+}
+
+/// Counts one request receiving its body while it lives.
+pub struct Receiving<'a>(&'a Gauge);
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl Default for Metrics {
@@ -131,7 +161,47 @@ impl Metrics {
             prometheus_client::registry::Unit::Seconds,
             requests.clone(),
         );
-        Metrics { registry, received, rejected, processed, failed, pending, parked, requests, actions }
+        let (receiving, body_bytes, body_budget, handling) =
+            (Gauge::default(), Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("intake_bodies_receiving", "Requests still receiving their body", receiving.clone());
+        registry.register_with_unit(
+            "intake_body_memory",
+            "Bytes of request bodies being received (held in the memory budget)",
+            prometheus_client::registry::Unit::Bytes,
+            body_bytes.clone(),
+        );
+        registry.register_with_unit(
+            "intake_body_memory_budget",
+            "The memory budget for request bodies being received (LADDER_BODY_MEMORY_MIB)",
+            prometheus_client::registry::Unit::Bytes,
+            body_budget.clone(),
+        );
+        registry.register(
+            "intake_requests_handling",
+            "Requests with their body, being verified and stored",
+            handling.clone(),
+        );
+        Metrics {
+            registry,
+            received,
+            rejected,
+            processed,
+            failed,
+            pending,
+            parked,
+            requests,
+            actions,
+            receiving,
+            body_bytes,
+            body_budget,
+            handling,
+        }
+    }
+
+    /// Counts a request as receiving its body until the guard is dropped.
+    pub fn receiving(&self) -> Receiving<'_> {
+        self.receiving.inc();
+        Receiving(&self.receiving)
     }
 
     /// Counts a verified delivery under its event name, or `other` for events the app does not use.
@@ -169,10 +239,14 @@ impl Metrics {
         self.requests.get_or_create(&labels).observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the queue depth read at scrape time.
-    pub fn render(&self, depth: QueueDepth) -> String {
+    /// The text exposition, with the queue depth and the receiver's load read at scrape time.
+    pub fn render(&self, depth: QueueDepth, load: IntakeLoad) -> String {
         self.pending.set(depth.pending);
         self.parked.set(depth.failed);
+        let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        self.body_bytes.set(gauge(load.body_bytes));
+        self.body_budget.set(gauge(load.body_budget));
+        self.handling.set(gauge(load.handling));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
@@ -189,10 +263,15 @@ mod tests {
         m.delivery_received("pull_request");
         m.delivery_received("made_up_event_1");
         m.delivery_received("made_up_event_2");
-        let text = m.render(QueueDepth { pending: 3, failed: 1 });
+        let _receiving = m.receiving();
+        let load = IntakeLoad { body_bytes: 2048, body_budget: 4096, handling: 1 };
+        let text = m.render(QueueDepth { pending: 3, failed: 1 }, load);
         assert!(text.contains("ladder_deliveries_received_total{event=\"pull_request\"} 1"), "{text}");
         assert!(text.contains("ladder_deliveries_received_total{event=\"other\"} 2"), "{text}");
         assert!(!text.contains("made_up"), "{text}");
         assert!(text.contains("ladder_deliveries_pending 3"), "{text}");
+        assert!(text.contains("ladder_intake_bodies_receiving 1"), "{text}");
+        assert!(text.contains("ladder_intake_body_memory_bytes 2048"), "{text}");
+        assert!(text.contains("ladder_intake_requests_handling 1"), "{text}");
     }
 }

@@ -2,8 +2,8 @@
 //! them until SIGTERM or SIGINT.
 //!
 //! Owns: start-up order (migrate before listening), the retention sweep, the daily config resync (when
-//! sending), and shutdown order (stop
-//! accepting, drain requests, let the intake commit what it holds, stop the worker).
+//! sending), supervision of every task (one that ends unexpectedly stops the process with an error), and
+//! shutdown order (stop accepting, drain requests, let the intake commit what it holds, stop the rest).
 //!
 //! Never does: any of the work itself.
 
@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
 
 use crate::config::{ServeSettings, Verification};
 use crate::dispatch::{Dispatcher, Mode};
@@ -22,8 +21,9 @@ use crate::intake::Intake;
 use crate::ladders::Ladders;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, redact_url};
-use crate::web::{self, Limits, Ops};
-use crate::webhook::Receiver;
+use crate::supervise::{Failure, Supervisor};
+use crate::web::{self, Ops};
+use crate::webhook::{Load, Receiver};
 use crate::worker::Worker;
 use crate::{resync, server};
 
@@ -43,8 +43,8 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
-    #[error("a background task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("{0}; the process exits so that it can be restarted (nothing acknowledged is lost)")]
+    Failed(Failure),
     #[error(transparent)]
     GitHub(#[from] crate::github::ClientError),
 }
@@ -57,14 +57,12 @@ fn mode(settings: &ServeSettings) -> Result<Mode, ServeError> {
     })
 }
 
-/// The app, running: HTTP server, intake, worker and retention sweep.
+/// The app, running: HTTP server, intake, worker, dispatcher and housekeeping, each supervised.
 pub struct Running {
     address: std::net::SocketAddr,
     store: Store,
     shutdown: watch::Sender<bool>,
-    server: JoinHandle<()>,
-    intake: JoinHandle<()>,
-    background: Vec<JoinHandle<()>>,
+    tasks: Supervisor,
 }
 
 /// Connects to the database, migrates it, and starts serving on `listener`.
@@ -76,7 +74,9 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let metrics = Arc::new(Metrics::new());
     let stored = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
-    let (intake_handle, intake) = Intake::spawn(store.clone(), Arc::clone(&stored));
+    let mut tasks = Supervisor::new(stop.clone());
+    let (intake_handle, intake) = Intake::new(store.clone(), Arc::clone(&stored));
+    tasks.spawn("intake writer", intake);
     let ladders = Arc::new(Ladders::new(settings.ladders.clone()));
     let mode = mode(settings)?;
     let github = match &mode {
@@ -88,24 +88,26 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let sending = matches!(mode, Mode::Send(_));
     let pace = (settings.worker.poll, settings.write_spacing);
     let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), pace);
-    let mut background = vec![
-        tokio::spawn(worker.run(stored, stop.clone())),
-        tokio::spawn(dispatcher.run(stop.clone())),
-        tokio::spawn(sweep_bodies(store.clone(), settings.body_retention, stop.clone())),
-        tokio::spawn(checkpoint(store.clone(), stop.clone())),
-    ];
+    tasks.spawn("worker", worker.run(stored, stop.clone()));
+    tasks.spawn("dispatcher", dispatcher.run(stop.clone()));
+    tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));
+    tasks.spawn("checkpoint", checkpoint(store.clone(), stop.clone()));
     if sending {
         // Without credentials nothing can be read, and dry-run entries every day would be noise.
-        background.push(tokio::spawn(resync::run(store.clone(), stop.clone())));
+        tasks.spawn("config resync", resync::run(store.clone(), stop.clone()));
     }
-    let receiver =
-        Receiver { verification: settings.verification.clone(), intake: intake_handle, metrics: Arc::clone(&metrics) };
-    let limits =
-        Limits { max_concurrent_requests: settings.max_concurrent_requests, body_timeout: settings.body_timeout };
-    let app = web::router(receiver, Ops { store: store.clone(), metrics }, limits);
-    let server = tokio::spawn(server::serve(listener, app, settings.header_timeout, stop));
+    let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);
+    let receiver = Receiver {
+        verification: settings.verification.clone(),
+        intake: intake_handle,
+        metrics: Arc::clone(&metrics),
+        load: load.clone(),
+    };
+    let ops = Ops { store: store.clone(), metrics, load, health: tasks.health() };
+    let app = web::router(receiver, ops);
+    tasks.spawn("HTTP server", server::serve(listener, app, settings.header_timeout, stop));
     tracing::info!(%address, path = web::WEBHOOK_PATH, "listening for GitHub deliveries");
-    Ok(Running { address, store, shutdown, server, intake, background })
+    Ok(Running { address, store, shutdown, tasks })
 }
 
 impl Running {
@@ -117,34 +119,50 @@ impl Running {
         &self.store
     }
 
-    /// Stops accepting, lets requests in flight finish, lets the intake commit what it holds, then
-    /// stops the worker and closes the database.
-    pub async fn stop(self) -> Result<(), ServeError> {
+    /// Runs `task` as `name` under the same supervision as the app's own tasks: if it ends before the
+    /// app is stopped, the app is no longer ready and [`Running::failed`] resolves.
+    pub fn supervise(&mut self, name: &'static str, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(name, task);
+    }
+
+    /// Resolves when one of the app's tasks ends unexpectedly.
+    pub async fn failed(&self) -> Failure {
+        self.tasks.failed().await
+    }
+
+    /// Stops accepting, lets requests in flight finish, lets the intake commit what it holds, stops
+    /// the worker, dispatcher and housekeeping, and closes the database.
+    pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         // The server drops the router, and with it the last intake handle, once connections drain; the
-        // intake then commits what it holds and ends.
-        self.server.await?;
-        self.intake.await?;
-        for task in self.background {
-            task.await?;
-        }
+        // intake then commits what it holds and ends. The other tasks end at their next step.
+        self.tasks.join().await;
         self.store.close().await;
-        Ok(())
     }
 }
 
-/// Runs the app until SIGTERM or SIGINT.
+/// Runs the app until SIGTERM or SIGINT, or until one of its tasks ends unexpectedly: then it stops as
+/// cleanly as it can and says which, so that the process exits non-zero and is restarted.
 pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
     announce(&settings);
+    raise_open_file_limit();
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ServeError::Bind { address: settings.listen, source })?;
     let running = start(&settings, listener).await?;
-    wait_for_signal().await;
+    let failure = tokio::select! {
+        () = wait_for_signal() => None,
+        failure = running.failed() => Some(failure),
+    };
     tracing::info!("shutting down: no new connections; finishing requests in flight");
-    running.stop().await?;
-    tracing::info!("stopped");
-    Ok(())
+    running.stop().await;
+    match failure {
+        None => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Some(failure) => Err(ServeError::Failed(failure)),
+    }
 }
 
 fn announce(settings: &ServeSettings) {
@@ -163,6 +181,30 @@ fn announce(settings: &ServeSettings) {
             tracing::info!(app_id = c.app_id, api = %settings.github_api_url, "GitHub App credentials loaded")
         }
         None => tracing::info!("dry-run: APP_ID and PRIVATE_KEY are not set, so nothing will be sent to GitHub"),
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit, so that a thousand connections (each a file)
+/// fit; the soft limit is often 1,024.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        let raised = unsafe {
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && {
+                let before = limit.rlim_cur;
+                limit.rlim_cur = limit.rlim_max;
+                before == limit.rlim_max || libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0
+            }
+        };
+        match raised {
+            true => tracing::debug!(open_files = limit.rlim_cur, "open-file limit"),
+            false => tracing::warn!(
+                error = %std::io::Error::last_os_error(),
+                "could not raise the open-file limit; connections past it wait to be accepted"
+            ),
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 //! The worker: claims pending deliveries from the database, processes them, and retries failures.
 //!
-//! Owns: the processing loop. It claims a batch (with a lease, so a crashed worker's claims expire),
-//! turns each delivery into signals, directory changes, command requests and pull requests to look at
-//! with the pure functions of [`crate::signal`], [`crate::directory`], [`crate::answer`],
-//! [`crate::readiness`] and [`crate::sources`] under the ladder in force in the delivery's org and
-//! repository (a [`Book`] read once per batch), has the [`Planner`] plan the actions, and stores everything (signals, changes,
-//! actions, command effects) together with the done marks in one transaction. A failed attempt waits with exponential backoff; after the last allowed attempt the
-//! delivery is parked as failed with its error, visible in the logs and metrics.
+//! Owns: the processing loop. It claims a batch (with a short lease that a heartbeat renews while it
+//! works, so a crashed worker's claims expire in seconds and a live one's never do), turns each delivery
+//! into signals, directory changes, command requests and pull requests to look at with the pure
+//! functions of [`crate::signal`], [`crate::directory`], [`crate::answer`], [`crate::readiness`] and
+//! [`crate::sources`] under the ladder in force in the delivery's org and repository (a [`Book`] read
+//! once per batch), has the [`Planner`] plan the actions, and stores everything (signals, changes,
+//! actions, command effects) together with the done marks in one transaction. One bad delivery never
+//! holds the others: a failure or a panic while parsing or planning is that delivery's failed attempt,
+//! and a batch that cannot be stored is stored one delivery at a time. A failed attempt waits with
+//! exponential backoff; after the last allowed attempt the delivery is parked as failed with its error,
+//! visible in the logs and metrics, and no claim takes a delivery past its attempt limit.
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
@@ -22,10 +26,12 @@ use crate::github::GitHub;
 use crate::ladder::Ladder;
 use crate::ladders::{Book, Ladders};
 use crate::metrics::{Metrics, Outcome};
-use crate::planner::{Batch, Planner};
+pub use crate::planner::Batch;
+use crate::planner::Planner;
 use crate::readiness::{self, PrView};
 use crate::store::queue::Completion;
 use crate::store::{Store, StoreError};
+use crate::supervise::panic_message;
 use crate::{directory, event, signal, sources};
 
 /// How the worker paces itself.
@@ -33,7 +39,8 @@ use crate::{directory, event, signal, sources};
 pub struct WorkerSettings {
     /// Deliveries claimed (and committed) together.
     pub batch: i64,
-    /// How long a claim holds before another worker may take the delivery over.
+    /// How long a claim holds without being renewed before another worker may take the delivery over;
+    /// the worker renews its claims every third of it while it works.
     pub lease: Duration,
     /// Attempts before a delivery is parked as failed.
     pub max_attempts: i64,
@@ -50,7 +57,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
             batch: 64,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(10),
             max_attempts: 5,
             backoff: Duration::from_secs(2),
             poll: Duration::from_secs(1),
@@ -108,22 +115,54 @@ pub fn process(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError
 /// [`process`], with a panic turned into an error so that the delivery is retried and then parked like
 /// any other failure instead of taking the batch down with it.
 fn process_guarded(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed, book))).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".to_owned());
-        Err(ProcessError::Panicked(message))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(claimed, book)))
+        .unwrap_or_else(|panic| Err(ProcessError::Panicked(panic_message(&*panic))))
+}
+
+/// What turns a processed delivery into everything to store: the [`Planner`] (lookups, then the pure
+/// deciders). A trait so that the worker's handling of a planner that fails or panics can be tried.
+pub trait Plan: Send + Sync {
+    /// The completion to store for `processed`; `batch` carries what earlier deliveries of the same
+    /// batch showed.
+    fn plan(
+        &self,
+        processed: Processed,
+        batch: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<Completion, StoreError>> + Send;
+}
+
+impl Plan for Planner {
+    async fn plan(
+        &self,
+        processed: Processed,
+        batch: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> Result<Completion, StoreError> {
+        let Processed { mut completion, requests, pr, merge, ladder } = processed;
+        let (replies, effects) = self.answer(&requests, &ladder, now).await?;
+        completion.actions.extend(replies);
+        completion.effects = effects;
+        if let Some(pr) = pr {
+            completion.actions.extend(self.readiness(&pr, &ladder, now).await?);
+        }
+        if let Some(merge) = merge {
+            if let Some(paths) = self.paths(&merge, &ladder, now).await? {
+                signal::add_paths(&mut completion.signals, &paths);
+            }
+            let level_up = self.level_up(&merge, &completion.signals, batch, &ladder, now).await?;
+            completion.actions.extend(level_up);
+        }
+        Ok(completion)
+    }
 }
 
 /// One worker; a process runs one, replicas each run their own.
-pub struct Worker {
+pub struct Worker<P = Planner> {
     store: Store,
     settings: WorkerSettings,
     ladders: Arc<Ladders>,
-    planner: Planner,
+    planner: P,
     metrics: Arc<Metrics>,
     /// Identifies this worker's claims; unique per process.
     token: String,
@@ -137,9 +176,22 @@ impl Worker {
         github: Option<Arc<GitHub>>,
         metrics: Arc<Metrics>,
     ) -> Worker {
-        let token = format!("{}-{:016x}", std::process::id(), random_u64());
         let retention_days = u32::try_from(settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
         let planner = Planner::new(store.clone(), github, retention_days);
+        Worker::with_planner(store, settings, ladders, planner, metrics)
+    }
+}
+
+impl<P: Plan> Worker<P> {
+    /// A worker planning with `planner`.
+    pub fn with_planner(
+        store: Store,
+        settings: WorkerSettings,
+        ladders: Arc<Ladders>,
+        planner: P,
+        metrics: Arc<Metrics>,
+    ) -> Worker<P> {
+        let token = format!("{}-{:016x}", std::process::id(), random_u64());
         Worker { store, settings, ladders, planner, metrics, token }
     }
 
@@ -164,54 +216,102 @@ impl Worker {
         tracing::info!("worker stopped");
     }
 
-    /// Claims and processes one batch; returns how many deliveries it claimed.
+    /// Claims and processes one batch; returns how many deliveries it claimed. While it works, its
+    /// claims are kept alive (see [`Worker::heartbeat`]), however long that takes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let claimed = self.store.claim_deliveries(&self.token, now, self.settings.lease, self.settings.batch).await?;
+        let (lease, limit) = (self.settings.lease, self.settings.max_attempts);
+        let parked = self.store.park_exhausted(now, limit).await?;
+        if parked > 0 {
+            tracing::error!(deliveries = parked, "deliveries whose last attempt never ended parked as failed");
+            self.metrics.delivery_processed(Outcome::Failed, parked);
+        }
+        let claimed = self.store.claim_deliveries(&self.token, now, lease, self.settings.batch, limit).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
         let n = claimed.len();
+        tokio::select! {
+            done = self.work(claimed, now) => done.map(|()| n),
+            never = self.heartbeat() => match never {},
+        }
+    }
+
+    /// Keeps this worker's claims from running out: extends them every third of the lease.
+    async fn heartbeat(&self) -> std::convert::Infallible {
+        let lease = self.settings.lease;
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            if let Err(e) = self.store.extend_claims(&self.token, Utc::now(), lease).await {
+                tracing::warn!(error = %e, "could not extend the worker's claims; will try again");
+            }
+        }
+    }
+
+    /// Processes claimed deliveries and stores what they produced. A delivery that fails (to parse, to
+    /// plan, to store) is that delivery's failed attempt; the others go on.
+    async fn work(&self, claimed: Vec<Claimed>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let book = self.ladders.book(&self.store).await?;
         let results = tokio::task::spawn_blocking(move || {
-            claimed
-                .into_iter()
-                .map(|c| {
-                    let r = process_guarded(&c, &book);
-                    (c, r)
-                })
-                .collect::<Vec<_>>()
+            claimed.into_iter().map(|c| (process_guarded(&c, &book), c)).collect::<Vec<_>>()
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("the processing task failed: {e}")))?;
-        let mut completions = Vec::with_capacity(n);
+        let mut completions = Vec::with_capacity(results.len());
         let mut batch = Batch::default();
-        for (claimed, result) in results {
-            match result {
-                Ok(Processed { mut completion, requests, pr, merge, ladder }) => {
-                    let (replies, effects) = self.planner.answer(&requests, &ladder, now).await?;
-                    completion.actions.extend(replies);
-                    completion.effects = effects;
-                    if let Some(pr) = pr {
-                        completion.actions.extend(self.planner.readiness(&pr, &ladder, now).await?);
-                    }
-                    if let Some(merge) = merge {
-                        if let Some(paths) = self.planner.paths(&merge, &ladder, now).await? {
-                            signal::add_paths(&mut completion.signals, &paths);
-                        }
-                        let level_up =
-                            self.planner.level_up(&merge, &completion.signals, &mut batch, &ladder, now).await?;
-                        completion.actions.extend(level_up);
-                    }
-                    completions.push(completion);
-                }
-                Err(e) => self.record_failure(&claimed, &e.to_string(), now).await?,
+        for (result, claimed) in results {
+            let planned = match result {
+                Ok(processed) => self.plan_guarded(processed, &mut batch, now).await,
+                Err(e) => Err(e.to_string()),
+            };
+            match planned {
+                Ok(completion) => completions.push((completion, claimed)),
+                Err(why) => self.record_failure(&claimed, &why, now).await?,
             }
         }
+        self.complete(completions, now).await
+    }
+
+    /// Plans one delivery; a store error or a panic is its failed attempt.
+    async fn plan_guarded(
+        &self,
+        processed: Processed,
+        batch: &mut Batch,
+        now: DateTime<Utc>,
+    ) -> Result<Completion, String> {
+        use futures_util::FutureExt;
+        match std::panic::AssertUnwindSafe(self.planner.plan(processed, batch, now)).catch_unwind().await {
+            Ok(Ok(completion)) => Ok(completion),
+            Ok(Err(e)) => Err(format!("planning failed: {e}")),
+            Err(panic) => Err(format!(
+                "planning panicked (a bug; please report it with the delivery id): {}",
+                panic_message(&*panic)
+            )),
+        }
+    }
+
+    /// Stores the completions in one transaction; if that fails, each alone, so that only a delivery
+    /// whose own completion cannot be stored counts a failed attempt.
+    async fn complete(&self, completions: Vec<(Completion, Claimed)>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
-        let done = self.store.complete_deliveries(&self.token, now, &completions).await?;
-        tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
-        self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
-        Ok(n)
+        let all: Vec<Completion> = completions.iter().map(|(c, _)| c.clone()).collect();
+        match self.store.complete_deliveries(&self.token, now, &all).await {
+            Ok(done) => {
+                tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
+                self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
+                return Ok(());
+            }
+            Err(e) if completions.len() > 1 => {
+                tracing::warn!(error = %e, deliveries = completions.len(), "a batch could not be stored; storing its deliveries one by one");
+            }
+            Err(e) => return self.record_failure(&completions[0].1, &format!("storing failed: {e}"), now).await,
+        }
+        for (completion, claimed) in completions {
+            match self.store.complete_deliveries(&self.token, now, std::slice::from_ref(&completion)).await {
+                Ok(done) => self.metrics.delivery_processed(Outcome::Done, done.len() as u64),
+                Err(e) => self.record_failure(&claimed, &format!("storing failed: {e}"), now).await?,
+            }
+        }
+        Ok(())
     }
 
     async fn record_failure(&self, claimed: &Claimed, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -348,7 +348,8 @@ async fn answer(response: Response) -> (Result<String, Verdict>, Option<Duration
         Ok(bytes) => bytes.to_bytes(),
         Err(e) => return (Err(Verdict::Transient(format!("reading GitHub's reply: {e}"))), spent),
     };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    // PostgreSQL text cannot hold NUL, and what GitHub says may be stored (file lists, configs, reasons).
+    let text = String::from_utf8_lossy(&bytes).replace('\0', "\u{fffd}");
     match verdict::verdict(parts.status, &parts.headers, &text, now) {
         Verdict::Done => (Ok(text), spent),
         other => (Err(other), spent),

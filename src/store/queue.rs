@@ -157,14 +157,32 @@ impl Store {
             .collect())
     }
 
-    /// Claims up to `limit` pending deliveries whose time has come, for `lease`. Each claim counts as an
-    /// attempt.
+    /// Parks as failed the pending deliveries that used up `max_attempts` and whose last claim ran out:
+    /// their last attempt never ended (the process stopped during it). Returns how many.
+    pub async fn park_exhausted(&self, now: DateTime<Utc>, max_attempts: i64) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET state = 'failed', processed_at = $1, claim = NULL, claimed_until = NULL, \
+                 error = 'its last allowed attempt never ended (the worker stopped during it); last error: ' \
+                     || COALESCE(error, 'none') \
+             WHERE state = 'pending' AND attempts >= $2 AND (claimed_until IS NULL OR claimed_until <= $3)",
+        )
+        .bind(millis(now))
+        .bind(max_attempts)
+        .bind(millis(now))
+        .execute(&mut *self.writer(Durability::Deferred).await?)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Claims up to `limit` pending deliveries whose time has come and that have attempts left (fewer
+    /// than `max_attempts`), for `lease`. Each claim counts as an attempt.
     pub async fn claim_deliveries(
         &self,
         token: &str,
         now: DateTime<Utc>,
         lease: Duration,
         limit: i64,
+        max_attempts: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
         let lock = match self.backend {
             Backend::Sqlite => "",
@@ -173,14 +191,23 @@ impl Store {
         let sql = format!(
             "UPDATE deliveries SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
              WHERE seq IN (SELECT seq FROM deliveries \
-                 WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
-                 ORDER BY seq LIMIT $4 {lock}) \
+                 WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $4) \
+                     AND attempts < $5 \
+                 ORDER BY seq LIMIT $6 {lock}) \
              RETURNING id, event, attempts, received_at, seq"
         );
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
         let mut conn = self.writer(Durability::Deferred).await?;
         let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
-        let rows = sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&mut *tx).await?;
+        let rows = sqlx::query(&sql)
+            .bind(token)
+            .bind(until)
+            .bind(millis(now))
+            .bind(millis(now))
+            .bind(max_attempts)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
         let mut claimed = rows
             .iter()
             .map(|row| {
@@ -210,6 +237,18 @@ impl Store {
         tx.commit().await?;
         claimed.sort_by_key(|(seq, _)| *seq);
         Ok(claimed.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Renews the claims `token` holds on pending deliveries for another `lease` from `now`: the
+    /// heartbeat of a worker still at work. Returns how many it renewed.
+    pub async fn extend_claims(&self, token: &str, now: DateTime<Utc>, lease: Duration) -> Result<u64, StoreError> {
+        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let result = sqlx::query("UPDATE deliveries SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
+            .bind(until)
+            .bind(token)
+            .execute(&mut *self.writer(Durability::Deferred).await?)
+            .await?;
+        Ok(result.rows_affected())
     }
 
     /// Marks each delivery done and stores what its attempt produced, all in one transaction of a few
@@ -268,13 +307,15 @@ impl Store {
         max_attempts: i64,
     ) -> Result<Option<State>, StoreError> {
         let next = millis(now) + i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX / 2);
+        // PostgreSQL text cannot hold NUL.
+        let error = error.replace('\0', "\u{fffd}");
         let row = sqlx::query(
             "UPDATE deliveries SET claim = NULL, claimed_until = NULL, error = $1, next_attempt_at = $2, \
                  state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END, \
                  processed_at = CASE WHEN attempts >= $3 THEN $4 ELSE NULL END \
              WHERE id = $5 AND claim = $6 RETURNING state",
         )
-        .bind(error)
+        .bind(error.as_str())
         .bind(next)
         .bind(max_attempts)
         .bind(millis(now))
@@ -317,6 +358,15 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// How many times delivery `id` was attempted, and the last attempt's error (`None`: not stored).
+    pub async fn delivery_attempts(&self, id: &str) -> Result<Option<(i64, Option<String>)>, StoreError> {
+        let row = sqlx::query("SELECT attempts, error FROM deliveries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
 
     /// Drops the bodies of deliveries processed before `cutoff`; their rows stay for audit.

@@ -1,13 +1,13 @@
 //! The HTTP surface: the webhook route, health and readiness, and metrics.
 //!
-//! Owns: the router and the layers around it: the body limit and body timeout on the webhook route, a
-//! concurrency limit (excess requests wait for a slot; they are never refused), request tracing, and the
-//! latency histogram.
+//! Owns: the router and the layers around it: request tracing and the latency histogram. The webhook
+//! route's limits (body deadline, memory budget, requests handled at once) are the receiver's own, see
+//! [`crate::webhook`].
 //!
 //! Never does: write signals (the worker does) or decide anything about a delivery (the receiver does).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -16,13 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::metrics::Metrics;
+use crate::metrics::{IntakeLoad, Metrics};
 use crate::store::Store;
-use crate::webhook::{self, Receiver};
+use crate::supervise::Health;
+use crate::webhook::{self, Load, Receiver};
 
 /// The path GitHub posts deliveries to (Probot's).
 pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
@@ -32,24 +31,18 @@ pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
 pub struct Ops {
     pub store: Store,
     pub metrics: Arc<Metrics>,
+    /// The receiver's load, for `/metrics`.
+    pub load: Load,
+    /// Whether every task of the app still runs, for `/readyz`.
+    pub health: Health,
 }
 
-/// Limits on requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_concurrent_requests: usize,
-    pub body_timeout: Duration,
-}
-
-pub fn router(receiver: Receiver, ops: Ops, limits: Limits) -> Router {
+pub fn router(receiver: Receiver, ops: Ops) -> Router {
     let metrics = Arc::clone(&ops.metrics);
     let webhooks = Router::new()
         .route(WEBHOOK_PATH, post(webhook::receive))
         // The receiver enforces its own 25 MiB limit (and answers with a reason); no second limit here.
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
-        // One semaphore shared by every route it wraps; a request beyond the limit waits for a permit.
-        .layer(GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))
         .with_state(receiver);
     let operations = Router::new()
         .route("/healthz", get(healthz))
@@ -67,6 +60,10 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(ops): State<Ops>) -> Response {
+    if let Some(failure) = ops.health.failure() {
+        let body = json!({ "status": "unavailable", "error": format!("{failure}; the process is stopping") });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
     match ops.store.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(e) => {
@@ -81,13 +78,18 @@ async fn metrics_text(State(ops): State<Ops>) -> Response {
     match ops.store.queue_depth().await {
         Ok(depth) => {
             let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-            ([(axum::http::header::CONTENT_TYPE, content_type)], ops.metrics.render(depth)).into_response()
+            ([(axum::http::header::CONTENT_TYPE, content_type)], ops.metrics.render(depth, load(&ops.load)))
+                .into_response()
         }
         Err(e) => {
             tracing::warn!(error = %e, "metrics: cannot read the queue depth");
             (StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n").into_response()
         }
     }
+}
+
+fn load(load: &Load) -> IntakeLoad {
+    IntakeLoad { body_bytes: load.budget.in_use(), body_budget: load.budget.capacity(), handling: load.handling() }
 }
 
 async fn record_latency(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {

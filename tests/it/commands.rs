@@ -98,7 +98,7 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
     assert_eq!(listed.len(), 4);
     assert_eq!((&listed[0]["state"], &listed[0]["action"]["type"]), (&json!("dry_run"), &json!("comment")));
     assert_eq!(listed[0]["action"]["body"], body(&entries[3]));
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(commands_are_answered_once_in_dry_run);
@@ -132,7 +132,7 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
     let entries = app.outbox_settled(3).await;
     assert!(body(&entries[2]).contains("is written `/amp optout`"), "{}", body(&entries[2]));
     assert_eq!(app.store().opted_out("bob").await.unwrap(), None);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(optout_and_optin_by_command_act_once);
@@ -176,7 +176,7 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
     );
     let org = app.store().orgs().await.unwrap()[0].id;
     assert_eq!(app.store().enrolment(org, "dave").await.unwrap(), None);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(admins_enrol_and_read_the_cohort_report);
@@ -213,7 +213,7 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     assert_eq!(app.deliver("pull_request", "pr-14", &merged_pr((5003, "carol"), 14)).await.0, 202);
     app.settle().await;
     assert_eq!(app.store().outbox(100).await.unwrap().len(), 3);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(a_merge_that_moves_a_mentee_up_is_celebrated_once);
@@ -241,7 +241,7 @@ async fn nothing_from_a_private_repo_reaches_a_public_one(engine: Engine) {
         "the count stays, the private reference goes: {text}"
     );
     assert!(!text.to_lowercase().contains("secret"), "{text}");
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(nothing_from_a_private_repo_reaches_a_public_one);
@@ -259,7 +259,7 @@ async fn merges_arriving_together_still_announce_each_level(engine: Engine) {
     let entries = app.outbox_settled(3).await;
     let keys: Vec<&str> = entries[1..].iter().map(|e| e.planned.key.rsplit(':').next().unwrap()).collect();
     assert_eq!(keys, ["contributor", "regular_contributor"]);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(merges_arriving_together_still_announce_each_level);

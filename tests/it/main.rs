@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod commands;
 mod digests;
+mod faults;
 mod history;
 mod pipeline;
 mod replicas;

@@ -205,11 +205,15 @@ async fn installations_and_repositories_are_recorded(engine: Engine) {
 
 async fn failing_deliveries_are_retried_then_parked(engine: Engine) {
     // Test settings: 3 attempts, 100 ms backoff doubling.
-    let app = App::start(engine).await;
+    let malformed = br#"{"action":"opened","pull_request":{"id":"nope"}}"#;
+    let db = crate::support::TestDb::new(engine).await;
+    // Refused at intake now (400), but a version that did not check bodies may have stored one.
+    let stored = ladder::delivery::NewDelivery::new("malformed-1", "pull_request", malformed, chrono::Utc::now());
+    db.store().await.insert_deliveries(&[stored]).await.unwrap();
+    let app = App::start_with(db, |_| {}).await;
     let started = std::time::Instant::now();
-    let (status, _) =
-        app.deliver("pull_request", "malformed-1", br#"{"action":"opened","pull_request":{"id":"nope"}}"#).await;
-    assert_eq!(status, 202, "valid JSON is acknowledged; its shape is the worker's concern");
+    let (status, text) = app.deliver("pull_request", "malformed-2", malformed).await;
+    assert_eq!(status, 400, "what the worker could never read is refused: {text}");
     assert_eq!(app.deliver("issues", "fine-1", &fixture("issues/opened.json")).await.0, 202);
     app.settle().await;
     assert!(started.elapsed() >= std::time::Duration::from_millis(300), "waited 100 + 200 ms between attempts");

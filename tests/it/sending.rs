@@ -126,7 +126,7 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     app.settle().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(github.take_calls(), [], "nothing unexpected was called");
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(replies_are_sent_through_the_app_installation);
@@ -204,7 +204,7 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
     for pair in writes.windows(2) {
         assert!(pair[1] - pair[0] >= SPACING, "writes {:?} apart", pair[1] - pair[0]);
     }
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(a_rate_limit_holds_the_installation_and_writes_are_paced);
@@ -301,7 +301,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     assert!(entries[5].done_at.unwrap() >= until, "sent during the hold: {:?}", entries[5]);
     let calls = github.take_calls();
     assert_eq!(calls.iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(), [("POST", 201)]);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(enrolment_is_checked_against_github);
@@ -382,7 +382,7 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
     assert_eq!(app.deliver("pull_request", "p-5", &bobs_pr("reopened", &["amp/mentee", "bug"])).await.0, 202);
     app.outbox_settled(7).await;
     assert_eq!(summary(github.take_calls()), ["DELETE /repos/Codertocat/Hello-World/issues/2/labels/amp%2Fmentee 200"]);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(readiness_comment_is_sticky_and_labels_follow_enrolment);
@@ -434,7 +434,7 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "n-3", &bob).await.0, 202);
     app.outbox_settled(4).await;
     assert!(app.store().endorsements_of(org, "bob").await.unwrap().is_empty());
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 
 on_both_engines!(maintainers_endorse_and_nominate_with_evidence);

@@ -176,7 +176,7 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     app.deliver("issue_comment", "c-4", &comment(14, "/amp help")).await;
     app.outbox_settled(18).await;
     assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder::reply::help("/amp", "alice"));
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 on_both_engines!(configs_and_codeowners_are_read_on_install_and_push);
 
@@ -243,7 +243,7 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     assert_eq!(github.take_calls(), [], "nothing asked of a held installation");
     let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
     assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2, "#23 judged without its files");
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 on_both_engines!(merged_prs_changing_only_mechanical_paths_are_not_substantial);
 
@@ -320,7 +320,7 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     app.deliver("installation", "i-2", deleted.to_string().as_bytes()).await;
     app.settle().await;
     assert_eq!(ladder::resync::plan(app.store(), now + chrono::Duration::days(1)).await.unwrap(), 0);
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 on_both_engines!(configs_are_read_again_once_a_day);
 
@@ -356,6 +356,6 @@ async fn a_config_pushed_to_a_branch_is_checked_on_its_commit(engine: Engine) {
     let entries = app.outbox_settled(2).await;
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[1].detail.as_deref(), Some("check run 7002: success"));
-    app.running.stop().await.unwrap();
+    app.running.stop().await;
 }
 on_both_engines!(a_config_pushed_to_a_branch_is_checked_on_its_commit);

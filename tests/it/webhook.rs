@@ -11,9 +11,12 @@ use crate::support::{App, Engine, SECRET, fixture, signed_headers};
 on_both_engines!(
     checks_come_in_the_documented_order,
     accepted_duplicate_and_ignored,
+    bodies_the_worker_cannot_read_are_refused,
     oversized_bodies_are_refused_before_they_are_read,
     excess_requests_wait_and_stalled_clients_are_cut_off,
-    readiness_follows_the_database
+    hostile_clients_never_keep_a_delivery_from_being_served,
+    readiness_follows_the_database,
+    a_task_that_stops_makes_the_app_unready
 );
 
 fn without(headers: &[(String, String)], name: &str) -> Vec<(String, String)> {
@@ -106,6 +109,48 @@ async fn accepted_duplicate_and_ignored(engine: Engine) {
     assert_eq!(app.http.get("/readyz").await, (200, r#"{"status":"ready"}"#.into()));
 }
 
+async fn bodies_the_worker_cannot_read_are_refused(engine: Engine) {
+    let app = App::start(engine).await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let cases: Vec<(&str, &str, Vec<u8>, &str, &str)> = vec![
+        ("invalid UTF-8", "issues", b"{\"action\": \"\xff\"}".to_vec(), "not UTF-8", "not_json"),
+        ("nested 10,000 deep", "issues", deep.into_bytes(), "invalid type: sequence", "unreadable"),
+        ("a number past f64", "issues", br#"{"action": 1e400}"#.to_vec(), "number out of range", "not_json"),
+        ("a field twice", "star", br#"{"action": "a", "action": "b"}"#.to_vec(), "duplicate field", "unreadable"),
+        ("top-level null", "star", b"null".to_vec(), "invalid type: null", "unreadable"),
+        ("top-level array", "push", b"[]".to_vec(), "not a JSON object", "unreadable"),
+        (
+            "no issue in an issues event",
+            "issues",
+            br#"{"action": "opened"}"#.to_vec(),
+            "missing field `issue`",
+            "unreadable",
+        ),
+    ];
+    for (i, (name, event, body, reason, _)) in cases.iter().enumerate() {
+        let (status, text) = app.deliver(event, &format!("bad-{i}"), body).await;
+        assert_eq!(status, 400, "{name}: {text}");
+        assert!(text.contains(reason), "{name}: {text}");
+    }
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries").await, 0, "nothing refused is stored");
+    let (_, metrics) = app.http.get("/metrics").await;
+    for (reason, n) in [("not_json", 2), ("unreadable", 5)] {
+        let line = format!("ladder_deliveries_rejected_total{{reason=\"{reason}\"}} {n}");
+        assert!(metrics.contains(&line), "{line}: {metrics}");
+    }
+    assert_eq!(cases.iter().filter(|c| c.4 == "not_json").count(), 2);
+    // A NUL character in text is fine: stored, and processed on both engines.
+    let mut payload = crate::support::fixture_json("issues/opened.json");
+    payload["issue"]["title"] = "nul \u{0}".into();
+    payload["issue"]["user"]["login"] = "a\u{0}b".into();
+    let (status, text) = app.deliver("issues", "nul-1", payload.to_string().as_bytes()).await;
+    assert_eq!(status, 202, "{text}");
+    app.settle().await;
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'").await, 1);
+    let stored = "SELECT COUNT(*) FROM signals WHERE kind = 'issue_opened' AND actor_login = 'a\u{fffd}b'";
+    assert_eq!(app.db.scalar(stored).await, 1, "the NUL is stored as U+FFFD");
+}
+
 /// Sends raw bytes and returns what the server answers before closing or `wait` passes.
 async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8], wait: Duration) -> String {
     let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -189,6 +234,116 @@ async fn excess_requests_wait_and_stalled_clients_are_cut_off(engine: Engine) {
     assert!(metrics.contains("ladder_deliveries_rejected_total{reason=\"timed_out\"} 1"), "{metrics}");
 }
 
+/// A client that sends `head` and `first` as fast as the server reads them, then one more byte every
+/// `trickle` (if any), until the server answers; returns the answer's status line.
+fn hostile(
+    addr: std::net::SocketAddr,
+    head: String,
+    first: Vec<u8>,
+    trickle: Option<Duration>,
+) -> tokio::task::JoinHandle<String> {
+    tokio::spawn(async move {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut read, mut write) = stream.into_split();
+        let sending = async move {
+            // Errors mean the server answered and closed: the answer says the rest.
+            if write.write_all(head.as_bytes()).await.is_err() || write.write_all(&first).await.is_err() {
+                return std::future::pending().await;
+            }
+            loop {
+                tokio::time::sleep(trickle.unwrap_or(Duration::from_secs(3600))).await;
+                if write.write_all(b" ").await.is_err() {
+                    return std::future::pending().await;
+                }
+            }
+        };
+        let mut answer = vec![0u8; 512];
+        tokio::select! {
+            n = read.read(&mut answer) => {
+                let n = n.unwrap_or(0);
+                String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or("").to_owned()
+            }
+            () = sending => unreachable!(),
+        }
+    })
+}
+
+fn unsigned_head(id: &str, length: usize) -> String {
+    format!(
+        "POST /api/github/webhooks HTTP/1.1\r\nhost: x\r\nx-github-event: issues\r\nx-github-delivery: {id}\r\n\
+         x-hub-signature-256: sha256={}\r\ncontent-length: {length}\r\n\r\n",
+        "0".repeat(64)
+    )
+}
+
+async fn hostile_clients_never_keep_a_delivery_from_being_served(engine: Engine) {
+    const MIB: usize = 1024 * 1024;
+    let db = crate::support::TestDb::new(engine).await;
+    let app = App::start_with(db, |s| {
+        s.max_concurrent_requests = 4;
+        s.body_timeout = Duration::from_secs(3);
+        s.body_memory = 8 * MIB;
+    })
+    .await;
+    let started = Instant::now();
+    // Ten times as many slow clients as request slots, sending a byte every 200 ms with a wrong signature.
+    let slow: Vec<_> = (0..40)
+        .map(|i| {
+            hostile(
+                app.addr(),
+                unsigned_head(&format!("slow-{i}"), 20_000),
+                b"{".to_vec(),
+                Some(Duration::from_millis(200)),
+            )
+        })
+        .collect();
+    // Uploads that stall after 4 MiB: large bodies share 6 of the 8 MiB budget, so the first, declaring
+    // 5 MiB, is let in, and three declaring 7 MiB wait for room that never comes.
+    let huge: Vec<_> = [5, 7, 7, 7]
+        .into_iter()
+        .enumerate()
+        .map(|(i, mib)| {
+            let head = unsigned_head(&format!("huge-{i}"), mib * MIB);
+            hostile(app.addr(), head, vec![b' '; 4 * MIB], None)
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, metrics) = app.http.get("/metrics").await;
+    let receiving = metrics.lines().find_map(|l| l.strip_prefix("ladder_intake_bodies_receiving ")).unwrap_or("0");
+    assert!(receiving.parse::<u64>().unwrap() >= 44, "every hostile client is receiving: {metrics}");
+    assert!(metrics.contains("ladder_intake_body_memory_budget_bytes 8388608"), "{metrics}");
+    let held = metrics.lines().find_map(|l| l.strip_prefix("ladder_intake_body_memory_bytes ")).unwrap_or("0");
+    assert!((5 * MIB..6 * MIB).contains(&held.parse().unwrap()), "the upload let in holds what it declared: {held}");
+
+    // Signed deliveries are served at once meanwhile.
+    let body = fixture("issues/opened.json");
+    for i in 0..20 {
+        let (status, text) = app.deliver("issues", &format!("signed-{i}"), &body).await;
+        assert_eq!(status, 202, "{text}");
+    }
+    let served_by = started.elapsed();
+    assert!(
+        served_by < Duration::from_secs(3),
+        "served only after {served_by:?}, when the hostile clients were cut off"
+    );
+
+    // Each hostile client is cut off at its deadline, not later: 408 for those still sending, 503 for the
+    // uploads the budget could not hold.
+    let mut answers: Vec<String> = Vec::new();
+    for client in slow.into_iter().chain(huge) {
+        answers.push(client.await.unwrap());
+    }
+    let done = started.elapsed();
+    assert!(done < Duration::from_secs(6), "cut off after {done:?}");
+    let count = |status: &str| answers.iter().filter(|a| a.starts_with(status)).count();
+    assert_eq!((count("HTTP/1.1 408"), count("HTTP/1.1 503")), (41, 3), "{answers:?}");
+    let (_, metrics) = app.http.get("/metrics").await;
+    assert!(metrics.contains("ladder_deliveries_rejected_total{reason=\"timed_out\"} 41"), "{metrics}");
+    assert!(metrics.contains("ladder_deliveries_rejected_total{reason=\"over_budget\"} 3"), "{metrics}");
+    assert!(metrics.contains("ladder_intake_body_memory_bytes 0"), "every byte is given back: {metrics}");
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries").await, 20, "only the signed deliveries are stored");
+}
+
 async fn readiness_follows_the_database(engine: Engine) {
     let app = App::start(engine).await;
     assert_eq!(app.http.get("/readyz").await.0, 200);
@@ -200,4 +355,16 @@ async fn readiness_follows_the_database(engine: Engine) {
     let (status, text) = app.deliver("issues", "after-close", &fixture("issues/opened.json")).await;
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("nothing was stored"), "{text}");
+}
+
+async fn a_task_that_stops_makes_the_app_unready(engine: Engine) {
+    let mut app = App::start(engine).await;
+    assert_eq!(app.http.get("/readyz").await.0, 200);
+    app.running.supervise("probe loop", async { panic!("probe down") });
+    let failure = tokio::time::timeout(Duration::from_secs(5), app.running.failed()).await.expect("noticed");
+    assert_eq!((failure.task, failure.reason.as_str()), ("probe loop", "it panicked: probe down"));
+    let (status, text) = app.http.get("/readyz").await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("the probe loop stopped unexpectedly: it panicked: probe down"), "{text}");
+    assert_eq!(app.http.get("/healthz").await.0, 200, "the process answers until it has stopped");
 }

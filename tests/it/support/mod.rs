@@ -152,6 +152,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
         max_concurrent_requests: 64,
         header_timeout: Duration::from_secs(2),
         body_timeout: Duration::from_secs(2),
+        body_memory: 64 * 1024 * 1024,
         worker: WorkerSettings {
             poll: Duration::from_millis(50),
             backoff: Duration::from_millis(100),
