@@ -46,9 +46,30 @@ impl Action {
         }
     }
 
+    /// Whether it creates something on GitHub that a failed attempt may have created anyway (GitHub
+    /// sometimes creates, then fails): then the next attempt looks for it first.
+    pub fn creates(&self) -> bool {
+        matches!(
+            self,
+            Action::Comment { .. } | Action::Sticky { .. } | Action::CreateIssue { .. } | Action::CheckConfig { .. }
+        )
+    }
+
     /// Whether it creates or changes something on GitHub (and so is paced); reading a config does not.
     pub fn writes(&self) -> bool {
         !matches!(self, Action::Fetch { .. })
+    }
+
+    /// The action with every text cut to what GitHub keeps ([`crate::render::fit`]), with room for
+    /// its [`tag`].
+    pub fn fitted(self) -> Action {
+        let fit = |text: String| crate::render::fit(&text, crate::render::MAX_BODY_CHARS - TAG_CHARS).into_owned();
+        match self {
+            Action::Comment { body } => Action::Comment { body: fit(body) },
+            Action::Sticky { marker, body } => Action::Sticky { marker, body: fit(body) },
+            Action::CreateIssue { title, body } => Action::CreateIssue { title, body: fit(body) },
+            other => other,
+        }
     }
 
     /// What it does, in one line for logs and `ladder outbox`; the text of a comment.
@@ -137,9 +158,54 @@ pub struct Planned {
     pub action: Action,
 }
 
+impl Planned {
+    /// The same, its texts cut to what GitHub keeps.
+    pub fn fitted(self) -> Planned {
+        Planned { action: self.action.fitted(), ..self }
+    }
+
+    /// A short, stable name for what this action creates, from its key: put in the comment or issue
+    /// it posts (see [`tag`]), or as a check run's `external_id`, so that after an ambiguous failure
+    /// (GitHub may have created it before failing) the app finds it instead of creating it twice.
+    pub fn tag_id(&self) -> String {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(self.key.as_bytes())[..8])
+    }
+}
+
+/// The hidden line that ends a text the app posts: `<!-- amp:sent:ID -->`, ID from [`Planned::tag_id`].
+pub fn tag(id: &str) -> String {
+    format!("\n\n{TAG_START}{id} -->")
+}
+
+/// How every [`tag`] begins.
+pub const TAG_START: &str = "<!-- amp:sent:";
+
+/// The characters a [`tag`] adds to a text.
+pub const TAG_CHARS: usize = 2 + TAG_START.len() + 16 + 4;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_stable_short_and_inert() {
+        let planned = |key: &str| Planned {
+            key: key.into(),
+            org_id: 1,
+            installation_id: None,
+            repo_id: 2,
+            repo: "o/r".into(),
+            issue: 3,
+            action: Action::Comment { body: String::new() },
+        };
+        let id = planned("command:2:9:/amp help#0").tag_id();
+        assert_eq!((id.len(), id == planned("command:2:9:/amp help#0").tag_id()), (16, true));
+        assert_ne!(id, planned("command:2:9:/amp help#1").tag_id());
+        let tag = tag(&id);
+        assert_eq!(tag.chars().count(), TAG_CHARS);
+        assert!(crate::render::guard(&tag).is_ok() && tag.starts_with("\n\n<!-- amp:sent:"), "{tag}");
+    }
 
     #[test]
     fn effects_change_the_cohort_later_commands_see() {

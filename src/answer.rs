@@ -60,7 +60,16 @@ impl Request {
     }
 }
 
-/// The commands in a comment event. Comments by bots (the app's own replies among them) are never read.
+/// How many commands of one comment are read, counting those read from its earlier versions.
+pub const COMMANDS_PER_COMMENT: usize = 10;
+/// How many replies to commands one person gets a minute in one installation (`optout` is never held).
+pub const REPLIES_PER_MINUTE: usize = 5;
+/// How many commands of a comment [`requests`] reads: enough to tell those read before (by an earlier
+/// version) from new ones in an edited comment. One more says that there are more.
+pub const SCANNED: usize = 2 * COMMANDS_PER_COMMENT;
+
+/// The commands in a comment event, at most [`SCANNED`] + 1 of them. Comments by bots (the app's own
+/// replies among them) are never read.
 pub fn requests(event: &Event, ladder: &Ladder) -> Vec<Request> {
     let Event::IssueComment(e) = event else { return Vec::new() };
     let (Some(repository), "created" | "edited") = (&e.envelope.repository, e.envelope.action()) else {
@@ -70,7 +79,8 @@ pub fn requests(event: &Event, ladder: &Ladder) -> Vec<Request> {
         return Vec::new();
     }
     let body = e.comment.body.as_deref().unwrap_or("");
-    command::parse(body, &ladder.command_prefix)
+    command::parse_at_most(body, &ladder.command_prefix, SCANNED + 1)
+        .0
         .into_iter()
         .map(|parsed| Request {
             org: Org { id: repository.owner.id, login: repository.owner.login.clone() },
@@ -82,6 +92,86 @@ pub fn requests(event: &Event, ladder: &Ladder) -> Vec<Request> {
             parsed,
         })
         .collect()
+}
+
+/// What was read before of a comment's commands, and of its author's in the last minute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadBefore {
+    /// The keys ([`Parsed::key`]) of the comment's commands read before, by any version of it.
+    pub keys: std::collections::BTreeSet<String>,
+    /// Replies the commenter got in the installation in the last minute.
+    pub replies_last_minute: usize,
+}
+
+/// Which commands of one comment are answered now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admitted {
+    pub requests: Vec<Request>,
+    /// The comment has more commands than [`COMMANDS_PER_COMMENT`]: the rest were not read.
+    pub past_comment_limit: bool,
+    /// The commenter had [`REPLIES_PER_MINUTE`] replies this minute: the rest were not read.
+    pub past_rate_limit: bool,
+}
+
+/// The commands of one comment ([`requests`]) to answer now: those not read before, up to
+/// [`COMMANDS_PER_COMMENT`] for the comment in all and [`REPLIES_PER_MINUTE`] for its author in a
+/// minute. An `optout` is never held back by the minute's limit.
+pub fn admit(requests: Vec<Request>, before: &ReadBefore) -> Admitted {
+    let more = requests.len() > SCANNED;
+    let new: Vec<Request> =
+        requests.into_iter().take(SCANNED).filter(|r| !before.keys.contains(&r.parsed.key)).collect();
+    let room = COMMANDS_PER_COMMENT.saturating_sub(before.keys.len());
+    let mut admitted = Admitted { past_comment_limit: more || new.len() > room, ..Admitted::default() };
+    let mut replies = before.replies_last_minute;
+    for request in new.into_iter().take(room) {
+        let optout = matches!(request.parsed.command, Ok(Command::OptOut));
+        if !optout && replies >= REPLIES_PER_MINUTE {
+            admitted.past_rate_limit = true;
+            continue;
+        }
+        replies += usize::from(!optout);
+        admitted.requests.push(request);
+    }
+    admitted
+}
+
+/// A command read (and so answered): counted towards its comment's and its author's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub repo_id: i64,
+    pub comment_id: i64,
+    /// [`Parsed::key`].
+    pub key: String,
+    /// The installation the comment came through (0: none).
+    pub installation_id: i64,
+    pub person_id: i64,
+}
+
+impl Request {
+    /// This command, as read.
+    pub fn read(&self) -> Read {
+        Read {
+            repo_id: self.repo.id,
+            comment_id: self.comment_id,
+            key: self.parsed.key.clone(),
+            installation_id: self.installation_id.unwrap_or(0),
+            person_id: self.commenter.id,
+        }
+    }
+
+    /// The reply saying the comment's commands past the limit were not read (once per comment).
+    pub fn past_comment_limit(&self, prefix: &str) -> Planned {
+        let body = reply::past_comment_limit(prefix, &self.commenter.login, COMMANDS_PER_COMMENT);
+        Planned { key: format!("command:{}:{}:past-limit", self.repo.id, self.comment_id), ..self.planned(body) }
+    }
+
+    /// The reply saying the author's replies for the minute are used up (once per minute).
+    pub fn past_rate_limit(&self, prefix: &str, now: DateTime<Utc>) -> Planned {
+        let body = reply::past_rate_limit(prefix, &self.commenter.login, REPLIES_PER_MINUTE);
+        let minute = now.timestamp().div_euclid(60);
+        let key = format!("rate-limit:{}:{}:{minute}", self.installation_id.unwrap_or(0), self.commenter.id);
+        Planned { key, ..self.planned(body) }
+    }
 }
 
 /// What the store knows about the person a command concerns.
@@ -339,6 +429,35 @@ mod tests {
         assert!(requests(&comment_event("deleted", body, "alice", "User"), &ladder).is_empty());
         assert!(requests(&comment_event("created", body, "ladder-app[bot]", "Bot"), &ladder).is_empty());
         assert!(requests(&comment_event("created", body, "asyncapi-bot", "User"), &ladder).is_empty());
+    }
+
+    #[test]
+    fn at_most_ten_commands_a_comment_and_five_replies_a_minute() {
+        let ladder = Ladder::builtin();
+        let of = |body: &str| requests(&comment_event("created", body, "alice", "User"), &ladder);
+        let helps = |n: usize| "/amp help\n".repeat(n);
+        // The first `n` of those read before, and `replies` in the last minute.
+        let before = |n: usize, replies: usize| ReadBefore {
+            keys: (0..n).map(|i| format!("/amp help#{i}")).collect(),
+            replies_last_minute: replies,
+        };
+        assert_eq!(of(&helps(1000)).len(), SCANNED + 1, "a huge comment is read no further than needed");
+        let cases: Vec<(&str, String, ReadBefore, usize, bool, bool)> = vec![
+            ("a short comment", helps(3), before(0, 0), 3, false, false),
+            ("twelve at once", helps(12), before(0, 0), 5, true, true),
+            ("the minute's replies nearly used up", helps(3), before(0, 4), 1, false, true),
+            ("eight read before: two more", helps(12), before(8, 0), 2, true, false),
+            ("an edit adding one to ten read", format!("{}/amp ladder", helps(10)), before(10, 0), 0, true, false),
+            ("an optout past the minute's limit", "/amp help\n/amp optout".into(), before(0, 5), 1, false, true),
+            ("more than were scanned", helps(SCANNED + 5), before(0, 0), 5, true, true),
+        ];
+        for (name, body, read, answered, past_comment, past_rate) in cases {
+            let a = admit(of(&body), &read);
+            let got = (a.requests.len(), a.past_comment_limit, a.past_rate_limit);
+            assert_eq!(got, (answered, past_comment, past_rate), "{name}");
+        }
+        let optout = admit(of("/amp help\n/amp optout"), &before(0, 5));
+        assert_eq!(optout.requests[0].parsed.command, Ok(Command::OptOut), "only the optout is answered");
     }
 
     #[test]

@@ -309,7 +309,7 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// Connects to the database and brings its schema up to date.
 async fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
-    let store = Store::connect(&database.database_url).await?;
+    let store = Store::connect(&database.url()?).await?;
     store.migrate().await?;
     Ok(store)
 }

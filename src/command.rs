@@ -5,7 +5,8 @@
 //! matched without regard to case or extra spaces; lines in code blocks, quotes, lists, headings and
 //! HTML are never commands, so quoting someone's `/amp optout` does not run it. Each command has a
 //! [`Parsed::key`] that stays the same when the comment is edited around it, so an edit runs only the
-//! commands it adds.
+//! commands it adds. Parsing takes time linear in the comment and stops after the commands asked for,
+//! so a megabyte of commands costs no more than its first few.
 //!
 //! Never does: check permissions, look anything up, or reply (see [`crate::reply`] for the texts).
 
@@ -100,22 +101,38 @@ fn usage(command: &'static str) -> &'static str {
 
 /// The commands in `markdown`, in order.
 pub fn parse(markdown: &str, prefix: &str) -> Vec<Parsed> {
-    let mut parsed: Vec<Parsed> = Vec::new();
-    for line in command_lines(markdown, prefix) {
-        let normalised = line.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        let nth = parsed.iter().filter(|p| p.key.rsplit_once('#').map(|(k, _)| k) == Some(&normalised)).count();
-        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
-        parsed.push(Parsed { key: format!("{normalised}#{nth}"), command: command(&words), line });
-    }
-    parsed
+    parse_at_most(markdown, prefix, usize::MAX).0
 }
 
-/// Lines of plain paragraphs (outside code, quotes, lists, headings, tables and HTML) that start with
-/// `prefix` as a word of its own.
-fn command_lines(markdown: &str, prefix: &str) -> Vec<String> {
+/// The first `limit` commands in `markdown`, in order, and whether there are more.
+pub fn parse_at_most(markdown: &str, prefix: &str, limit: usize) -> (Vec<Parsed>, bool) {
+    let lines = command_lines(markdown, prefix, limit.saturating_add(1));
+    let more = lines.len() > limit;
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let parsed = lines
+        .into_iter()
+        .take(limit)
+        .map(|line| {
+            let normalised = line.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let nth = seen.entry(normalised.clone()).or_default();
+            let key = format!("{normalised}#{nth}");
+            *nth += 1;
+            let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+            Parsed { key, command: command(&words), line }
+        })
+        .collect();
+    (parsed, more)
+}
+
+/// The first `limit` lines of plain paragraphs (outside code, quotes, lists, headings, tables and HTML)
+/// that start with `prefix` as a word of its own.
+fn command_lines(markdown: &str, prefix: &str, limit: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut excluded = 0usize;
     for (event, range) in Parser::new_ext(markdown, Options::ENABLE_TABLES).into_offset_iter() {
+        if lines.len() >= limit {
+            break;
+        }
         match event {
             Event::Start(
                 Tag::BlockQuote(_) | Tag::CodeBlock(_) | Tag::List(_) | Tag::Heading { .. } | Tag::Table(_),
@@ -124,9 +141,8 @@ fn command_lines(markdown: &str, prefix: &str) -> Vec<String> {
                 TagEnd::BlockQuote(_) | TagEnd::CodeBlock | TagEnd::List(_) | TagEnd::Heading(_) | TagEnd::Table,
             ) => excluded = excluded.saturating_sub(1),
             Event::Start(Tag::Paragraph) if excluded == 0 => {
-                lines.extend(
-                    markdown[range].lines().map(str::trim).filter(|l| starts_with_prefix(l, prefix)).map(str::to_owned),
-                );
+                let found = markdown[range].lines().map(str::trim).filter(|l| starts_with_prefix(l, prefix));
+                lines.extend(found.take(limit - lines.len()).map(str::to_owned));
             }
             _ => {}
         }
@@ -283,6 +299,18 @@ mod tests {
         let after = keys("/amp help\n\nedited: /amp status\n/amp   status");
         assert_eq!(before, ["/amp status#0"]);
         assert_eq!(after, ["/amp help#0", "/amp status#0"], "the edit adds only `help`");
+    }
+
+    #[test]
+    fn parsing_stops_after_the_commands_asked_for() {
+        let many = "/amp help\n".repeat(100_000);
+        let (first, more) = parse_at_most(&many, "/amp", 3);
+        let keys: Vec<&str> = first.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!((keys, more), (vec!["/amp help#0", "/amp help#1", "/amp help#2"], true));
+        assert!(!parse_at_most("/amp help\n/amp ladder", "/amp", 2).1, "exactly the limit: no more");
+        // Linear: all 100,000 numbered in one pass (quadratic numbering took seconds).
+        let all = parse(&many, "/amp");
+        assert_eq!((all.len(), all[99_999].key.as_str()), (100_000, "/amp help#99999"));
     }
 
     #[test]

@@ -22,9 +22,23 @@ use crate::worker::WorkerSettings;
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://ladder.db")]
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. It may hold a password: `--help` never
+    /// shows the variable's value, and `--database-url-file` keeps it out of the command line.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://ladder.db", hide_env_values = true)]
     pub database_url: String,
+    /// File holding the database URL (for a URL with a password); takes precedence over DATABASE_URL.
+    #[arg(long)]
+    pub database_url_file: Option<PathBuf>,
+}
+
+impl DatabaseArgs {
+    /// The database URL, from the file if one is named.
+    pub fn url(&self) -> Result<String, ConfigError> {
+        match &self.database_url_file {
+            Some(path) => Ok(read_secret_file("the database URL", path)?.trim().to_owned()),
+            None => Ok(self.database_url.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,9 +66,14 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one; the log says which).
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub port: u16,
-    /// File holding the webhook secret(s), comma-separated. The WEBHOOK_SECRET variable is the alternative.
+    /// File holding the webhook secret, taken whole (a final newline aside). The WEBHOOK_SECRET
+    /// variable is the alternative.
     #[arg(long)]
     pub webhook_secret_file: Option<PathBuf>,
+    /// File holding the previous webhook secret, accepted alongside while rotating. The
+    /// LADDER_WEBHOOK_SECRET_PREVIOUS variable is the alternative.
+    #[arg(long)]
+    pub webhook_secret_previous_file: Option<PathBuf>,
     /// Accept unsigned deliveries. Only for local experiments: anyone who can reach the port can forge events.
     #[arg(long)]
     pub insecure_no_verify: bool,
@@ -208,14 +227,17 @@ pub struct ServeSettings {
     pub worker: WorkerSettings,
     /// The local ladder and bots list, if given; otherwise each org's config from GitHub applies.
     pub ladders: crate::ladders::Choice,
+    /// What the operator should hear at start-up about these settings (never a secret's value).
+    pub warnings: Vec<String>,
 }
 
 /// A setting is missing or wrong. Each message names the setting to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "no webhook secret: set WEBHOOK_SECRET (comma-separated to rotate) or --webhook-secret-file; \
-         for a local experiment only, --insecure-no-verify accepts unsigned deliveries"
+        "no webhook secret: set WEBHOOK_SECRET or --webhook-secret-file (and, while rotating, the old one \
+         in LADDER_WEBHOOK_SECRET_PREVIOUS); for a local experiment only, --insecure-no-verify accepts \
+         unsigned deliveries"
     )]
     NoWebhookSecret,
     #[error("cannot read {what} from {path}: {source}")]
@@ -243,6 +265,14 @@ fn read_secret_file(what: &'static str, path: &Path) -> Result<String, ConfigErr
     std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable { what, path: path.to_owned(), source })
 }
 
+/// A file's text without its final line break, which editors add.
+fn whole_line(text: String) -> String {
+    let end = text.trim_end_matches(['\n', '\r']).len();
+    let mut text = text;
+    text.truncate(end);
+    text
+}
+
 /// A variable's value, treating an empty value as unset.
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -255,10 +285,11 @@ impl ServeArgs {
             .parse()
             .or_else(|_| format!("[{}]:{}", self.host, self.port).parse())
             .map_err(|_| ConfigError::BadListen(self.host.clone()))?;
+        let (verification, warnings) = self.verification()?;
         Ok(ServeSettings {
-            database_url: self.database.database_url.clone(),
+            database_url: self.database.url()?,
             listen,
-            verification: self.verification()?,
+            verification,
             credentials: self.credentials()?,
             github_api_url: self.github_api_url.clone(),
             write_spacing: Duration::from_millis(self.write_spacing_ms),
@@ -272,17 +303,25 @@ impl ServeArgs {
                 ..self.worker.settings()
             },
             ladders: self.ladder.choice()?,
+            warnings,
         })
     }
 
-    fn verification(&self) -> Result<Verification, ConfigError> {
-        let list = match &self.webhook_secret_file {
-            Some(path) => Some(read_secret_file("the webhook secret", path)?),
-            None => env_var("WEBHOOK_SECRET"),
+    /// The webhook secrets, and warnings about the current one.
+    fn verification(&self) -> Result<(Verification, Vec<String>), ConfigError> {
+        let secret = |file: &Option<PathBuf>, what, var| match file {
+            Some(path) => read_secret_file(what, path).map(whole_line).map(Some),
+            None => Ok(env_var(var)),
         };
-        match list.as_deref().and_then(Secrets::from_list) {
-            Some(secrets) => Ok(Verification::Secrets(secrets)),
-            None if self.insecure_no_verify => Ok(Verification::Disabled),
+        let current = secret(&self.webhook_secret_file, "the webhook secret", "WEBHOOK_SECRET")?;
+        let previous = secret(
+            &self.webhook_secret_previous_file,
+            "the previous webhook secret",
+            "LADDER_WEBHOOK_SECRET_PREVIOUS",
+        )?;
+        match current.as_deref().and_then(|c| Secrets::new(c, previous.as_deref())) {
+            Some(secrets) => Ok((Verification::Secrets(secrets), Secrets::warnings(current.as_deref().unwrap_or("")))),
+            None if self.insecure_no_verify => Ok((Verification::Disabled, Vec::new())),
             None => Err(ConfigError::NoWebhookSecret),
         }
     }

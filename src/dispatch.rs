@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::action::Action;
+use crate::action::{Action, tag};
 use crate::github::{GitHub, Verdict};
 use crate::ladders::Ladders;
 use crate::metrics::Metrics;
@@ -182,7 +182,7 @@ impl Dispatcher {
                             refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
                         }
                         Action::CheckConfig { source, sha } => {
-                            refresh::check(github, &entry.planned, *source, sha).await
+                            refresh::check(github, &entry.planned, *source, sha, look_first(entry)).await
                         }
                         _ => send(github, entry).await,
                     }
@@ -209,7 +209,18 @@ fn guarded(action: &Action) -> Result<(), String> {
         .map_err(|v| format!("the text {v}, which the org's workflows would read; nothing was sent"))
 }
 
-/// One attempt at sending an action: what GitHub said.
+/// Whether an earlier attempt at `entry` failed in a way that leaves open whether GitHub did it (a
+/// server error or a timeout: only those count as attempts), so that this one looks before it creates.
+fn look_first(entry: &Entry) -> bool {
+    entry.attempts > 1 && entry.planned.action.creates()
+}
+
+/// How long after an ambiguous failure a create is tried again at the soonest: GitHub's lists may take
+/// a moment to show what it created.
+const LIST_LAG: Duration = Duration::from_secs(2);
+
+/// One attempt at sending an action: what GitHub said. A comment or issue carries its [`tag`], by
+/// which a retry after an ambiguous failure finds what the failed attempt may have created.
 async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
     let p = &entry.planned;
     let Some(installation) = p.installation_id else {
@@ -217,9 +228,16 @@ async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
         return Err(Verdict::Final(why));
     };
     let (repo, number) = (p.repo.as_str(), p.issue);
+    let (tag, since) = (tag(&p.tag_id()), entry.created_at - chrono::Duration::minutes(1));
+    let found = |what: &str, id: i64| format!("{what} {id} (an earlier attempt had posted it)");
     match &p.action {
         Action::Comment { body } => {
-            github.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
+            if look_first(entry)
+                && let Some(id) = github.find_comment(installation, repo, number, tag.trim(), since).await?
+            {
+                return Ok(found("comment", id));
+            }
+            github.comment(installation, repo, number, &format!("{body}{tag}")).await.map(|id| format!("comment {id}"))
         }
         Action::Sticky { marker, body } => github.sticky(installation, repo, number, marker, body).await,
         Action::AddLabels { labels } => {
@@ -229,7 +247,12 @@ async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
             github.remove_label(installation, repo, number, label).await.map(|()| "label removed".to_owned())
         }
         Action::CreateIssue { title, body } => {
-            github.create_issue(installation, repo, title, body).await.map(|n| format!("issue #{n}"))
+            if look_first(entry)
+                && let Some(n) = github.find_issue(installation, repo, tag.trim(), since).await?
+            {
+                return Ok(found("issue", n));
+            }
+            github.create_issue(installation, repo, title, &format!("{body}{tag}")).await.map(|n| format!("issue #{n}"))
         }
         Action::Fetch { .. } | Action::CheckConfig { .. } => {
             Err(Verdict::Final("reads and checks are carried out by refresh".to_owned()))
@@ -247,7 +270,10 @@ fn settle(entry: &Entry, result: Result<String, Verdict>) -> Attempt {
         }
         Err(Verdict::RateLimited(after)) => Attempt::RateLimited(after),
         Err(Verdict::Transient(why)) if entry.attempts < MAX_ATTEMPTS => {
-            let backoff = Duration::from_secs(1 << (entry.attempts - 1).clamp(0, 10));
+            let mut backoff = Duration::from_secs(1 << (entry.attempts - 1).clamp(0, 10));
+            if p.action.creates() {
+                backoff = backoff.max(LIST_LAG);
+            }
             Attempt::Retry { at: later(Utc::now(), backoff), counts: true, why }
         }
         Err(Verdict::Transient(why) | Verdict::Final(why)) => {

@@ -30,6 +30,8 @@ pub mod ladder;
 pub mod ladders;
 pub mod metrics;
 pub mod pace;
+#[cfg(test)]
+mod parsing_properties;
 pub mod permission;
 pub mod planner;
 pub mod readiness;
@@ -38,6 +40,8 @@ pub mod render;
 pub mod replay;
 pub mod reply;
 pub mod resync;
+#[cfg(test)]
+mod rng;
 pub mod roles;
 pub mod serve;
 pub mod server;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::action::{Action, Effect, Planned};
-use crate::answer::{self, Context, Lookups, Person, Request};
+use crate::answer::{self, Context, Lookups, Person, Read, ReadBefore, Request};
 use crate::github::{GitHub, Verdict};
 use crate::ladder::{Facts, Ladder};
 use crate::permission::{Permission, Standing};
@@ -25,14 +25,21 @@ use crate::status::Report;
 use crate::store::signals::Person as PersonRow;
 use crate::store::{Store, StoreError};
 
-/// Planned replies, and the changes their commands make (with each reply's key).
-pub type Answers = (Vec<Planned>, Vec<(String, Effect)>);
+/// Planned replies, the changes their commands make (with each reply's key), and the commands read.
+#[derive(Debug, Default)]
+pub struct Answers {
+    pub replies: Vec<Planned>,
+    pub effects: Vec<(String, Effect)>,
+    pub reads: Vec<Read>,
+}
 
 /// What one worker batch has shown so far that the store does not hold yet.
 #[derive(Debug, Default)]
 pub struct Batch {
     /// Merges already looked at: not recorded yet, but counted towards later level-ups.
     merges: Vec<Signal>,
+    /// Commands read by earlier deliveries of the batch.
+    reads: Vec<Read>,
 }
 
 /// Plans actions for deliveries; one per worker.
@@ -49,17 +56,30 @@ impl Planner {
         Planner { store, github, retention_days }
     }
 
-    /// Plans the replies to commands, looking up what they need. The lookups read committed data, so a
-    /// status reflects the deliveries before this batch.
+    /// Plans the replies to the commands of one comment, looking up what they need: first which of
+    /// them to read at all ([`answer::admit`]). The lookups read committed data, so a status reflects the
+    /// deliveries before this batch; `batch` adds the commands its earlier deliveries read.
     pub async fn answer(
         &self,
-        requests: &[Request],
+        requests: Vec<Request>,
         ladder: &Ladder,
+        batch: &mut Batch,
         now: DateTime<Utc>,
     ) -> Result<Answers, StoreError> {
-        let (mut planned, mut effects) = (Vec::new(), Vec::new());
+        let Some(first) = requests.first().cloned() else { return Ok(Answers::default()) };
+        let before = self.read_before(&first, batch, now).await?;
+        let admitted = answer::admit(requests, &before);
+        let prefix = &ladder.command_prefix;
+        let mut answers = Answers::default();
+        if admitted.past_comment_limit {
+            answers.replies.push(first.past_comment_limit(prefix));
+        }
+        if admitted.past_rate_limit {
+            answers.replies.push(first.past_rate_limit(prefix, now));
+        }
         let ctx = Context { ladder, retention_days: self.retention_days, now };
-        for request in requests {
+        let (mut planned, mut effects) = (Vec::new(), Vec::new());
+        for request in &admitted.requests {
             let known = self.look_up(request, ladder, &effects, now).await?;
             if let Some(answer) = answer::reply(&ctx, request, &known) {
                 let reply = request.planned(answer.body);
@@ -71,7 +91,33 @@ impl Planner {
                 planned.push(reply);
             }
         }
-        Ok((planned, effects))
+        answers.reads = admitted.requests.iter().map(Request::read).collect();
+        batch.reads.extend(answers.reads.iter().cloned());
+        answers.replies.splice(0..0, planned);
+        answers.effects = effects;
+        Ok(answers)
+    }
+
+    /// Which commands of `request`'s comment were read before, and how many replies its author got in
+    /// the last minute, in the store and in this batch.
+    async fn read_before(
+        &self,
+        request: &Request,
+        batch: &Batch,
+        now: DateTime<Utc>,
+    ) -> Result<ReadBefore, StoreError> {
+        let read = request.read();
+        let mut keys = self.store.commands_read(read.repo_id, read.comment_id).await?;
+        let since = now - chrono::Duration::minutes(1);
+        let mut replies = self.store.replies_since(read.installation_id, read.person_id, since).await?;
+        for earlier in &batch.reads {
+            if (earlier.repo_id, earlier.comment_id) == (read.repo_id, read.comment_id) {
+                keys.insert(earlier.key.clone());
+            }
+            replies +=
+                usize::from((earlier.installation_id, earlier.person_id) == (read.installation_id, read.person_id));
+        }
+        Ok(ReadBefore { keys, replies_last_minute: replies })
     }
 
     /// The readiness comment and labels for a pull request, from its author's enrolment and standing.

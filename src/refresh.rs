@@ -63,10 +63,24 @@ pub const CHECK_NAME: &str = "ladder config";
 /// Validates the config `source` at commit `sha` of the repository `planned` names, and reports it as a
 /// check run on that commit. Nothing is stored: the config takes effect once it is on the default
 /// branch.
-pub async fn check(github: &GitHub, planned: &Planned, source: Source, sha: &str) -> Result<String, Verdict> {
+/// After an ambiguous failure (`look_first`), a check run already reported under this action's tag
+/// is found instead of reported twice.
+pub async fn check(
+    github: &GitHub,
+    planned: &Planned,
+    source: Source,
+    sha: &str,
+    look_first: bool,
+) -> Result<String, Verdict> {
     let installation = planned
         .installation_id
         .ok_or_else(|| Verdict::Final("the delivery named no installation, so the app cannot read files".to_owned()))?;
+    let external_id = planned.tag_id();
+    if look_first
+        && let Some(id) = github.find_check_run(installation, &planned.repo, (CHECK_NAME, sha), &external_id).await?
+    {
+        return Ok(format!("check run {id} (an earlier attempt had reported it)"));
+    }
     let text = github.file(installation, &planned.repo, CONFIG_PATH, Some(sha)).await?;
     let file = format!("{}/{CONFIG_PATH}", planned.repo);
     let report = match text {
@@ -83,7 +97,8 @@ pub async fn check(github: &GitHub, planned: &Planned, source: Source, sha: &str
             Err(errors) => reply::config_check(Checked::Invalid(&errors)),
         },
     };
-    let id = github.check_run(installation, &planned.repo, (CHECK_NAME, sha, CONFIG_PATH), &report).await?;
+    let id =
+        github.check_run(installation, &planned.repo, (CHECK_NAME, sha, CONFIG_PATH), &external_id, &report).await?;
     Ok(format!("check run {id}: {}", report.conclusion))
 }
 
@@ -147,7 +162,7 @@ async fn config_file(
                 action: Action::CreateIssue { title, body },
                 ..planned.clone()
             };
-            let new = !store.enqueue(&[issue], Utc::now()).await?.is_empty();
+            let new = !store.enqueue(&[issue.fitted()], Utc::now()).await?.is_empty();
             let reported = if new { "an issue reports it" } else { "already reported" };
             let detail = format!(
                 "config revision {revision} is invalid ({} problems; {reported}); the last good one stays",

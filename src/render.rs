@@ -56,6 +56,27 @@ pub fn guard(text: &str) -> Result<(), Violation> {
     }
 }
 
+/// The most characters GitHub keeps in a comment or issue body.
+pub const MAX_BODY_CHARS: usize = 65_536;
+
+/// `text` cut to `max` characters (at most [`MAX_BODY_CHARS`]), at the end of a line where one is
+/// near, saying that it was cut.
+pub fn fit(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    const NOTE: &str = "\n\n… (cut here: GitHub keeps at most 65,536 characters)";
+    if text.chars().count() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let room = max.saturating_sub(NOTE.chars().count());
+    let end = text.char_indices().nth(room).map_or(text.len(), |(i, _)| i);
+    let cut = &text[..end];
+    // A line cut in the middle might end inside a link or a table row; end at a line within 1,000 bytes.
+    let cut = match cut.rfind('\n') {
+        Some(line) if end - line < 1000 => &cut[..line],
+        _ => cut,
+    };
+    std::borrow::Cow::Owned(format!("{cut}{NOTE}"))
+}
+
 /// Text someone typed (a cohort name, a level they asked for), made inert: Markdown punctuation is
 /// escaped, `@` cannot mention, `/` cannot trigger, and it stays on one line.
 pub fn user_text(raw: &str) -> String {
@@ -124,6 +145,22 @@ pub fn evidence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_are_cut_to_what_github_keeps() {
+        let fit = |text| fit(text, MAX_BODY_CHARS);
+        assert_eq!(fit("short"), "short");
+        let exact = "é".repeat(MAX_BODY_CHARS);
+        assert_eq!(fit(&exact).chars().count(), MAX_BODY_CHARS, "characters, not bytes, are counted");
+        let long = "a line of the cohort report\n".repeat(10_000);
+        let cut = fit(&long);
+        assert!(cut.chars().count() <= MAX_BODY_CHARS);
+        assert!(cut.ends_with("GitHub keeps at most 65,536 characters)"), "{}", &cut[cut.len() - 80..]);
+        assert!(cut.contains("a line of the cohort report\n\n…"), "cut at the end of a line");
+        assert!(guard(&cut).is_ok());
+        let one_line = "x".repeat(100_000);
+        assert!(fit(&one_line).chars().count() <= MAX_BODY_CHARS);
+    }
 
     #[test]
     fn the_guard() {

@@ -210,6 +210,24 @@ pub fn unchecked(prefix: &str, commenter: &str, command: &str) -> String {
     )
 }
 
+/// A comment with more commands than one comment may hold: the rest were not read.
+pub fn past_comment_limit(prefix: &str, commenter: &str, limit: usize) -> String {
+    format!(
+        "{}, I read at most {limit} `{prefix}` commands of one comment, its earlier versions included, so I \
+         have not read the others. Please post them in a new comment.",
+        login(commenter, true)
+    )
+}
+
+/// A person past their replies for the minute: the rest of the comment's commands were not read.
+pub fn past_rate_limit(prefix: &str, commenter: &str, limit: usize) -> String {
+    format!(
+        "{}, I answer at most {limit} `{prefix}` commands a minute for one person, so I have not read the \
+         rest of this comment's commands. Please post them again in a minute.",
+        login(commenter, true)
+    )
+}
+
 /// `/amp enroll`: done. `again` when they were enrolled before (mentor and cohort are replaced).
 pub fn enrolled(commenter: &str, mentee: &str, mentor: Option<&str>, cohort: Option<&str>, again: bool) -> String {
     let mut details = Vec::new();

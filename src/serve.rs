@@ -146,6 +146,7 @@ impl Running {
 pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
     announce(&settings);
     raise_open_file_limit();
+    survive_full_disks();
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|source| ServeError::Bind { address: settings.listen, source })?;
@@ -167,6 +168,9 @@ pub async fn run(settings: ServeSettings) -> Result<(), ServeError> {
 
 fn announce(settings: &ServeSettings) {
     tracing::info!(database = %redact_url(&settings.database_url), "starting ladder {}", env!("CARGO_PKG_VERSION"));
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     match &settings.verification {
         Verification::Secrets(secrets) => {
             tracing::info!(secrets = secrets.len(), "webhook signatures are verified")
@@ -205,6 +209,16 @@ fn raise_open_file_limit() {
                 "could not raise the open-file limit; connections past it wait to be accepted"
             ),
         }
+    }
+}
+
+/// A file that may not grow (a quota, a full disk) makes writes fail, and the delivery is answered 503,
+/// instead of the kernel's SIGXFSZ ending the process.
+fn survive_full_disks() {
+    #[cfg(unix)]
+    // SAFETY: ignoring a signal installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 

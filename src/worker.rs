@@ -20,6 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
+use crate::action::Planned;
 use crate::answer::{self, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
@@ -106,6 +107,7 @@ pub fn process(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError
         changes: directory::changes(&event),
         actions: [sources::fetches(&event, &claimed.id, &ladder), sources::checks(&event)].concat(),
         effects: Vec::new(),
+        reads: Vec::new(),
     };
     let pr = readiness::pr_view(&event, &ladder, &claimed.id);
     let merge = readiness::merge_view(&event, &ladder, &claimed.id);
@@ -140,9 +142,10 @@ impl Plan for Planner {
         now: DateTime<Utc>,
     ) -> Result<Completion, StoreError> {
         let Processed { mut completion, requests, pr, merge, ladder } = processed;
-        let (replies, effects) = self.answer(&requests, &ladder, now).await?;
-        completion.actions.extend(replies);
-        completion.effects = effects;
+        let answers = self.answer(requests, &ladder, batch, now).await?;
+        completion.actions.extend(answers.replies);
+        completion.effects = answers.effects;
+        completion.reads = answers.reads;
         if let Some(pr) = pr {
             completion.actions.extend(self.readiness(&pr, &ladder, now).await?);
         }
@@ -153,6 +156,7 @@ impl Plan for Planner {
             let level_up = self.level_up(&merge, &completion.signals, batch, &ladder, now).await?;
             completion.actions.extend(level_up);
         }
+        completion.actions = completion.actions.into_iter().map(Planned::fitted).collect();
         Ok(completion)
     }
 }

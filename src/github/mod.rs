@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use octocrab::models::{AppId, InstallationId};
@@ -163,6 +164,57 @@ impl GitHub {
         }
     }
 
+    /// The id of the app's comment on issue or PR `number` holding `tag`, updated since `since`.
+    pub async fn find_comment(
+        &self,
+        installation: i64,
+        repo: &str,
+        number: i64,
+        tag: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<i64>, Verdict> {
+        let client = self.installation(installation)?;
+        let me = self.login().await?;
+        let since = since.format("%Y-%m-%dT%H:%M:%SZ");
+        for page in 1..=10 {
+            let path = format!("/repos/{repo}/issues/{number}/comments?since={since}&per_page=100&page={page}");
+            let comments = self.read(installation, client._get(path).await).await?;
+            let comments = comments.as_array().cloned().unwrap_or_default();
+            if let Some(found) = comments.iter().find(|c| by_with(c, &me, tag)) {
+                return Ok(found["id"].as_i64());
+            }
+            if comments.len() < 100 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// The number of the app's issue in `repo` holding `tag`, updated since `since`.
+    pub async fn find_issue(
+        &self,
+        installation: i64,
+        repo: &str,
+        tag: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<i64>, Verdict> {
+        let client = self.installation(installation)?;
+        let me = self.login().await?;
+        let since = since.format("%Y-%m-%dT%H:%M:%SZ");
+        for page in 1..=10 {
+            let path = format!("/repos/{repo}/issues?state=all&since={since}&per_page=100&page={page}");
+            let issues = self.read(installation, client._get(path).await).await?;
+            let issues = issues.as_array().cloned().unwrap_or_default();
+            if let Some(found) = issues.iter().find(|i| by_with(i, &me, tag)) {
+                return Ok(found["number"].as_i64());
+            }
+            if issues.len() < 100 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
     /// Opens an issue in `repo`. Returns its number.
     pub async fn create_issue(&self, installation: i64, repo: &str, title: &str, body: &str) -> Result<i64, Verdict> {
         let client = self.installation(installation)?;
@@ -244,13 +296,29 @@ impl GitHub {
         }
     }
 
+    /// The id of check run `name` on commit `sha` of `repo` whose `external_id` is `external_id`.
+    pub async fn find_check_run(
+        &self,
+        installation: i64,
+        repo: &str,
+        (name, sha): (&str, &str),
+        external_id: &str,
+    ) -> Result<Option<i64>, Verdict> {
+        let client = self.installation(installation)?;
+        let path = format!("/repos/{repo}/commits/{sha}/check-runs?check_name={}&per_page=100", path_segment(name));
+        let json = self.read(installation, client._get(path).await).await?;
+        let runs = json["check_runs"].as_array().cloned().unwrap_or_default();
+        Ok(runs.iter().find(|r| r["external_id"].as_str() == Some(external_id)).and_then(|r| r["id"].as_i64()))
+    }
+
     /// Reports `report` as a completed check run named `name` on commit `sha` of `repo`, with its
-    /// annotations on `path`. Returns the check run's id.
+    /// annotations on `path`, under `external_id`. Returns the check run's id.
     pub async fn check_run(
         &self,
         installation: i64,
         repo: &str,
         (name, sha, path): (&str, &str, &str),
+        external_id: &str,
         report: &CheckReport,
     ) -> Result<i64, Verdict> {
         let client = self.installation(installation)?;
@@ -265,7 +333,8 @@ impl GitHub {
             })
             .collect();
         let payload = serde_json::json!({
-            "name": name, "head_sha": sha, "status": "completed", "conclusion": report.conclusion,
+            "name": name, "head_sha": sha, "external_id": external_id, "status": "completed",
+            "conclusion": report.conclusion,
             "output": {"title": report.title, "summary": report.summary, "annotations": annotations},
         });
         let json =
@@ -288,6 +357,12 @@ impl GitHub {
         }
         Ok(paths)
     }
+}
+
+/// Whether a comment or issue is by `me` (the App's account) and holds `tag`.
+fn by_with(item: &serde_json::Value, me: &str, tag: &str) -> bool {
+    let by_me = item["user"]["login"].as_str().is_some_and(|l| l.eq_ignore_ascii_case(me));
+    by_me && item["body"].as_str().is_some_and(|b| b.contains(tag))
 }
 
 /// `text` as one URL path segment: everything but unreserved characters percent-encoded.

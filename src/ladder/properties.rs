@@ -12,28 +12,9 @@ use super::evaluate::evaluate;
 use super::facts::Facts;
 use super::metric::Metric;
 use crate::event::Account;
+use crate::rng::Rng;
 use crate::roles::Role;
 use crate::signal::{Kind, Org, Repo, Signal, Subject};
-
-/// xorshift64*: small, fast, and reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 fn random_yaml(rng: &mut Rng) -> String {
     let mut names: Vec<&str> = Metric::all_names();

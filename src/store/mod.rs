@@ -10,6 +10,7 @@
 //!
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
 
+pub mod commands;
 pub mod configs;
 pub mod digests;
 pub mod directory;
@@ -46,11 +47,11 @@ pub enum StoreError {
         "unsupported DATABASE_URL `{0}`: use sqlite://PATH (for example sqlite://ladder.db) or postgres://USER@HOST/DB"
     )]
     UnsupportedUrl(String),
-    #[error("cannot open the database at {url}: {source}; check that it exists and is reachable")]
+    #[error("cannot open the database at {url}: {reason}; check that it exists and is reachable")]
     Connect {
         url: String,
-        #[source]
-        source: sqlx::Error,
+        /// The driver's reason, with the URL's secrets replaced.
+        reason: String,
     },
     #[error("database migration failed: {0}; the database may be from a newer ladder version")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -83,17 +84,49 @@ pub struct Store {
     read: AnyPool,
 }
 
-/// A URL with the password (if any) replaced, safe to log.
+/// Query parameters of a database URL whose values are secret.
+fn is_secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "passwd", "secret", "token"].iter().any(|word| key.contains(word))
+}
+
+/// A URL with every secret in it (the password, secret query parameters) replaced, safe to log. A URL
+/// that cannot be read shows its scheme only.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
-            format!("{}{masked}{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+        return format!("{scheme}://(the rest is not shown: it could not be read as a URL)");
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let value = if is_secret_parameter(&k) { "***".to_owned() } else { v.into_owned() };
+            (k.into_owned(), value)
+        })
+        .collect();
+    if pairs.iter().any(|(k, _)| is_secret_parameter(k)) {
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+/// `message` with every secret of `url` in it replaced (a driver's error may quote them).
+fn scrub(message: &str, url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else { return message.to_owned() };
+    let mut secrets: Vec<String> = parsed.password().map(str::to_owned).into_iter().collect();
+    secrets.extend(parsed.query_pairs().filter(|(k, _)| is_secret_parameter(k)).map(|(_, v)| v.into_owned()));
+    let decoded: Vec<String> = secrets
+        .iter()
+        .filter_map(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
+        .filter(|d| !secrets.contains(d))
+        .collect();
+    secrets.extend(decoded);
+    secrets.retain(|s| !s.is_empty());
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.iter().fold(message.to_owned(), |text, secret| text.replace(secret.as_str(), "***"))
 }
 
 fn backend_of(url: &str) -> Result<Backend, StoreError> {
@@ -128,7 +161,8 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
-        let connect_err = |source| StoreError::Connect { url: redact_url(url), source };
+        let connect_err =
+            |source: sqlx::Error| StoreError::Connect { url: redact_url(url), reason: scrub(&source.to_string(), url) };
         match backend {
             Backend::Sqlite => {
                 let options = AnyConnectOptions::from_str(&sqlite_url(url)).map_err(connect_err)?;
@@ -147,7 +181,8 @@ impl Store {
                 let options = AnyConnectOptions::from_str(url).map_err(connect_err)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
+                    // A server that went away is reported well before GitHub gives up on a delivery (10 s).
+                    .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
                     .await
                     .map_err(connect_err)?;
@@ -224,7 +259,16 @@ impl Store {
                 Durability::Full => "PRAGMA synchronous = FULL",
                 Durability::Deferred => "PRAGMA synchronous = NORMAL",
             };
-            conn.execute(pragma).await?;
+            if conn.execute(pragma).await.is_err() {
+                // A commit that failed (a full disk, an I/O error) can leave SQLite inside the
+                // transaction sqlx counts as ended: roll it back; a connection that still refuses is
+                // replaced, so that one bad moment never poisons every later write.
+                let _ = conn.execute("ROLLBACK").await;
+                if let Err(e) = conn.execute(pragma).await {
+                    let _ = conn.detach().close().await;
+                    return Err(e.into());
+                }
+            }
         }
         Ok(conn)
     }
@@ -297,9 +341,23 @@ mod tests {
 
     #[test]
     fn urls_are_redacted_and_classified() {
-        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_url("sqlite://ladder.db"), "sqlite://ladder.db");
+        let cases = [
+            ("postgres://u:pw@h/db", "postgres://u:***@h/db"),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("sqlite://ladder.db", "sqlite://ladder.db"),
+            ("sqlite://ladder.db?mode=rwc", "sqlite://ladder.db?mode=rwc"),
+            ("postgres://u@h/db?password=hunter2&sslmode=disable", "postgres://u@h/db?password=***&sslmode=disable"),
+            ("postgresql://u:p%40ss@h:5432/db?sslpassword=x", "postgresql://u:***@h:5432/db?sslpassword=***"),
+            ("postgres://u:hunter2@[::1", "postgres://(the rest is not shown: it could not be read as a URL)"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_url(url), expected, "{url}");
+        }
+        let said = "password authentication failed: hunter2 and p@ss were wrong";
+        assert_eq!(
+            scrub(said, "postgres://u:p%40ss@h/db?password=hunter2"),
+            "password authentication failed: *** and *** were wrong"
+        );
         assert_eq!(backend_of("sqlite://x.db").unwrap(), Backend::Sqlite);
         assert_eq!(backend_of("postgresql://h/db").unwrap(), Backend::Postgres);
         let err = backend_of("mysql://u:secret@h/db").unwrap_err().to_string();

@@ -14,6 +14,7 @@ use sqlx::Row;
 
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
 use crate::action::{Effect, Planned};
+use crate::answer::Read;
 use crate::delivery::{Claimed, NewDelivery, State};
 use crate::directory::Change;
 use crate::signal::Signal;
@@ -36,6 +37,8 @@ pub struct Completion {
     pub actions: Vec<Planned>,
     /// Changes commands ask for, each with the key of its reply: made only when that reply is new.
     pub effects: Vec<(String, Effect)>,
+    /// Commands read (answered) by this delivery.
+    pub reads: Vec<Read>,
 }
 
 /// Makes a change a command asked for.
@@ -291,6 +294,8 @@ impl Store {
                 apply(&mut tx, effect, now).await?;
             }
         }
+        let reads: Vec<&Read> = kept.iter().flat_map(|c| c.reads.iter()).collect();
+        super::commands::record(&mut tx, &reads, now).await?;
         tx.commit().await?;
         Ok(kept.iter().map(|c| c.delivery_id.clone()).collect())
     }

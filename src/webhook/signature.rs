@@ -1,7 +1,8 @@
 //! GitHub webhook signatures: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`.
 //!
-//! Owns: the configured secrets (several at once, so a secret can be rotated without downtime) and the
-//! constant-time check of a signature header against them.
+//! Owns: the configured secrets (the current one, and while rotating the previous one, so a secret can
+//! be changed without downtime) and the constant-time check of a signature header against them. Each
+//! secret is taken whole: a comma is part of a secret, never a separator.
 //!
 //! Never does: read requests or log anything; a [`Secret`] never prints its value.
 
@@ -22,17 +23,43 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The secrets a delivery may be signed with. Empty entries are dropped.
+/// Shorter secrets are accepted, with a warning: GitHub suggests a long random one.
+pub const SHORT_SECRET: usize = 16;
+
+/// The secrets a delivery may be signed with: the current one, and the previous one while rotating.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secrets(Vec<Secret>);
 
 impl Secrets {
-    /// Parses a comma-separated list, as in `WEBHOOK_SECRET=new,old`. Returns `None` when no secret
-    /// remains after trimming.
-    pub fn from_list(list: &str) -> Option<Secrets> {
-        let secrets: Vec<Secret> =
-            list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Secret(s.as_bytes().to_vec())).collect();
-        (!secrets.is_empty()).then_some(Secrets(secrets))
+    /// The current secret, taken whole, and the previous one if given. `None` when the current one is
+    /// empty; an empty previous one is none.
+    pub fn new(current: &str, previous: Option<&str>) -> Option<Secrets> {
+        let secret = |s: &str| Secret(s.as_bytes().to_vec());
+        if current.is_empty() {
+            return None;
+        }
+        let previous = previous.filter(|p| !p.is_empty()).map(secret);
+        Some(Secrets([secret(current)].into_iter().chain(previous).collect()))
+    }
+
+    /// What an operator should hear about `current` before relying on it: a comma (the old
+    /// comma-separated form of rotation), or a length under [`SHORT_SECRET`] bytes.
+    pub fn warnings(current: &str) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if current.contains(',') {
+            warnings.push(
+                "WEBHOOK_SECRET holds a comma: it is one secret, taken whole, comma included. To rotate, put \
+                 the new secret in WEBHOOK_SECRET and the old one in LADDER_WEBHOOK_SECRET_PREVIOUS"
+                    .to_owned(),
+            );
+        }
+        if current.len() < SHORT_SECRET {
+            warnings.push(format!(
+                "WEBHOOK_SECRET is shorter than {SHORT_SECRET} bytes: anyone who guesses it can forge deliveries; \
+                 set a long random one on the App and here"
+            ));
+        }
+        warnings
     }
 
     pub fn len(&self) -> usize {
@@ -91,7 +118,7 @@ mod tests {
     #[test]
     fn githubs_official_test_vector() {
         assert_eq!(sign(VECTOR_SECRET, VECTOR_BODY), VECTOR_SIGNATURE);
-        let secrets = Secrets::from_list(VECTOR_SECRET).unwrap();
+        let secrets = Secrets::new(VECTOR_SECRET, None).unwrap();
         assert_eq!(secrets.verify(Some(VECTOR_SIGNATURE.as_bytes()), VECTOR_BODY), Ok(()));
     }
 
@@ -99,7 +126,7 @@ mod tests {
 
     #[test]
     fn verification_table() {
-        let secrets = Secrets::from_list(&format!("new-secret, {VECTOR_SECRET}")).unwrap();
+        let secrets = Secrets::new("new-secret", Some(VECTOR_SECRET)).unwrap();
         let upper = VECTOR_SIGNATURE.to_ascii_uppercase().replace("SHA256=", "sha256=");
         let cases: [Case; 9] = [
             ("rotated: old secret still accepted", Some(VECTOR_SIGNATURE), VECTOR_BODY, Ok(())),
@@ -123,9 +150,33 @@ mod tests {
     }
 
     #[test]
-    fn a_list_of_blanks_is_no_secret_and_secrets_never_print() {
-        assert_eq!(Secrets::from_list(" , ,"), None);
-        let secrets = Secrets::from_list("hunter2").unwrap();
-        assert!(!format!("{secrets:?}").contains("hunter2"));
+    fn a_secret_is_taken_whole_and_never_prints() {
+        assert_eq!(Secrets::new("", Some("old")), None);
+        let body = b"{}";
+        let secrets = Secrets::new("long-random,7", None).unwrap();
+        assert_eq!(secrets.len(), 1);
+        let header = |secret: &str| sign(secret, body).into_bytes();
+        assert_eq!(secrets.verify(Some(&header("long-random,7")), body), Ok(()));
+        assert_eq!(secrets.verify(Some(&header("7")), body), Err(SignatureError::Mismatch), "a comma splits nothing");
+        assert_eq!(secrets.verify(Some(&header("long-random")), body), Err(SignatureError::Mismatch));
+        assert_eq!(Secrets::new("new", Some("")).unwrap().len(), 1, "an empty previous secret is none");
+        let secrets = Secrets::new("hunter2", Some("hunter1")).unwrap();
+        assert!(!format!("{secrets:?}").contains("hunter"));
+    }
+
+    #[test]
+    fn warnings_about_a_secret() {
+        let cases: [(&str, &[&str]); 3] = [
+            ("a-long-random-secret-0123456789", &[]),
+            ("long-random-secret,7", &["LADDER_WEBHOOK_SECRET_PREVIOUS"]),
+            ("short,one", &["LADDER_WEBHOOK_SECRET_PREVIOUS", "shorter than 16 bytes"]),
+        ];
+        for (secret, expected) in cases {
+            let warnings = Secrets::warnings(secret);
+            assert_eq!(warnings.len(), expected.len(), "{secret}: {warnings:?}");
+            for (warning, needle) in warnings.iter().zip(expected) {
+                assert!(warning.contains(needle) && !warning.contains(secret), "{warning}");
+            }
+        }
     }
 }

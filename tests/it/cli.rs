@@ -388,3 +388,25 @@ async fn configs_in_force_are_listed(engine: Engine) {
     assert_eq!(list[0]["org"], "Codertocat");
     assert_eq!((list[0]["repo"].is_null(), list[1]["repo"].as_str()), (true, Some("codertocat/hello-world")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_secret_is_taken_whole_and_rotates_through_its_own_setting() {
+    let db = crate::support::TestDb::new(Engine::Sqlite).await;
+    let env = [("WEBHOOK_SECRET", "long-random,7"), ("LADDER_WEBHOOK_SECRET_PREVIOUS", "the-previous-secret-42")];
+    let server = crate::support::Process::serve_with(&db, "comma", &env).await;
+    let body = crate::support::fixture("issues/opened.json");
+    let signed_with = |secret: &str, id: &str| {
+        let mut headers = crate::support::signed_headers("issues", id, &body);
+        headers.retain(|(k, _)| k != "x-hub-signature-256");
+        headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign(secret, &body)));
+        headers
+    };
+    let cases = [("7", 401), ("long-random", 401), ("long-random,7", 202), ("the-previous-secret-42", 202)];
+    for (i, (secret, status)) in cases.into_iter().enumerate() {
+        let (got, text) = server.http.post_webhook(&signed_with(secret, &format!("s-{i}")), body.clone()).await;
+        assert_eq!(got, status, "signed with {secret:?}: {text}");
+    }
+    let log = server.log_text();
+    assert!(log.contains("WEBHOOK_SECRET holds a comma") && log.contains("LADDER_WEBHOOK_SECRET_PREVIOUS"), "{log}");
+    assert!(log.contains("shorter than 16 bytes") && !log.contains("long-random,7"), "{log}");
+}

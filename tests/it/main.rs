@@ -7,6 +7,8 @@ mod commands;
 mod digests;
 mod faults;
 mod history;
+mod leaks;
+mod outages;
 mod pipeline;
 mod replicas;
 mod sending;

@@ -8,9 +8,12 @@ use crate::support::{Engine, Process, TestDb, review_payload, settle_db, signed_
 
 on_both_engines!(a_killed_server_loses_no_acknowledged_delivery);
 
+/// With the default claim lease (10 s): the restarted server takes over the dead one's claims and drains
+/// within 15 s.
 async fn a_killed_server_loses_no_acknowledged_delivery(engine: Engine) {
     let db = TestDb::new(engine).await;
-    let mut server = Process::serve(&db, "first").await;
+    let defaults = [("LADDER_WORKER_POLL_MS", "50")];
+    let mut server = Process::serve_with(&db, "first", &defaults).await;
     let acked = Arc::new(Mutex::new(Vec::<i64>::new()));
     let senders: Vec<_> = (0..8)
         .map(|lane| {
@@ -39,8 +42,11 @@ async fn a_killed_server_loses_no_acknowledged_delivery(engine: Engine) {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() < 8 * 500, "the kill came in the middle of the burst");
 
-    let restarted = Process::serve(&db, "second").await;
+    let restarted = Process::serve_with(&db, "second", &defaults).await;
+    let started = std::time::Instant::now();
     settle_db(&db).await;
+    let drained = started.elapsed();
+    assert!(drained < Duration::from_secs(15), "drained {drained:?} after the restart");
     let stored = db.scalar("SELECT COUNT(*) FROM deliveries").await;
     assert!(stored >= acked.len() as i64);
     let pool = db.pool().await;

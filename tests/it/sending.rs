@@ -76,33 +76,47 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
         ]
     );
 
-    // A server error: tried again with backoff, posted once; the installation token is reused.
+    // A server error: tried again after a wait, looking first whether GitHub posted it anyway (it did
+    // not), then posted once; the installation token is reused.
     github.trouble(&[Trouble::ServerError]);
     assert_eq!(app.deliver("issue_comment", "c-2", &comment(78, 42, "/amp ladder")).await.0, 202);
     let entries = app.outbox_settled(2).await;
     assert_eq!(entries[1].state, "sent");
+    let get =
+        |path: &str, auth, status| Call { method: "GET".into(), path: path.into(), auth, body: Value::Null, status };
     assert_eq!(
         github.take_calls(),
         [
             call(COMMENTS, "token", 502, json!({"body": ladder_text})),
+            get("/app", "jwt", 200),
+            get(COMMENTS, "token", 200),
             call(COMMENTS, "token", 201, json!({"body": ladder_text}))
         ]
     );
+
+    // GitHub posts the comment, then answers 502 all the same: the retry finds it and posts nothing.
+    github.trouble(&[Trouble::CreatedThenFailed]);
+    assert_eq!(app.deliver("issue_comment", "c-2b", &comment(82, 42, "/amp help")).await.0, 202);
+    let entries = app.outbox_settled(3).await;
+    assert_eq!(entries[2].state, "sent");
+    assert!(entries[2].detail.as_deref().unwrap().ends_with("(an earlier attempt had posted it)"), "{:?}", entries[2]);
+    assert_eq!(github.take_calls(), [call(COMMENTS, "token", 502, json!({"body": help})), get(COMMENTS, "token", 200)]);
+    assert_eq!(github.comments(COMMENTS).iter().filter(|c| **c == help).count(), 2, "the first reply and this one");
 
     // The App was uninstalled from installation 43 while the delivery waited: the action fails with
     // GitHub's reason, and nothing else is tried.
     github.uninstall(43);
     assert_eq!(app.deliver("issue_comment", "c-3", &comment(79, 43, "/amp help")).await.0, 202);
-    let entries = app.outbox_settled(3).await;
-    assert_eq!(entries[2].state, "failed");
-    assert!(entries[2].detail.as_deref().unwrap().contains("refused the installation token"), "{:?}", entries[2]);
+    let entries = app.outbox_settled(4).await;
+    assert_eq!(entries[3].state, "failed");
+    assert!(entries[3].detail.as_deref().unwrap().contains("refused the installation token"), "{:?}", entries[3]);
     assert_eq!(github.take_calls(), [call("/app/installations/43/access_tokens", "jwt", 404, json!({}))]);
 
     let (status, metrics) = app.http.get("/metrics").await;
     assert_eq!(status, 200);
     for line in [
-        "ladder_actions_total{kind=\"comment\",outcome=\"sent\"} 2",
-        "ladder_actions_total{kind=\"comment\",outcome=\"retried\"} 2",
+        "ladder_actions_total{kind=\"comment\",outcome=\"sent\"} 3",
+        "ladder_actions_total{kind=\"comment\",outcome=\"retried\"} 3",
         "ladder_actions_total{kind=\"comment\",outcome=\"rate_limited\"} 1",
         "ladder_actions_total{kind=\"comment\",outcome=\"failed\"} 1",
     ] {
@@ -114,8 +128,8 @@ async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     github.trouble(&[Trouble::Spent { reset_in: 2 }]);
     assert_eq!(app.deliver("issue_comment", "c-4", &comment(80, 42, "/amp help")).await.0, 202);
     assert_eq!(app.deliver("issue_comment", "c-5", &comment(81, 42, "/amp ladder")).await.0, 202);
-    let entries = app.outbox_settled(5).await;
-    assert!(entries[3..].iter().all(|e| e.state == "sent"), "{entries:?}");
+    let entries = app.outbox_settled(6).await;
+    assert!(entries[4..].iter().all(|e| e.state == "sent"), "{entries:?}");
     let calls = github.take_timed_calls();
     let statuses: Vec<(&str, u16)> = calls.iter().map(|(_, c)| (c.path.as_str(), c.status)).collect();
     assert_eq!(statuses, [(COMMENTS, 201), (COMMENTS, 201)], "nothing sent to be refused");

@@ -35,6 +35,8 @@ pub enum Trouble {
         retry_after: u64,
     },
     ServerError,
+    /// Posts the comment, then answers 502 all the same (GitHub sometimes does).
+    CreatedThenFailed,
     /// Posts the comment, and says the installation's budget is spent until `reset_in` seconds from now.
     Spent {
         reset_in: u64,
@@ -63,6 +65,15 @@ struct State {
     files_at: Mutex<std::collections::HashMap<(String, String, String), String>>,
     /// The paths pull requests changed, by `(owner/name, number)`.
     pr_files: Mutex<std::collections::HashMap<(String, i64), Vec<String>>>,
+    /// Issues the app opened: (number, the issues path, title, body).
+    issues: Mutex<Vec<(i64, String, String, String)>>,
+    /// Check runs the app reported: (id, the commit's check-runs path, external id).
+    check_runs: Mutex<Vec<(i64, String, String)>>,
+}
+
+/// A text as the app wrote it, without the hidden tag it ends with (tests compare the texts).
+pub fn untagged(text: &str) -> &str {
+    text.find("\n\n<!-- amp:sent:").map_or(text, |at| &text[..at])
 }
 
 pub struct FakeGitHub {
@@ -148,9 +159,23 @@ impl FakeGitHub {
         self.state.posted.lock().unwrap().clear();
     }
 
-    /// The bodies of the comments on an issue's comments path, oldest first.
+    /// The bodies of the comments on an issue's comments path, oldest first, without their tags.
     pub fn comments(&self, path: &str) -> Vec<String> {
-        self.state.posted.lock().unwrap().iter().filter(|(_, p, _)| p == path).map(|(_, _, b)| b.clone()).collect()
+        let posted = self.state.posted.lock().unwrap();
+        posted.iter().filter(|(_, p, _)| p == path).map(|(_, _, b)| untagged(b).to_owned()).collect()
+    }
+
+    /// The titles of the issues the app opened in `repo` (`owner/name`), oldest first.
+    pub fn issues(&self, repo: &str) -> Vec<String> {
+        let path = format!("/repos/{repo}/issues");
+        self.state
+            .issues
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, p, _, _)| *p == path)
+            .map(|(_, _, t, _)| t.clone())
+            .collect()
     }
 
     /// Puts a file on `repo`'s default branch (`None` removes it).
@@ -219,6 +244,10 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                     Some(Trouble::ServerError) => {
                         (StatusCode::BAD_GATEWAY, "token", json!({"message": "Server Error"}))
                     }
+                    Some(Trouble::CreatedThenFailed) => {
+                        post_comment(state, &path, &body);
+                        (StatusCode::BAD_GATEWAY, "token", json!({"message": "Server Error"}))
+                    }
                     Some(Trouble::Spent { reset_in }) => {
                         let (status, auth, reply) = post_comment(state, &path, &body);
                         record(state, Call { method: method.to_string(), path, auth, body, status: status.as_u16() });
@@ -254,7 +283,22 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
         }
         ("POST", ["repos", _, _, "issues"]) if authorized(&headers) => {
             let number = 500 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (title, text) = (body["title"].as_str().unwrap_or_default(), body["body"].as_str().unwrap_or_default());
+            state.issues.lock().unwrap().push((number, path.clone(), title.to_owned(), text.to_owned()));
             (StatusCode::CREATED, "token", json!({"number": number, "title": body["title"]}))
+        }
+        ("GET", ["repos", _, _, "issues"]) if authorized(&headers) => {
+            let issues = state.issues.lock().unwrap();
+            let ours = issues.iter().filter(|(_, p, _, _)| *p == path);
+            let list = ours.map(|(n, _, t, b)| json!({"number": n, "title": t, "body": b, "user": {"login": "ladder[bot]", "type": "Bot"}}));
+            (StatusCode::OK, "token", Value::Array(list.collect()))
+        }
+        ("GET", ["repos", owner, name, "commits", sha, "check-runs"]) if authorized(&headers) => {
+            let key = format!("/repos/{owner}/{name}/commits/{sha}/check-runs");
+            let runs = state.check_runs.lock().unwrap();
+            let ours = runs.iter().filter(|(_, p, _)| *p == key).map(|(id, _, e)| json!({"id": id, "external_id": e}));
+            let list: Vec<Value> = ours.collect();
+            (StatusCode::OK, "token", json!({"total_count": list.len(), "check_runs": list}))
         }
         ("POST", ["repos", _, _, "issues", _, "labels"]) if authorized(&headers) => {
             (StatusCode::OK, "token", body["labels"].clone())
@@ -290,8 +334,12 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
                 None => (StatusCode::NOT_FOUND, "token", json!({"message": "Not Found"})),
             }
         }
-        ("POST", ["repos", _, _, "check-runs"]) if authorized(&headers) => {
+        ("POST", [_, owner, name, "check-runs"]) if authorized(&headers) => {
             let id = 7001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let sha = body["head_sha"].as_str().unwrap_or_default();
+            let runs_path = format!("/repos/{owner}/{name}/commits/{sha}/check-runs");
+            let external = body["external_id"].as_str().unwrap_or_default().to_owned();
+            state.check_runs.lock().unwrap().push((id, runs_path, external));
             (StatusCode::CREATED, "token", json!({"id": id, "head_sha": body["head_sha"]}))
         }
         ("GET", ["app"]) if app_jwt_is_valid(&headers) => {
@@ -323,6 +371,13 @@ fn post_comment(state: &State, path: &str, body: &Value) -> (StatusCode, &'stati
     (StatusCode::CREATED, "token", json!({"id": id, "body": body["body"]}))
 }
 
-fn record(state: &State, call: Call) {
+/// Records a call; a posted text is recorded without its tag, so tests compare the texts themselves.
+fn record(state: &State, mut call: Call) {
+    if let Some(text) = call.body["body"].as_str().map(|b| untagged(b).to_owned()) {
+        call.body["body"] = text.into();
+    }
+    if call.body.get("external_id").is_some() {
+        call.body.as_object_mut().unwrap().remove("external_id");
+    }
     state.calls.lock().unwrap().push((std::time::Instant::now(), call));
 }

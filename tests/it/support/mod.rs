@@ -22,6 +22,8 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 pub mod github;
+pub mod proxy;
+pub mod secrets;
 
 pub const SECRET: &str = "It's a Secret to Everybody";
 
@@ -124,6 +126,10 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        // Every test's database is dropped at its end: a secret logged meanwhile fails it.
+        if !std::thread::panicking() {
+            secrets::assert_none_logged();
+        }
         let Some(name) = self.pg_name.take() else { return };
         // Drop the database from a thread of its own: Drop cannot await on the test's runtime.
         let _ = std::thread::spawn(move || {
@@ -143,7 +149,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
     ServeSettings {
         database_url: database_url.to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        verification: Verification::Secrets(Secrets::from_list(&format!("rotated-away,{SECRET}")).unwrap()),
+        verification: Verification::Secrets(Secrets::new(secrets::PREVIOUS_SECRET, Some(SECRET)).unwrap()),
         credentials: None,
         github_api_url: "http://127.0.0.1:9".into(),
         // Tests that count writes do not wait for GitHub's pace; `sending.rs` checks the pacing itself.
@@ -160,6 +166,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
             ..WorkerSettings::default()
         },
         ladders: ladder::ladders::Choice::default(),
+        warnings: Vec::new(),
     }
 }
 
@@ -177,6 +184,7 @@ impl App {
     }
 
     pub async fn start_with(db: TestDb, adjust: impl FnOnce(&mut ServeSettings)) -> App {
+        secrets::capture_logs();
         let mut settings = settings(&db.url);
         adjust(&mut settings);
         let listener = tokio::net::TcpListener::bind(settings.listen).await.expect("bind");
@@ -382,6 +390,10 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        secrets::scan(&self.log.display().to_string(), &self.log_text());
+        if !std::thread::panicking() {
+            secrets::assert_none_logged();
+        }
     }
 }
 
