@@ -103,19 +103,28 @@ pub struct ReadBefore {
     pub replies_last_minute: usize,
 }
 
-/// Which commands of one comment are answered now.
+impl ReadBefore {
+    /// Whether the commenter's replies for the minute are used up.
+    pub fn minute_used_up(&self) -> bool {
+        self.replies_last_minute >= REPLIES_PER_MINUTE
+    }
+}
+
+/// Which commands of one comment are answered now, and which note says what was not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Admitted {
     pub requests: Vec<Request>,
-    /// The comment has more commands than [`COMMANDS_PER_COMMENT`]: the rest were not read.
+    /// Say that the comment has more commands than [`COMMANDS_PER_COMMENT`], so the rest were not read.
     pub past_comment_limit: bool,
-    /// The commenter had [`REPLIES_PER_MINUTE`] replies this minute: the rest were not read.
+    /// Say that the commenter's [`REPLIES_PER_MINUTE`] are used up, so the rest were not read.
     pub past_rate_limit: bool,
 }
 
 /// The commands of one comment ([`requests`]) to answer now: those not read before, up to
 /// [`COMMANDS_PER_COMMENT`] for the comment in all and [`REPLIES_PER_MINUTE`] for its author in a
-/// minute. An `optout` is never held back by the minute's limit.
+/// minute. An `optout` is never held back by the minute's limit. At most one note says what was not
+/// read, and none about the comment once the minute's replies are used up (a note is a reply too; the
+/// minute's note is planned once a minute).
 pub fn admit(requests: Vec<Request>, before: &ReadBefore) -> Admitted {
     let more = requests.len() > SCANNED;
     let new: Vec<Request> =
@@ -132,6 +141,7 @@ pub fn admit(requests: Vec<Request>, before: &ReadBefore) -> Admitted {
         replies += usize::from(!optout);
         admitted.requests.push(request);
     }
+    admitted.past_comment_limit &= !admitted.past_rate_limit && !before.minute_used_up();
     admitted
 }
 
@@ -145,6 +155,8 @@ pub struct Read {
     /// The installation the comment came through (0: none).
     pub installation_id: i64,
     pub person_id: i64,
+    /// Whether it counts towards the person's replies a minute (an `optout` does not).
+    pub limited: bool,
 }
 
 impl Request {
@@ -156,6 +168,7 @@ impl Request {
             key: self.parsed.key.clone(),
             installation_id: self.installation_id.unwrap_or(0),
             person_id: self.commenter.id,
+            limited: !matches!(self.parsed.command, Ok(Command::OptOut)),
         }
     }
 
@@ -444,12 +457,13 @@ mod tests {
         assert_eq!(of(&helps(1000)).len(), SCANNED + 1, "a huge comment is read no further than needed");
         let cases: Vec<(&str, String, ReadBefore, usize, bool, bool)> = vec![
             ("a short comment", helps(3), before(0, 0), 3, false, false),
-            ("twelve at once", helps(12), before(0, 0), 5, true, true),
+            ("twelve at once: the minute's note alone", helps(12), before(0, 0), 5, false, true),
             ("the minute's replies nearly used up", helps(3), before(0, 4), 1, false, true),
             ("eight read before: two more", helps(12), before(8, 0), 2, true, false),
             ("an edit adding one to ten read", format!("{}/amp ladder", helps(10)), before(10, 0), 0, true, false),
             ("an optout past the minute's limit", "/amp help\n/amp optout".into(), before(0, 5), 1, false, true),
-            ("more than were scanned", helps(SCANNED + 5), before(0, 0), 5, true, true),
+            ("more than were scanned", helps(SCANNED + 5), before(0, 0), 5, false, true),
+            ("past both, the minute used up before", helps(12), before(8, 5), 0, false, true),
         ];
         for (name, body, read, answered, past_comment, past_rate) in cases {
             let a = admit(of(&body), &read);

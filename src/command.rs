@@ -5,8 +5,9 @@
 //! matched without regard to case or extra spaces; lines in code blocks, quotes, lists, headings and
 //! HTML are never commands, so quoting someone's `/amp optout` does not run it. Each command has a
 //! [`Parsed::key`] that stays the same when the comment is edited around it, so an edit runs only the
-//! commands it adds. Parsing takes time linear in the comment and stops after the commands asked for,
-//! so a megabyte of commands costs no more than its first few.
+//! commands it adds. Parsing takes time linear in the comment's length (the Markdown is read once), and
+//! only the commands asked for are made into commands, so a megabyte of them costs little more than
+//! reading a megabyte.
 //!
 //! Never does: check permissions, look anything up, or reply (see [`crate::reply`] for the texts).
 

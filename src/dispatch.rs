@@ -1,7 +1,8 @@
 //! The dispatcher: carries out the outbox's actions.
 //!
-//! Owns: the loop that claims pending actions (with a lease, so a crashed replica's claims expire),
-//! sends each through [`crate::github`], and records how it ended. A rate limit holds the whole
+//! Owns: the loop that claims pending actions (with a lease that a heartbeat renews while it works, so
+//! a crashed replica's claims expire and a live one's never do; each claim is checked again just
+//! before its action is sent), sends each through [`crate::github`], and records how it ended. A rate limit holds the whole
 //! installation for as long as GitHub asks: the action goes back (not counted as an attempt), and no
 //! action of that installation is sent, by this replica or another, until the hold ends. Writes are
 //! spaced out by a [`Pacer`]. A server error or timeout is tried again with backoff, up to
@@ -101,12 +102,43 @@ impl Dispatcher {
         }
     }
 
-    /// Claims and dispatches one batch; returns how many actions it claimed.
+    /// Claims and dispatches one batch; returns how many actions it claimed. While it works, its
+    /// claims are renewed, however long the batch takes (pacing, GitHub's answers, timeouts).
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let claimed = self.store.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        tokio::select! {
+            done = self.dispatch(&claimed) => done.map(|()| claimed.len()),
+            never = self.heartbeat() => match never {},
+        }
+    }
+
+    /// Renews this dispatcher's claims every third of the lease (every second after a failure).
+    async fn heartbeat(&self) -> std::convert::Infallible {
+        let mut pause = LEASE / 3;
+        loop {
+            tokio::time::sleep(pause).await;
+            pause = match self.store.extend_action_claims(&self.token, Utc::now(), LEASE).await {
+                Ok(_) => LEASE / 3,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not renew the dispatcher's claims; trying again");
+                    Duration::from_secs(1)
+                }
+            };
+        }
+    }
+
+    /// Sends (or logs) each claimed action and records how it ended.
+    async fn dispatch(&self, claimed: &[Entry]) -> Result<(), StoreError> {
         // Installations rate-limited during this batch: their other claimed actions go back untried.
         let mut held: HashMap<i64, DateTime<Utc>> = HashMap::new();
-        for entry in &claimed {
+        for entry in claimed {
+            if !self.store.holds_action(entry.seq, &self.token).await? {
+                tracing::warn!(key = %entry.planned.key, "the claim on an action ran out; another replica has it");
+                continue;
+            }
             let hold = entry.planned.installation_id.and_then(|i| held.get(&i)).copied();
             let attempt = match (hold, guarded(&entry.planned.action)) {
                 (Some(until), _) => {
@@ -129,7 +161,7 @@ impl Dispatcher {
             };
             self.record(entry, attempt).await?;
         }
-        Ok(claimed.len())
+        Ok(())
     }
 
     /// Holds `installation` for `after`, in the store, so no replica sends for it meanwhile.

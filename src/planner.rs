@@ -42,6 +42,13 @@ pub struct Batch {
     reads: Vec<Read>,
 }
 
+impl Batch {
+    /// Counts the commands a delivery read, once its planning succeeded.
+    pub fn read(&mut self, reads: &[Read]) {
+        self.reads.extend(reads.iter().cloned());
+    }
+}
+
 /// Plans actions for deliveries; one per worker.
 pub struct Planner {
     store: Store,
@@ -92,7 +99,6 @@ impl Planner {
             }
         }
         answers.reads = admitted.requests.iter().map(Request::read).collect();
-        batch.reads.extend(answers.reads.iter().cloned());
         answers.replies.splice(0..0, planned);
         answers.effects = effects;
         Ok(answers)

@@ -34,11 +34,11 @@ pub enum ReplayError {
         "cannot tell the event of {0}: put it in a folder named after the event (for example pull_request/opened.json) or pass --event"
     )]
     NoEvent(PathBuf),
-    #[error("{path} is not JSON: {source}")]
-    NotJson {
+    #[error("{path} cannot be processed: {source}")]
+    Unreadable {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: crate::delivery::BodyError,
     },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -114,8 +114,9 @@ pub async fn replay(store: &Store, worker: &Worker, files: &[PayloadFile]) -> Re
     let mut deliveries = Vec::with_capacity(files.len());
     for file in files {
         let body = std::fs::read(&file.path).map_err(|source| ReplayError::Read { path: file.path.clone(), source })?;
-        serde_json::from_slice::<serde::de::IgnoredAny>(&body)
-            .map_err(|source| ReplayError::NotJson { path: file.path.clone(), source })?;
+        // What the receiver would refuse is refused here too.
+        crate::delivery::check_body(&file.event, &body)
+            .map_err(|source| ReplayError::Unreadable { path: file.path.clone(), source })?;
         deliveries.push(NewDelivery::new(&delivery_id(&file.event, &body), &file.event, &body, now));
     }
     let inserted = store.insert_deliveries(&deliveries).await?;

@@ -21,6 +21,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// Serves `app` on `listener` until `shutdown` turns true, then drains connections.
 pub async fn serve(listener: TcpListener, app: Router, header_timeout: Duration, mut shutdown: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
+    // Every connection's task, so that those still open when draining times out can be ended.
+    let mut connections = tokio::task::JoinSet::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true);
     loop {
@@ -38,7 +40,8 @@ pub async fn serve(listener: TcpListener, app: Router, header_timeout: Duration,
                 let _ = stream.set_nodelay(true);
                 let service = TowerToHyperService::new(app.clone());
                 let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-                tokio::spawn(async move {
+                while connections.try_join_next().is_some() {} // forget those that ended
+                connections.spawn(async move {
                     if let Err(e) = connection.await {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
@@ -52,4 +55,7 @@ pub async fn serve(listener: TcpListener, app: Router, header_timeout: Duration,
         _ = graceful.shutdown() => tracing::info!("all connections drained"),
         _ = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; closing them"),
     }
+    // A client that never reads its answers would otherwise hold its connection, and the router with
+    // it, for good.
+    connections.shutdown().await;
 }

@@ -157,6 +157,7 @@ impl Plan for Planner {
             completion.actions.extend(level_up);
         }
         completion.actions = completion.actions.into_iter().map(Planned::fitted).collect();
+        batch.read(&completion.reads);
         Ok(completion)
     }
 }
@@ -240,14 +241,20 @@ impl<P: Plan> Worker<P> {
         }
     }
 
-    /// Keeps this worker's claims from running out: extends them every third of the lease.
+    /// Keeps this worker's claims from running out: renews them every third of the lease, and a
+    /// tenth of it after a failed renewal.
     async fn heartbeat(&self) -> std::convert::Infallible {
         let lease = self.settings.lease;
+        let mut pause = lease / 3;
         loop {
-            tokio::time::sleep(lease / 3).await;
-            if let Err(e) = self.store.extend_claims(&self.token, Utc::now(), lease).await {
-                tracing::warn!(error = %e, "could not extend the worker's claims; will try again");
-            }
+            tokio::time::sleep(pause).await;
+            pause = match self.store.extend_claims(&self.token, Utc::now(), lease).await {
+                Ok(_) => lease / 3,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not renew the worker's claims; trying again");
+                    lease / 10
+                }
+            };
         }
     }
 

@@ -8,6 +8,8 @@ CREATE TABLE command_reads (
     command_key     TEXT NOT NULL,
     installation_id INTEGER NOT NULL,
     person_id       INTEGER NOT NULL,
+    -- 1 when it counts towards the person's replies a minute (an optout does not).
+    limited         INTEGER NOT NULL,
     read_at         INTEGER NOT NULL,
     PRIMARY KEY (repo_id, comment_id, command_key)
 );

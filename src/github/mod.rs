@@ -350,7 +350,8 @@ impl GitHub {
             let path = format!("/repos/{repo}/pulls/{number}/files?per_page=100&page={page}");
             let files = self.read(installation, client._get(path).await).await?;
             let files = files.as_array().cloned().unwrap_or_default();
-            paths.extend(files.iter().filter_map(|f| f["filename"].as_str().map(str::to_owned)));
+            // PostgreSQL text cannot hold NUL, which JSON can carry (`\u0000`).
+            paths.extend(files.iter().filter_map(|f| f["filename"].as_str().map(|p| p.replace('\0', "\u{fffd}"))));
             if files.len() < 100 {
                 break;
             }
@@ -423,7 +424,7 @@ async fn answer(response: Response) -> (Result<String, Verdict>, Option<Duration
         Ok(bytes) => bytes.to_bytes(),
         Err(e) => return (Err(Verdict::Transient(format!("reading GitHub's reply: {e}"))), spent),
     };
-    // PostgreSQL text cannot hold NUL, and what GitHub says may be stored (file lists, configs, reasons).
+    // PostgreSQL text cannot hold NUL, and a file read raw may be stored (a config).
     let text = String::from_utf8_lossy(&bytes).replace('\0', "\u{fffd}");
     match verdict::verdict(parts.status, &parts.headers, &text, now) {
         Verdict::Done => (Ok(text), spent),

@@ -19,14 +19,15 @@ pub(super) async fn record(
 ) -> Result<(), StoreError> {
     for read in reads {
         sqlx::query(
-            "INSERT INTO command_reads (repo_id, comment_id, command_key, installation_id, person_id, read_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            "INSERT INTO command_reads (repo_id, comment_id, command_key, installation_id, person_id, limited, \
+                 read_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(read.repo_id)
         .bind(read.comment_id)
         .bind(read.key.as_str())
         .bind(read.installation_id)
         .bind(read.person_id)
+        .bind(i64::from(read.limited))
         .bind(millis(now))
         .execute(&mut **tx)
         .await?;
@@ -45,7 +46,8 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
-    /// How many commands of person `person_id` were read in `installation_id` since `since`.
+    /// How many commands of person `person_id` that count towards the limit a minute were read in
+    /// `installation_id` since `since`.
     pub async fn replies_since(
         &self,
         installation_id: i64,
@@ -53,7 +55,8 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) FROM command_reads WHERE installation_id = $1 AND person_id = $2 AND read_at > $3",
+            "SELECT COUNT(*) FROM command_reads \
+             WHERE installation_id = $1 AND person_id = $2 AND limited = 1 AND read_at > $3",
         )
         .bind(installation_id)
         .bind(person_id)

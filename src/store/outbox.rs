@@ -180,6 +180,33 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Renews the claims `token` holds on pending actions for another `lease` from `now`: the heartbeat
+    /// of a dispatcher still at work.
+    pub async fn extend_action_claims(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let done = sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
+            .bind(until)
+            .bind(token)
+            .execute(&mut *self.writer(Durability::Deferred).await?)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Whether `token` still holds its claim on action `seq` (checked again just before it is sent).
+    pub async fn holds_action(&self, seq: i64, token: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM outbox WHERE seq = $1 AND claim = $2 AND state = 'pending'")
+            .bind(seq)
+            .bind(token)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Puts a claimed action back to be tried at `at`, with why. A rate limit does not count as an
     /// attempt (`counts` false); other failures do.
     pub async fn retry_action(
@@ -197,7 +224,7 @@ impl Store {
              WHERE seq = $4 AND claim = $5 AND state = 'pending'",
         )
         .bind(millis(at))
-        .bind(detail)
+        .bind(detail.replace('\0', "\u{fffd}"))
         .bind(if counts { 0i64 } else { 1i64 })
         .bind(seq)
         .bind(token)
@@ -221,7 +248,7 @@ impl Store {
              WHERE seq = $4 AND claim = $5 AND state = 'pending'",
         )
         .bind(outcome.as_str())
-        .bind(detail)
+        .bind(detail.map(|d| d.replace('\0', "\u{fffd}")))
         .bind(millis(now))
         .bind(seq)
         .bind(token)

@@ -1,9 +1,9 @@
 //! Receiving a request body: whole, within one deadline, within the memory budget.
 //!
 //! Owns: [`receive`], which reads a body frame by frame under a total deadline (not a timeout that
-//! starts again with every byte, which a client sending one byte a second would never reach), reserving
-//! each frame's bytes in the [`Budget`] as it arrives, and refusing a body over the size limit as soon
-//! as its declared length or its bytes say so.
+//! starts again with every byte, which a client sending one byte a second would never reach), holding
+//! in the [`Budget`] the memory the body takes as it arrives (what it declared, for a large body), and
+//! refusing a body over the size limit as soon as its declared length or its bytes say so.
 //!
 //! Never does: verify, parse or store the body, or answer the request (see [`super::receive`]).
 
@@ -48,7 +48,8 @@ pub async fn receive(
         return Err(Failure::TooLarge);
     }
     let declared = declared.map(|n| n as usize);
-    let mut hold = budget.hold();
+    // GitHub declares every body's length; one that does not is counted among the large ones.
+    let mut hold = budget.hold(declared.is_none());
     let hold_by_deadline = async |hold: &mut Hold, total: usize| {
         tokio::time::timeout_at(deadline, hold.reach(total)).await.map_err(|_| Failure::OverBudget)
     };
@@ -58,8 +59,7 @@ pub async fn receive(
             hold_by_deadline(&mut hold, n).await?;
             Vec::with_capacity(n)
         }
-        Some(n) => Vec::with_capacity(n),
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     let mut body = body;
     loop {
@@ -74,7 +74,12 @@ pub async fn receive(
         if total > limit {
             return Err(Failure::TooLarge);
         }
-        hold_by_deadline(&mut hold, total).await?;
+        if total > bytes.capacity() {
+            // Room doubles (never past the declared length or the limit), and the budget holds the room.
+            let room = total.max(bytes.capacity() * 2).min(declared.unwrap_or(limit).max(total));
+            hold_by_deadline(&mut hold, room).await?;
+            bytes.reserve_exact(room - bytes.len());
+        }
         bytes.extend_from_slice(&data);
     }
     Ok(Received { bytes, hold })
@@ -125,6 +130,7 @@ mod tests {
         let budget = Budget::new(1 << 20);
         let whole = receive(Body::from("{}"), Some(2), 10, &budget, soon(1000)).await.unwrap();
         assert_eq!((whole.bytes.as_slice(), whole.hold.bytes(), budget.in_use()), (&b"{}"[..], 2, 2));
+        assert!(whole.bytes.capacity() <= whole.hold.bytes(), "the budget holds the memory the body takes");
         drop(whole);
         let declared = receive(Body::from("x"), Some(11), 10, &budget, soon(1000)).await;
         assert_eq!(declared.unwrap_err(), Failure::TooLarge, "refused from the declared length");

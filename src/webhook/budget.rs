@@ -53,9 +53,10 @@ impl Budget {
         self.capacity
     }
 
-    /// A hold of nothing yet, for one body.
-    pub fn hold(self: &Arc<Budget>) -> Hold {
-        Hold { budget: Arc::clone(self), bytes: 0 }
+    /// A hold of nothing yet, for one body; `large` when it is large whatever its size (a body that
+    /// did not declare its length: GitHub always declares it).
+    pub fn hold(self: &Arc<Budget>, large: bool) -> Hold {
+        Hold { budget: Arc::clone(self), bytes: 0, large }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Used> {
@@ -63,10 +64,10 @@ impl Budget {
     }
 
     /// Changes a hold of `from` bytes to `to` bytes, if that fits now.
-    fn try_change(&self, from: usize, to: usize) -> bool {
+    fn try_change(&self, from: usize, to: usize, always_large: bool) -> bool {
         let mut used = self.lock();
         let total = used.total - from + to;
-        let large = used.large - large_part(from) + large_part(to);
+        let large = used.large - large_part(from, always_large) + large_part(to, always_large);
         let fits = total <= self.capacity && large <= self.large_capacity;
         if fits {
             *used = Used { total, large };
@@ -74,19 +75,19 @@ impl Budget {
         fits
     }
 
-    fn give_back(&self, bytes: usize) {
+    fn give_back(&self, bytes: usize, always_large: bool) {
         {
             let mut used = self.lock();
             used.total -= bytes;
-            used.large -= large_part(bytes);
+            used.large -= large_part(bytes, always_large);
         }
         self.freed.notify_waiters();
     }
 }
 
 /// What a hold of `bytes` takes from the large bodies' share: all of it, for a large body.
-fn large_part(bytes: usize) -> usize {
-    if bytes > LARGE { bytes } else { 0 }
+fn large_part(bytes: usize, always_large: bool) -> usize {
+    if always_large || bytes > LARGE { bytes } else { 0 }
 }
 
 /// The bytes one body holds; given back when dropped.
@@ -94,6 +95,8 @@ fn large_part(bytes: usize) -> usize {
 pub struct Hold {
     budget: Arc<Budget>,
     bytes: usize,
+    /// Counted in the large bodies' share from its first byte.
+    large: bool,
 }
 
 impl Hold {
@@ -113,7 +116,7 @@ impl Hold {
             tokio::pin!(freed);
             // Registered before trying, so bytes given back in between wake this waiter.
             freed.as_mut().enable();
-            if self.budget.try_change(self.bytes, total) {
+            if self.budget.try_change(self.bytes, total, self.large) {
                 self.bytes = total;
                 return;
             }
@@ -125,7 +128,7 @@ impl Hold {
 impl Drop for Hold {
     fn drop(&mut self) {
         if self.bytes > 0 {
-            self.budget.give_back(self.bytes);
+            self.budget.give_back(self.bytes, self.large);
         }
     }
 }
@@ -146,31 +149,37 @@ mod tests {
     async fn large_bodies_never_take_the_small_bodies_share() {
         let budget = Budget::new(8 * MIB);
         // Large bodies share 6 MiB.
-        let mut huge = budget.hold();
+        let mut huge = budget.hold(false);
         assert!(fits(&mut huge, 5 * MIB).await);
-        let mut second = budget.hold();
+        let mut second = budget.hold(false);
         assert!(!fits(&mut second, 2 * MIB).await, "past the large share");
         assert_eq!(budget.in_use(), 5 * MIB, "a wait that timed out holds nothing more");
         // Small bodies fill the rest, and a small body growing large must fit in the large share.
-        let mut small = budget.hold();
+        let mut small = budget.hold(false);
         assert!(fits(&mut small, MIB).await);
         assert!(fits(&mut small, MIB).await, "holding what is held already is no change");
         assert!(!fits(&mut small, MIB + 1).await, "now large: 5 MiB + 1 MiB + 1 byte is past the share");
         assert_eq!((small.bytes(), budget.in_use()), (MIB, 6 * MIB), "it keeps what it held");
-        let (mut third, mut fourth) = (budget.hold(), budget.hold());
+        let (mut third, mut fourth) = (budget.hold(false), budget.hold(false));
         assert!(fits(&mut third, MIB).await && fits(&mut fourth, MIB).await);
-        assert!(!fits(&mut budget.hold(), 1).await, "the whole budget is spent");
+        assert!(!fits(&mut budget.hold(false), 1).await, "the whole budget is spent");
         drop((small, third, fourth, huge));
         assert_eq!(budget.in_use(), 0);
         assert!(fits(&mut second, 2 * MIB).await, "room again once the others are done");
+        drop(second);
+        // A body of unknown length is large from its first byte.
+        let mut chunked = budget.hold(true);
+        assert!(fits(&mut chunked, 6 * MIB).await && !fits(&mut chunked, 6 * MIB + 1).await);
+        let (mut a, mut b) = (budget.hold(false), budget.hold(false));
+        assert!(fits(&mut a, MIB).await && fits(&mut b, MIB).await, "small bodies keep their share");
     }
 
     #[tokio::test]
     async fn a_waiter_goes_on_when_bytes_are_given_back() {
         let budget = Budget::new(MIB);
-        let mut first = budget.hold();
+        let mut first = budget.hold(false);
         first.reach(MIB).await;
-        let mut second = budget.hold();
+        let mut second = budget.hold(false);
         let waiting = tokio::spawn(async move {
             second.reach(1024).await;
             second.bytes()
@@ -185,7 +194,7 @@ mod tests {
     #[tokio::test]
     async fn a_body_larger_than_the_budget_never_fits() {
         let budget = Budget::new(MIB);
-        let mut hold = budget.hold();
+        let mut hold = budget.hold(false);
         assert!(!fits(&mut hold, 2 * MIB).await);
         assert_eq!((hold.bytes(), budget.in_use()), (0, 0));
     }

@@ -118,34 +118,43 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
         let _receiving = receiver.metrics.receiving();
         body::receive(body, declared, MAX_BODY_BYTES, &receiver.load.budget, deadline).await
     };
-    let received = match received {
-        Ok(received) => received,
+    // The body's memory stays held in the budget until it is stored.
+    let (body, _held) = match received {
+        Ok(received) => (received.bytes, received.hold),
         Err(failure) => return receiver.refuse_body(failure),
     };
+    // The semaphore is never closed, so a slot always comes.
     let Ok(_slot) = receiver.load.slots.acquire().await else {
         return receiver.reject(Rejection::Unavailable, StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
     };
-    check_and_store(&receiver, &headers, &received.bytes).await
+    check_and_store(&receiver, &headers, body).await
 }
 
 /// Bodies larger than this are checked on a blocking thread, so a 25 MiB body does not stall others.
 const CHECK_INLINE: usize = 256 * 1024;
 
-/// Whether the worker can read `body` (see [`delivery::check_body`]).
-async fn readable(event: &str, body: &[u8]) -> Result<(), BodyError> {
+/// Whether the worker can read `body` (see [`delivery::check_body`]); the body comes back.
+async fn readable(event: &str, body: Vec<u8>) -> (Vec<u8>, Result<(), BodyError>) {
     if body.len() <= CHECK_INLINE {
-        return delivery::check_body(event, body);
+        let checked = delivery::check_body(event, &body);
+        return (body, checked);
     }
-    let (event, body) = (event.to_owned(), body.to_vec());
-    tokio::task::spawn_blocking(move || delivery::check_body(&event, &body))
-        .await
-        .unwrap_or_else(|e| Err(BodyError::Unreadable(ParseError::NotJson(format!("the check failed: {e}")))))
+    let event = event.to_owned();
+    match tokio::task::spawn_blocking(move || {
+        let checked = delivery::check_body(&event, &body);
+        (body, checked)
+    })
+    .await
+    {
+        Ok(done) => done,
+        Err(e) => (Vec::new(), Err(BodyError::Unreadable(ParseError::NotJson(format!("the check failed: {e}"))))),
+    }
 }
 
-async fn check_and_store(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn check_and_store(receiver: &Receiver, headers: &HeaderMap, body: Vec<u8>) -> Response {
     if let Verification::Secrets(secrets) = &receiver.verification {
         let signature = headers.get("x-hub-signature-256").map(|v| v.as_bytes());
-        if let Err(e) = secrets.verify(signature, body) {
+        if let Err(e) = secrets.verify(signature, &body) {
             return receiver.reject(Rejection::BadSignature, StatusCode::UNAUTHORIZED, e);
         }
     }
@@ -154,14 +163,15 @@ async fn check_and_store(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) 
         return receiver.reject(Rejection::BadHeaders, StatusCode::BAD_REQUEST, e);
     }
     let (event, id) = (event.unwrap_or_default(), id.unwrap_or_default());
-    if let Err(e) = readable(event, body).await {
+    let (body, readable) = readable(event, body).await;
+    if let Err(e) = readable {
         let rejection = match e {
             BodyError::Unreadable(ParseError::Shape { .. }) => Rejection::Unreadable,
             BodyError::NotUtf8(_) | BodyError::Unreadable(ParseError::NotJson(_)) => Rejection::NotJson,
         };
         return receiver.reject(rejection, StatusCode::BAD_REQUEST, e);
     }
-    let delivery = NewDelivery::new(id, event, body, Utc::now());
+    let delivery = NewDelivery::new(id, event, &body, Utc::now());
     let ignored = delivery.state == DeliveryState::Ignored;
     match receiver.intake.submit(delivery).await {
         Ok(inserted) => {

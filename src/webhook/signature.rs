@@ -53,6 +53,13 @@ impl Secrets {
                     .to_owned(),
             );
         }
+        if current.trim() != current {
+            warnings.push(
+                "WEBHOOK_SECRET begins or ends with white space, which is part of it: check that the App's \
+                 secret has it too"
+                    .to_owned(),
+            );
+        }
         if current.len() < SHORT_SECRET {
             warnings.push(format!(
                 "WEBHOOK_SECRET is shorter than {SHORT_SECRET} bytes: anyone who guesses it can forge deliveries; \
@@ -166,8 +173,9 @@ mod tests {
 
     #[test]
     fn warnings_about_a_secret() {
-        let cases: [(&str, &[&str]); 3] = [
+        let cases: [(&str, &[&str]); 4] = [
             ("a-long-random-secret-0123456789", &[]),
+            ("a-long-random-secret-0123456789\n", &["white space"]),
             ("long-random-secret,7", &["LADDER_WEBHOOK_SECRET_PREVIOUS"]),
             ("short,one", &["LADDER_WEBHOOK_SECRET_PREVIOUS", "shorter than 16 bytes"]),
         ];

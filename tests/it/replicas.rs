@@ -46,6 +46,7 @@ async fn a_killed_server_loses_no_acknowledged_delivery(engine: Engine) {
     let started = std::time::Instant::now();
     settle_db(&db).await;
     let drained = started.elapsed();
+    eprintln!("{engine:?}: the restarted server drained {} acknowledged deliveries in {drained:?}", acked.len());
     assert!(drained < Duration::from_secs(15), "drained {drained:?} after the restart");
     let stored = db.scalar("SELECT COUNT(*) FROM deliveries").await;
     assert!(stored >= acked.len() as i64);
