@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::action::{Action, tag};
 use crate::github::{GitHub, Verdict};
@@ -84,8 +84,9 @@ impl Dispatcher {
         Dispatcher { store, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
     }
 
-    /// Dispatches until `shutdown` turns true, looking for work every `poll`.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Dispatches until `shutdown` turns true, looking for work when `wake` is notified (this process's
+    /// worker planned actions) and every `poll` (actions planned by other replicas, retries coming due).
+    pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 break;
@@ -96,6 +97,7 @@ impl Dispatcher {
                 Err(e) => tracing::error!(error = %e, "dispatcher could not read the outbox; retrying"),
             }
             tokio::select! {
+                _ = wake.notified() => {}
                 _ = tokio::time::sleep(self.poll) => {}
                 _ = shutdown.changed() => {}
             }

@@ -83,13 +83,15 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
         Mode::Send(github) => Some(Arc::clone(github)),
         Mode::DryRun => None,
     };
+    let planned = Arc::new(Notify::new());
     let worker =
-        Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics));
+        Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics))
+            .waking(Arc::clone(&planned));
     let sending = matches!(mode, Mode::Send(_));
     let pace = (settings.worker.poll, settings.write_spacing);
     let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));
-    tasks.spawn("dispatcher", dispatcher.run(stop.clone()));
+    tasks.spawn("dispatcher", dispatcher.run(planned, stop.clone()));
     tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));
     tasks.spawn("checkpoint", checkpoint(store.clone(), stop.clone()));
     if sending {

@@ -169,6 +169,8 @@ pub struct Worker<P = Planner> {
     ladders: Arc<Ladders>,
     planner: P,
     metrics: Arc<Metrics>,
+    /// Notified when a batch stored actions, to wake this process's dispatcher.
+    planned: Arc<Notify>,
     /// Identifies this worker's claims; unique per process.
     token: String,
 }
@@ -197,7 +199,13 @@ impl<P: Plan> Worker<P> {
         metrics: Arc<Metrics>,
     ) -> Worker<P> {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { store, settings, ladders, planner, metrics, token }
+        Worker { store, settings, ladders, planner, metrics, planned: Arc::new(Notify::new()), token }
+    }
+
+    /// The same worker, notifying `planned` whenever it stores actions (the dispatcher waits on it,
+    /// so a reply goes out at once rather than at the dispatcher's next look).
+    pub fn waking(self, planned: Arc<Notify>) -> Worker<P> {
+        Worker { planned, ..self }
     }
 
     /// Processes deliveries until `shutdown` turns true, waking on `wake` or every `poll`.
@@ -305,10 +313,16 @@ impl<P: Plan> Worker<P> {
     async fn complete(&self, completions: Vec<(Completion, Claimed)>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let all: Vec<Completion> = completions.iter().map(|(c, _)| c.clone()).collect();
+        let wake = || {
+            if all.iter().any(|c| !c.actions.is_empty()) {
+                self.planned.notify_one();
+            }
+        };
         match self.store.complete_deliveries(&self.token, now, &all).await {
             Ok(done) => {
                 tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
                 self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
+                wake();
                 return Ok(());
             }
             Err(e) if completions.len() > 1 => {
@@ -322,6 +336,7 @@ impl<P: Plan> Worker<P> {
                 Err(e) => self.record_failure(&claimed, &format!("storing failed: {e}"), now).await?,
             }
         }
+        wake();
         Ok(())
     }
 

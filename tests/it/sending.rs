@@ -452,3 +452,29 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
 }
 
 on_both_engines!(maintainers_endorse_and_nominate_with_evidence);
+
+/// The worker wakes its process's dispatcher when it plans a reply: the reply goes out at once, not at
+/// the dispatcher's next look (10 s away here).
+async fn a_planned_reply_goes_out_without_waiting_for_a_poll(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
+    let url = github.url();
+    let app = App::start_with(TestDb::new(engine).await, move |s| {
+        s.credentials = Some(AppCredentials { app_id: APP_ID, key });
+        s.github_api_url = url;
+        s.write_spacing = Duration::ZERO;
+        s.worker.poll = Duration::from_secs(10);
+    })
+    .await;
+    // The dispatcher has had its first look and now waits out its poll.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    assert_eq!(app.deliver("issue_comment", "w-1", &comment(77, 42, "/amp help")).await.0, 202);
+    while github.comments(COMMENTS).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(5), "the reply waited for the dispatcher's poll");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.running.stop().await;
+}
+
+on_both_engines!(a_planned_reply_goes_out_without_waiting_for_a_poll);
