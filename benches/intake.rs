@@ -2,7 +2,8 @@
 //! `ladder serve` process (release build, default durability settings, worker running), on SQLite and
 //! on PostgreSQL. Prints acknowledged deliveries per second and latency percentiles.
 //!
-//! Run: `cargo bench --bench intake` (PostgreSQL on 127.0.0.1:5432, as for the tests).
+//! Run: `cargo bench --bench intake` (PostgreSQL as for the tests: a throwaway server of their own,
+//! or LADDER_TEST_POSTGRES_URL).
 //! Knobs: LADDER_BENCH_REQUESTS (default 40000), LADDER_BENCH_CONNECTIONS (default 48),
 //! LADDER_BENCH_ENGINES (default `sqlite,postgres`), LADDER_BENCH_LOG (copy the server's log there;
 //! with LADDER_TEST_LOG=ladder=trace it shows each commit's size and duration).

@@ -7,6 +7,7 @@ use std::time::Duration;
 use ladder::config::AppCredentials;
 
 use crate::on_both_engines;
+use crate::support::cluster::with_port;
 use crate::support::github::{APP_ID, FakeGitHub};
 use crate::support::secrets::{DB_PASSWORD, assert_none_logged, secrets};
 use crate::support::{App, Engine, Process, TestDb, fixture, fixture_json, ladder_command, signed_headers};
@@ -92,7 +93,7 @@ async fn database_passwords_are_never_shown() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("DATABASE_URL") && !help.contains(DB_PASSWORD), "{help}");
     // A server that cannot be reached: the error names the URL without the password.
-    for url in [in_userinfo.replace(":5432/", ":1/"), in_query.replace(":5432/", ":1/")] {
+    for url in [with_port(&in_userinfo, 1), with_port(&in_query, 1)] {
         let out = ladder_command(&url).args(["status", "nobody"]).output().unwrap();
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && said.contains("cannot open the database"), "{said}");

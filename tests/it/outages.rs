@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::on_both_engines;
+use crate::support::cluster::{port_of, with_port};
 use crate::support::proxy::Proxy;
 use crate::support::{App, Engine, Process, TestDb, review_payload, settle_db, signed_headers};
 
@@ -29,10 +30,9 @@ async fn wait_until_ready(app: &App) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_going_away_is_answered_503_and_recovered_from() {
     let db = TestDb::new(Engine::Postgres).await;
-    let server: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
+    let server: std::net::SocketAddr = ([127, 0, 0, 1], port_of(&db.url)).into();
     let proxy = Proxy::start(server).await;
-    let through_proxy = db.url.replace("127.0.0.1:5432", &proxy.addr.to_string());
-    assert_ne!(through_proxy, db.url);
+    let through_proxy = with_port(&db.url, proxy.addr.port());
     let app = App::start_with(db, |s| s.database_url = through_proxy).await;
     assert_eq!(send(&app.http, 1).await, 202);
 

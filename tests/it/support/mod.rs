@@ -21,6 +21,7 @@ use ladder::worker::WorkerSettings;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
+pub mod cluster;
 pub mod github;
 pub mod proxy;
 pub mod secrets;
@@ -50,9 +51,10 @@ pub enum Engine {
     Postgres,
 }
 
-/// The PostgreSQL server tests create their databases on.
+/// The PostgreSQL server tests create their databases on: `LADDER_TEST_POSTGRES_URL`, or a throwaway
+/// cluster of their own (see [`cluster`]).
 pub fn postgres_admin_url() -> String {
-    std::env::var("LADDER_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    cluster::admin_url()
 }
 
 async fn admin_pool() -> AnyPool {
@@ -60,9 +62,8 @@ async fn admin_pool() -> AnyPool {
     let url = postgres_admin_url();
     AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap_or_else(|e| {
         panic!(
-            "PostgreSQL is not reachable at {url} ({e}). The tests need a real server: start it with \
-             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` \
-             (or set LADDER_TEST_POSTGRES_URL to a server where user postgres may create databases)"
+            "PostgreSQL is not reachable at {url} ({e}): check LADDER_TEST_POSTGRES_URL, or unset it and the \
+             tests start a server of their own"
         )
     })
 }
