@@ -9,8 +9,32 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::sources::Source;
 use crate::store::enrolments::Enrolment;
+
+/// One kind of file the app reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The org's ladder: `.github/amp.yml` in the org's `.github` repository.
+    OrgConfig,
+    /// A repository's override: `.github/amp.yml` in that repository.
+    RepoConfig,
+    /// A repository's `CODEOWNERS`, wherever GitHub would find it.
+    Codeowners,
+    /// The org's `MAINTAINERS.yaml`, where its ladder's `maintainers_file` says.
+    Maintainers,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::OrgConfig => "org_config",
+            Source::RepoConfig => "repo_config",
+            Source::Codeowners => "codeowners",
+            Source::Maintainers => "maintainers",
+        }
+    }
+}
 
 /// One thing to do on GitHub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::credit::Bots;
+use crate::github::AppCredentials;
 use crate::ladder::Ladder;
-use crate::webhook::signature::Secrets;
+use crate::webhook::signature::{Secrets, Verification};
 use crate::worker::WorkerSettings;
 
 /// Where the database is.
@@ -184,27 +185,6 @@ impl WorkerArgs {
             poll: Duration::from_millis(self.worker_poll_ms.max(10)),
             ..WorkerSettings::default()
         }
-    }
-}
-
-/// How deliveries are authenticated.
-#[derive(Debug, Clone)]
-pub enum Verification {
-    Secrets(Secrets),
-    /// `--insecure-no-verify`: every delivery is accepted.
-    Disabled,
-}
-
-/// The App's credentials. Without them the app runs in dry-run.
-#[derive(Clone)]
-pub struct AppCredentials {
-    pub app_id: u64,
-    pub key: octocrab::jsonwebtoken::EncodingKey,
-}
-
-impl std::fmt::Debug for AppCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppCredentials").field("app_id", &self.app_id).field("key", &"<redacted>").finish()
     }
 }
 

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+/// GitHub's own cap on a delivery's size.
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
 /// zstd level 1: payloads shrink about sixfold for a few tens of microseconds of CPU.
 const ZSTD_LEVEL: i32 = 1;
 /// Upper bound on the length of an `X-GitHub-Delivery` value (GitHub sends 36-character GUIDs).
@@ -50,6 +53,13 @@ impl State {
     pub fn is_final(self) -> bool {
         self != State::Pending
     }
+}
+
+/// Counts of deliveries by state, for metrics and the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub pending: i64,
+    pub failed: i64,
 }
 
 /// A verified delivery about to be stored.
@@ -114,7 +124,7 @@ pub fn compress(raw: &[u8]) -> Vec<u8> {
 /// Restores a stored body. Bodies record their size, so the output is allocated once.
 pub fn decompress(stored: &[u8]) -> std::io::Result<Vec<u8>> {
     let capacity = zstd::zstd_safe::get_frame_content_size(stored).ok().flatten().unwrap_or(0);
-    let capacity = usize::try_from(capacity).unwrap_or(0).min(crate::webhook::MAX_BODY_BYTES);
+    let capacity = usize::try_from(capacity).unwrap_or(0).min(MAX_BODY_BYTES);
     if capacity == 0 {
         return zstd::stream::decode_all(stored);
     }

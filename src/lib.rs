@@ -28,6 +28,7 @@ pub mod health;
 pub mod intake;
 pub mod ladder;
 pub mod ladders;
+pub mod located;
 pub mod metrics;
 pub mod pace;
 #[cfg(test)]

@@ -21,9 +21,6 @@ use crate::reply;
 use crate::signal::{Org, Repo};
 use crate::status::Report;
 
-/// The hidden first line of the sticky readiness comment, by which the app finds it again.
-pub const MARKER: &str = "<!-- amp:readiness -->";
-
 /// An open pull request the app should look at, as an event showed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrView {
@@ -142,7 +139,7 @@ pub fn plan(
     let mut planned = Vec::new();
     if comments_for(ladder, enrolled) {
         let body = reply::readiness(ladder, &pr.author.login, report, hidden);
-        planned.push(target(format!("readiness:{place}"), Action::Sticky { marker: MARKER.to_owned(), body }));
+        planned.push(target(format!("readiness:{place}"), Action::Sticky { marker: reply::MARKER.to_owned(), body }));
     }
     let wanted = wanted_labels(ladder, enrolled, report);
     let present: BTreeSet<String> = pr.labels.iter().map(|l| l.to_lowercase()).collect();

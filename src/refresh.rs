@@ -14,13 +14,14 @@
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
+use crate::action::Source;
 use crate::action::{Action, Planned};
 use crate::github::{GitHub, Verdict};
 use crate::ladder::{Ladder, config};
 use crate::ladders::Ladders;
 use crate::reply::{self, Checked};
 use crate::roles;
-use crate::sources::{CONFIG_PATH, Source};
+use crate::sources::{self, CONFIG_PATH};
 use crate::store::roles::Source as RolesSource;
 use crate::store::{Store, StoreError};
 
@@ -39,7 +40,7 @@ pub async fn fetch(
     let transient = |e: StoreError| Verdict::Transient(format!("storing what was read: {e}"));
     let ladder = ladders.book(store).await.map_err(transient)?.org(planned.org_id);
     let mut found = None;
-    for path in source.paths(&ladder) {
+    for path in sources::paths(source, &ladder) {
         if let Some(text) = github.file(installation, &planned.repo, path, None).await? {
             found = Some((path, text));
             break;

@@ -20,6 +20,9 @@ use crate::render::{evidence, inert, login, user_text};
 use crate::status::Report;
 use crate::store::enrolments::Enrolment;
 
+/// The hidden first line of the sticky readiness comment, by which the app finds it again.
+pub const MARKER: &str = "<!-- amp:readiness -->";
+
 /// Evidence listed per requirement in a comment.
 const EVIDENCE: usize = 5;
 
@@ -118,7 +121,7 @@ pub fn readiness(ladder: &Ladder, author: &str, report: Option<&Report>, private
     let prefix = &ladder.command_prefix;
     let mut out = format!(
         "{}\n**Maintainership ladder**: where {} stands, as of when this pull request was opened.\n\n",
-        crate::readiness::MARKER,
+        MARKER,
         login(author, true)
     );
     match report {

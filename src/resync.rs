@@ -77,7 +77,7 @@ pub async fn run(store: Store, mut shutdown: watch::Receiver<bool>) {
 mod tests {
     use super::*;
     use crate::action::Action;
-    use crate::sources::Source;
+    use crate::action::Source;
 
     #[test]
     fn files_read_lately_are_not_read_again() {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::credit::Bots;
 use crate::event::Account;
-use crate::ladder::config::{ConfigError, ConfigErrors};
+use crate::located::{self, ConfigErrors};
 
 /// A role on the org's ladder that people hold outside the app's evaluation, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,16 +128,8 @@ struct RawMaintainer {
 /// The roles `MAINTAINERS.yaml` records: a maintainer grant per listed repository (with the company) and
 /// TSC membership. `file` names the file in errors.
 pub fn parse_maintainers(file: &str, text: &str) -> Result<Vec<Grant>, ConfigErrors> {
-    let raw: Vec<RawMaintainer> = serde_saphyr::from_str(text).map_err(|e| {
-        let location = e.location();
-        ConfigErrors(vec![ConfigError {
-            file: file.to_owned(),
-            line: location.map_or(0, |l| l.line()),
-            column: location.map_or(0, |l| l.column()),
-            field: String::new(),
-            message: e.without_snippet().to_string(),
-        }])
-    })?;
+    let raw: Vec<RawMaintainer> =
+        serde_saphyr::from_str(text).map_err(|e| ConfigErrors(vec![located::yaml(file, &e)]))?;
     let mut grants = Vec::new();
     for m in raw {
         let base = Grant { login: m.github, github_id: m.github_id, repo: None, role: Role::TscMember, detail: None };

@@ -14,7 +14,7 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::config::{ServeSettings, Verification};
+use crate::config::ServeSettings;
 use crate::dispatch::{Dispatcher, Mode};
 use crate::github::GitHub;
 use crate::intake::Intake;
@@ -23,6 +23,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, redact_url};
 use crate::supervise::{Failure, Supervisor};
 use crate::web::{self, Ops};
+use crate::webhook::signature::Verification;
 use crate::webhook::{Load, Receiver};
 use crate::worker::Worker;
 use crate::{resync, server};

@@ -9,9 +9,7 @@
 //!
 //! Never does: I/O; [`crate::refresh`] reads and stores what is planned here.
 
-use serde::{Deserialize, Serialize};
-
-use crate::action::{Action, Planned};
+use crate::action::{Action, Planned, Source};
 use crate::event::{Event, RepositoryRef};
 use crate::ladder::Ladder;
 
@@ -22,37 +20,12 @@ pub const CONFIG_PATH: &str = ".github/amp.yml";
 /// Where GitHub looks for `CODEOWNERS`, in the order it looks.
 pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
-/// One kind of file the app reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// The org's ladder: `.github/amp.yml` in the org's `.github` repository.
-    OrgConfig,
-    /// A repository's override: `.github/amp.yml` in that repository.
-    RepoConfig,
-    /// A repository's `CODEOWNERS`, wherever GitHub would find it.
-    Codeowners,
-    /// The org's `MAINTAINERS.yaml`, where its ladder's `maintainers_file` says.
-    Maintainers,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::OrgConfig => "org_config",
-            Source::RepoConfig => "repo_config",
-            Source::Codeowners => "codeowners",
-            Source::Maintainers => "maintainers",
-        }
-    }
-
-    /// The paths to try, in order; the first that exists is the source.
-    pub fn paths(self, ladder: &Ladder) -> Vec<&str> {
-        match self {
-            Source::OrgConfig | Source::RepoConfig => vec![CONFIG_PATH],
-            Source::Codeowners => CODEOWNERS_PATHS.to_vec(),
-            Source::Maintainers => ladder.maintainers_file.iter().map(|(_, path)| path.as_str()).collect(),
-        }
+/// The paths to try for `source`, in order; the first that exists is the source.
+pub fn paths(source: Source, ladder: &Ladder) -> Vec<&str> {
+    match source {
+        Source::OrgConfig | Source::RepoConfig => vec![CONFIG_PATH],
+        Source::Codeowners => CODEOWNERS_PATHS.to_vec(),
+        Source::Maintainers => ladder.maintainers_file.iter().map(|(_, path)| path.as_str()).collect(),
     }
 }
 

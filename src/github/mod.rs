@@ -24,9 +24,21 @@ use octocrab::models::{AppId, InstallationId};
 use octocrab::service::middleware::retry::RetryConfig;
 pub use verdict::Verdict;
 
-use crate::config::AppCredentials;
 use crate::permission::RepoPermission;
 use crate::reply::CheckReport;
+
+/// The App's credentials. Without them the app runs in dry-run.
+#[derive(Clone)]
+pub struct AppCredentials {
+    pub app_id: u64,
+    pub key: octocrab::jsonwebtoken::EncodingKey,
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCredentials").field("app_id", &self.app_id).field("key", &"<redacted>").finish()
+    }
+}
 
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -8,13 +8,14 @@
 //! Never does: read files (callers pass the text and its name) or evaluate anyone.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::metric::Metric;
 use crate::credit::Bots;
+use crate::located;
+pub use crate::located::{ConfigError, ConfigErrors};
 use crate::roles::Role;
 use crate::signal::Kind;
 
@@ -75,38 +76,6 @@ impl ReadinessComments {
             "off" => Some(ReadinessComments::Off),
             _ => None,
         }
-    }
-}
-
-/// One thing wrong with a config, located in its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: String,
-    pub line: u64,
-    pub column: u64,
-    /// The field, as a path (`levels[2].requires.pr_merged`).
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
-        if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-/// Every error found in a config (YAML syntax errors stop at the first).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigErrors(pub Vec<ConfigError>);
-
-impl fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        f.write_str(&lines.join("\n"))
     }
 }
 
@@ -251,21 +220,10 @@ fn in_file_order<K, V>(map: HashMap<Spanned<K>, V>) -> Vec<(Spanned<K>, V)> {
     entries
 }
 
-fn yaml_error(file: &str, error: &serde_saphyr::Error) -> ConfigError {
-    let location = error.location();
-    ConfigError {
-        file: file.to_owned(),
-        line: location.map_or(0, |l| l.line()),
-        column: location.map_or(0, |l| l.column()),
-        field: String::new(),
-        message: error.without_snippet().to_string(),
-    }
-}
-
 /// A YAML document of `T`; an empty file (or one of comments only) reads as an empty mapping.
 fn document<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ConfigErrors> {
     let blank = text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-    serde_saphyr::from_str(if blank { "{}" } else { text }).map_err(|e| ConfigErrors(vec![yaml_error(file, &e)]))
+    serde_saphyr::from_str(if blank { "{}" } else { text }).map_err(|e| ConfigErrors(vec![located::yaml(file, &e)]))
 }
 
 /// Parses a repository's override of its org's ladder. `file` names it in errors.

@@ -13,7 +13,8 @@ use chrono::{DateTime, Months, Utc};
 
 use super::config::{Ladder, Level};
 use super::facts::Facts;
-use super::metric::{Measure, Metric, measure};
+use super::measure::measure;
+use super::metric::{Measure, Metric};
 use crate::roles::Role;
 
 /// Recent activity: active, drifting (nothing for 6 months) or away (nothing for 12 months).

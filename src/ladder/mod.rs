@@ -2,12 +2,13 @@
 //!
 //! [`config`] parses and validates the YAML (with the built-in AsyncAPI ladder as the default),
 //! [`facts`] says what is known about a person, [`metric`] defines what a level can require and
-//! computes it from those facts, and [`evaluate`] turns them into the person's level, what is missing
+//! [`measure`] computes it from those facts, and [`evaluate`] turns them into the person's level, what is missing
 //! for the next one, and their activity. All pure.
 
 pub mod config;
 pub mod evaluate;
 pub mod facts;
+pub mod measure;
 pub mod metric;
 #[cfg(test)]
 mod properties;

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Any, Row, Transaction};
 
+use super::signal_rows::signal_from_row;
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
 use crate::digest::{PersonDigest, digest};
 use crate::event::Account;
@@ -262,7 +263,7 @@ impl Store {
                 .await?;
             let Some(last) = rows.last() else { break };
             after = last.try_get("seq")?;
-            let signals: Vec<Signal> = rows.iter().map(super::signals::signal_from_row).collect::<Result<_, _>>()?;
+            let signals: Vec<Signal> = rows.iter().map(signal_from_row).collect::<Result<_, _>>()?;
             let people = digest(&signals);
             add_people(&mut tx, self.backend, &people).await?;
         }

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod queue;
 pub mod roles;
+pub mod signal_rows;
 pub mod signals;
 
 use std::str::FromStr;

@@ -15,7 +15,7 @@ use sqlx::Row;
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
 use crate::action::{Effect, Planned};
 use crate::answer::Read;
-use crate::delivery::{Claimed, NewDelivery, State};
+use crate::delivery::{Claimed, NewDelivery, QueueDepth, State};
 use crate::directory::Change;
 use crate::signal::Signal;
 
@@ -82,13 +82,6 @@ async fn apply(
         }
     }
     Ok(())
-}
-
-/// Counts of deliveries by state, for metrics and the command line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QueueDepth {
-    pub pending: i64,
-    pub failed: i64,
 }
 
 /// Columns per row in the multi-row inserts.

@@ -25,17 +25,14 @@ use chrono::Utc;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::config::Verification;
-use crate::delivery::{self, BodyError, NewDelivery, State as DeliveryState};
+use crate::delivery::{self, BodyError, MAX_BODY_BYTES, NewDelivery, State as DeliveryState};
 use crate::event::ParseError;
 use crate::intake::Intake;
 use crate::metrics::{Metrics, Rejection};
 use crate::store::queue::Inserted;
 use body::Failure;
 use budget::Budget;
-
-/// GitHub's own cap on a delivery's size.
-pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+use signature::Verification;
 
 /// What the receiver needs.
 #[derive(Clone)]

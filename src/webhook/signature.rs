@@ -106,6 +106,14 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// How deliveries are authenticated.
+#[derive(Debug, Clone)]
+pub enum Verification {
+    Secrets(Secrets),
+    /// `--insecure-no-verify`: every delivery is accepted.
+    Disabled,
+}
+
 /// Computes the header value GitHub would send for `body` signed with `secret`. Used by `replay`,
 /// tests and the benchmark to sign deliveries they make.
 pub fn sign(secret: &str, body: &[u8]) -> String {

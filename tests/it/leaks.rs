@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ladder::config::AppCredentials;
+use ladder::github::AppCredentials;
 
 use crate::on_both_engines;
 use crate::support::cluster::with_port;

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use ladder::config::AppCredentials;
+use ladder::github::AppCredentials;
 use ladder::store::outbox::Entry;
 use serde_json::{Value, json};
 
