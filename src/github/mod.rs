@@ -185,21 +185,9 @@ impl GitHub {
         tag: &str,
         since: DateTime<Utc>,
     ) -> Result<Option<i64>, Verdict> {
-        let client = self.installation(installation)?;
-        let me = self.login().await?;
         let since = since.format("%Y-%m-%dT%H:%M:%SZ");
-        for page in 1..=10 {
-            let path = format!("/repos/{repo}/issues/{number}/comments?since={since}&per_page=100&page={page}");
-            let comments = self.read(installation, client._get(path).await).await?;
-            let comments = comments.as_array().cloned().unwrap_or_default();
-            if let Some(found) = comments.iter().find(|c| by_with(c, &me, tag)) {
-                return Ok(found["id"].as_i64());
-            }
-            if comments.len() < 100 {
-                break;
-            }
-        }
-        Ok(None)
+        let list = format!("/repos/{repo}/issues/{number}/comments?since={since}&per_page=100");
+        self.find_tagged(installation, &list, tag, "id").await
     }
 
     /// The number of the app's issue in `repo` holding `tag`, updated since `since`.
@@ -210,17 +198,23 @@ impl GitHub {
         tag: &str,
         since: DateTime<Utc>,
     ) -> Result<Option<i64>, Verdict> {
+        let since = since.format("%Y-%m-%dT%H:%M:%SZ");
+        let list = format!("/repos/{repo}/issues?state=all&since={since}&per_page=100");
+        self.find_tagged(installation, &list, tag, "number").await
+    }
+
+    /// `field` of the first item of the list at `list` (100 a page, 10 pages at most) written by the
+    /// App's account and holding `tag`.
+    async fn find_tagged(&self, installation: i64, list: &str, tag: &str, field: &str) -> Result<Option<i64>, Verdict> {
         let client = self.installation(installation)?;
         let me = self.login().await?;
-        let since = since.format("%Y-%m-%dT%H:%M:%SZ");
         for page in 1..=10 {
-            let path = format!("/repos/{repo}/issues?state=all&since={since}&per_page=100&page={page}");
-            let issues = self.read(installation, client._get(path).await).await?;
-            let issues = issues.as_array().cloned().unwrap_or_default();
-            if let Some(found) = issues.iter().find(|i| by_with(i, &me, tag)) {
-                return Ok(found["number"].as_i64());
+            let items = self.read(installation, client._get(format!("{list}&page={page}")).await).await?;
+            let items = items.as_array().cloned().unwrap_or_default();
+            if let Some(found) = items.iter().find(|item| by_with(item, &me, tag)) {
+                return Ok(found[field].as_i64());
             }
-            if issues.len() < 100 {
+            if items.len() < 100 {
                 break;
             }
         }
