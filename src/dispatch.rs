@@ -259,7 +259,7 @@ async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
     let p = &entry.planned;
     let Some(installation) = p.installation_id else {
         let why = "the delivery named no installation, so the app cannot act on this repository".to_owned();
-        return Err(Verdict::Final(why));
+        return Err(Verdict::refused(why));
     };
     let (repo, number) = (p.repo.as_str(), p.issue);
     let (tag, since) = (tag(&p.tag_id()), entry.created_at - chrono::Duration::minutes(1));
@@ -289,7 +289,7 @@ async fn send(github: &GitHub, entry: &Entry) -> Result<String, Verdict> {
             github.create_issue(installation, repo, title, &format!("{body}{tag}")).await.map(|n| format!("issue #{n}"))
         }
         Action::Fetch { .. } | Action::CheckConfig { .. } => {
-            Err(Verdict::Final("reads and checks are carried out by refresh".to_owned()))
+            Err(Verdict::refused("reads and checks are carried out by refresh"))
         }
     }
 }
@@ -310,7 +310,7 @@ fn settle(entry: &Entry, result: Result<String, Verdict>) -> Attempt {
             }
             Attempt::Retry { at: later(Utc::now(), backoff), counts: true, why }
         }
-        Err(Verdict::Transient(why) | Verdict::Final(why)) => {
+        Err(Verdict::Transient(why) | Verdict::Final { why, .. }) => {
             tracing::error!(key = %p.key, repo = %p.repo, issue = p.issue, why, "action failed");
             Attempt::Done(Outcome::Failed, Some(why))
         }

@@ -294,7 +294,7 @@ impl Planner {
         }
         Ok(match github.permission(installation, repo, who).await {
             Ok(permission) => Permission::Known(permission),
-            Err(Verdict::Final(why)) => {
+            Err(Verdict::Final { why, .. }) => {
                 tracing::error!(repo = %repo, login = %who, why, "GitHub refused to tell a repository permission; check the App's permissions");
                 Permission::NotAsked
             }

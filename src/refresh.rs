@@ -36,7 +36,7 @@ pub async fn fetch(
 ) -> Result<String, Verdict> {
     let installation = planned
         .installation_id
-        .ok_or_else(|| Verdict::Final("the delivery named no installation, so the app cannot read files".to_owned()))?;
+        .ok_or_else(|| Verdict::refused("the delivery named no installation, so the app cannot read files"))?;
     let transient = |e: StoreError| Verdict::Transient(format!("storing what was read: {e}"));
     let ladder = ladders.book(store).await.map_err(transient)?.org(planned.org_id);
     let mut found = None;
@@ -75,7 +75,7 @@ pub async fn check(
 ) -> Result<String, Verdict> {
     let installation = planned
         .installation_id
-        .ok_or_else(|| Verdict::Final("the delivery named no installation, so the app cannot read files".to_owned()))?;
+        .ok_or_else(|| Verdict::refused("the delivery named no installation, so the app cannot read files"))?;
     let external_id = planned.tag_id();
     if look_first
         && let Some(id) = github.find_check_run(installation, &planned.repo, (CHECK_NAME, sha), &external_id).await?

@@ -96,8 +96,8 @@ impl GitHub {
         if let Some(client) = cache.get(&id) {
             return Ok(Arc::clone(client));
         }
-        let id_u64 = u64::try_from(id).map_err(|_| Verdict::Final(format!("invalid installation id {id}")))?;
-        let client = self.app.installation(InstallationId(id_u64)).map_err(|e| Verdict::Final(e.to_string()))?;
+        let id_u64 = u64::try_from(id).map_err(|_| Verdict::refused(format!("invalid installation id {id}")))?;
+        let client = self.app.installation(InstallationId(id_u64)).map_err(|e| Verdict::refused(e.to_string()))?;
         let client = Arc::new(client);
         cache.insert(id, Arc::clone(&client));
         Ok(client)
@@ -109,7 +109,7 @@ impl GitHub {
         let path = format!("/repos/{repo}/issues/{number}/comments");
         let response = client._post(path, Some(&serde_json::json!({ "body": body }))).await;
         let json = self.read(installation, response).await?;
-        json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no comment id".to_owned()))
+        json["id"].as_i64().ok_or_else(|| Verdict::refused("GitHub's reply has no comment id"))
     }
 }
 
@@ -120,7 +120,7 @@ impl GitHub {
             return Ok(login);
         }
         let json = as_json(answer(self.app._get("/app").await).await.0?);
-        let slug = json["slug"].as_str().ok_or_else(|| Verdict::Final("GitHub's reply has no App slug".to_owned()))?;
+        let slug = json["slug"].as_str().ok_or_else(|| Verdict::refused("GitHub's reply has no App slug"))?;
         let login = format!("{slug}[bot]");
         *self.login.lock().unwrap_or_else(|e| e.into_inner()) = Some(login.clone());
         Ok(login)
@@ -166,7 +166,7 @@ impl GitHub {
                     .await
                 {
                     Ok(_) => Ok(format!("edited comment {id}")),
-                    Err(Verdict::Final(why)) if why.starts_with("404") => {
+                    Err(gone) if gone.is_not_found() => {
                         self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
                     }
                     Err(other) => Err(other),
@@ -226,7 +226,7 @@ impl GitHub {
         let client = self.installation(installation)?;
         let payload = serde_json::json!({ "title": title, "body": body });
         let json = self.read(installation, client._post(format!("/repos/{repo}/issues"), Some(&payload)).await).await?;
-        json["number"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no issue number".to_owned()))
+        json["number"].as_i64().ok_or_else(|| Verdict::refused("GitHub's reply has no issue number"))
     }
 
     /// Adds labels to issue or PR `number` (GitHub keeps those already there).
@@ -250,7 +250,7 @@ impl GitHub {
         let path = format!("/repos/{repo}/issues/{number}/labels/{}", path_segment(label));
         match self.read(installation, client._delete(path, None::<&()>).await).await {
             Ok(_) => Ok(()),
-            Err(Verdict::Final(why)) if why.starts_with("404") => Ok(()),
+            Err(gone) if gone.is_not_found() => Ok(()),
             Err(other) => Err(other),
         }
     }
@@ -271,7 +271,7 @@ impl GitHub {
                 let name = json["role_name"].as_str().or(json["permission"].as_str()).unwrap_or("none");
                 RepoPermission::parse(name)
             }
-            Err(Verdict::Final(why)) if why.starts_with("404") => RepoPermission::None,
+            Err(none) if none.is_not_found() => RepoPermission::None,
             Err(other) => return Err(other),
         };
         self.permissions.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (permission, Instant::now()));
@@ -297,7 +297,7 @@ impl GitHub {
         let uri = format!("/repos/{repo}/contents/{path}{query}");
         match self.text(installation, client._get_with_headers(uri, Some(headers)).await).await {
             Ok(text) => Ok(Some(text)),
-            Err(Verdict::Final(why)) if why.starts_with("404") => Ok(None),
+            Err(missing) if missing.is_not_found() => Ok(None),
             Err(other) => Err(other),
         }
     }
@@ -345,7 +345,7 @@ impl GitHub {
         });
         let json =
             self.read(installation, client._post(format!("/repos/{repo}/check-runs"), Some(&payload)).await).await?;
-        json["id"].as_i64().ok_or_else(|| Verdict::Final("GitHub's reply has no check run id".to_owned()))
+        json["id"].as_i64().ok_or_else(|| Verdict::refused("GitHub's reply has no check run id"))
     }
 
     /// The paths pull request `number` of `repo` changed (GitHub lists at most 3,000).
@@ -443,7 +443,8 @@ async fn answer(response: Response) -> (Result<String, Verdict>, Option<Duration
 fn transport(error: octocrab::Error) -> Verdict {
     match &error {
         octocrab::Error::GitHub { source, .. } if source.status_code.is_client_error() => {
-            Verdict::Final(format!("GitHub refused the installation token: {}", source.message))
+            let why = format!("GitHub refused the installation token: {}", source.message);
+            Verdict::Final { status: Some(source.status_code.as_u16()), why }
         }
         _ => Verdict::Transient(error.to_string()),
     }

@@ -27,8 +27,25 @@ pub enum Verdict {
     RateLimited(Duration),
     /// A server error: try again with backoff.
     Transient(String),
-    /// Retrying would not help (not found, forbidden, invalid): the status and GitHub's message.
-    Final(String),
+    /// Retrying would not help (not found, forbidden, invalid): GitHub's status, if it answered one,
+    /// and why.
+    Final {
+        status: Option<u16>,
+        why: String,
+    },
+}
+
+impl Verdict {
+    /// A final failure that no GitHub status says (a reply without an expected field, a delivery that
+    /// named no installation).
+    pub fn refused(why: impl Into<String>) -> Verdict {
+        Verdict::Final { status: None, why: why.into() }
+    }
+
+    /// Whether GitHub answered 404: the thing is not there (or the App may not see it).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Verdict::Final { status: Some(404), .. })
+    }
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -69,7 +86,7 @@ pub fn verdict(status: StatusCode, headers: &HeaderMap, body: &str, now: u64) ->
     if status.is_server_error() {
         return Verdict::Transient(message);
     }
-    Verdict::Final(message)
+    Verdict::Final { status: Some(status.as_u16()), why: message }
 }
 
 #[cfg(test)]
@@ -110,14 +127,24 @@ mod tests {
                 403,
                 headers(&[("x-ratelimit-remaining", "12")]),
                 "Resource not accessible by integration",
-                Verdict::Final("403 Forbidden: Resource not accessible by integration".into()),
+                Verdict::Final {
+                    status: Some(403),
+                    why: "403 Forbidden: Resource not accessible by integration".into(),
+                },
             ),
             (502, headers(&[]), "bad gateway", Verdict::Transient("502 Bad Gateway: bad gateway".into())),
-            (404, headers(&[]), "Not Found", Verdict::Final("404 Not Found: Not Found".into())),
+            (
+                404,
+                headers(&[]),
+                "Not Found",
+                Verdict::Final { status: Some(404), why: "404 Not Found: Not Found".into() },
+            ),
         ];
         for (status, headers, body, expected) in cases {
             let status = StatusCode::from_u16(status).unwrap();
-            assert_eq!(verdict(status, &headers, body, now), expected, "{status} {headers:?}");
+            let got = verdict(status, &headers, body, now);
+            assert_eq!(got.is_not_found(), status == StatusCode::NOT_FOUND, "{status}");
+            assert_eq!(got, expected, "{status} {headers:?}");
         }
         let spent_after = |pairs: &[(&'static str, &str)]| spent(&headers(pairs), now);
         assert_eq!(spent_after(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1030")]), Some(secs(30)));
