@@ -14,6 +14,7 @@ use chrono::{DateTime, Months, Utc};
 
 use crate::credit::is_credited;
 use crate::ladder::{Facts, Ladder, evaluate};
+use crate::repo_name::RepoName;
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Signal};
 
@@ -147,7 +148,7 @@ fn one_repo(
     private: bool,
     now: DateTime<Utc>,
 ) -> RepoHealth {
-    let name = repo.rsplit('/').next().unwrap_or(repo);
+    let name = RepoName::parse(repo).name;
     let maintainers: BTreeSet<String> = org
         .grants
         .iter()

@@ -40,6 +40,7 @@ pub mod refresh;
 pub mod render;
 pub mod replay;
 pub mod reply;
+pub mod repo_name;
 pub mod resync;
 #[cfg(test)]
 mod rng;

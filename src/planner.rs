@@ -19,6 +19,7 @@ use crate::github::{GitHub, Verdict};
 use crate::ladder::{Facts, Ladder};
 use crate::permission::{Permission, Standing};
 use crate::readiness::{self, PrView};
+use crate::repo_name::RepoName;
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Repo, Signal};
 use crate::status::Report;
@@ -265,7 +266,7 @@ impl Planner {
     ) -> Result<Standing, StoreError> {
         let who = &request.commenter;
         let admin = ladder.admins.iter().any(|a| a.trim_start_matches('@').eq_ignore_ascii_case(&who.login));
-        let repo_name = request.repo.full_name.rsplit('/').next().unwrap_or_default();
+        let repo_name = RepoName::parse(&request.repo.full_name).name;
         let codeowner = grants.iter().any(|g| {
             g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo_name))
                 && matches!(g.role, Role::Maintainer | Role::Champion)

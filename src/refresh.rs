@@ -20,6 +20,7 @@ use crate::github::{GitHub, Verdict};
 use crate::ladder::{Ladder, config};
 use crate::ladders::Ladders;
 use crate::reply::{self, Checked};
+use crate::repo_name::RepoName;
 use crate::roles;
 use crate::sources::{self, CONFIG_PATH};
 use crate::store::roles::Source as RolesSource;
@@ -107,7 +108,7 @@ pub async fn check(
 async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Planned) -> Result<(), StoreError> {
     let ladder = ladders.book(store).await?.org(planned.org_id);
     let Some((repo, _)) = &ladder.maintainers_file else { return Ok(()) };
-    let (org, _) = owner_and_name(&planned.repo);
+    let org = RepoName::parse(&planned.repo).owner;
     let next = Planned {
         key: format!("{}:then:maintainers", planned.key),
         repo_id: 0,
@@ -116,11 +117,6 @@ async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Plann
         ..planned.clone()
     };
     store.enqueue(&[next], Utc::now()).await.map(drop)
-}
-
-/// `owner/name` split in two.
-fn owner_and_name(full_name: &str) -> (&str, &str) {
-    full_name.split_once('/').unwrap_or((full_name, ""))
 }
 
 /// The first characters of a text's SHA-256: which revision of a file it is.
@@ -180,7 +176,7 @@ async fn codeowners(
     planned: &Planned,
     found: Option<(&str, String)>,
 ) -> Result<String, StoreError> {
-    let (org, name) = owner_and_name(&planned.repo);
+    let RepoName { owner: org, name } = RepoName::parse(&planned.repo);
     let grants = found.as_ref().map(|(_, text)| roles::parse_codeowners(name, text, &ladder.bots)).unwrap_or_default();
     store.replace_roles(org, RolesSource::Codeowners, Some(name), &grants).await?;
     let detail = match found {
@@ -201,7 +197,7 @@ async fn maintainers(store: &Store, planned: &Planned, found: Option<(&str, Stri
     let file = format!("{}/{path}", planned.repo);
     match roles::parse_maintainers(&file, &text) {
         Ok(grants) => {
-            let (org, _) = owner_and_name(&planned.repo);
+            let org = RepoName::parse(&planned.repo).owner;
             store.replace_roles(org, RolesSource::Maintainers, None, &grants).await?;
             tracing::info!(repo = %planned.repo, roles = grants.len(), "roles read from MAINTAINERS.yaml");
             Ok(format!("{path}: {} roles", grants.len()))

@@ -12,6 +12,7 @@
 use crate::action::{Action, Planned, Source};
 use crate::event::{Event, RepositoryRef};
 use crate::ladder::Ladder;
+use crate::repo_name::RepoName;
 
 /// The repository holding the org's config, as GitHub names it for org-wide community files.
 pub const ORG_REPO: &str = ".github";
@@ -31,15 +32,14 @@ pub fn paths(source: Source, ladder: &Ladder) -> Vec<&str> {
 
 /// Whether `full_name` (`owner/name`) is the org's `.github` repository.
 pub fn is_org_repo(full_name: &str) -> bool {
-    full_name.rsplit('/').next().is_some_and(|name| name.eq_ignore_ascii_case(ORG_REPO))
+    RepoName::parse(full_name).is_named(ORG_REPO)
 }
 
 /// The reads an event calls for, as actions keyed by `delivery`, under the org's `ladder`.
 pub fn fetches(event: &Event, delivery: &str, ladder: &Ladder) -> Vec<Planned> {
     let maintainers = ladder.maintainers_file.as_ref();
-    let holds_maintainers = |full_name: &str| {
-        maintainers.is_some_and(|(repo, _)| full_name.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(repo)))
-    };
+    let holds_maintainers =
+        |full_name: &str| maintainers.is_some_and(|(repo, _)| RepoName::parse(full_name).is_named(repo));
     let envelope = event.envelope();
     let installation = envelope.installation.as_ref();
     let (org, repos): (Option<(i64, &str)>, Vec<(i64, &str, Vec<Source>)>) = match event {
