@@ -134,8 +134,15 @@ pub enum LadderError {
         #[source]
         source: std::io::Error,
     },
+    /// Not a `source`: the message lists every error, and a chain would list them all again.
     #[error("the ladder config is invalid:\n{0}")]
-    Invalid(#[from] crate::ladder::ConfigErrors),
+    Invalid(crate::ladder::ConfigErrors),
+}
+
+impl From<crate::ladder::ConfigErrors> for LadderError {
+    fn from(errors: crate::ladder::ConfigErrors) -> LadderError {
+        LadderError::Invalid(errors)
+    }
 }
 
 impl LadderArgs {

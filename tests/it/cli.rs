@@ -248,6 +248,11 @@ fn the_default_config_round_trips_and_bad_configs_are_located() {
     let (_, stderr) = text(&status);
     assert_eq!(status.status.code(), Some(1));
     assert!(stderr.contains("the ladder config is invalid") && stderr.contains("unknown metric `hugs`"), "{stderr}");
+    assert_eq!(stderr.matches("unknown metric `hugs`").count(), 1, "each error is said once: {stderr}");
+    let serve = ladder_command(&url).args(["serve", "--insecure-no-verify", "--config"]).arg(&file).output().unwrap();
+    let (_, stderr) = text(&serve);
+    assert!(!serve.status.success());
+    assert_eq!(stderr.matches("unknown metric `hugs`").count(), 1, "serve says each error once: {stderr}");
 }
 
 on_both_engines!(roles_from_codeowners_and_maintainers_shape_status);
