@@ -22,6 +22,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::action::{Action, tag};
 use crate::github::{GitHub, Verdict};
+use crate::heartbeat;
 use crate::ladders::Ladders;
 use crate::metrics::Metrics;
 use crate::pace::Pacer;
@@ -117,19 +118,10 @@ impl Dispatcher {
         }
     }
 
-    /// Renews this dispatcher's claims every third of the lease (every second after a failure).
+    /// Keeps this dispatcher's claims from running out while it sends.
     async fn heartbeat(&self) -> std::convert::Infallible {
-        let mut pause = LEASE / 3;
-        loop {
-            tokio::time::sleep(pause).await;
-            pause = match self.store.extend_action_claims(&self.token, Utc::now(), LEASE).await {
-                Ok(_) => LEASE / 3,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not renew the dispatcher's claims; trying again");
-                    Duration::from_secs(1)
-                }
-            };
-        }
+        let renew = || self.store.extend_action_claims(&self.token, Utc::now(), LEASE);
+        heartbeat::renew_forever(LEASE, "dispatcher", renew).await
     }
 
     /// Sends (or logs) each claimed action and records how it ended.

@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod event;
 pub mod github;
 pub mod health;
+pub mod heartbeat;
 pub mod intake;
 pub mod ladder;
 pub mod ladders;

@@ -79,11 +79,13 @@ impl Supervisor {
     /// Resolves when a task fails, with the first failure.
     pub async fn failed(&self) -> Failure {
         let mut failed = self.failed.subscribe();
-        match failed.wait_for(Option::is_some).await {
-            Ok(failure) => failure.clone().expect("waited for a failure"),
-            // The sender lives as long as `self`.
-            Err(_) => std::future::pending().await,
+        if let Ok(failure) = failed.wait_for(Option::is_some).await
+            && let Some(failure) = failure.clone()
+        {
+            return failure;
         }
+        // The sender lives as long as `self`, so the wait above ends only with a failure.
+        std::future::pending().await
     }
 
     /// Waits for every task to end (after shutdown was asked for).

@@ -24,6 +24,7 @@ use crate::action::Planned;
 use crate::answer::{self, Request};
 use crate::delivery::{self, Claimed, State};
 use crate::github::GitHub;
+use crate::heartbeat;
 use crate::ladder::Ladder;
 use crate::ladders::{Book, Ladders};
 use crate::metrics::{Metrics, Outcome};
@@ -249,21 +250,10 @@ impl<P: Plan> Worker<P> {
         }
     }
 
-    /// Keeps this worker's claims from running out: renews them every third of the lease, and a
-    /// tenth of it after a failed renewal.
+    /// Keeps this worker's claims from running out while it works.
     async fn heartbeat(&self) -> std::convert::Infallible {
         let lease = self.settings.lease;
-        let mut pause = lease / 3;
-        loop {
-            tokio::time::sleep(pause).await;
-            pause = match self.store.extend_claims(&self.token, Utc::now(), lease).await {
-                Ok(_) => lease / 3,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not renew the worker's claims; trying again");
-                    lease / 10
-                }
-            };
-        }
+        heartbeat::renew_forever(lease, "worker", || self.store.extend_claims(&self.token, Utc::now(), lease)).await
     }
 
     /// Processes claimed deliveries and stores what they produced. A delivery that fails (to parse, to
@@ -312,7 +302,7 @@ impl<P: Plan> Worker<P> {
     /// whose own completion cannot be stored counts a failed attempt.
     async fn complete(&self, completions: Vec<(Completion, Claimed)>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
-        let all: Vec<Completion> = completions.iter().map(|(c, _)| c.clone()).collect();
+        let (all, claimed): (Vec<Completion>, Vec<Claimed>) = completions.into_iter().unzip();
         let wake = || {
             if all.iter().any(|c| !c.actions.is_empty()) {
                 self.planned.notify_one();
@@ -325,15 +315,15 @@ impl<P: Plan> Worker<P> {
                 wake();
                 return Ok(());
             }
-            Err(e) if completions.len() > 1 => {
-                tracing::warn!(error = %e, deliveries = completions.len(), "a batch could not be stored; storing its deliveries one by one");
+            Err(e) if all.len() > 1 => {
+                tracing::warn!(error = %e, deliveries = all.len(), "a batch could not be stored; storing its deliveries one by one");
             }
-            Err(e) => return self.record_failure(&completions[0].1, &format!("storing failed: {e}"), now).await,
+            Err(e) => return self.record_failure(&claimed[0], &format!("storing failed: {e}"), now).await,
         }
-        for (completion, claimed) in completions {
-            match self.store.complete_deliveries(&self.token, now, std::slice::from_ref(&completion)).await {
+        for (completion, claimed) in all.iter().zip(&claimed) {
+            match self.store.complete_deliveries(&self.token, now, std::slice::from_ref(completion)).await {
                 Ok(done) => self.metrics.delivery_processed(Outcome::Done, done.len() as u64),
-                Err(e) => self.record_failure(&claimed, &format!("storing failed: {e}"), now).await?,
+                Err(e) => self.record_failure(claimed, &format!("storing failed: {e}"), now).await?,
             }
         }
         wake();

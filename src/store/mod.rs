@@ -293,6 +293,15 @@ impl Store {
     }
 }
 
+/// `text` as PostgreSQL can store it: it has no NUL (U+FFFD stands in), on both engines alike.
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{fffd}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// The `n`th (from 1) bind parameter: `$n` on PostgreSQL, an anonymous `?` on SQLite, where each
 /// numbered parameter costs a scan of all parameter names when it is bound (quadratic in a large
 /// statement). Anonymous parameters bind in order, so statements must use each one once, in order.

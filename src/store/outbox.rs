@@ -224,7 +224,7 @@ impl Store {
              WHERE seq = $4 AND claim = $5 AND state = 'pending'",
         )
         .bind(millis(at))
-        .bind(detail.replace('\0', "\u{fffd}"))
+        .bind(super::storable(detail).into_owned())
         .bind(if counts { 0i64 } else { 1i64 })
         .bind(seq)
         .bind(token)
@@ -248,7 +248,7 @@ impl Store {
              WHERE seq = $4 AND claim = $5 AND state = 'pending'",
         )
         .bind(outcome.as_str())
-        .bind(detail.map(|d| d.replace('\0', "\u{fffd}")))
+        .bind(detail.map(|d| super::storable(d).into_owned()))
         .bind(millis(now))
         .bind(seq)
         .bind(token)

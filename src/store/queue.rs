@@ -305,15 +305,14 @@ impl Store {
         max_attempts: i64,
     ) -> Result<Option<State>, StoreError> {
         let next = millis(now) + i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX / 2);
-        // PostgreSQL text cannot hold NUL.
-        let error = error.replace('\0', "\u{fffd}");
+        let error = super::storable(error);
         let row = sqlx::query(
             "UPDATE deliveries SET claim = NULL, claimed_until = NULL, error = $1, next_attempt_at = $2, \
                  state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END, \
                  processed_at = CASE WHEN attempts >= $3 THEN $4 ELSE NULL END \
              WHERE id = $5 AND claim = $6 RETURNING state",
         )
-        .bind(error.as_str())
+        .bind(error.as_ref())
         .bind(next)
         .bind(max_attempts)
         .bind(millis(now))

@@ -15,10 +15,13 @@ pub const PREVIOUS_SECRET: &str = "rotated-away-old-secret";
 
 /// What may never appear in a log or the database: webhook secrets, the private key's lines, the
 /// fake GitHub's installation tokens, the database password.
-pub fn secrets() -> Vec<String> {
-    let key = String::from_utf8(fixture("../test-app-key.pem")).expect("the key is text");
-    let key_lines = key.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned);
-    [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD].iter().map(|s| (*s).to_owned()).chain(key_lines).collect()
+pub fn secrets() -> &'static [String] {
+    static SECRETS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SECRETS.get_or_init(|| {
+        let key = String::from_utf8(fixture("../test-app-key.pem")).expect("the key is text");
+        let key_lines = key.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned);
+        [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD].iter().map(|s| (*s).to_owned()).chain(key_lines).collect()
+    })
 }
 
 /// The secrets found so far, with the line they were found in.
@@ -27,8 +30,8 @@ static FOUND: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// Reports every secret in `text` (from `whence`).
 pub fn scan(whence: &str, text: &str) {
     for secret in secrets() {
-        if text.contains(&secret) {
-            let line = text.lines().find(|l| l.contains(&secret)).unwrap_or_default();
+        if text.contains(secret.as_str()) {
+            let line = text.lines().find(|l| l.contains(secret.as_str())).unwrap_or_default();
             FOUND.lock().unwrap().push(format!("{whence}: {line}"));
         }
     }
