@@ -4,6 +4,7 @@ FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY core ./core
 COPY migrations ./migrations
 RUN cargo build --release --locked --bin ladder
 

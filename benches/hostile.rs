@@ -13,7 +13,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use ladder::webhook::signature::sign;
+use ladder::inbound::webhook::signature::sign;
 use support::{Engine, Process, SECRET, TestDb, fixture_json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

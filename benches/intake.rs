@@ -13,7 +13,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ladder::webhook::signature::sign;
+use ladder::inbound::webhook::signature::sign;
 use support::{Engine, Process, SECRET, TestDb, fixture_json, settle_db};
 
 fn env_or(name: &str, default: usize) -> usize {

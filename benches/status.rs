@@ -12,9 +12,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ladder::ladder::Ladder;
-use ladder::status::Report;
 use ladder::store::Store;
+use ladder_core::ladder::Ladder;
+use ladder_core::report::Report;
 use support::{Engine, TestDb, ladder_command};
 
 const KINDS: [&str; 8] = [
@@ -118,7 +118,7 @@ async fn answer(store: &Store, ladder: &Ladder, login: &str) -> usize {
     assert!(store.has_signals(900, person.id).await.unwrap());
     let facts = store.facts_of(900, person.id, ladder).await.unwrap();
     let grants = store.roles_of("asyncapi", &person.login, person.id).await.unwrap();
-    let org = ladder::signal::Org { id: 900, login: "asyncapi".into() };
+    let org = ladder_core::signal::Org { id: 900, login: "asyncapi".into() };
     let n = facts.tally().values().sum::<u64>() as usize;
     let report = Report::new(org, person, &facts, ladder, grants, chrono::Utc::now());
     std::hint::black_box(report.to_json());

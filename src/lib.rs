@@ -1,58 +1,21 @@
-//! ladder: a GitHub App that grows maintainers.
+//! ladder: a GitHub App that grows maintainers. This crate is the shell around the pure core
+//! ([`ladder_core`]): it receives, stores, looks up and sends, and leaves every decision to the core.
 //!
-//! The flow: [`webhook`] verifies and [`intake`] durably stores each delivery; the [`worker`] claims
-//! stored deliveries, [`event`] parses them, [`signal`] and [`directory`] derive facts, [`answer`]
-//! finds `/amp` commands ([`command`]), [`readiness`] decides a PR's sticky comment and labels and
-//! [`sources`] which configs to read again (all pure functions, under the ladder [`ladders`] says is in
-//! force, fed by the [`planner`]'s lookups), and the [`store`] records the facts, their per-person
-//! [`digest`]s and the planned [`action`]s in one transaction. The [`dispatch`]er sends actions through
-//! [`github`] (or logs them in dry-run), and has [`refresh`] read configs and `CODEOWNERS` into the
-//! store. [`ladder`] evaluates people from their facts, [`credit`] decides what earns credit,
-//! [`permission`] who may run what; [`reply`] and [`status`] render texts, every one of them passing
-//! [`render`]'s guard. [`web`] and [`server`] serve HTTP; [`cli`] and [`config`] are the command line;
-//! [`serve`] and [`replay`] wire the pieces together, [`supervise`] watches the tasks `serve` runs.
+//! The wings follow a delivery's path. [`inbound`] serves HTTP, checks each webhook's signature and
+//! stores the delivery durably before answering; the [`pipeline`] claims stored deliveries, looks up
+//! what the core needs (the ladder in force, people, roles, permissions) and records the core's facts
+//! and planned actions in one transaction; [`outbound`] carries those actions out through [`github`]
+//! (or logs them in dry-run), paced, and keeps configs fresh. The [`store`] is SQLite or PostgreSQL,
+//! [`web`] the pages and operator endpoints, [`metrics`] what every wing counts, [`supervise`] whether
+//! the process's tasks still run (for `/readyz` and the exit status), and [`app`] the command line,
+//! process settings and the wiring of `serve` and `replay`; only [`app`] reads process settings.
 
-pub mod action;
-pub mod answer;
-pub mod cli;
-pub mod command;
-pub mod config;
-pub mod credit;
-pub mod delivery;
-pub mod digest;
-pub mod directory;
-pub mod dispatch;
-pub mod event;
+pub mod app;
 pub mod github;
-pub mod health;
-pub mod heartbeat;
-pub mod intake;
-pub mod ladder;
-pub mod ladders;
-pub mod located;
+pub mod inbound;
 pub mod metrics;
-pub mod pace;
-#[cfg(test)]
-mod parsing_properties;
-pub mod permission;
-pub mod planner;
-pub mod readiness;
-pub mod refresh;
-pub mod render;
-pub mod replay;
-pub mod reply;
-pub mod repo_name;
-pub mod resync;
-#[cfg(test)]
-mod rng;
-pub mod roles;
-pub mod serve;
-pub mod server;
-pub mod signal;
-pub mod sources;
-pub mod status;
+pub mod outbound;
+pub mod pipeline;
 pub mod store;
 pub mod supervise;
 pub mod web;
-pub mod webhook;
-pub mod worker;

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ladder::cli::{self, Cli};
-use ladder::config::LogFormat;
+use ladder::app::cli::{self, Cli};
+use ladder::app::settings::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 // mimalloc gives freed memory back to the system; glibc's allocator kept a burst of large request

@@ -15,8 +15,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::delivery::QueueDepth;
-use crate::event;
+use ladder_core::delivery::QueueDepth;
+use ladder_core::event;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct EventLabel {
@@ -226,7 +226,7 @@ impl Metrics {
         }
     }
 
-    /// Counts what became of one attempt at an action (`kind` from [`crate::action::Action::kind`]).
+    /// Counts what became of one attempt at an action (`kind` from [`ladder_core::plan::action::Action::kind`]).
     pub fn action(&self, kind: &'static str, outcome: &'static str) {
         self.actions.get_or_create(&ActionLabels { kind, outcome }).inc();
     }

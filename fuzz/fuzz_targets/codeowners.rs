@@ -1,8 +1,8 @@
 //! `CODEOWNERS`: any text gives grants without panicking, and never a team or a bot.
 #![no_main]
 
-use ladder::credit::Bots;
-use ladder::roles::parse_codeowners;
+use ladder_core::credit::Bots;
+use ladder_core::roles::parse_codeowners;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

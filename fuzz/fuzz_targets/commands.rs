@@ -2,7 +2,7 @@
 //! is kept.
 #![no_main]
 
-use ladder::command::{parse, parse_at_most};
+use ladder_core::commands::grammar::{parse, parse_at_most};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! a panic.
 #![no_main]
 
-use ladder::ladder::config::{parse, parse_override};
+use ladder_core::ladder::config::{parse, parse_override};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

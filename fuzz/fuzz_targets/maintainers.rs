@@ -1,7 +1,7 @@
 //! `MAINTAINERS.yaml`: any text gives grants or located errors, never a panic.
 #![no_main]
 
-use ladder::roles::parse_maintainers;
+use ladder_core::roles::parse_maintainers;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! signature passes.
 #![no_main]
 
-use ladder::webhook::signature::{Secrets, sign};
+use ladder::inbound::webhook::signature::{Secrets, sign};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&[u8], &[u8])| {

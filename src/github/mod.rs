@@ -9,7 +9,7 @@
 //! it until the wait is over: every call for it, the worker's reads too, answers
 //! [`Verdict::RateLimited`] at once.
 //!
-//! Never does: decide what to post, or wait (see [`crate::dispatch`]).
+//! Never does: decide what to post, or wait (see [`crate::outbound::dispatch`]).
 
 pub mod verdict;
 
@@ -24,8 +24,9 @@ use octocrab::models::{AppId, InstallationId};
 use octocrab::service::middleware::retry::RetryConfig;
 pub use verdict::Verdict;
 
-use crate::permission::RepoPermission;
-use crate::reply::CheckReport;
+use ladder_core::commands::permission::RepoPermission;
+use ladder_core::plan::sticky::{self, Move};
+use ladder_core::text::reply::CheckReport;
 
 /// The App's credentials. Without them the app runs in dry-run.
 #[derive(Clone)]
@@ -126,10 +127,9 @@ impl GitHub {
         Ok(login)
     }
 
-    /// Keeps one comment starting with `marker` on issue or PR `number`: edits the app's existing one
-    /// (written by the App's own account: another's comment is never taken for it) when its text
-    /// differs, posts one when there is none (or it was deleted meanwhile). Returns what it did, for
-    /// the outbox.
+    /// Keeps one comment starting with `marker` on issue or PR `number`: finds the app's own
+    /// ([`sticky::ours`]), then leaves, edits or posts it as [`sticky::decide`] says (posting when the
+    /// comment was deleted meanwhile). Returns what it did, for the outbox.
     pub async fn sticky(
         &self,
         installation: i64,
@@ -138,42 +138,56 @@ impl GitHub {
         marker: &str,
         body: &str,
     ) -> Result<String, Verdict> {
+        let found = self.find_sticky(installation, repo, number, marker).await?;
+        let found = found.as_ref().map(|(id, text)| (*id, text.as_str()));
         let client = self.installation(installation)?;
-        let me = self.login().await?;
-        let mut page = 1;
-        let existing = loop {
-            let path = format!("/repos/{repo}/issues/{number}/comments?per_page=100&page={page}");
-            let comments = self.read(installation, client._get(path).await).await?;
-            let comments = comments.as_array().cloned().unwrap_or_default();
-            let ours = comments.iter().find(|c| {
-                let by_me = c["user"]["login"].as_str().is_some_and(|l| l.eq_ignore_ascii_case(&me));
-                by_me && c["body"].as_str().is_some_and(|b| b.starts_with(marker))
-            });
-            if let Some(found) = ours {
-                break Some((found["id"].as_i64().unwrap_or(0), found["body"].as_str().unwrap_or("").to_owned()));
-            }
-            if comments.len() < 100 {
-                break None;
-            }
-            page += 1;
-        };
-        match existing {
-            Some((id, text)) if text == body => Ok(format!("comment {id} unchanged")),
-            Some((id, _)) => {
+        let post = || async { self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}")) };
+        match sticky::decide(found, body) {
+            Move::Leave(id) => Ok(format!("comment {id} unchanged")),
+            Move::Edit(id) => {
                 let path = format!("/repos/{repo}/issues/comments/{id}");
-                match self
-                    .read(installation, client._patch(path, Some(&serde_json::json!({ "body": body }))).await)
-                    .await
-                {
+                let edit = client._patch(path, Some(&serde_json::json!({ "body": body }))).await;
+                match self.read(installation, edit).await {
                     Ok(_) => Ok(format!("edited comment {id}")),
-                    Err(gone) if gone.is_not_found() => {
-                        self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}"))
-                    }
+                    Err(gone) if gone.is_not_found() => post().await,
                     Err(other) => Err(other),
                 }
             }
-            None => self.comment(installation, repo, number, body).await.map(|id| format!("comment {id}")),
+            Move::Post => post().await,
         }
+    }
+
+    /// The app's comment starting with `marker` on issue or PR `number` (id and text), looked for
+    /// page by page.
+    async fn find_sticky(
+        &self,
+        installation: i64,
+        repo: &str,
+        number: i64,
+        marker: &str,
+    ) -> Result<Option<(i64, String)>, Verdict> {
+        let client = self.installation(installation)?;
+        let me = self.login().await?;
+        for page in 1.. {
+            let path = format!("/repos/{repo}/issues/{number}/comments?per_page=100&page={page}");
+            let listed = self.read(installation, client._get(path).await).await?;
+            let listed = listed.as_array().map(Vec::as_slice).unwrap_or_default();
+            let comments: Vec<sticky::Comment> = listed
+                .iter()
+                .map(|c| sticky::Comment {
+                    id: c["id"].as_i64().unwrap_or(0),
+                    author: c["user"]["login"].as_str().unwrap_or(""),
+                    body: c["body"].as_str().unwrap_or(""),
+                })
+                .collect();
+            if let Some(ours) = sticky::ours(&comments, &me, marker) {
+                return Ok(Some((ours.id, ours.body.to_owned())));
+            }
+            if listed.len() < 100 {
+                break;
+            }
+        }
+        Ok(None)
     }
 
     /// The id of the app's comment on issue or PR `number` holding `tag`, updated since `since`.

@@ -1,7 +1,7 @@
 //! Commands read: which commands of each comment the app answered, and when, for the limits on
 //! commands per comment and replies per person and minute.
 //!
-//! Never does: decide the limits (see [`crate::answer::admit`]).
+//! Never does: decide the limits (see [`ladder_core::commands::answer::admit`]).
 
 use std::collections::BTreeSet;
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, millis};
-use crate::answer::Read;
+use ladder_core::commands::answer::Read;
 
 /// Records commands as read at `now`; one read before stays as it was.
 pub(super) async fn record(

@@ -1,12 +1,12 @@
 //! Digests of people's signals, and the [`Facts`] read from them.
 //!
-//! Owns: the `digest_*` tables. Recording signals adds the digest ([`crate::digest`]) of the ones that
+//! Owns: the `digest_*` tables. Recording signals adds the digest ([`ladder_core::digest`]) of the ones that
 //! were new, in the same transaction, so the tables always sum up the `signals` table; [`Store::facts_of`]
 //! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
 //! are missing (a database from before they existed), the first migration rebuilds them from signals.
 //!
 //! Never does: decide what counts beyond what the digest says; caps, windows and thresholds are the
-//! ladder's, applied by [`crate::ladder::evaluate`].
+//! ladder's, applied by [`ladder_core::ladder::evaluate`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,11 +14,11 @@ use sqlx::{Any, Row, Transaction};
 
 use super::signal_rows::signal_from_row;
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
-use crate::digest::{PersonDigest, digest};
-use crate::event::Account;
-use crate::ladder::facts::{EVIDENCE, Facts, Reference, newest};
-use crate::ladder::{Ladder, Metric};
-use crate::signal::{Kind, Signal};
+use ladder_core::digest::{PersonDigest, digest};
+use ladder_core::event::Account;
+use ladder_core::ladder::facts::{EVIDENCE, Facts, Reference, newest};
+use ladder_core::ladder::{Ladder, Metric};
+use ladder_core::signal::{Kind, Signal};
 
 type People = BTreeMap<(i64, i64), PersonDigest>;
 type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
@@ -126,7 +126,7 @@ async fn add_repos(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Peo
 }
 
 async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
-    let rows: Vec<(i64, i64, i64, i64, &crate::digest::MergedPr)> = people
+    let rows: Vec<(i64, i64, i64, i64, &ladder_core::digest::MergedPr)> = people
         .iter()
         .flat_map(|((org, actor), d)| d.merged.iter().map(move |((repo, n), pr)| (*repo, *n, *org, *actor, pr)))
         .collect();
@@ -148,7 +148,7 @@ async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Pe
 }
 
 async fn add_engagements(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
-    let rows: Vec<(i64, i64, i64, i64, &crate::digest::Engagement)> = people
+    let rows: Vec<(i64, i64, i64, i64, &ladder_core::digest::Engagement)> = people
         .iter()
         .flat_map(|((org, actor), d)| d.engagements.iter().map(move |((repo, n), e)| (*org, *actor, *repo, *n, e)))
         .collect();
@@ -362,7 +362,7 @@ impl Store {
     async fn engagement_facts(
         &self,
         (org, person): (i64, i64),
-    ) -> Result<BTreeMap<Metric, crate::ladder::metric::Measure>, StoreError> {
+    ) -> Result<BTreeMap<Metric, ladder_core::ladder::metric::Measure>, StoreError> {
         let metrics = [
             (Metric::PrimaryReviews, "approved_at IS NOT NULL AND merged = 1", "approved_at"),
             (Metric::ReviewsOnMerged, "reviewed_at IS NOT NULL AND merged = 1", "reviewed_at"),
@@ -397,7 +397,7 @@ impl Store {
                 .await?;
                 references(&rows)?
             };
-            out.insert(metric, crate::ladder::metric::Measure { value, evidence });
+            out.insert(metric, ladder_core::ladder::metric::Measure { value, evidence });
         }
         Ok(out)
     }
@@ -407,7 +407,7 @@ impl Store {
         &self,
         (org, person): (i64, i64),
         ladder: &Ladder,
-    ) -> Result<crate::ladder::metric::Measure, StoreError> {
+    ) -> Result<ladder_core::ladder::metric::Measure, StoreError> {
         let (titles, branches) = ladder.mechanical_patterns();
         let mut n = 3;
         let mut mechanical = Vec::new();
@@ -440,7 +440,7 @@ impl Store {
                 }
             }
             let evidence = references(&kept)?;
-            return Ok(crate::ladder::metric::Measure { value: kept.len() as u64, evidence });
+            return Ok(ladder_core::ladder::metric::Measure { value: kept.len() as u64, evidence });
         }
         let order = format!("ORDER BY merged_at DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}");
         let select = "SELECT merged_at AS at, repo_name, number";
@@ -461,7 +461,7 @@ impl Store {
                 (value, rows)
             }
         };
-        Ok(crate::ladder::metric::Measure { value: value.max(0) as u64, evidence: references(&rows)? })
+        Ok(ladder_core::ladder::metric::Measure { value: value.max(0) as u64, evidence: references(&rows)? })
     }
 
     /// The newest distinct references among a person's credited signals of `kinds` (only kinds they

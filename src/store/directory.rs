@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, millis};
-use crate::directory::Change;
-use crate::signal::Org;
+use ladder_core::directory::Change;
+use ladder_core::signal::Org;
 
 pub(super) async fn apply(
     tx: &mut Transaction<'_, Any>,

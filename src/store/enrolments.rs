@@ -8,25 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, from_millis, millis};
-
-/// One enrolment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Enrolment {
-    pub org_id: i64,
-    pub login: String,
-    pub github_id: Option<i64>,
-    pub mentor: Option<String>,
-    pub cohort: Option<String>,
-    pub enrolled_by: String,
-    pub enrolled_at: DateTime<Utc>,
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-impl Enrolment {
-    pub fn is_active(&self) -> bool {
-        self.ended_at.is_none()
-    }
-}
+use ladder_core::enrolment::Enrolment;
 
 fn from_row(row: &AnyRow) -> Result<Enrolment, StoreError> {
     Ok(Enrolment {

@@ -152,7 +152,7 @@ fn sqlite_url(url: &str) -> String {
 }
 
 /// SQLite settings applied to every connection: WAL with `synchronous=FULL` survives both a killed
-/// process and a power cut; group commit in [`crate::intake`] keeps it fast. Commits never checkpoint
+/// process and a power cut; group commit in [`crate::inbound::intake`] keeps it fast. Commits never checkpoint
 /// (`wal_autocheckpoint = 0`): [`Store::checkpoint`] does it from a reader, off the write path.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";

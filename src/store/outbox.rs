@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
-use crate::action::{Action, Planned};
+use ladder_core::plan::action::{Action, Planned};
 
 const COLUMNS: usize = 11;
 

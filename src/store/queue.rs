@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Backend, Durability, Store, StoreError, from_millis, millis};
-use crate::action::{Effect, Planned};
-use crate::answer::Read;
-use crate::delivery::{Claimed, NewDelivery, QueueDepth, State};
-use crate::directory::Change;
-use crate::signal::Signal;
+use ladder_core::commands::answer::Read;
+use ladder_core::delivery::{Claimed, NewDelivery, QueueDepth, State};
+use ladder_core::directory::Change;
+use ladder_core::plan::action::{Effect, Planned};
+use ladder_core::signal::Signal;
 
 /// Whether an insert stored a new delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ async fn apply(
             super::privacy::opt_in(tx, *github_id).await?;
         }
         Effect::Enrol { org_id, login, github_id, mentor, cohort, by } => {
-            let enrolment = super::enrolments::Enrolment {
+            let enrolment = ladder_core::enrolment::Enrolment {
                 org_id: *org_id,
                 login: login.clone(),
                 github_id: *github_id,
@@ -275,7 +275,7 @@ impl Store {
         let marked: HashSet<String> =
             query.fetch_all(&mut *tx).await?.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
         let kept: Vec<&Completion> = completions.iter().filter(|c| marked.contains(&c.delivery_id)).collect();
-        let changes = crate::directory::merge(kept.iter().flat_map(|c| c.changes.iter().cloned()));
+        let changes = ladder_core::directory::merge(kept.iter().flat_map(|c| c.changes.iter().cloned()));
         super::directory::apply(&mut tx, &changes, now).await?;
         let signals: Vec<(&str, &Signal)> =
             kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();

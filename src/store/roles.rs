@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{Durability, Store, StoreError};
-use crate::roles::{Grant, Role};
+use ladder_core::roles::{Grant, Role};
 
 /// Where grants came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{StoreError, from_millis};
-use crate::event::Account;
-use crate::signal::{Kind, Org, Repo, Signal, Subject};
+use ladder_core::event::Account;
+use ladder_core::signal::{Kind, Org, Repo, Signal, Subject};
 
 /// A stored signal, read back.
 pub(super) fn signal_from_row(row: &AnyRow) -> Result<Signal, StoreError> {

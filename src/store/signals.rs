@@ -12,15 +12,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::signal_rows::signal_from_row;
 use super::{Backend, Store, StoreError, millis};
-use crate::event::Account;
-use crate::signal::{Kind, Signal};
-
-/// A person as the store knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    pub id: i64,
-    pub login: String,
-}
+use ladder_core::event::Account;
+use ladder_core::report::Person;
+use ladder_core::signal::{Kind, Signal};
 
 const SIGNAL_COLUMNS: usize = 20;
 const PEOPLE_COLUMNS: usize = 4;

@@ -2,7 +2,7 @@
 //!
 //! Owns: the router and the layers around it: request tracing and the latency histogram. The webhook
 //! route's limits (body deadline, memory budget, requests handled at once) are the receiver's own, see
-//! [`crate::webhook`].
+//! [`crate::inbound::webhook`].
 //!
 //! Never does: write signals (the worker does) or decide anything about a delivery (the receiver does).
 
@@ -18,10 +18,10 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+use crate::inbound::webhook::{self, Load, Receiver};
 use crate::metrics::{IntakeLoad, Metrics};
 use crate::store::Store;
 use crate::supervise::Health;
-use crate::webhook::{self, Load, Receiver};
 
 /// The path GitHub posts deliveries to (Probot's).
 pub const WEBHOOK_PATH: &str = "/api/github/webhooks";

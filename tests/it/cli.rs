@@ -165,10 +165,10 @@ async fn logs_are_json_on_request_and_never_hold_a_secret() {
     let body = crate::support::fixture("issues/opened.json");
     let mut headers = crate::support::signed_headers("issues", "log-1", &body);
     headers.retain(|(k, _)| k != "x-hub-signature-256");
-    headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign(secret, &body)));
+    headers.push(("x-hub-signature-256".into(), ladder::inbound::webhook::signature::sign(secret, &body)));
     assert_eq!(http.post_webhook(&headers, body.clone()).await.0, 202);
     headers.retain(|(k, _)| k != "x-hub-signature-256");
-    headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign("wrong", &body)));
+    headers.push(("x-hub-signature-256".into(), ladder::inbound::webhook::signature::sign("wrong", &body)));
     assert_eq!(http.post_webhook(&headers, body).await.0, 401);
     // SIGTERM: a clean shutdown with exit status 0.
     let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -403,7 +403,7 @@ async fn the_webhook_secret_is_taken_whole_and_rotates_through_its_own_setting()
     let signed_with = |secret: &str, id: &str| {
         let mut headers = crate::support::signed_headers("issues", id, &body);
         headers.retain(|(k, _)| k != "x-hub-signature-256");
-        headers.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign(secret, &body)));
+        headers.push(("x-hub-signature-256".into(), ladder::inbound::webhook::signature::sign(secret, &body)));
         headers
     };
     let cases = [("7", 401), ("long-random", 401), ("long-random,7", 202), ("the-previous-secret-42", 202)];

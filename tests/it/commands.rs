@@ -2,9 +2,9 @@
 //! outbox with the delivery, logged by the dispatcher, shown by `ladder outbox`; each command answered
 //! once through redeliveries and edits.
 
-use ladder::command::Problem;
-use ladder::render::guard;
 use ladder::store::outbox::Entry;
+use ladder_core::commands::grammar::Problem;
+use ladder_core::text::render::guard;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
@@ -45,7 +45,8 @@ fn merged_pr(who: (i64, &str), number: i64) -> Vec<u8> {
 
 fn body(entry: &Entry) -> &str {
     match &entry.planned.action {
-        ladder::action::Action::Comment { body } | ladder::action::Action::Sticky { body, .. } => body,
+        ladder_core::plan::action::Action::Comment { body }
+        | ladder_core::plan::action::Action::Sticky { body, .. } => body,
         other => panic!("not a comment: {other:?}"),
     }
 }
@@ -63,7 +64,10 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
     assert!(status.starts_with("@alice, here is where **bob** stands on the ladder.\n"), "{status}");
     assert!(status.contains("- Level: **Contributor**\n"), "{status}");
     assert!(status.contains("| `pr_merged` | 1 | 3 | Codertocat/Hello-World#11 |"), "{status}");
-    assert_eq!(body(&entries[1]), ladder::reply::problem("/amp", "alice", &Problem::Unknown("dance".into())));
+    assert_eq!(
+        body(&entries[1]),
+        ladder_core::text::reply::problem("/amp", "alice", &Problem::Unknown("dance".into()))
+    );
     for entry in &entries {
         assert_eq!((entry.state.as_str(), entry.planned.issue), ("dry_run", 1));
         assert_eq!(entry.planned.repo, "Codertocat/Hello-World");
@@ -89,7 +93,7 @@ async fn commands_are_answered_once_in_dry_run(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "c-3", &bot).await.0, 202);
     let entries = app.outbox_settled(4).await;
     assert_eq!(entries.len(), 4);
-    assert_eq!(body(&entries[3]), ladder::reply::unknown_person("carol", "carol"));
+    assert_eq!(body(&entries[3]), ladder_core::text::reply::unknown_person("carol", "carol"));
 
     // `ladder outbox` shows them.
     let out = ladder_command(&app.db.url).args(["outbox", "--json"]).output().unwrap();
@@ -273,7 +277,7 @@ async fn commands_are_limited_per_comment_and_per_minute(engine: Engine) {
     let entries = app.outbox_settled(6).await;
     let keys: Vec<&str> = entries.iter().map(|e| e.planned.key.as_str()).collect();
     assert_eq!(entries.len(), 6, "{keys:?}");
-    let helps = entries.iter().filter(|e| body(e) == ladder::reply::help("/amp", "alice")).count();
+    let helps = entries.iter().filter(|e| body(e) == ladder_core::text::reply::help("/amp", "alice")).count();
     assert_eq!(helps, 5, "{keys:?}");
     assert!(keys.iter().any(|k| k.starts_with("rate-limit:0:5001:")), "{keys:?}");
     assert!(entries.iter().map(body).any(|b| b.contains("at most 5 `/amp` commands a minute")));

@@ -5,11 +5,11 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use ladder::event::Account;
-use ladder::ladder::config::parse;
-use ladder::ladder::{Facts, Ladder};
-use ladder::signal::{Kind, Org, Repo, Signal, Subject};
 use ladder::store::Store;
+use ladder_core::event::Account;
+use ladder_core::ladder::config::parse;
+use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::signal::{Kind, Org, Repo, Signal, Subject};
 use serde_json::json;
 
 use crate::on_both_engines;

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ladder::delivery::NewDelivery;
-use ladder::ladders::{Choice, Ladders};
 use ladder::metrics::Metrics;
-use ladder::planner::Planner;
+use ladder::pipeline::ladders::{Choice, Ladders};
+use ladder::pipeline::planner::Planner;
+use ladder::pipeline::reads::Live;
+use ladder::pipeline::worker::{Batch, Plan, Processed, Worker, WorkerSettings};
 use ladder::store::queue::Completion;
 use ladder::store::{Store, StoreError};
-use ladder::worker::{Batch, Plan, Processed, Worker, WorkerSettings};
+use ladder_core::delivery::NewDelivery;
 
 use crate::on_both_engines;
 use crate::support::{App, Engine, TestDb, fixture_json, review_payload};
@@ -99,7 +100,7 @@ async fn a_planning_failure_is_one_deliverys_attempt(engine: Engine) {
     // The planner reads enrolments for a pull request's readiness; without the table that lookup fails.
     sqlx::query("ALTER TABLE enrolments RENAME TO enrolments_away").execute(&db.pool().await).await.unwrap();
     store.insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Planner::new(store.clone(), None, 30));
+    let worker = worker_with(&store, Planner::new(Live::new(store.clone(), None), 30));
     let now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3);
     assert_eq!(state_of(&store, "issue-1").await.0, "done");
@@ -114,7 +115,7 @@ async fn a_planning_failure_is_one_deliverys_attempt(engine: Engine) {
 }
 
 /// A planner that panics for the delivery named `boom`, and otherwise plans like the real one.
-struct Panicky(Planner);
+struct Panicky(Planner<Live>);
 
 impl Plan for Panicky {
     async fn plan(
@@ -143,7 +144,7 @@ async fn a_planner_panic_is_one_deliverys_attempt(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     store.insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Panicky(Planner::new(store.clone(), None, 30)));
+    let worker = worker_with(&store, Panicky(Planner::new(Live::new(store.clone(), None), 30)));
     let mut now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3, "the worker goes on past the panic");
     assert_eq!(state_of(&store, "pr").await.0, "done");
@@ -171,7 +172,7 @@ async fn a_claim_never_takes_a_delivery_past_its_attempt_limit(engine: Engine) {
         assert_eq!(claimed.len(), 1);
     }
     assert!(store.claim_deliveries("fourth", now, Duration::ZERO, 10, 3).await.unwrap().is_empty());
-    let worker = worker_with(&store, Planner::new(store.clone(), None, 30));
+    let worker = worker_with(&store, Planner::new(Live::new(store.clone(), None), 30));
     assert_eq!(worker.run_once(now).await.unwrap(), 0);
     let (state, attempts, error) = state_of(&store, "issue-1").await;
     assert_eq!((state.as_str(), attempts), ("failed", 3));
@@ -179,7 +180,7 @@ async fn a_claim_never_takes_a_delivery_past_its_attempt_limit(engine: Engine) {
 }
 
 /// A planner that takes its time over every delivery.
-struct Slow(Planner, Duration);
+struct Slow(Planner<Live>, Duration);
 
 impl Plan for Slow {
     async fn plan(
@@ -203,8 +204,8 @@ async fn a_live_workers_claims_are_never_taken(engine: Engine) {
         Worker::with_planner(store.clone(), settings, ladders, planner, Arc::new(Metrics::new()))
     };
     // Its work takes five leases; the heartbeat keeps its claim.
-    let slow = short(Slow(Planner::new(store.clone(), None, 30), Duration::from_secs(3)));
-    let other = short(Slow(Planner::new(store.clone(), None, 30), Duration::ZERO));
+    let slow = short(Slow(Planner::new(Live::new(store.clone(), None), 30), Duration::from_secs(3)));
+    let other = short(Slow(Planner::new(Live::new(store.clone(), None), 30), Duration::ZERO));
     let working = tokio::spawn(async move { slow.run_once(Utc::now()).await.unwrap() });
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(500)).await;

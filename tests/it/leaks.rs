@@ -71,7 +71,7 @@ async fn nothing_secret_is_logged_or_stored(engine: Engine) {
     assert_eq!(entries[0].state, "sent", "a token was minted and used");
     let mut forged = signed_headers("issue_comment", "leak-2", &body);
     forged.retain(|(k, _)| k != "x-hub-signature-256");
-    forged.push(("x-hub-signature-256".into(), ladder::webhook::signature::sign("guess", &body)));
+    forged.push(("x-hub-signature-256".into(), ladder::inbound::webhook::signature::sign("guess", &body)));
     assert_eq!(app.http.post_webhook(&forged, body).await.0, 401);
     tokio::time::sleep(Duration::from_millis(200)).await;
 

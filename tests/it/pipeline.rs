@@ -1,7 +1,7 @@
 //! From delivery to signals: every fixture, the credit rules, and counting each fact once.
 
-use ladder::credit::{Bots, tally};
-use ladder::signal::Kind;
+use ladder_core::credit::{Bots, tally};
+use ladder_core::signal::Kind;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
@@ -117,7 +117,7 @@ async fn credit_rules_hold_over_the_store(engine: Engine) {
     app.settle().await;
     let store = app.store();
     let bots = Bots::default();
-    let count = |signals: &[ladder::signal::Signal]| {
+    let count = |signals: &[ladder_core::signal::Signal]| {
         let t = tally(signals, &bots);
         Kind::ALL.iter().filter_map(|k| t.by_kind.get(k).map(|n| (k.as_str(), *n))).collect::<Vec<_>>()
     };
@@ -208,7 +208,7 @@ async fn failing_deliveries_are_retried_then_parked(engine: Engine) {
     let malformed = br#"{"action":"opened","pull_request":{"id":"nope"}}"#;
     let db = crate::support::TestDb::new(engine).await;
     // Refused at intake now (400), but a version that did not check bodies may have stored one.
-    let stored = ladder::delivery::NewDelivery::new("malformed-1", "pull_request", malformed, chrono::Utc::now());
+    let stored = ladder_core::delivery::NewDelivery::new("malformed-1", "pull_request", malformed, chrono::Utc::now());
     db.store().await.insert_deliveries(&[stored]).await.unwrap();
     let app = App::start_with(db, |_| {}).await;
     let started = std::time::Instant::now();

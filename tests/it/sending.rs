@@ -53,8 +53,8 @@ async fn paced_app_on(engine: Engine, github: &FakeGitHub, spacing: Duration) ->
 async fn replies_are_sent_through_the_app_installation(engine: Engine) {
     let github = FakeGitHub::start().await;
     let app = app_on(engine, &github).await;
-    let help = ladder::reply::help("/amp", "alice");
-    let ladder_text = ladder::reply::ladder(&ladder::ladder::Ladder::builtin(), "alice");
+    let help = ladder_core::text::reply::help("/amp", "alice");
+    let ladder_text = ladder_core::text::reply::ladder(&ladder_core::ladder::Ladder::builtin(), "alice");
 
     // A rate limit first: the dispatcher waits as asked, then posts once.
     github.trouble(&[Trouble::RateLimited { retry_after: 1 }]);
@@ -153,8 +153,8 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
     const SPACING: Duration = Duration::from_millis(300);
     let github = FakeGitHub::start().await;
     let app = paced_app_on(engine, &github, SPACING).await;
-    let help = ladder::reply::help("/amp", "alice");
-    let ladder_text = ladder::reply::ladder(&ladder::ladder::Ladder::builtin(), "alice");
+    let help = ladder_core::text::reply::help("/amp", "alice");
+    let ladder_text = ladder_core::text::reply::ladder(&ladder_core::ladder::Ladder::builtin(), "alice");
 
     github.trouble(&[Trouble::RateLimited { retry_after: 3 }]);
     let two = comment(77, 42, "/amp help\n/amp ladder");
@@ -207,7 +207,7 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
             comment_call(201, &help),
             comment_call(201, &ladder_text),
             comment_call(201, &ladder_text),
-            comment_call(201, &ladder::reply::unchecked("/amp", "erin", "enroll")),
+            comment_call(201, &ladder_core::text::reply::unchecked("/amp", "erin", "enroll")),
         ]
     );
     let limited = calls[1].0;
@@ -226,7 +226,8 @@ on_both_engines!(a_rate_limit_holds_the_installation_and_writes_are_paced);
 fn sent(entry: &Entry) -> &str {
     assert_eq!(entry.state, "sent", "{entry:?}");
     match &entry.planned.action {
-        ladder::action::Action::Comment { body } | ladder::action::Action::Sticky { body, .. } => body,
+        ladder_core::plan::action::Action::Comment { body }
+        | ladder_core::plan::action::Action::Sticky { body, .. } => body,
         other => panic!("not a comment: {other:?}"),
     }
 }
@@ -289,7 +290,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     let erin = comment_by((5005, "erin"), 83, 42, "/amp enroll @bob");
     assert_eq!(app.deliver("issue_comment", "e-4", &erin).await.0, 202);
     let entries = app.outbox_settled(4).await;
-    assert_eq!(sent(&entries[3]), ladder::reply::unchecked("/amp", "erin", "enroll"));
+    assert_eq!(sent(&entries[3]), ladder_core::text::reply::unchecked("/amp", "erin", "enroll"));
     assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     github.permissions_down(false);
     let again = comment_by((5005, "erin"), 84, 42, "/amp enroll @bob");
@@ -311,7 +312,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     let frank = comment_by((5006, "frank"), 85, 42, "/amp unenroll @bob");
     assert_eq!(app.deliver("issue_comment", "e-6", &frank).await.0, 202);
     let entries = app.outbox_settled(6).await;
-    assert_eq!(sent(&entries[5]), ladder::reply::unchecked("/amp", "frank", "unenroll"));
+    assert_eq!(sent(&entries[5]), ladder_core::text::reply::unchecked("/amp", "frank", "unenroll"));
     assert!(entries[5].done_at.unwrap() >= until, "sent during the hold: {:?}", entries[5]);
     let calls = github.take_calls();
     assert_eq!(calls.iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(), [("POST", 201)]);
@@ -367,7 +368,10 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
             "POST /repos/Codertocat/Hello-World/issues/2/labels 200".to_owned()
         ]
     );
-    assert_eq!(entries[2].planned.action, ladder::action::Action::AddLabels { labels: vec!["amp/mentee".into()] });
+    assert_eq!(
+        entries[2].planned.action,
+        ladder_core::plan::action::Action::AddLabels { labels: vec!["amp/mentee".into()] }
+    );
     let posted = github.comments(PR_COMMENTS);
     assert_eq!(posted.len(), 1);
     assert!(
@@ -375,7 +379,7 @@ async fn readiness_comment_is_sticky_and_labels_follow_enrolment(engine: Engine)
         "{}",
         posted[0]
     );
-    assert_eq!(ladder::render::guard(&posted[0]), Ok(()));
+    assert_eq!(ladder_core::text::render::guard(&posted[0]), Ok(()));
 
     // Reopened again with nothing changed: the comment is found and left as it is; no label call.
     assert_eq!(app.deliver("pull_request", "p-3", &bobs_pr("reopened", &["bug", "amp/mentee"])).await.0, 202);
@@ -424,13 +428,15 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "n-2", &dana).await.0, 202);
     let entries = app.outbox_settled(3).await;
     assert_eq!((entries[1].state.as_str(), entries[1].detail.as_deref()), ("sent", Some("issue #501")));
-    let ladder::action::Action::CreateIssue { title, body } = &entries[1].planned.action else { panic!("{entries:?}") };
+    let ladder_core::plan::action::Action::CreateIssue { title, body } = &entries[1].planned.action else {
+        panic!("{entries:?}")
+    };
     assert_eq!(title, "Nomination for Maintainer: @bob");
     assert!(body.starts_with("@bob is nominated for **Maintainer** by **dana**."), "{body}");
     assert!(body.contains("| `substantial_prs` | 0 | 10 |  |\n"), "{body}");
     assert!(body.contains("| `tenure_months` ✓ | "), "{body}");
     assert!(body.contains("### Endorsements\n\n- **alice**\n"), "{body}");
-    assert_eq!(ladder::render::guard(body), Ok(()));
+    assert_eq!(ladder_core::text::render::guard(body), Ok(()));
     assert!(sent(&entries[2]).starts_with("@dana, I am opening the nomination issue for **bob** (**Maintainer**)"));
     let calls: Vec<String> =
         github.take_calls().into_iter().map(|c| format!("{} {} {}", c.method, c.path, c.status)).collect();

@@ -33,7 +33,7 @@ fn the_manifest_asks_for_least_privilege_and_the_events_used() {
         ]
     );
     for event in &events {
-        assert!(ladder::event::is_known(event), "{event} is subscribed but the receiver would ignore it");
+        assert!(ladder_core::event::is_known(event), "{event} is subscribed but the receiver would ignore it");
     }
     assert_eq!(manifest["hook_attributes"]["url"], "https://example.com/api/github/webhooks");
     assert_eq!(manifest["public"], false);
@@ -53,6 +53,35 @@ fn the_dockerfile_builds_what_ci_builds_and_runs_unprivileged() {
     assert!(!user.contains("root") && !user.trim_end().ends_with(" 0") && !user.contains(" 0:"), "{user}");
     assert!(dockerfile.contains("ENTRYPOINT [\"ladder\"]") && dockerfile.contains("CMD [\"serve\"]"));
     assert!(dockerfile.contains("HOST=0.0.0.0"), "reachable from outside the container");
+    for member in ["src", "core", "migrations"] {
+        assert!(dockerfile.contains(&format!("COPY {member} ./{member}")), "the image copies {member}/");
+    }
+}
+
+/// The pure core's purity is kept by its manifest: none of its dependencies does I/O, and chrono
+/// comes without its clock, so code in `core/` that reached for either would not compile on its own
+/// (`.ci/run` checks it alone: in a build with the shell, cargo unifies chrono's features).
+#[test]
+fn the_core_crate_depends_on_no_io_crate_and_no_clock() {
+    let manifest = read("core/Cargo.toml");
+    let dependencies: Vec<&str> = manifest
+        .split("\n[")
+        .find(|section| section.starts_with("dependencies]"))
+        .expect("core/Cargo.toml has [dependencies]")
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains('='))
+        .collect();
+    assert!(dependencies.len() >= 5, "{dependencies:?}");
+    for line in &dependencies {
+        let name = line.split('=').next().unwrap().trim();
+        for io in ["tokio", "sqlx", "octocrab", "axum", "hyper", "hyper-util", "reqwest", "tower", "tower-http"] {
+            assert_ne!(name, io, "core/Cargo.toml depends on an I/O crate: {line}");
+        }
+        if name == "chrono" {
+            assert!(line.contains("default-features = false") && !line.contains("clock"), "{line}");
+        }
+    }
 }
 
 #[test]
@@ -64,4 +93,5 @@ fn ci_runs_the_readme_test_command() {
     assert!(ci.lines().any(|l| l.trim() == test_command), "CI runs exactly it");
     assert!(readme.contains("WEBHOOK_SECRET=change-me cargo run --release -- serve"), "README gives the run command");
     assert!(!ci.contains("pg_ctlcluster"), "CI starts no PostgreSQL: the tests start their own");
+    assert!(ci.contains("cargo check --locked -p ladder-core --lib"), "CI builds the core on its own");
 }

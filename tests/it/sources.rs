@@ -2,10 +2,10 @@
 //! read when the app is installed and when a push changes them; a broken config kept out (the last
 //! good one stays, one issue per bad revision) without the app missing a beat.
 
-use ladder::ladder::config::ReadinessComments;
-use ladder::ladders::{Choice, Ladders};
-use ladder::roles::Role;
+use ladder::pipeline::ladders::{Choice, Ladders};
 use ladder::store::outbox::Entry;
+use ladder_core::ladder::config::ReadinessComments;
+use ladder_core::roles::Role;
 use serde_json::{Value, json};
 
 use crate::on_both_engines;
@@ -114,7 +114,7 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     app.deliver("issue_comment", "c-1", &comment(11, "/amp help")).await;
     app.deliver("issue_comment", "c-2", &comment(12, "/ladder help")).await;
     app.outbox_settled(5).await;
-    assert_eq!(github.comments(COMMENTS), [ladder::reply::help("/ladder", "alice")]);
+    assert_eq!(github.comments(COMMENTS), [ladder_core::text::reply::help("/ladder", "alice")]);
     github.take_calls();
 
     // A broken revision: refused, reported once in the `.github` repository (and on its commit), the
@@ -175,7 +175,7 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
     app.deliver("issue_comment", "c-4", &comment(14, "/amp help")).await;
     app.outbox_settled(18).await;
-    assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder::reply::help("/amp", "alice"));
+    assert_eq!(github.comments(COMMENTS).last().unwrap(), &ladder_core::text::reply::help("/amp", "alice"));
     app.running.stop().await;
 }
 on_both_engines!(configs_and_codeowners_are_read_on_install_and_push);
@@ -222,16 +222,16 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     );
     let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
     let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
-    let substantial = &facts.derived[&ladder::ladder::Metric::SubstantialPrs];
+    let substantial = &facts.derived[&ladder_core::ladder::Metric::SubstantialPrs];
     assert_eq!(
         (substantial.value, substantial.evidence.as_slice()),
         (1, &["Codertocat/Hello-World#22".to_owned()][..])
     );
 
     // The same history judged by a ladder without path patterns: both count.
-    let plain = ladder::ladder::config::parse("plain.yml", "substantial: {min_lines: 1}\n").unwrap();
+    let plain = ladder_core::ladder::config::parse("plain.yml", "substantial: {min_lines: 1}\n").unwrap();
     let facts = app.store().facts_of(ORG_ID, 5002, &plain).await.unwrap();
-    assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2);
+    assert_eq!(facts.derived[&ladder_core::ladder::Metric::SubstantialPrs].value, 2);
 
     // While GitHub has the installation wait (a hold from any replica), a merged PR's files are not
     // asked for: it is judged without them.
@@ -242,7 +242,7 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     app.settle().await;
     assert_eq!(github.take_calls(), [], "nothing asked of a held installation");
     let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
-    assert_eq!(facts.derived[&ladder::ladder::Metric::SubstantialPrs].value, 2, "#23 judged without its files");
+    assert_eq!(facts.derived[&ladder_core::ladder::Metric::SubstantialPrs].value, 2, "#23 judged without its files");
     app.running.stop().await;
 }
 on_both_engines!(merged_prs_changing_only_mechanical_paths_are_not_substantial);
@@ -253,7 +253,7 @@ async fn precedence_of_local_org_and_repository_configs(engine: Engine) {
     let org = "command_prefix: /ladder\nbots: [helper]\n";
     store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
     store.save_config(ORG_ID, REPO, "readiness_comments: everyone\n", "r2", chrono::Utc::now()).await.unwrap();
-    let helper = ladder::event::Account { id: 9, login: "helper".into(), account_type: Some("User".into()) };
+    let helper = ladder_core::event::Account { id: 9, login: "helper".into(), account_type: Some("User".into()) };
 
     // The org's config, and the repository's override on top of it.
     let ladders = Ladders::new(Choice::default());
@@ -271,8 +271,8 @@ async fn precedence_of_local_org_and_repository_configs(engine: Engine) {
 
     // LADDER_CONFIG overrides every org's config; LADDER_BOTS every bots list. Overrides still apply.
     store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
-    let local = ladder::ladder::config::parse("local.yml", "command_prefix: /local\n").unwrap();
-    let choice = Choice { local: Some(local), bots: Some(ladder::credit::Bots::from_list("someone-else")) };
+    let local = ladder_core::ladder::config::parse("local.yml", "command_prefix: /local\n").unwrap();
+    let choice = Choice { local: Some(local), bots: Some(ladder_core::credit::Bots::from_list("someone-else")) };
     let book = Ladders::new(choice).book(&store).await.unwrap();
     assert_eq!(book.org(ORG_ID).command_prefix, "/local");
     assert!(!book.org(ORG_ID).bots.is_bot(&helper));
@@ -290,7 +290,7 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
 
     // What the install read just now is not read again the same day.
     let now = chrono::Utc::now();
-    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 0, "read on install");
+    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 0, "read on install");
 
     // Two days later, a change whose push the app never saw is read by the daily resync, planned once a day.
     let two_days = 2 * 86_400_000;
@@ -298,8 +298,8 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     sqlx::query(&format!("UPDATE outbox SET created_at = created_at - {two_days}")).execute(&pool).await.unwrap();
     pool.close().await;
     github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\n"));
-    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 3);
-    assert_eq!(ladder::resync::plan(app.store(), now).await.unwrap(), 0, "once a day");
+    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 3);
+    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 0, "once a day");
     let entries = app.outbox_settled(6).await;
     let keys: Vec<&str> = entries[3..].iter().map(|e| e.planned.key.as_str()).collect();
     let day = now.format("%Y-%m-%d");
@@ -319,7 +319,7 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     deleted["installation"]["id"] = 42.into();
     app.deliver("installation", "i-2", deleted.to_string().as_bytes()).await;
     app.settle().await;
-    assert_eq!(ladder::resync::plan(app.store(), now + chrono::Duration::days(1)).await.unwrap(), 0);
+    assert_eq!(ladder::outbound::resync::plan(app.store(), now + chrono::Duration::days(1)).await.unwrap(), 0);
     app.running.stop().await;
 }
 on_both_engines!(configs_are_read_again_once_a_day);

@@ -47,7 +47,7 @@ async fn checks_come_in_the_documented_order(engine: Engine) {
         ("malformed", with(&good, "x-hub-signature-256", "sha256=xyz"), body.clone(), 401, "malformed"),
         (
             "wrong secret",
-            with(&good, "x-hub-signature-256", &ladder::webhook::signature::sign("other", &body)),
+            with(&good, "x-hub-signature-256", &ladder::inbound::webhook::signature::sign("other", &body)),
             body.clone(),
             401,
             "does not match",

@@ -13,12 +13,12 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use ladder::config::ServeSettings;
-use ladder::serve::{self, Running};
+use ladder::app::serve::{self, Running};
+use ladder::app::settings::ServeSettings;
+use ladder::inbound::webhook::signature::Verification;
+use ladder::inbound::webhook::signature::{Secrets, sign};
+use ladder::pipeline::worker::WorkerSettings;
 use ladder::store::Store;
-use ladder::webhook::signature::Verification;
-use ladder::webhook::signature::{Secrets, sign};
-use ladder::worker::WorkerSettings;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
@@ -167,7 +167,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
             max_attempts: 3,
             ..WorkerSettings::default()
         },
-        ladders: ladder::ladders::Choice::default(),
+        ladders: ladder::pipeline::ladders::Choice::default(),
         warnings: Vec::new(),
     }
 }
@@ -429,7 +429,7 @@ pub fn review_payload(n: i64) -> Vec<u8> {
 
 /// Settings with a local ladder (as `LADDER_CONFIG` gives) whose admins are `admins`.
 pub fn with_admins(settings: &mut ServeSettings, admins: &[&str]) {
-    let mut ladder = ladder::ladder::Ladder::builtin();
+    let mut ladder = ladder_core::ladder::Ladder::builtin();
     ladder.admins = admins.iter().map(|a| (*a).to_owned()).collect();
     settings.ladders.local = Some(ladder);
 }

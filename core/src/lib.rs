@@ -1,0 +1,35 @@
+//! ladder-core: everything the app decides, as pure functions over data.
+//!
+//! A delivery's body becomes an [`event`]; [`signal`] derives the facts it reports and [`directory`]
+//! what it says about installations and repositories; [`credit`] decides what counts, [`digest`] boils
+//! a person's signals down, [`roles`] reads `CODEOWNERS` and `MAINTAINERS.yaml`, and the [`ladder`]
+//! evaluates a person from their facts into a [`report`]. [`commands`] parses `/amp` commands, says
+//! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
+//! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
+//! repository health, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
+//! mentee's enrolment, [`located`] a config error's place, [`repo_name`] an `owner/name`.
+//!
+//! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
+//! octocrab, axum, hyper) and no clock, so the compiler keeps it so; the shell, the `ladder` crate,
+//! looks things up, passes `now`, and carries out what this crate decides.
+
+pub mod commands;
+pub mod credit;
+pub mod delivery;
+pub mod digest;
+pub mod directory;
+pub mod enrolment;
+pub mod event;
+pub mod health;
+pub mod ladder;
+pub mod located;
+pub mod plan;
+#[cfg(test)]
+mod properties;
+pub mod repo_name;
+pub mod report;
+#[cfg(any(test, feature = "testing"))]
+pub mod rng;
+pub mod roles;
+pub mod signal;
+pub mod text;

@@ -1,0 +1,216 @@
+//! What planning reads, as one narrow interface: the store's committed data about people, roles,
+//! enrolments and commands, and the two answers planning asks GitHub for.
+//!
+//! Owns: the [`Reads`] trait, and [`Live`], its implementation over the [`Store`] and the
+//! [`GitHub`] client: it asks GitHub only with App credentials and while the installation is not
+//! rate limited, and logs why an answer is missing. The planner's tests give it an in-memory
+//! implementation, so the planning decisions are tried without a database.
+//!
+//! Never does: decide (the core does) or write.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ladder_core::commands::permission::Permission;
+use ladder_core::enrolment::Enrolment;
+use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::report::Person;
+use ladder_core::roles::Grant;
+use ladder_core::signal::Kind;
+
+use crate::github::{GitHub, Verdict};
+use crate::store::{Store, StoreError};
+
+/// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
+/// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
+pub trait Reads: Send + Sync {
+    /// `login`'s enrolment in org `org_id`, ended or not.
+    fn enrolment(&self, org_id: i64, login: &str)
+    -> impl Future<Output = Result<Option<Enrolment>, StoreError>> + Send;
+    /// The org's active enrolments.
+    fn enrolled(&self, org_id: i64) -> impl Future<Output = Result<Vec<Enrolment>, StoreError>> + Send;
+    /// The login as written by a person who opted out, if `login` did.
+    fn opted_out(&self, login: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// The people the store knows under `login` (any case), newest first.
+    fn people_by_login(&self, login: &str) -> impl Future<Output = Result<Vec<Person>, StoreError>> + Send;
+    /// Whether person `person_id` has recorded signals in org `org_id`.
+    fn has_signals(&self, org_id: i64, person_id: i64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// A person's facts in an org, from the store's digests.
+    fn facts_of(
+        &self,
+        org_id: i64,
+        person_id: i64,
+        ladder: &Ladder,
+    ) -> impl Future<Output = Result<Facts, StoreError>> + Send;
+    /// A person's roles in an org (from `CODEOWNERS` and `MAINTAINERS.yaml`).
+    fn roles_of(&self, org: &str, login: &str, id: i64) -> impl Future<Output = Result<Vec<Grant>, StoreError>> + Send;
+    /// The org's private repositories (id, name).
+    fn private_repositories(&self, org_id: i64) -> impl Future<Output = Result<Vec<(i64, String)>, StoreError>> + Send;
+    /// The keys of the commands of a comment read before, by any version of it.
+    fn commands_read(
+        &self,
+        repo_id: i64,
+        comment_id: i64,
+    ) -> impl Future<Output = Result<BTreeSet<String>, StoreError>> + Send;
+    /// How many commands that count towards the limit a minute a person had read since `since`.
+    fn replies_since(
+        &self,
+        installation_id: i64,
+        person_id: i64,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// Whether the signal is recorded already (a redelivery).
+    fn signal_recorded(&self, kind: Kind, identity: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// `login`'s permission on repository `repo` (`owner/name`), as far as GitHub can be asked.
+    fn permission(
+        &self,
+        installation: Option<i64>,
+        repo: &str,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Permission, StoreError>> + Send;
+    /// The paths merged PR `number` changed, when GitHub can be asked and answers.
+    fn pr_files(
+        &self,
+        installation: Option<i64>,
+        repo: &str,
+        number: i64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Vec<String>>, StoreError>> + Send;
+}
+
+/// Planning's reads from the store and, with App credentials, from GitHub.
+#[derive(Clone)]
+pub struct Live {
+    store: Store,
+    /// `None` in dry-run: GitHub is never asked.
+    github: Option<Arc<GitHub>>,
+}
+
+impl Live {
+    pub fn new(store: Store, github: Option<Arc<GitHub>>) -> Live {
+        Live { store, github }
+    }
+
+    /// The client and installation to ask GitHub with, unless there is none or the installation is
+    /// rate limited (`what` says in the log what goes without an answer then).
+    async fn asking(
+        &self,
+        installation: Option<i64>,
+        now: DateTime<Utc>,
+        what: &str,
+    ) -> Result<Option<(&GitHub, i64)>, StoreError> {
+        let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(None) };
+        if self.store.is_held(installation, now).await? {
+            tracing::warn!(installation, "the installation is rate limited: {what}");
+            return Ok(None);
+        }
+        Ok(Some((github, installation)))
+    }
+}
+
+impl Reads for Live {
+    async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {
+        self.store.enrolment(org_id, login).await
+    }
+
+    async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {
+        self.store.enrolled(org_id).await
+    }
+
+    async fn opted_out(&self, login: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.store.opted_out(login).await?.map(|(_, login)| login))
+    }
+
+    async fn people_by_login(&self, login: &str) -> Result<Vec<Person>, StoreError> {
+        self.store.people_by_login(login).await
+    }
+
+    async fn has_signals(&self, org_id: i64, person_id: i64) -> Result<bool, StoreError> {
+        self.store.has_signals(org_id, person_id).await
+    }
+
+    async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
+        self.store.facts_of(org_id, person_id, ladder).await
+    }
+
+    async fn roles_of(&self, org: &str, login: &str, id: i64) -> Result<Vec<Grant>, StoreError> {
+        self.store.roles_of(org, login, id).await
+    }
+
+    async fn private_repositories(&self, org_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        self.store.private_repositories(org_id).await
+    }
+
+    async fn commands_read(&self, repo_id: i64, comment_id: i64) -> Result<BTreeSet<String>, StoreError> {
+        self.store.commands_read(repo_id, comment_id).await
+    }
+
+    async fn replies_since(
+        &self,
+        installation_id: i64,
+        person_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.store.replies_since(installation_id, person_id, since).await
+    }
+
+    async fn signal_recorded(&self, kind: Kind, identity: &str) -> Result<bool, StoreError> {
+        self.store.signal_recorded(kind, identity).await
+    }
+
+    /// Not asked in dry-run or while the installation is held; when GitHub refuses to say (the App
+    /// lacks a permission), the config and `CODEOWNERS` decide, and the log says to check the App.
+    async fn permission(
+        &self,
+        installation: Option<i64>,
+        repo: &str,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Permission, StoreError> {
+        let Some((github, installation)) = self.asking(installation, now, "a permission not asked").await? else {
+            return Ok(if self.github.is_some() && installation.is_some() {
+                Permission::Unanswered
+            } else {
+                Permission::NotAsked
+            });
+        };
+        Ok(match github.permission(installation, repo, login).await {
+            Ok(permission) => Permission::Known(permission),
+            Err(Verdict::Final { why, .. }) => {
+                tracing::error!(
+                    repo,
+                    login,
+                    why,
+                    "GitHub refused to tell a repository permission; check the App's permissions"
+                );
+                Permission::NotAsked
+            }
+            Err(why) => {
+                tracing::warn!(repo, login, ?why, "could not read a repository permission");
+                Permission::Unanswered
+            }
+        })
+    }
+
+    /// If asking fails, the log says why and the PR is judged without its files.
+    async fn pr_files(
+        &self,
+        installation: Option<i64>,
+        repo: &str,
+        number: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let what = "a merged PR judged without its files";
+        let Some((github, installation)) = self.asking(installation, now, what).await? else { return Ok(None) };
+        Ok(match github.pr_files(installation, repo, number).await {
+            Ok(paths) => Some(paths),
+            Err(why) => {
+                tracing::warn!(repo, number, ?why, "could not read a merged PR's files; judged without them");
+                None
+            }
+        })
+    }
+}
