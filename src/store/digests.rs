@@ -5,6 +5,11 @@
 //! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
 //! are missing (a database from before they existed), the first migration rebuilds them from signals.
 //!
+//! The derived metrics (`primary_reviews`, `reviews_on_merged`, `newcomers_helped`, `substantial_prs`
+//! with the ladder's globs as `LIKE`) are computed here in SQL, for speed, and in
+//! [`Facts::from_signals`], the pure reference; `tests/it/digests.rs` pins this to that on both
+//! engines over random histories.
+//!
 //! Never does: decide what counts beyond what the digest says; caps, windows and thresholds are the
 //! ladder's, applied by [`ladder_core::ladder::evaluate`].
 

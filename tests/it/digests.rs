@@ -1,6 +1,10 @@
 //! The store's digests give exactly the facts that a person's signals give when counted in memory:
 //! after recording in batches with redeliveries, after a rebuild from signals, and after an opt-out
-//! takes merged PRs away from under other people's reviews.
+//! takes merged PRs away from under other people's reviews. The derived metrics' rules are written
+//! twice on purpose: in SQL over the digests (so that `status` reads a few hundred rows however active
+//! a person is) and in `Facts::from_signals`, the pure reference; this differential test pins the
+//! SQL to the reference over random histories (bots, self-actions, mechanical globs with `%` and `_`,
+//! non-ASCII titles) on both engines.
 
 use std::collections::HashSet;
 
@@ -9,6 +13,7 @@ use ladder::store::Store;
 use ladder_core::event::Account;
 use ladder_core::ladder::config::parse;
 use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::rng::Rng;
 use ladder_core::signal::{Kind, Org, Repo, Signal, Subject};
 use serde_json::json;
 
@@ -21,22 +26,6 @@ const PEOPLE: [(i64, &str, &str); 5] =
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-}
-
-/// A seeded xorshift, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 /// Signals as processing records them: a PR merges once, and every fact has its own identity.

@@ -3,7 +3,7 @@
 //! Owns: [`Facts`] and [`Facts::from_signals`], which computes them from a person's signals in memory
 //! (repo health and tests do). The store computes the same facts from the digests it keeps
 //! ([`crate::digest`]), so that `ladder status` reads a few hundred rows however active the person is;
-//! a test checks that both ways agree.
+//! `tests/it/digests.rs` pins the store's SQL to this, the reference, on both engines.
 //!
 //! Which signals count: credited ones ([`crate::credit`]). Weekly caps limit kind and track counts;
 //! metrics over distinct things (repos, months, subjects) count each thing once, which no burst inflates.
