@@ -114,10 +114,10 @@ async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
 
 /// What `ladder status` does once connected, for one login.
 async fn answer(store: &Store, ladder: &Ladder, login: &str) -> usize {
-    let person = store.people_by_login(login).await.unwrap().remove(0);
-    assert!(store.has_signals(900, person.id).await.unwrap());
-    let facts = store.facts_of(900, person.id, ladder).await.unwrap();
-    let grants = store.roles_of("asyncapi", &person.login, person.id).await.unwrap();
+    let person = store.people().people_by_login(login).await.unwrap().remove(0);
+    assert!(store.people().has_signals(900, person.id).await.unwrap());
+    let facts = store.people().facts_of(900, person.id, ladder).await.unwrap();
+    let grants = store.directory().roles_of("asyncapi", &person.login, person.id).await.unwrap();
     let org = ladder_core::signal::Org { id: 900, login: "asyncapi".into() };
     let n = facts.tally().values().sum::<u64>() as usize;
     let report = Report::new(org, person, &facts, ladder, grants, chrono::Utc::now());

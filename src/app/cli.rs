@@ -204,8 +204,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn show_configs(args: ConfigsArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let orgs: std::collections::HashMap<i64, String> =
-        store.orgs().await?.into_iter().map(|o| (o.id, o.login)).collect();
-    let saved = store.config_revisions().await?;
+        store.directory().orgs().await?.into_iter().map(|o| (o.id, o.login)).collect();
+    let saved = store.configs().config_revisions().await?;
     let org_of = |id: i64| orgs.get(&id).cloned().unwrap_or_else(|| format!("org {id}"));
     if args.json {
         let list: Vec<serde_json::Value> = saved
@@ -231,8 +231,8 @@ async fn show_configs(args: ConfigsArgs) -> anyhow::Result<ExitCode> {
 
 async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
-    let entries = store.outbox(args.limit.max(1)).await?;
-    let holds = store.holds(chrono::Utc::now()).await?;
+    let entries = store.outbox().list(args.limit.max(1)).await?;
+    let holds = store.outbox().holds(chrono::Utc::now()).await?;
     // When a pending action's installation is held, it waits at least that long.
     let held_until = |e: &crate::store::outbox::Entry| {
         let installation = e.planned.installation_id?;
@@ -292,9 +292,9 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
 async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
     let store = open(&args.database).await?;
-    let ladders = Arc::new(crate::pipeline::ladders::Ladders::new(args.ladder.choice()?));
-    let worker = Worker::new(store.clone(), args.worker.settings(), ladders, None, Arc::new(Metrics::new()));
-    let summary = replay::replay(&store, &worker, &files).await?;
+    let ladders = Arc::new(crate::pipeline::ladders::Ladders::new(args.ladder.choice()?, store.configs()));
+    let worker = Worker::new(&store, args.worker.settings(), ladders, None, Arc::new(Metrics::new()));
+    let summary = replay::replay(&store.queue(), &worker, &files).await?;
     println!(
         "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",
         summary.files,
@@ -302,7 +302,7 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         summary.done,
         summary.ignored,
         summary.failed,
-        store.signal_count().await?
+        store.people().signal_count().await?
     );
     Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -316,7 +316,7 @@ async fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
 
 /// The org to report on, or `None` after saying on stderr why there is none.
 async fn org_for(store: &Store, wanted: Option<&str>) -> anyhow::Result<Option<Org>> {
-    match choose_org(store.orgs().await?, wanted) {
+    match choose_org(store.directory().orgs().await?, wanted) {
         Ok(org) => Ok(Some(org)),
         Err(message) => {
             eprintln!("{message}");
@@ -361,7 +361,7 @@ async fn import_roles(args: RolesImportArgs) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("give --repo NAME with a CODEOWNERS file, or --maintainers FILE"),
     };
     let store = open(&args.database).await?;
-    store.replace_roles(&args.org, source, repo, &grants).await?;
+    store.directory().replace_roles(&args.org, source, repo, &grants).await?;
     let people: std::collections::BTreeSet<&str> = grants.iter().map(|g| g.login.as_str()).collect();
     let place = repo.map_or_else(|| args.org.clone(), |r| format!("{}/{r}", args.org));
     println!("{place}: {} roles for {} people imported", grants.len(), people.len());
@@ -374,8 +374,9 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let ladder = org_ladder(choice, &store, org.id).await?;
     let now = chrono::Utc::now();
-    let grants = store.roles_in_org(&org.login).await?;
+    let grants = store.directory().roles_in_org(&org.login).await?;
     let mut repos: std::collections::BTreeMap<String, bool> = store
+        .directory()
         .repositories()
         .await?
         .into_iter()
@@ -387,8 +388,8 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
         repos.entry(format!("{}/{repo}", org.login)).or_insert(true);
     }
     let since = now - chrono::Months::new(12);
-    let signals = store.signals_in_org_since(org.id, since).await?;
-    let merged = store.merged_in_org(org.id).await?;
+    let signals = store.people().signals_in_org_since(org.id, since).await?;
+    let merged = store.people().merged_in_org(org.id).await?;
     let activity =
         ladder_core::health::OrgActivity { repos: &repos, grants: &grants, signals: &signals, merged: &merged };
     let health = ladder_core::health::repo_health(&ladder, &activity, now);
@@ -406,16 +407,16 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
 async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let login = args.login.trim_start_matches('@');
-    if let Some((_, login)) = store.opted_out(login).await? {
+    if let Some((_, login)) = store.people().opted_out(login).await? {
         println!("@{login} has already opted out; nothing about them is recorded.");
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(person) = store.people_by_login(login).await?.into_iter().next() else {
+    let Some(person) = store.people().people_by_login(login).await?.into_iter().next() else {
         eprintln!("No activity is recorded for @{login}, so there is nothing to erase. Check the spelling.");
         return Ok(ExitCode::FAILURE);
     };
     let now = chrono::Utc::now();
-    let erased = store.opt_out(person.id, &person.login, now).await?;
+    let erased = store.people().opt_out(person.id, &person.login, now).await?;
     let complete = now + chrono::Duration::days(i64::from(args.body_retention_days));
     println!(
         "Erased {} signals of @{} and stopped recording them. Raw webhook deliveries that mention them are \
@@ -431,9 +432,9 @@ async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
 async fn opt_in(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let login = args.login.trim_start_matches('@');
-    match store.opted_out(login).await? {
+    match store.people().opted_out(login).await? {
         Some((id, login)) => {
-            store.opt_in(id).await?;
+            store.people().opt_in(id).await?;
             println!("@{login} is recorded again from now on; nothing erased before comes back.");
             Ok(ExitCode::SUCCESS)
         }
@@ -484,7 +485,7 @@ async fn org_ladder(
     store: &Store,
     org_id: i64,
 ) -> anyhow::Result<Arc<Ladder>> {
-    Ok(crate::pipeline::ladders::Ladders::new(choice).book(store).await?.org(org_id))
+    Ok(crate::pipeline::ladders::Ladders::new(choice, store.configs()).book().await?.org(org_id))
 }
 
 async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
@@ -493,7 +494,7 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let ladder = org_ladder(choice, &store, org.id).await?;
     let login = args.login.trim_start_matches('@');
-    if let Some((id, login)) = store.opted_out(login).await? {
+    if let Some((id, login)) = store.people().opted_out(login).await? {
         if args.json {
             let opted = serde_json::json!({"org": org.login, "login": login, "github_id": id, "opted_out": true});
             println!("{}", serde_json::to_string_pretty(&opted)?);
@@ -502,12 +503,12 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    for person in store.people_by_login(login).await? {
-        if !store.has_signals(org.id, person.id).await? {
+    for person in store.people().people_by_login(login).await? {
+        if !store.people().has_signals(org.id, person.id).await? {
             continue;
         }
-        let facts = store.facts_of(org.id, person.id, &ladder).await?;
-        let grants = store.roles_of(&org.login, &person.login, person.id).await?;
+        let facts = store.people().facts_of(org.id, person.id, &ladder).await?;
+        let grants = store.directory().roles_of(&org.login, &person.login, person.id).await?;
         let report = Report::new(org, person, &facts, &ladder, grants, chrono::Utc::now());
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::pipeline::worker::Worker;
 use crate::store::queue::Inserted;
-use crate::store::{Store, StoreError};
+use crate::store::{Queue, StoreError};
 use ladder_core::delivery::{NewDelivery, State};
 
 /// One payload file and the event it is for.
@@ -109,7 +109,7 @@ pub struct Summary {
 }
 
 /// Stores each payload as a delivery and runs the worker until all of them are processed.
-pub async fn replay(store: &Store, worker: &Worker, files: &[PayloadFile]) -> Result<Summary, ReplayError> {
+pub async fn replay(queue: &Queue, worker: &Worker, files: &[PayloadFile]) -> Result<Summary, ReplayError> {
     let now = Utc::now();
     let mut deliveries = Vec::with_capacity(files.len());
     for file in files {
@@ -119,10 +119,10 @@ pub async fn replay(store: &Store, worker: &Worker, files: &[PayloadFile]) -> Re
             .map_err(|source| ReplayError::Unreadable { path: file.path.clone(), source })?;
         deliveries.push(NewDelivery::new(&delivery_id(&file.event, &body), &file.event, &body, now));
     }
-    let inserted = store.insert_deliveries(&deliveries).await?;
+    let inserted = queue.insert_deliveries(&deliveries).await?;
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
     loop {
-        let states = store.delivery_states(&ids).await?;
+        let states = queue.delivery_states(&ids).await?;
         if states.iter().all(|(_, s)| s.is_final()) {
             let count = |want: State| states.iter().filter(|(_, s)| *s == want).count();
             return Ok(Summary {

@@ -22,6 +22,7 @@ use crate::inbound::webhook::signature::Verification;
 use crate::inbound::webhook::{Load, Receiver};
 use crate::metrics::Metrics;
 use crate::outbound::dispatch::{Dispatcher, Mode};
+use crate::outbound::refresh::Keep;
 use crate::outbound::resync;
 use crate::pipeline::ladders::Ladders;
 use crate::pipeline::worker::Worker;
@@ -77,28 +78,27 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let stored = Arc::new(Notify::new());
     let (shutdown, stop) = watch::channel(false);
     let mut tasks = Supervisor::new(stop.clone());
-    let (intake_handle, intake) = Intake::new(store.clone(), Arc::clone(&stored));
+    let (intake_handle, intake) = Intake::new(store.queue(), Arc::clone(&stored));
     tasks.spawn("intake writer", intake);
-    let ladders = Arc::new(Ladders::new(settings.ladders.clone()));
+    let ladders = Arc::new(Ladders::new(settings.ladders.clone(), store.configs()));
     let mode = mode(settings)?;
     let github = match &mode {
         Mode::Send(github) => Some(Arc::clone(github)),
         Mode::DryRun => None,
     };
     let planned = Arc::new(Notify::new());
-    let worker =
-        Worker::new(store.clone(), settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics))
-            .waking(Arc::clone(&planned));
+    let worker = Worker::new(&store, settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics))
+        .waking(Arc::clone(&planned));
     let sending = matches!(mode, Mode::Send(_));
     let pace = (settings.worker.poll, settings.write_spacing);
-    let dispatcher = Dispatcher::new(store.clone(), mode, ladders, Arc::clone(&metrics), pace);
+    let dispatcher = Dispatcher::new(store.outbox(), Keep::new(&store), mode, ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));
     tasks.spawn("dispatcher", dispatcher.run(planned, stop.clone()));
     tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));
     tasks.spawn("checkpoint", checkpoint(store.clone(), stop.clone()));
     if sending {
         // Without credentials nothing can be read, and dry-run entries every day would be noise.
-        tasks.spawn("config resync", resync::run(store.clone(), stop.clone()));
+        tasks.spawn("config resync", resync::run(store.directory(), store.outbox(), stop.clone()));
     }
     let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);
     let receiver = Receiver {
@@ -229,7 +229,7 @@ fn survive_full_disks() {
 async fn sweep_bodies(store: Store, retention: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
-        match store.prune_bodies(cutoff).await {
+        match store.queue().prune_bodies(cutoff).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(bodies = n, "dropped delivery bodies past the retention window"),
             Err(e) => tracing::warn!(error = %e, "retention sweep failed; will try again"),

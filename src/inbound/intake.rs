@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::store::queue::{Inserted, MAX_INSERT_BATCH};
-use crate::store::{Store, StoreError};
+use crate::store::{Queue, StoreError};
 use ladder_core::delivery::NewDelivery;
 
 /// How many deliveries may wait for the writer before submitters wait too.
@@ -41,9 +41,9 @@ pub enum IntakeError {
 impl Intake {
     /// A handle and the writer to run (it ends once every handle is dropped). `stored` is notified
     /// after each commit, to wake the worker.
-    pub fn new(store: Store, stored: Arc<Notify>) -> (Intake, impl Future<Output = ()> + Send + 'static) {
+    pub fn new(queue: Queue, stored: Arc<Notify>) -> (Intake, impl Future<Output = ()> + Send + 'static) {
         let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
-        (Intake { jobs }, run(rx, store, stored))
+        (Intake { jobs }, run(rx, queue, stored))
     }
 
     /// Stores one delivery; returns once it is committed.
@@ -57,12 +57,12 @@ impl Intake {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, store: Store, stored: Arc<Notify>) {
+async fn run(mut rx: mpsc::Receiver<Job>, queue: Queue, stored: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_INSERT_BATCH);
     while rx.recv_many(&mut batch, MAX_INSERT_BATCH).await > 0 {
         let (deliveries, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|j| (j.delivery, j.reply)).unzip();
         let started = std::time::Instant::now();
-        match store.insert_deliveries(&deliveries).await {
+        match queue.insert_deliveries(&deliveries).await {
             Ok(results) => {
                 tracing::trace!(
                     deliveries = deliveries.len(),

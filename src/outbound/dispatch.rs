@@ -24,10 +24,11 @@ use crate::github::{GitHub, Verdict};
 use crate::metrics::Metrics;
 use crate::outbound::pace::Pacer;
 use crate::outbound::refresh;
+use crate::outbound::refresh::Keep;
 use crate::pipeline::heartbeat;
 use crate::pipeline::ladders::Ladders;
 use crate::store::outbox::{Entry, Outcome};
-use crate::store::{Store, StoreError};
+use crate::store::{Outbox, StoreError};
 use ladder_core::plan::action::{Action, tag};
 use ladder_core::text::render::guard;
 
@@ -62,7 +63,9 @@ const LEASE: Duration = Duration::from_secs(60);
 
 /// Sends (or, in dry-run, logs) planned actions.
 pub struct Dispatcher {
-    store: Store,
+    outbox: Outbox,
+    /// Where configs and roles read from GitHub go.
+    keep: Keep,
     mode: Mode,
     /// The org's bots list applies to roles read from `CODEOWNERS`.
     ladders: Arc<Ladders>,
@@ -75,14 +78,15 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A dispatcher that looks for work every `poll` and leaves `write_spacing` after each write.
     pub fn new(
-        store: Store,
+        outbox: Outbox,
+        keep: Keep,
         mode: Mode,
         ladders: Arc<Ladders>,
         metrics: Arc<Metrics>,
         (poll, write_spacing): (Duration, Duration),
     ) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { store, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
+        Dispatcher { outbox, keep, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work when `wake` is notified (this process's
@@ -108,7 +112,7 @@ impl Dispatcher {
     /// Claims and dispatches one batch; returns how many actions it claimed. While it works, its
     /// claims are renewed, however long the batch takes (pacing, GitHub's answers, timeouts).
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let claimed = self.store.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
+        let claimed = self.outbox.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -120,7 +124,7 @@ impl Dispatcher {
 
     /// Keeps this dispatcher's claims from running out while it sends.
     async fn heartbeat(&self) -> std::convert::Infallible {
-        let renew = || self.store.extend_action_claims(&self.token, Utc::now(), LEASE);
+        let renew = || self.outbox.extend_action_claims(&self.token, Utc::now(), LEASE);
         heartbeat::renew_forever(LEASE, "dispatcher", renew).await
     }
 
@@ -129,7 +133,7 @@ impl Dispatcher {
         // Installations rate-limited during this batch: their other claimed actions go back untried.
         let mut held: HashMap<i64, DateTime<Utc>> = HashMap::new();
         for entry in claimed {
-            if !self.store.holds_action(entry.seq, &self.token).await? {
+            if !self.outbox.holds_action(entry.seq, &self.token).await? {
                 tracing::warn!(key = %entry.planned.key, "the claim on an action ran out; another replica has it");
                 continue;
             }
@@ -163,7 +167,7 @@ impl Dispatcher {
         let until = later(Utc::now(), after);
         let reason = format!("GitHub rate-limited a {} on {}", entry.planned.action.kind(), entry.planned.repo);
         tracing::warn!(installation, until = %until.to_rfc3339(), reason, "holding the installation's actions");
-        self.store.hold_installation(installation, until, &reason).await?;
+        self.outbox.hold_installation(installation, until, &reason).await?;
         Ok(until)
     }
 
@@ -179,7 +183,7 @@ impl Dispatcher {
                     Outcome::Failed => "failed",
                 };
                 self.metrics.action(kind, label);
-                self.store.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
+                self.outbox.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
                 return Ok(());
             }
             Attempt::Retry { at, counts, why } => (at, counts, why),
@@ -189,7 +193,7 @@ impl Dispatcher {
         self.metrics.action(kind, "retried");
         let at_text = at.to_rfc3339();
         tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, at = at_text, why, "action will be retried");
-        self.store.retry_action(entry.seq, &self.token, at, counts, &why).await?;
+        self.outbox.retry_action(entry.seq, &self.token, at, counts, &why).await?;
         Ok(())
     }
 }
@@ -205,7 +209,7 @@ impl Dispatcher {
                 let request = async {
                     match &entry.planned.action {
                         Action::Fetch { source } => {
-                            refresh::fetch(github, &self.store, &self.ladders, &entry.planned, *source).await
+                            refresh::fetch(github, &self.keep, &self.ladders, &entry.planned, *source).await
                         }
                         Action::CheckConfig { source, sha } => {
                             refresh::check(github, &entry.planned, *source, sha, look_first(entry)).await

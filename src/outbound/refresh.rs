@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::github::{GitHub, Verdict};
 use crate::pipeline::ladders::Ladders;
 use crate::store::roles::Source as RolesSource;
-use crate::store::{Store, StoreError};
+use crate::store::{Configs, Directory, Outbox, Store, StoreError};
 use ladder_core::ladder::{Ladder, config};
 use ladder_core::plan::action::Source;
 use ladder_core::plan::action::{Action, Planned};
@@ -26,11 +26,26 @@ use ladder_core::repo_name::RepoName;
 use ladder_core::roles;
 use ladder_core::text::reply::{self, Checked};
 
+/// Where what refresh reads is kept: the configs, the roles they grant, and the outbox (for the
+/// read a config leads to next, and the issue about a bad one).
+#[derive(Debug, Clone)]
+pub struct Keep {
+    pub configs: Configs,
+    pub directory: Directory,
+    pub outbox: Outbox,
+}
+
+impl Keep {
+    pub fn new(store: &Store) -> Keep {
+        Keep { configs: store.configs(), directory: store.directory(), outbox: store.outbox() }
+    }
+}
+
 /// Reads `source` from the repository `planned` names and stores it. Returns what happened, for the
 /// outbox.
 pub async fn fetch(
     github: &GitHub,
-    store: &Store,
+    keep: &Keep,
     ladders: &Ladders,
     planned: &Planned,
     source: Source,
@@ -39,7 +54,7 @@ pub async fn fetch(
         .installation_id
         .ok_or_else(|| Verdict::refused("the delivery named no installation, so the app cannot read files"))?;
     let transient = |e: StoreError| Verdict::Transient(format!("storing what was read: {e}"));
-    let ladder = ladders.book(store).await.map_err(transient)?.org(planned.org_id);
+    let ladder = ladders.book().await.map_err(transient)?.org(planned.org_id);
     let mut found = None;
     for path in sources::paths(source, &ladder) {
         if let Some(text) = github.file(installation, &planned.repo, path, None).await? {
@@ -48,13 +63,13 @@ pub async fn fetch(
         }
     }
     let stored = match source {
-        Source::OrgConfig => match config_file(store, planned, "", found).await {
-            Ok((detail, true)) => read_maintainers_next(store, ladders, planned).await.map(|()| detail),
+        Source::OrgConfig => match config_file(keep, planned, "", found).await {
+            Ok((detail, true)) => read_maintainers_next(keep, ladders, planned).await.map(|()| detail),
             other => other.map(|(detail, _)| detail),
         },
-        Source::RepoConfig => config_file(store, planned, &planned.repo, found).await.map(|(detail, _)| detail),
-        Source::Codeowners => codeowners(store, &ladder, planned, found).await,
-        Source::Maintainers => maintainers(store, planned, found).await,
+        Source::RepoConfig => config_file(keep, planned, &planned.repo, found).await.map(|(detail, _)| detail),
+        Source::Codeowners => codeowners(keep, &ladder, planned, found).await,
+        Source::Maintainers => maintainers(keep, planned, found).await,
     };
     stored.map_err(transient)
 }
@@ -105,8 +120,8 @@ pub async fn check(
 }
 
 /// Plans reading the org's `MAINTAINERS.yaml` from where the config now in force says, if it says.
-async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Planned) -> Result<(), StoreError> {
-    let ladder = ladders.book(store).await?.org(planned.org_id);
+async fn read_maintainers_next(keep: &Keep, ladders: &Ladders, planned: &Planned) -> Result<(), StoreError> {
+    let ladder = ladders.book().await?.org(planned.org_id);
     let Some((repo, _)) = &ladder.maintainers_file else { return Ok(()) };
     let org = RepoName::parse(&planned.repo).owner;
     let next = Planned {
@@ -116,7 +131,7 @@ async fn read_maintainers_next(store: &Store, ladders: &Ladders, planned: &Plann
         action: Action::Fetch { source: Source::Maintainers },
         ..planned.clone()
     };
-    store.enqueue(&[next], Utc::now()).await.map(drop)
+    keep.outbox.enqueue(&[next], Utc::now()).await.map(drop)
 }
 
 /// The first characters of a text's SHA-256: which revision of a file it is.
@@ -127,13 +142,13 @@ pub fn revision(text: &str) -> String {
 /// Reads a config into the store. Returns what happened, and whether the config in force is now the
 /// one read (or, for none, the defaults) rather than the last good one.
 async fn config_file(
-    store: &Store,
+    keep: &Keep,
     planned: &Planned,
     scope: &str,
     found: Option<(&str, String)>,
 ) -> Result<(String, bool), StoreError> {
     let Some((_, text)) = found else {
-        store.drop_config(planned.org_id, scope).await?;
+        keep.configs.drop_config(planned.org_id, scope).await?;
         tracing::info!(repo = %planned.repo, "no ladder config in the repository; the defaults apply");
         return Ok(("no config".to_owned(), true));
     };
@@ -146,7 +161,7 @@ async fn config_file(
     };
     match checked {
         Ok(()) => {
-            store.save_config(planned.org_id, scope, &text, &revision, Utc::now()).await?;
+            keep.configs.save_config(planned.org_id, scope, &text, &revision, Utc::now()).await?;
             tracing::info!(repo = %planned.repo, %revision, "ladder config read and in force");
             Ok((format!("config revision {revision} in force"), true))
         }
@@ -159,7 +174,7 @@ async fn config_file(
                 action: Action::CreateIssue { title, body },
                 ..planned.clone()
             };
-            let new = !store.enqueue(&[issue.fitted()], Utc::now()).await?.is_empty();
+            let new = !keep.outbox.enqueue(&[issue.fitted()], Utc::now()).await?.is_empty();
             let reported = if new { "an issue reports it" } else { "already reported" };
             let detail = format!(
                 "config revision {revision} is invalid ({} problems; {reported}); the last good one stays",
@@ -171,14 +186,14 @@ async fn config_file(
 }
 
 async fn codeowners(
-    store: &Store,
+    keep: &Keep,
     ladder: &Ladder,
     planned: &Planned,
     found: Option<(&str, String)>,
 ) -> Result<String, StoreError> {
     let RepoName { owner: org, name } = RepoName::parse(&planned.repo);
     let grants = found.as_ref().map(|(_, text)| roles::parse_codeowners(name, text, &ladder.bots)).unwrap_or_default();
-    store.replace_roles(org, RolesSource::Codeowners, Some(name), &grants).await?;
+    keep.directory.replace_roles(org, RolesSource::Codeowners, Some(name), &grants).await?;
     let detail = match found {
         Some((path, _)) => format!("{path}: {} roles", grants.len()),
         None => "no CODEOWNERS".to_owned(),
@@ -189,7 +204,7 @@ async fn codeowners(
 
 /// The org's `MAINTAINERS.yaml` replaces the roles the previous one granted. A missing or unreadable
 /// one changes nothing (another bot of the org writes it; the log says what is wrong).
-async fn maintainers(store: &Store, planned: &Planned, found: Option<(&str, String)>) -> Result<String, StoreError> {
+async fn maintainers(keep: &Keep, planned: &Planned, found: Option<(&str, String)>) -> Result<String, StoreError> {
     let Some((path, text)) = found else {
         tracing::info!(repo = %planned.repo, "no MAINTAINERS.yaml where the ladder says; roles unchanged");
         return Ok("no MAINTAINERS.yaml".to_owned());
@@ -198,7 +213,7 @@ async fn maintainers(store: &Store, planned: &Planned, found: Option<(&str, Stri
     match roles::parse_maintainers(&file, &text) {
         Ok(grants) => {
             let org = RepoName::parse(&planned.repo).owner;
-            store.replace_roles(org, RolesSource::Maintainers, None, &grants).await?;
+            keep.directory.replace_roles(org, RolesSource::Maintainers, None, &grants).await?;
             tracing::info!(repo = %planned.repo, roles = grants.len(), "roles read from MAINTAINERS.yaml");
             Ok(format!("{path}: {} roles", grants.len()))
         }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Directory, Outbox, StoreError};
 use ladder_core::plan::action::Planned;
 use ladder_core::plan::sources;
 
@@ -29,23 +29,23 @@ pub const FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
 
 /// Plans today's reads for every org with an active installation, but for files read in the last
 /// [`FRESH_FOR`]. Returns how many were new.
-pub async fn plan(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+pub async fn plan(directory: &Directory, outbox: &Outbox, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let tag = format!("sync-{}", now.format("%Y-%m-%d"));
-    let repos = store.repositories().await?;
+    let repos = directory.repositories().await?;
     let mut planned = Vec::new();
-    for org in store.orgs().await? {
+    for org in directory.orgs().await? {
         let installed: Vec<_> =
             repos.iter().filter(|r| r.org_id == org.id && !r.removed && r.installation_id.is_some()).collect();
         let Some(installation) = installed.iter().find_map(|r| r.installation_id) else { continue };
-        if store.installation_state(installation).await?.as_deref() != Some("active") {
+        if directory.installation_state(installation).await?.as_deref() != Some("active") {
             continue;
         }
         let list: Vec<(i64, String)> = installed.iter().map(|r| (r.id, r.full_name.clone())).collect();
         let recent: Vec<Planned> =
-            store.planned_since(org.id, "fetch", now - FRESH_FOR).await?.into_iter().map(|e| e.planned).collect();
+            outbox.planned_since(org.id, "fetch", now - FRESH_FOR).await?.into_iter().map(|e| e.planned).collect();
         planned.extend(stale(sources::everything(org.id, &org.login, installation, &list, &tag), &recent));
     }
-    Ok(store.enqueue(&planned, now).await?.len())
+    Ok(outbox.enqueue(&planned, now).await?.len())
 }
 
 /// The reads in `reads` that read no file a `recent` action read.
@@ -55,13 +55,13 @@ fn stale(reads: Vec<Planned>, recent: &[Planned]) -> Vec<Planned> {
 }
 
 /// Plans the daily reads until `shutdown` turns true.
-pub async fn run(store: Store, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(directory: Directory, outbox: Outbox, mut shutdown: watch::Receiver<bool>) {
     tokio::select! {
         _ = tokio::time::sleep(FIRST_CHECK_AFTER) => {}
         _ = shutdown.changed() => return,
     }
     loop {
-        match plan(&store, Utc::now()).await {
+        match plan(&directory, &outbox, Utc::now()).await {
             Ok(0) => {}
             Ok(reads) => tracing::info!(reads, "the daily re-read of configs and CODEOWNERS is planned"),
             Err(e) => tracing::warn!(error = %e, "could not plan the daily re-read of configs; will try again"),

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::store::{Store, StoreError};
+use crate::store::{Configs, StoreError};
 use ladder_core::credit::Bots;
 use ladder_core::ladder::Ladder;
 use ladder_core::ladder::config::{self, RepoOverride};
@@ -49,6 +49,8 @@ enum Parsed {
 
 /// The configs of every org, cached; one per process.
 pub struct Ladders {
+    /// Where the configs read from GitHub are.
+    configs: Configs,
     choice: Choice,
     base: Arc<Ladder>,
     parsed: Mutex<HashMap<(i64, String), (String, Arc<Parsed>)>>,
@@ -84,19 +86,19 @@ impl Book {
 }
 
 impl Ladders {
-    pub fn new(choice: Choice) -> Ladders {
+    pub fn new(choice: Choice, configs: Configs) -> Ladders {
         let base = choice.base();
-        Ladders { choice, base, parsed: Mutex::new(HashMap::new()) }
+        Ladders { configs, choice, base, parsed: Mutex::new(HashMap::new()) }
     }
 
     /// The ladders in force now, from the configs the store holds. Texts are read and parsed only
     /// for revisions not seen before.
-    pub async fn book(&self, store: &Store) -> Result<Book, StoreError> {
-        let saved = store.config_revisions().await?;
+    pub async fn book(&self) -> Result<Book, StoreError> {
+        let saved = self.configs.config_revisions().await?;
         let mut fresh = Vec::new();
         for s in &saved {
             let known = self.cached(s.org_id, &s.repo).is_some_and(|(revision, _)| revision == s.revision);
-            if !known && let Some((text, revision)) = store.config_text(s.org_id, &s.repo).await? {
+            if !known && let Some((text, revision)) = self.configs.config_text(s.org_id, &s.repo).await? {
                 fresh.push(((s.org_id, s.repo.clone()), revision, text));
             }
         }

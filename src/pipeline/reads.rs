@@ -21,7 +21,7 @@ use ladder_core::roles::Grant;
 use ladder_core::signal::Kind;
 
 use crate::github::{GitHub, Verdict};
-use crate::store::{Store, StoreError};
+use crate::store::{Directory, Outbox, People, Store, StoreError};
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
 /// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
@@ -84,14 +84,17 @@ pub trait Reads: Send + Sync {
 /// Planning's reads from the store and, with App credentials, from GitHub.
 #[derive(Clone)]
 pub struct Live {
-    store: Store,
+    people: People,
+    directory: Directory,
+    /// Whether GitHub asked to wait for an installation.
+    outbox: Outbox,
     /// `None` in dry-run: GitHub is never asked.
     github: Option<Arc<GitHub>>,
 }
 
 impl Live {
-    pub fn new(store: Store, github: Option<Arc<GitHub>>) -> Live {
-        Live { store, github }
+    pub fn new(store: &Store, github: Option<Arc<GitHub>>) -> Live {
+        Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github }
     }
 
     /// The client and installation to ask GitHub with, unless there is none or the installation is
@@ -103,7 +106,7 @@ impl Live {
         what: &str,
     ) -> Result<Option<(&GitHub, i64)>, StoreError> {
         let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(None) };
-        if self.store.is_held(installation, now).await? {
+        if self.outbox.is_held(installation, now).await? {
             tracing::warn!(installation, "the installation is rate limited: {what}");
             return Ok(None);
         }
@@ -113,39 +116,39 @@ impl Live {
 
 impl Reads for Live {
     async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {
-        self.store.enrolment(org_id, login).await
+        self.people.enrolment(org_id, login).await
     }
 
     async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {
-        self.store.enrolled(org_id).await
+        self.people.enrolled(org_id).await
     }
 
     async fn opted_out(&self, login: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.store.opted_out(login).await?.map(|(_, login)| login))
+        Ok(self.people.opted_out(login).await?.map(|(_, login)| login))
     }
 
     async fn people_by_login(&self, login: &str) -> Result<Vec<Person>, StoreError> {
-        self.store.people_by_login(login).await
+        self.people.people_by_login(login).await
     }
 
     async fn has_signals(&self, org_id: i64, person_id: i64) -> Result<bool, StoreError> {
-        self.store.has_signals(org_id, person_id).await
+        self.people.has_signals(org_id, person_id).await
     }
 
     async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
-        self.store.facts_of(org_id, person_id, ladder).await
+        self.people.facts_of(org_id, person_id, ladder).await
     }
 
     async fn roles_of(&self, org: &str, login: &str, id: i64) -> Result<Vec<Grant>, StoreError> {
-        self.store.roles_of(org, login, id).await
+        self.directory.roles_of(org, login, id).await
     }
 
     async fn private_repositories(&self, org_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-        self.store.private_repositories(org_id).await
+        self.directory.private_repositories(org_id).await
     }
 
     async fn commands_read(&self, repo_id: i64, comment_id: i64) -> Result<BTreeSet<String>, StoreError> {
-        self.store.commands_read(repo_id, comment_id).await
+        self.people.commands_read(repo_id, comment_id).await
     }
 
     async fn replies_since(
@@ -154,11 +157,11 @@ impl Reads for Live {
         person_id: i64,
         since: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        self.store.replies_since(installation_id, person_id, since).await
+        self.people.replies_since(installation_id, person_id, since).await
     }
 
     async fn signal_recorded(&self, kind: Kind, identity: &str) -> Result<bool, StoreError> {
-        self.store.signal_recorded(kind, identity).await
+        self.people.signal_recorded(kind, identity).await
     }
 
     /// Not asked in dry-run or while the installation is held; when GitHub refuses to say (the App

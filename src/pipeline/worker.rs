@@ -28,7 +28,7 @@ pub use crate::pipeline::planner::Batch;
 use crate::pipeline::planner::Planner;
 use crate::pipeline::reads::{Live, Reads};
 use crate::store::queue::Completion;
-use crate::store::{Store, StoreError};
+use crate::store::{Queue, Store, StoreError};
 use crate::supervise::panic_message;
 use ladder_core::commands::answer::{self, Request};
 use ladder_core::delivery::{self, Claimed, State};
@@ -167,7 +167,7 @@ impl<R: Reads> Plan for Planner<R> {
 
 /// One worker; a process runs one, replicas each run their own.
 pub struct Worker<P = Planner<Live>> {
-    store: Store,
+    queue: Queue,
     settings: WorkerSettings,
     ladders: Arc<Ladders>,
     planner: P,
@@ -179,30 +179,31 @@ pub struct Worker<P = Planner<Live>> {
 }
 
 impl Worker {
+    /// A worker planning with the store's and GitHub's answers ([`Live`]).
     pub fn new(
-        store: Store,
+        store: &Store,
         settings: WorkerSettings,
         ladders: Arc<Ladders>,
         github: Option<Arc<GitHub>>,
         metrics: Arc<Metrics>,
     ) -> Worker {
         let retention_days = u32::try_from(settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);
-        let planner = Planner::new(Live::new(store.clone(), github), retention_days);
-        Worker::with_planner(store, settings, ladders, planner, metrics)
+        let planner = Planner::new(Live::new(store, github), retention_days);
+        Worker::with_planner(store.queue(), settings, ladders, planner, metrics)
     }
 }
 
 impl<P: Plan> Worker<P> {
     /// A worker planning with `planner`.
     pub fn with_planner(
-        store: Store,
+        queue: Queue,
         settings: WorkerSettings,
         ladders: Arc<Ladders>,
         planner: P,
         metrics: Arc<Metrics>,
     ) -> Worker<P> {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { store, settings, ladders, planner, metrics, planned: Arc::new(Notify::new()), token }
+        Worker { queue, settings, ladders, planner, metrics, planned: Arc::new(Notify::new()), token }
     }
 
     /// The same worker, notifying `planned` whenever it stores actions (the dispatcher waits on it,
@@ -236,12 +237,12 @@ impl<P: Plan> Worker<P> {
     /// claims are kept alive (see [`Worker::heartbeat`]), however long that takes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let (lease, limit) = (self.settings.lease, self.settings.max_attempts);
-        let parked = self.store.park_exhausted(now, limit).await?;
+        let parked = self.queue.park_exhausted(now, limit).await?;
         if parked > 0 {
             tracing::error!(deliveries = parked, "deliveries whose last attempt never ended parked as failed");
             self.metrics.delivery_processed(Outcome::Failed, parked);
         }
-        let claimed = self.store.claim_deliveries(&self.token, now, lease, self.settings.batch, limit).await?;
+        let claimed = self.queue.claim_deliveries(&self.token, now, lease, self.settings.batch, limit).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -255,13 +256,13 @@ impl<P: Plan> Worker<P> {
     /// Keeps this worker's claims from running out while it works.
     async fn heartbeat(&self) -> std::convert::Infallible {
         let lease = self.settings.lease;
-        heartbeat::renew_forever(lease, "worker", || self.store.extend_claims(&self.token, Utc::now(), lease)).await
+        heartbeat::renew_forever(lease, "worker", || self.queue.extend_claims(&self.token, Utc::now(), lease)).await
     }
 
     /// Processes claimed deliveries and stores what they produced. A delivery that fails (to parse, to
     /// plan, to store) is that delivery's failed attempt; the others go on.
     async fn work(&self, claimed: Vec<Claimed>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let book = self.ladders.book(&self.store).await?;
+        let book = self.ladders.book().await?;
         let results = tokio::task::spawn_blocking(move || {
             claimed.into_iter().map(|c| (process_guarded(&c, &book), c)).collect::<Vec<_>>()
         })
@@ -310,7 +311,7 @@ impl<P: Plan> Worker<P> {
                 self.planned.notify_one();
             }
         };
-        match self.store.complete_deliveries(&self.token, now, &all).await {
+        match self.queue.complete_deliveries(&self.token, now, &all).await {
             Ok(done) => {
                 tracing::trace!(deliveries = done.len(), micros = started.elapsed().as_micros() as u64, "completed");
                 self.metrics.delivery_processed(Outcome::Done, done.len() as u64);
@@ -323,7 +324,7 @@ impl<P: Plan> Worker<P> {
             Err(e) => return self.record_failure(&claimed[0], &format!("storing failed: {e}"), now).await,
         }
         for (completion, claimed) in all.iter().zip(&claimed) {
-            match self.store.complete_deliveries(&self.token, now, std::slice::from_ref(completion)).await {
+            match self.queue.complete_deliveries(&self.token, now, std::slice::from_ref(completion)).await {
                 Ok(done) => self.metrics.delivery_processed(Outcome::Done, done.len() as u64),
                 Err(e) => self.record_failure(claimed, &format!("storing failed: {e}"), now).await?,
             }
@@ -335,7 +336,7 @@ impl<P: Plan> Worker<P> {
     async fn record_failure(&self, claimed: &Claimed, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let retry_in = delivery::backoff(self.settings.backoff, claimed.attempts);
         let state = self
-            .store
+            .queue
             .fail_delivery(&self.token, &claimed.id, error, now, retry_in, self.settings.max_attempts)
             .await?;
         match state {

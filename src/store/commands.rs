@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, millis};
+use super::{StoreError, millis};
 use ladder_core::commands::answer::Read;
 
 /// Records commands as read at `now`; one read before stays as it was.
@@ -35,13 +35,13 @@ pub(super) async fn record(
     Ok(())
 }
 
-impl Store {
+impl super::People {
     /// The keys of the commands of comment `comment_id` in repository `repo_id` read so far.
     pub async fn commands_read(&self, repo_id: i64, comment_id: i64) -> Result<BTreeSet<String>, StoreError> {
         let rows = sqlx::query("SELECT command_key FROM command_reads WHERE repo_id = $1 AND comment_id = $2")
             .bind(repo_id)
             .bind(comment_id)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
@@ -61,7 +61,7 @@ impl Store {
         .bind(installation_id)
         .bind(person_id)
         .bind(millis(since))
-        .fetch_one(&self.read)
+        .fetch_one(&self.0.read)
         .await?;
         Ok(usize::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
     }

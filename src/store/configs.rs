@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Durability, Store, StoreError, from_millis, millis};
+use super::{Durability, StoreError, from_millis, millis};
 
 /// One saved config: whose, and which revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct Saved {
     pub fetched_at: DateTime<Utc>,
 }
 
-impl Store {
+impl super::Configs {
     /// Saves `text` as the config of `org_id` (`repo` `""`) or of one repository.
     pub async fn save_config(
         &self,
@@ -28,7 +28,7 @@ impl Store {
         revision: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
         sqlx::query(
             "INSERT INTO configs (org_id, repo, text, revision, fetched_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (org_id, repo) DO UPDATE SET text = excluded.text, revision = excluded.revision, \
@@ -46,7 +46,7 @@ impl Store {
 
     /// Forgets a config that no longer exists on GitHub.
     pub async fn drop_config(&self, org_id: i64, repo: &str) -> Result<(), StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
         sqlx::query("DELETE FROM configs WHERE org_id = $1 AND repo = $2")
             .bind(org_id)
             .bind(repo.to_lowercase())
@@ -58,7 +58,7 @@ impl Store {
     /// Which configs are saved, at which revision (cheap: no texts).
     pub async fn config_revisions(&self) -> Result<Vec<Saved>, StoreError> {
         let rows = sqlx::query("SELECT org_id, repo, revision, fetched_at FROM configs ORDER BY org_id, repo")
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter()
             .map(|r| {
@@ -77,7 +77,7 @@ impl Store {
         let row = sqlx::query("SELECT text, revision FROM configs WHERE org_id = $1 AND repo = $2")
             .bind(org_id)
             .bind(repo.to_lowercase())
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         row.map(|r| Ok((r.try_get("text")?, r.try_get("revision")?))).transpose()
     }

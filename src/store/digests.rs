@@ -1,7 +1,7 @@
 //! Digests of people's signals, and the [`Facts`] read from them.
 //!
 //! Owns: the `digest_*` tables. Recording signals adds the digest ([`ladder_core::digest`]) of the ones that
-//! were new, in the same transaction, so the tables always sum up the `signals` table; [`Store::facts_of`]
+//! were new, in the same transaction, so the tables always sum up the `signals` table; [`People::facts_of`](super::People::facts_of)
 //! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
 //! are missing (a database from before they existed), the first migration rebuilds them from signals.
 //!
@@ -18,14 +18,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, Row, Transaction};
 
 use super::signal_rows::signal_from_row;
-use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use super::{Backend, Durability, StoreError, from_millis, millis};
 use ladder_core::digest::{PersonDigest, digest};
 use ladder_core::event::Account;
 use ladder_core::ladder::facts::{EVIDENCE, Facts, Reference, newest};
 use ladder_core::ladder::{Ladder, Metric};
 use ladder_core::signal::{Kind, Signal};
 
-type People = BTreeMap<(i64, i64), PersonDigest>;
+type Digests = BTreeMap<(i64, i64), PersonDigest>;
 type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 /// Adds the digests of newly recorded `signals`.
@@ -42,7 +42,7 @@ pub(super) async fn add(
 }
 
 /// Adds each person's digest to every digest table (merged flags are marked by the caller).
-async fn add_people(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_people(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     add_weeks(tx, backend, people).await?;
     add_months(tx, backend, people).await?;
     add_repos(tx, backend, people).await?;
@@ -72,7 +72,7 @@ async fn insert_rows<T>(
     Ok(())
 }
 
-async fn add_weeks(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_weeks(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64, Kind, i64, u64)> = people
         .iter()
         .flat_map(|((org, actor), d)| d.weeks.iter().map(move |((kind, week), n)| (*org, *actor, *kind, *week, *n)))
@@ -100,7 +100,7 @@ fn greatest(backend: Backend) -> &'static str {
     }
 }
 
-async fn add_months(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_months(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64, i64, i64, i64)> = people
         .iter()
         .flat_map(|((org, actor), d)| {
@@ -120,7 +120,7 @@ async fn add_months(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Pe
     .await
 }
 
-async fn add_repos(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_repos(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64, &str)> =
         people.iter().flat_map(|((org, actor), d)| d.repos.iter().map(move |r| (*org, *actor, r.as_str()))).collect();
     let head = "INSERT INTO digest_repos (org_id, actor_id, repo_name)";
@@ -130,7 +130,7 @@ async fn add_repos(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Peo
     .await
 }
 
-async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64, i64, i64, &ladder_core::digest::MergedPr)> = people
         .iter()
         .flat_map(|((org, actor), d)| d.merged.iter().map(move |((repo, n), pr)| (*repo, *n, *org, *actor, pr)))
@@ -152,7 +152,7 @@ async fn add_merged(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Pe
     .await
 }
 
-async fn add_engagements(tx: &mut Transaction<'_, Any>, backend: Backend, people: &People) -> Result<(), StoreError> {
+async fn add_engagements(tx: &mut Transaction<'_, Any>, backend: Backend, people: &Digests) -> Result<(), StoreError> {
     let rows: Vec<(i64, i64, i64, i64, &ladder_core::digest::Engagement)> = people
         .iter()
         .flat_map(|((org, actor), d)| d.engagements.iter().map(move |((repo, n), e)| (*org, *actor, *repo, *n, e)))
@@ -246,12 +246,12 @@ pub fn like_pattern(glob: &str) -> String {
     out
 }
 
-impl Store {
+impl super::People {
     /// Rebuilds every digest from the recorded signals, if a migration asked for it. Several replicas
     /// starting at once rebuild once: the first takes the task, the others find it gone.
     pub(super) async fn run_store_tasks(&self) -> Result<(), StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
         let taken = sqlx::query("DELETE FROM store_tasks WHERE name = 'rebuild_digests'").execute(&mut *tx).await?;
         if taken.rows_affected() == 0 {
             return Ok(tx.commit().await?);
@@ -270,7 +270,7 @@ impl Store {
             after = last.try_get("seq")?;
             let signals: Vec<Signal> = rows.iter().map(signal_from_row).collect::<Result<_, _>>()?;
             let people = digest(&signals);
-            add_people(&mut tx, self.backend, &people).await?;
+            add_people(&mut tx, self.0.backend, &people).await?;
         }
         sqlx::query(
             "UPDATE digest_engagements SET merged = 1 WHERE EXISTS (SELECT 1 FROM digest_merged m \
@@ -286,7 +286,7 @@ impl Store {
     pub async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
         let account = sqlx::query("SELECT login, account_type FROM people WHERE id = $1")
             .bind(person_id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         let mut endorsements = BTreeMap::new();
         if let Some(row) = account {
@@ -325,7 +325,7 @@ impl Store {
         let rows = sqlx::query("SELECT kind, week, n FROM digest_weeks WHERE org_id = $1 AND actor_id = $2")
             .bind(org)
             .bind(person)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter()
             .map(|r| {
@@ -344,7 +344,7 @@ impl Store {
             sqlx::query("SELECT month, first_at, last_at FROM digest_months WHERE org_id = $1 AND actor_id = $2")
                 .bind(org)
                 .bind(person)
-                .fetch_all(&self.read)
+                .fetch_all(&self.0.read)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -358,7 +358,7 @@ impl Store {
         let rows = sqlx::query("SELECT repo_name FROM digest_repos WHERE org_id = $1 AND actor_id = $2")
             .bind(org)
             .bind(person)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(|r| Ok(r.try_get("repo_name")?)).collect()
     }
@@ -383,7 +383,7 @@ impl Store {
         ))
         .bind(org)
         .bind(person)
-        .fetch_one(&self.read)
+        .fetch_one(&self.0.read)
         .await?;
         let mut out = BTreeMap::new();
         for (i, (metric, filter, at)) in metrics.into_iter().enumerate() {
@@ -398,7 +398,7 @@ impl Store {
                 ))
                 .bind(org)
                 .bind(person)
-                .fetch_all(&self.read)
+                .fetch_all(&self.0.read)
                 .await?;
                 references(&rows)?
             };
@@ -436,7 +436,7 @@ impl Store {
                 "SELECT merged_at AS at, repo_name, number, paths FROM digest_merged WHERE {filter} \
                  ORDER BY merged_at DESC, repo_name DESC, number DESC"
             );
-            let rows = bind(&sql).fetch_all(&self.read).await?;
+            let rows = bind(&sql).fetch_all(&self.0.read).await?;
             let mut kept = Vec::new();
             for row in rows {
                 let paths: Option<String> = row.try_get("paths")?;
@@ -451,18 +451,18 @@ impl Store {
         let select = "SELECT merged_at AS at, repo_name, number";
         // Matching titles and branches is the cost, so PostgreSQL counts in the same pass (a window
         // count, taken before LIMIT); SQLite materialises window rows and is faster with two passes.
-        let (value, rows) = match self.backend {
+        let (value, rows) = match self.0.backend {
             Backend::Postgres => {
                 let sql = format!("{select}, COUNT(*) OVER () AS total FROM digest_merged WHERE {filter} {order}");
-                let rows = bind(&sql).fetch_all(&self.read).await?;
+                let rows = bind(&sql).fetch_all(&self.0.read).await?;
                 let value = rows.first().map(|r| r.try_get::<i64, _>("total")).transpose()?.unwrap_or(0);
                 (value, rows)
             }
             Backend::Sqlite => {
                 let count_sql = format!("SELECT COUNT(*) FROM digest_merged WHERE {filter}");
-                let value: i64 = bind(&count_sql).fetch_one(&self.read).await?.try_get(0)?;
+                let value: i64 = bind(&count_sql).fetch_one(&self.0.read).await?.try_get(0)?;
                 let sql = format!("{select} FROM digest_merged WHERE {filter} {order}");
-                let rows = if value == 0 { Vec::new() } else { bind(&sql).fetch_all(&self.read).await? };
+                let rows = if value == 0 { Vec::new() } else { bind(&sql).fetch_all(&self.0.read).await? };
                 (value, rows)
             }
         };
@@ -520,7 +520,7 @@ impl Store {
                 .bind(kind.as_str())
                 .bind(PAGE)
                 .bind(offset)
-                .fetch_all(&self.read)
+                .fetch_all(&self.0.read)
                 .await?;
             for row in &rows {
                 let reference: (i64, String, Option<i64>) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, millis};
+use super::{StoreError, millis};
 use ladder_core::directory::Change;
 use ladder_core::signal::Org;
 
@@ -87,10 +87,10 @@ pub struct StoredRepo {
     pub removed: bool,
 }
 
-impl Store {
+impl super::Directory {
     /// Every organization the store has heard of, by login.
     pub async fn orgs(&self) -> Result<Vec<Org>, StoreError> {
-        let rows = sqlx::query("SELECT id, login FROM orgs ORDER BY login").fetch_all(&self.read).await?;
+        let rows = sqlx::query("SELECT id, login FROM orgs ORDER BY login").fetch_all(&self.0.read).await?;
         rows.iter().map(|r| Ok(Org { id: r.try_get("id")?, login: r.try_get("login")? })).collect()
     }
 
@@ -98,7 +98,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, org_id, full_name, private, installation_id, removed FROM repositories ORDER BY full_name",
         )
-        .fetch_all(&self.read)
+        .fetch_all(&self.0.read)
         .await?;
         rows.iter()
             .map(|r| {
@@ -118,7 +118,7 @@ impl Store {
     pub async fn private_repositories(&self, org_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query("SELECT id, full_name FROM repositories WHERE org_id = $1 AND private = 1")
             .bind(org_id)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("full_name")?))).collect()
     }
@@ -126,7 +126,7 @@ impl Store {
     /// The state (`active`, `suspended`, `deleted`) of an installation, if known.
     pub async fn installation_state(&self, id: i64) -> Result<Option<String>, StoreError> {
         let row =
-            sqlx::query("SELECT state FROM installations WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
+            sqlx::query("SELECT state FROM installations WHERE id = $1").bind(id).fetch_optional(&self.0.read).await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 }

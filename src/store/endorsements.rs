@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, millis};
+use super::{StoreError, millis};
 
 /// One endorsement to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub(super) async fn erase(tx: &mut Transaction<'_, Any>, github_id: i64, login: 
     Ok(())
 }
 
-impl Store {
+impl super::People {
     /// Endorsements of a person in an org, per level: each endorser's login and company, oldest first.
     pub async fn endorsements_of(
         &self,
@@ -64,7 +64,7 @@ impl Store {
         )
         .bind(org_id)
         .bind(login.trim_start_matches('@').to_lowercase())
-        .fetch_all(&self.read)
+        .fetch_all(&self.0.read)
         .await?;
         let mut out: std::collections::BTreeMap<String, Vec<(String, Option<String>)>> = Default::default();
         for row in rows {

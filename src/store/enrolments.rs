@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError, from_millis, millis};
+use super::{StoreError, from_millis, millis};
 use ladder_core::enrolment::Enrolment;
 
 fn from_row(row: &AnyRow) -> Result<Enrolment, StoreError> {
@@ -76,13 +76,13 @@ pub(super) async fn erase(tx: &mut Transaction<'_, Any>, github_id: i64, login: 
     Ok(())
 }
 
-impl Store {
+impl super::People {
     /// A person's enrolment in an org (active or ended), by login.
     pub async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {
         let row = sqlx::query("SELECT * FROM enrolments WHERE org_id = $1 AND login_key = $2")
             .bind(org_id)
             .bind(login.trim_start_matches('@').to_lowercase())
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -91,7 +91,7 @@ impl Store {
     pub async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {
         let rows = sqlx::query("SELECT * FROM enrolments WHERE org_id = $1 AND ended_at IS NULL ORDER BY login_key")
             .bind(org_id)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(from_row).collect()
     }

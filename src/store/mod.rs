@@ -6,6 +6,10 @@
 //! [`outbox`] of actions to take on GitHub. Statements are shared where the engines
 //! agree; the few that differ are chosen by [`Backend`].
 //!
+//! [`Store`] is the connection; each consumer takes only the handles it needs ([`Queue`], [`Outbox`],
+//! [`People`], [`Directory`], [`Configs`]), so a shell module's signature shows what it reads and
+//! writes.
+//!
 //! Never does: business rules. It stores what it is given and returns rows as the app's own types.
 //!
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
@@ -85,6 +89,28 @@ pub struct Store {
     read: AnyPool,
 }
 
+/// The delivery queue ([`queue`]): what the intake stores, the worker claims and completes, and
+/// replay and housekeeping read.
+#[derive(Debug, Clone)]
+pub struct Queue(Store);
+
+/// The [`outbox`] of actions to take on GitHub, and the installations GitHub asked to wait.
+#[derive(Debug, Clone)]
+pub struct Outbox(Store);
+
+/// People: their recorded signals and digests ([`signals`], [`digests`]), enrolments, endorsements,
+/// opt-outs ([`privacy`]) and the commands they ran ([`commands`]).
+#[derive(Debug, Clone)]
+pub struct People(Store);
+
+/// The [`directory`] of installations, orgs and repositories, and the [`roles`] people hold there.
+#[derive(Debug, Clone)]
+pub struct Directory(Store);
+
+/// The configs and `CODEOWNERS` read from GitHub, by revision ([`configs`]).
+#[derive(Debug, Clone)]
+pub struct Configs(Store);
+
 /// Query parameters of a database URL whose values are secret.
 fn is_secret_parameter(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
@@ -158,6 +184,31 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
      PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 impl Store {
+    /// The delivery queue.
+    pub fn queue(&self) -> Queue {
+        Queue(self.clone())
+    }
+
+    /// The outbox and the installations on hold.
+    pub fn outbox(&self) -> Outbox {
+        Outbox(self.clone())
+    }
+
+    /// People, their signals, digests, enrolments and commands.
+    pub fn people(&self) -> People {
+        People(self.clone())
+    }
+
+    /// Installations, orgs, repositories and roles.
+    pub fn directory(&self) -> Directory {
+        Directory(self.clone())
+    }
+
+    /// Configs read from GitHub.
+    pub fn configs(&self) -> Configs {
+        Configs(self.clone())
+    }
+
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
@@ -199,7 +250,7 @@ impl Store {
         }
         let tasks = sqlx::query("SELECT COUNT(*) FROM store_tasks").fetch_one(&self.read).await?;
         if tasks.try_get::<i64, _>(0)? > 0 {
-            self.run_store_tasks().await?;
+            self.people().run_store_tasks().await?;
         }
         Ok(())
     }

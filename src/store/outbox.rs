@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use super::{Backend, Durability, StoreError, from_millis, millis};
 use ladder_core::plan::action::{Action, Planned};
 
 const COLUMNS: usize = 11;
@@ -119,21 +119,21 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
     })
 }
 
-impl Store {
+impl super::Outbox {
     /// Adds actions planned outside a delivery's processing (an issue about a bad config found while
     /// reading it); a key already in the outbox is left as it is. Returns the keys added.
     pub async fn enqueue(&self, planned: &[Planned], now: DateTime<Utc>) -> Result<HashSet<String>, StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
-        let added = insert(&mut tx, self.backend, &planned.iter().collect::<Vec<_>>(), now).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
+        let added = insert(&mut tx, self.0.backend, &planned.iter().collect::<Vec<_>>(), now).await?;
         tx.commit().await?;
         Ok(added)
     }
 
     /// The newest `limit` actions, newest first.
-    pub async fn outbox(&self, limit: i64) -> Result<Vec<Entry>, StoreError> {
+    pub async fn list(&self, limit: i64) -> Result<Vec<Entry>, StoreError> {
         let rows =
-            sqlx::query("SELECT * FROM outbox ORDER BY seq DESC LIMIT $1").bind(limit).fetch_all(&self.read).await?;
+            sqlx::query("SELECT * FROM outbox ORDER BY seq DESC LIMIT $1").bind(limit).fetch_all(&self.0.read).await?;
         rows.iter().map(entry_from_row).collect()
     }
 
@@ -144,7 +144,7 @@ impl Store {
                 .bind(org_id)
                 .bind(kind)
                 .bind(millis(since))
-                .fetch_all(&self.read)
+                .fetch_all(&self.0.read)
                 .await?;
         rows.iter().map(entry_from_row).collect()
     }
@@ -158,7 +158,7 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<Entry>, StoreError> {
-        let lock = match self.backend {
+        let lock = match self.0.backend {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
@@ -172,7 +172,7 @@ impl Store {
              RETURNING *"
         );
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let mut conn = self.writer(Durability::Deferred).await?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
         let rows =
             sqlx::query(&sql).bind(token).bind(until).bind(millis(now)).bind(limit).fetch_all(&mut *conn).await?;
         let mut claimed: Vec<Entry> = rows.iter().map(entry_from_row).collect::<Result<_, _>>()?;
@@ -192,7 +192,7 @@ impl Store {
         let done = sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
             .bind(until)
             .bind(token)
-            .execute(&mut *self.writer(Durability::Deferred).await?)
+            .execute(&mut *self.0.writer(Durability::Deferred).await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -202,7 +202,7 @@ impl Store {
         let row = sqlx::query("SELECT 1 FROM outbox WHERE seq = $1 AND claim = $2 AND state = 'pending'")
             .bind(seq)
             .bind(token)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         Ok(row.is_some())
     }
@@ -217,7 +217,7 @@ impl Store {
         counts: bool,
         detail: &str,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.writer(Durability::Deferred).await?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
         let done = sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, detail = $2, claim = NULL, claimed_until = NULL, \
                  attempts = attempts - $3 \
@@ -242,7 +242,7 @@ impl Store {
         detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
         let done = sqlx::query(
             "UPDATE outbox SET state = $1, detail = $2, done_at = $3, claim = NULL, claimed_until = NULL \
              WHERE seq = $4 AND claim = $5 AND state = 'pending'",
@@ -258,7 +258,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl super::Outbox {
     /// Holds `installation` until `until` (a hold that already lasts longer stays as it is).
     pub async fn hold_installation(
         &self,
@@ -266,7 +266,7 @@ impl Store {
         until: DateTime<Utc>,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.writer(Durability::Deferred).await?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
         sqlx::query(
             "INSERT INTO installation_holds (installation_id, until_at, reason) VALUES ($1, $2, $3) \
              ON CONFLICT (installation_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason \
@@ -285,7 +285,7 @@ impl Store {
         let row = sqlx::query("SELECT 1 FROM installation_holds WHERE installation_id = $1 AND until_at > $2")
             .bind(installation)
             .bind(millis(now))
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         Ok(row.is_some())
     }
@@ -297,7 +297,7 @@ impl Store {
              ORDER BY installation_id",
         )
         .bind(millis(now))
-        .fetch_all(&self.read)
+        .fetch_all(&self.0.read)
         .await?;
         rows.iter()
             .map(|row| {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, Durability, Store, StoreError, millis};
+use super::{Backend, Durability, StoreError, millis};
 
 /// What an opt-out erased.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +67,11 @@ pub(super) async fn opt_in(tx: &mut Transaction<'_, Any>, github_id: i64) -> Res
     Ok(done.rows_affected() > 0)
 }
 
-impl Store {
+impl super::People {
     /// Erases everything recorded about a person and stops recording them.
     pub async fn opt_out(&self, github_id: i64, login: &str, now: DateTime<Utc>) -> Result<Erased, StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
         let erased = opt_out(&mut tx, github_id, login, now).await?;
         tx.commit().await?;
         Ok(erased)
@@ -79,7 +79,7 @@ impl Store {
 
     /// Resumes recording a person, from now on. Returns whether they had opted out.
     pub async fn opt_in(&self, github_id: i64) -> Result<bool, StoreError> {
-        let mut conn = self.writer(Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
         let done = sqlx::query("DELETE FROM optouts WHERE github_id = $1").bind(github_id).execute(&mut *conn).await?;
         Ok(done.rows_affected() > 0)
     }
@@ -89,7 +89,7 @@ impl Store {
         let login = login.trim().trim_start_matches('@');
         let row = sqlx::query("SELECT github_id, login FROM optouts WHERE lower(login) = lower($1)")
             .bind(login)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         row.map(|r| Ok((r.try_get("github_id")?, r.try_get("login")?))).transpose()
     }

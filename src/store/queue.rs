@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Backend, Durability, Store, StoreError, from_millis, millis};
+use super::{Backend, Durability, StoreError, from_millis, millis};
 use ladder_core::commands::answer::Read;
 use ladder_core::delivery::{Claimed, NewDelivery, QueueDepth, State};
 use ladder_core::directory::Change;
@@ -90,20 +90,20 @@ const BODY_COLUMNS: usize = 2;
 /// The most deliveries stored in one transaction.
 pub const MAX_INSERT_BATCH: usize = 512;
 
-impl Store {
+impl super::Queue {
     /// Stores deliveries in one transaction. Ids already stored (or repeated within the batch) come back
     /// as [`Inserted::Duplicate`]. The result is in input order.
     pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> Result<Vec<Inserted>, StoreError> {
         let mut seen = HashSet::new();
         let fresh: Vec<&NewDelivery> = batch.iter().filter(|d| seen.insert(d.id.as_str())).collect();
         let mut inserted = HashSet::new();
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
         for chunk in fresh.chunks(MAX_INSERT_BATCH.min(super::rows_per_statement(INSERT_COLUMNS))) {
             let sql = format!(
                 "INSERT INTO deliveries (id, event, body_len, received_at, state, next_attempt_at, processed_at) \
                  VALUES {} ON CONFLICT (id) DO NOTHING RETURNING seq, id",
-                super::placeholders(self.backend, chunk.len(), INSERT_COLUMNS)
+                super::placeholders(self.0.backend, chunk.len(), INSERT_COLUMNS)
             );
             let mut query = sqlx::query(&sql);
             for d in chunk {
@@ -130,7 +130,7 @@ impl Store {
             if !bodies.is_empty() {
                 let sql = format!(
                     "INSERT INTO delivery_bodies (seq, body) VALUES {}",
-                    super::placeholders(self.backend, bodies.len(), BODY_COLUMNS)
+                    super::placeholders(self.0.backend, bodies.len(), BODY_COLUMNS)
                 );
                 let mut query = sqlx::query(&sql);
                 for (seq, body) in bodies {
@@ -165,7 +165,7 @@ impl Store {
         .bind(millis(now))
         .bind(max_attempts)
         .bind(millis(now))
-        .execute(&mut *self.writer(Durability::Deferred).await?)
+        .execute(&mut *self.0.writer(Durability::Deferred).await?)
         .await?;
         Ok(result.rows_affected())
     }
@@ -180,7 +180,7 @@ impl Store {
         limit: i64,
         max_attempts: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
-        let lock = match self.backend {
+        let lock = match self.0.backend {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
@@ -193,8 +193,8 @@ impl Store {
              RETURNING id, event, attempts, received_at, seq"
         );
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let mut conn = self.writer(Durability::Deferred).await?;
-        let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Deferred).await?;
         let rows = sqlx::query(&sql)
             .bind(token)
             .bind(until)
@@ -242,7 +242,7 @@ impl Store {
         let result = sqlx::query("UPDATE deliveries SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
             .bind(until)
             .bind(token)
-            .execute(&mut *self.writer(Durability::Deferred).await?)
+            .execute(&mut *self.0.writer(Durability::Deferred).await?)
             .await?;
         Ok(result.rows_affected())
     }
@@ -259,8 +259,8 @@ impl Store {
         if completions.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.writer(Durability::Deferred).await?;
-        let mut tx = self.begin(&mut conn, Durability::Deferred).await?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Deferred).await?;
         let ids: Vec<String> = (0..completions.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
             "UPDATE deliveries SET state = 'done', processed_at = $1, processed_by = $2, claim = NULL, \
@@ -279,9 +279,9 @@ impl Store {
         super::directory::apply(&mut tx, &changes, now).await?;
         let signals: Vec<(&str, &Signal)> =
             kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
-        super::signals::record(&mut tx, self.backend, &signals, now).await?;
+        super::signals::record(&mut tx, self.0.backend, &signals, now).await?;
         let actions: Vec<&Planned> = kept.iter().flat_map(|c| c.actions.iter()).collect();
-        let new = super::outbox::insert(&mut tx, self.backend, &actions, now).await?;
+        let new = super::outbox::insert(&mut tx, self.0.backend, &actions, now).await?;
         for (key, effect) in kept.iter().flat_map(|c| c.effects.iter()) {
             if new.contains(key) {
                 apply(&mut tx, effect, now).await?;
@@ -318,7 +318,7 @@ impl Store {
         .bind(millis(now))
         .bind(id)
         .bind(token)
-        .fetch_optional(&mut *self.writer(Durability::Deferred).await?)
+        .fetch_optional(&mut *self.0.writer(Durability::Deferred).await?)
         .await?;
         row.map(|r| {
             let state: String = r.try_get(0)?;
@@ -334,7 +334,7 @@ impl Store {
                     COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
              FROM deliveries WHERE state IN ('pending', 'failed')",
         )
-        .fetch_one(&self.read)
+        .fetch_one(&self.0.read)
         .await?;
         Ok(QueueDepth { pending: row.try_get("pending")?, failed: row.try_get("failed")? })
     }
@@ -345,7 +345,7 @@ impl Store {
         for id in ids {
             let row = sqlx::query("SELECT state FROM deliveries WHERE id = $1")
                 .bind(id.as_str())
-                .fetch_optional(&self.read)
+                .fetch_optional(&self.0.read)
                 .await?;
             if let Some(row) = row {
                 let state: String = row.try_get(0)?;
@@ -361,7 +361,7 @@ impl Store {
     pub async fn delivery_attempts(&self, id: &str) -> Result<Option<(i64, Option<String>)>, StoreError> {
         let row = sqlx::query("SELECT attempts, error FROM deliveries WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         Ok(row.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
@@ -372,7 +372,7 @@ impl Store {
             "DELETE FROM delivery_bodies WHERE seq IN (SELECT seq FROM deliveries WHERE processed_at < $1)",
         )
         .bind(millis(cutoff))
-        .execute(&mut *self.writer(Durability::Deferred).await?)
+        .execute(&mut *self.0.writer(Durability::Deferred).await?)
         .await?;
         Ok(result.rows_affected())
     }

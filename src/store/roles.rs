@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Durability, Store, StoreError};
+use super::{Durability, StoreError};
 use ladder_core::roles::{Grant, Role};
 
 /// Where grants came from.
@@ -24,7 +24,7 @@ impl Source {
     }
 }
 
-impl Store {
+impl super::Directory {
     /// Replaces the grants `source` made in `org` (for `CODEOWNERS`, in repository `repo` only).
     pub async fn replace_roles(
         &self,
@@ -34,8 +34,8 @@ impl Store {
         grants: &[Grant],
     ) -> Result<(), StoreError> {
         let org = org.to_lowercase();
-        let mut conn = self.writer(Durability::Full).await?;
-        let mut tx = self.begin(&mut conn, Durability::Full).await?;
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
         sqlx::query("DELETE FROM roles WHERE org = $1 AND source = $2 AND ($3 IS NULL OR repo = $3)")
             .bind(org.as_str())
             .bind(source.as_str())
@@ -70,7 +70,7 @@ impl Store {
         .bind(org.to_lowercase())
         .bind(login)
         .bind(github_id)
-        .fetch_all(&self.read)
+        .fetch_all(&self.0.read)
         .await?;
         grants_from_rows(&rows)
     }
@@ -81,7 +81,7 @@ impl Store {
             "SELECT DISTINCT repo, login, github_id, role, detail FROM roles WHERE org = $1 ORDER BY repo, login, role",
         )
         .bind(org.to_lowercase())
-        .fetch_all(&self.read)
+        .fetch_all(&self.0.read)
         .await?;
         grants_from_rows(&rows)
     }

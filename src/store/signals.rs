@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
 use super::signal_rows::signal_from_row;
-use super::{Backend, Store, StoreError, millis};
+use super::{Backend, StoreError, millis};
 use ladder_core::event::Account;
 use ladder_core::report::Person;
 use ladder_core::signal::{Kind, Signal};
@@ -153,13 +153,13 @@ async fn upsert_people(
     Ok(())
 }
 
-impl Store {
+impl super::People {
     /// Every recorded signal of one person in one org, oldest first.
     pub async fn signals_of(&self, org_id: i64, person_id: i64) -> Result<Vec<Signal>, StoreError> {
         let rows = sqlx::query("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2 ORDER BY occurred_at, seq")
             .bind(org_id)
             .bind(person_id)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(signal_from_row).collect()
     }
@@ -170,7 +170,7 @@ impl Store {
             sqlx::query("SELECT * FROM signals WHERE org_id = $1 AND occurred_at > $2 ORDER BY occurred_at, seq")
                 .bind(org_id)
                 .bind(millis(since))
-                .fetch_all(&self.read)
+                .fetch_all(&self.0.read)
                 .await?;
         rows.iter().map(signal_from_row).collect()
     }
@@ -179,7 +179,7 @@ impl Store {
     pub async fn merged_in_org(&self, org_id: i64) -> Result<HashSet<(i64, i64)>, StoreError> {
         let rows = sqlx::query("SELECT repo_id, subject_number FROM signals WHERE org_id = $1 AND kind = 'pr_merged'")
             .bind(org_id)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(|r| Ok((r.try_get("repo_id")?, r.try_get("subject_number")?))).collect()
     }
@@ -187,10 +187,10 @@ impl Store {
     /// Records signals learned other than from a delivery (`source` says where, for example a backfill),
     /// as processing a delivery would: once per fact, nothing about people who opted out.
     pub async fn record_signals(&self, source: &str, signals: &[Signal], now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut conn = self.writer(super::Durability::Deferred).await?;
-        let mut tx = self.begin(&mut conn, super::Durability::Deferred).await?;
+        let mut conn = self.0.writer(super::Durability::Deferred).await?;
+        let mut tx = self.0.begin(&mut conn, super::Durability::Deferred).await?;
         let signals: Vec<(&str, &Signal)> = signals.iter().map(|s| (source, s)).collect();
-        record(&mut tx, self.backend, &signals, now).await?;
+        record(&mut tx, self.0.backend, &signals, now).await?;
         Ok(tx.commit().await?)
     }
 
@@ -199,7 +199,7 @@ impl Store {
         let row = sqlx::query("SELECT 1 FROM signals WHERE kind = $1 AND identity = $2")
             .bind(kind.as_str())
             .bind(identity)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         Ok(row.is_some())
     }
@@ -209,14 +209,14 @@ impl Store {
         let row = sqlx::query("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2 LIMIT 1")
             .bind(org_id)
             .bind(person_id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&self.0.read)
             .await?;
         Ok(row.is_some())
     }
 
     /// Number of recorded signals (all people, all orgs).
     pub async fn signal_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM signals").fetch_one(&self.read).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT COUNT(*) FROM signals").fetch_one(&self.0.read).await?.try_get(0)?)
     }
 
     /// People whose current login matches, case-insensitively. Usually one; several only when a login
@@ -225,7 +225,7 @@ impl Store {
         let login = login.trim().trim_start_matches('@');
         let rows = sqlx::query("SELECT id, login FROM people WHERE lower(login) = lower($1) ORDER BY seen_at DESC")
             .bind(login)
-            .fetch_all(&self.read)
+            .fetch_all(&self.0.read)
             .await?;
         rows.iter().map(|r| Ok(Person { id: r.try_get("id")?, login: r.try_get("login")? })).collect()
     }

@@ -75,7 +75,7 @@ async fn readyz(State(ops): State<Ops>) -> Response {
 }
 
 async fn metrics_text(State(ops): State<Ops>) -> Response {
-    match ops.store.queue_depth().await {
+    match ops.store.queue().queue_depth().await {
         Ok(depth) => {
             let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
             ([(axum::http::header::CONTENT_TYPE, content_type)], ops.metrics.render(depth, load(&ops.load)))

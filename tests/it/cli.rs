@@ -372,8 +372,9 @@ async fn configs_in_force_are_listed(engine: Engine) {
     assert!(ladder_command(&db.url).arg("replay").arg(&payload).output().unwrap().status.success());
     let store = db.store().await;
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    store.save_config(21031067, "", "admins: [alice]\n", "0a1b2c3d4e5f", at).await.unwrap();
+    store.configs().save_config(21031067, "", "admins: [alice]\n", "0a1b2c3d4e5f", at).await.unwrap();
     store
+        .configs()
         .save_config(21031067, "Codertocat/Hello-World", "readiness_comments: off\n", "f5e4d3c2b1a0", at)
         .await
         .unwrap();

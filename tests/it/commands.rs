@@ -111,15 +111,15 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
     let app = App::start(engine).await;
     assert_eq!(app.deliver("pull_request", "pr-11", &bobs_merged_pr()).await.0, 202);
     app.settle().await;
-    let org = app.store().orgs().await.unwrap()[0].id;
-    assert!(!app.store().signals_of(org, BOB.0).await.unwrap().is_empty());
+    let org = app.store().directory().orgs().await.unwrap()[0].id;
+    assert!(!app.store().people().signals_of(org, BOB.0).await.unwrap().is_empty());
 
     // Bob opts out: his reply says when erasure completes, and his signals are gone.
     assert_eq!(app.deliver("issue_comment", "out", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
     let entries = app.outbox_settled(1).await;
     assert!(body(&entries[0]).starts_with("@bob, you have opted out."), "{}", body(&entries[0]));
-    assert!(app.store().signals_of(org, BOB.0).await.unwrap().is_empty());
-    assert!(app.store().opted_out("bob").await.unwrap().is_some());
+    assert!(app.store().people().signals_of(org, BOB.0).await.unwrap().is_empty());
+    assert!(app.store().people().opted_out("bob").await.unwrap().is_some());
 
     // He comes back; a redelivery of his opt-out comment changes nothing.
     assert_eq!(app.deliver("issue_comment", "in", &comment("created", 91, BOB, "/amp optin")).await.0, 202);
@@ -127,15 +127,15 @@ async fn optout_and_optin_by_command_act_once(engine: Engine) {
     assert!(body(&entries[1]).starts_with("@bob, you are tracked from now on"), "{}", body(&entries[1]));
     assert_eq!(app.deliver("issue_comment", "out-again", &comment("created", 90, BOB, "/amp optout")).await.0, 202);
     app.settle().await;
-    assert_eq!(app.store().opted_out("bob").await.unwrap(), None, "the redelivered opt-out did not run again");
-    assert_eq!(app.store().outbox(100).await.unwrap().len(), 2);
+    assert_eq!(app.store().people().opted_out("bob").await.unwrap(), None, "the redelivered opt-out did not run again");
+    assert_eq!(app.store().outbox().list(100).await.unwrap().len(), 2);
 
     // Someone else cannot opt Bob out: `optout` takes no login.
     let other = comment("created", 92, ALICE, "/amp optout @bob");
     assert_eq!(app.deliver("issue_comment", "other", &other).await.0, 202);
     let entries = app.outbox_settled(3).await;
     assert!(body(&entries[2]).contains("is written `/amp optout`"), "{}", body(&entries[2]));
-    assert_eq!(app.store().opted_out("bob").await.unwrap(), None);
+    assert_eq!(app.store().people().opted_out("bob").await.unwrap(), None);
     app.running.stop().await;
 }
 
@@ -178,8 +178,8 @@ async fn admins_enrol_and_read_the_cohort_report(engine: Engine) {
         body(&entries[4])
             .starts_with("@carol, only program admins and maintainers of this repository may run `/amp enroll`")
     );
-    let org = app.store().orgs().await.unwrap()[0].id;
-    assert_eq!(app.store().enrolment(org, "dave").await.unwrap(), None);
+    let org = app.store().directory().orgs().await.unwrap()[0].id;
+    assert_eq!(app.store().people().enrolment(org, "dave").await.unwrap(), None);
     app.running.stop().await;
 }
 
@@ -203,7 +203,7 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     assert_eq!(app.deliver("pull_request", "pr-11-again", &merged_pr(BOB, 11)).await.0, 202);
     assert_eq!(app.deliver("pull_request", "pr-12", &merged_pr(BOB, 12)).await.0, 202);
     app.settle().await;
-    assert_eq!(app.store().outbox(100).await.unwrap().len(), 2, "no new level");
+    assert_eq!(app.store().outbox().list(100).await.unwrap().len(), 2, "no new level");
 
     assert_eq!(app.deliver("pull_request", "pr-13", &merged_pr(BOB, 13)).await.0, 202);
     let entries = app.outbox_settled(3).await;
@@ -216,7 +216,7 @@ async fn a_merge_that_moves_a_mentee_up_is_celebrated_once(engine: Engine) {
     // Carol is not enrolled: the default `readiness_comments: enrolled` leaves her merges alone.
     assert_eq!(app.deliver("pull_request", "pr-14", &merged_pr((5003, "carol"), 14)).await.0, 202);
     app.settle().await;
-    assert_eq!(app.store().outbox(100).await.unwrap().len(), 3);
+    assert_eq!(app.store().outbox().list(100).await.unwrap().len(), 3);
     app.running.stop().await;
 }
 

@@ -78,12 +78,12 @@ fn ladders() -> Vec<Ladder> {
 
 /// Every person's facts, from the digests and from their signals, agree.
 async fn assert_digests_agree(store: &Store, context: &str) {
-    let merged = store.merged_in_org(ORG).await.unwrap();
+    let merged = store.people().merged_in_org(ORG).await.unwrap();
     for ladder in ladders() {
         for (id, login, _) in PEOPLE {
-            let signals = store.signals_of(ORG, id).await.unwrap();
+            let signals = store.people().signals_of(ORG, id).await.unwrap();
             let expected = Facts::from_signals(&signals, &merged, &ladder);
-            let got = store.facts_of(ORG, id, &ladder).await.unwrap();
+            let got = store.people().facts_of(ORG, id, &ladder).await.unwrap();
             assert_eq!(got, expected, "{context}: @{login}, {} signals", signals.len());
         }
     }
@@ -97,13 +97,13 @@ async fn digests_give_the_facts_signals_give(engine: Engine) {
     // Recorded in uneven batches, a third of them told twice (redeliveries, replays).
     let mut start = 0;
     while start < signals.len() {
-        let end = (start + 1 + rng.below(120) as usize).min(signals.len());
-        store.record_signals("test", &signals[start..end], now()).await.unwrap();
+        let end = (start + 1 + rng.below(120)).min(signals.len());
+        store.people().record_signals("test", &signals[start..end], now()).await.unwrap();
         let again = start + (end - start) / 3;
-        store.record_signals("test", &signals[start..again], now()).await.unwrap();
+        store.people().record_signals("test", &signals[start..again], now()).await.unwrap();
         start = end;
     }
-    let facts = store.facts_of(ORG, 1, &Ladder::builtin()).await.unwrap();
+    let facts = store.people().facts_of(ORG, 1, &Ladder::builtin()).await.unwrap();
     assert!(facts.weeks.len() > 20 && !facts.derived.values().all(|m| m.value == 0), "a history worth checking");
     assert_digests_agree(&store, "recorded").await;
 
@@ -114,8 +114,8 @@ async fn digests_give_the_facts_signals_give(engine: Engine) {
     assert_digests_agree(&store, "rebuilt").await;
 
     // Ben opts out: his merged PRs stop counting for anyone's reviews.
-    store.opt_out(2, "ben", now()).await.unwrap();
-    assert_eq!(store.facts_of(ORG, 2, &Ladder::builtin()).await.unwrap().weeks.len(), 0);
+    store.people().opt_out(2, "ben", now()).await.unwrap();
+    assert_eq!(store.people().facts_of(ORG, 2, &Ladder::builtin()).await.unwrap().weeks.len(), 0);
     assert_digests_agree(&store, "after an opt-out").await;
 }
 

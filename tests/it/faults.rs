@@ -63,7 +63,7 @@ async fn a_delivery_the_database_refuses_never_holds_its_batch(engine: Engine) {
     let mut batch: Vec<NewDelivery> =
         (0..10).map(|n| delivery(&format!("good-{n}"), "pull_request_review", &review_by(n, "bob"))).collect();
     batch.insert(5, delivery("bad", "pull_request_review", &review_by(99, "poison")));
-    store.insert_deliveries(&batch).await.unwrap();
+    store.queue().insert_deliveries(&batch).await.unwrap();
     let app = App::start_with(db, |_| {}).await;
     app.settle().await;
     let db = &app.db;
@@ -88,9 +88,9 @@ fn mixed_batch() -> Vec<NewDelivery> {
 }
 
 async fn state_of(store: &Store, id: &str) -> (String, i64, Option<String>) {
-    let db_rows = store.delivery_states(&[id.to_owned()]).await.unwrap();
+    let db_rows = store.queue().delivery_states(&[id.to_owned()]).await.unwrap();
     let state = db_rows.first().map(|(_, s)| s.as_str().to_owned()).unwrap_or_default();
-    let (attempts, error) = store.delivery_attempts(id).await.unwrap().unwrap_or((0, None));
+    let (attempts, error) = store.queue().delivery_attempts(id).await.unwrap().unwrap_or((0, None));
     (state, attempts, error)
 }
 
@@ -99,8 +99,8 @@ async fn a_planning_failure_is_one_deliverys_attempt(engine: Engine) {
     let store = db.store().await;
     // The planner reads enrolments for a pull request's readiness; without the table that lookup fails.
     sqlx::query("ALTER TABLE enrolments RENAME TO enrolments_away").execute(&db.pool().await).await.unwrap();
-    store.insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Planner::new(Live::new(store.clone(), None), 30));
+    store.queue().insert_deliveries(&mixed_batch()).await.unwrap();
+    let worker = worker_with(&store, Planner::new(Live::new(&store, None), 30));
     let now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3);
     assert_eq!(state_of(&store, "issue-1").await.0, "done");
@@ -136,15 +136,15 @@ fn settings() -> WorkerSettings {
 }
 
 fn worker_with<P: Plan>(store: &Store, planner: P) -> Worker<P> {
-    let ladders = Arc::new(Ladders::new(Choice::default()));
-    Worker::with_planner(store.clone(), settings(), ladders, planner, Arc::new(Metrics::new()))
+    let ladders = Arc::new(Ladders::new(Choice::default(), store.configs()));
+    Worker::with_planner(store.queue(), settings(), ladders, planner, Arc::new(Metrics::new()))
 }
 
 async fn a_planner_panic_is_one_deliverys_attempt(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
-    store.insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Panicky(Planner::new(Live::new(store.clone(), None), 30)));
+    store.queue().insert_deliveries(&mixed_batch()).await.unwrap();
+    let worker = worker_with(&store, Panicky(Planner::new(Live::new(&store, None), 30)));
     let mut now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3, "the worker goes on past the panic");
     assert_eq!(state_of(&store, "pr").await.0, "done");
@@ -164,15 +164,15 @@ async fn a_planner_panic_is_one_deliverys_attempt(engine: Engine) {
 async fn a_claim_never_takes_a_delivery_past_its_attempt_limit(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
-    store.insert_deliveries(&mixed_batch()[1..2]).await.unwrap();
+    store.queue().insert_deliveries(&mixed_batch()[1..2]).await.unwrap();
     // Three workers in a row claim it and die before their attempt ends (a lease of zero ends at once).
     let now = Utc::now();
     for n in 0..3 {
-        let claimed = store.claim_deliveries(&format!("dead-{n}"), now, Duration::ZERO, 10, 3).await.unwrap();
+        let claimed = store.queue().claim_deliveries(&format!("dead-{n}"), now, Duration::ZERO, 10, 3).await.unwrap();
         assert_eq!(claimed.len(), 1);
     }
-    assert!(store.claim_deliveries("fourth", now, Duration::ZERO, 10, 3).await.unwrap().is_empty());
-    let worker = worker_with(&store, Planner::new(Live::new(store.clone(), None), 30));
+    assert!(store.queue().claim_deliveries("fourth", now, Duration::ZERO, 10, 3).await.unwrap().is_empty());
+    let worker = worker_with(&store, Planner::new(Live::new(&store, None), 30));
     assert_eq!(worker.run_once(now).await.unwrap(), 0);
     let (state, attempts, error) = state_of(&store, "issue-1").await;
     assert_eq!((state.as_str(), attempts), ("failed", 3));
@@ -197,15 +197,15 @@ impl Plan for Slow {
 async fn a_live_workers_claims_are_never_taken(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
-    store.insert_deliveries(&mixed_batch()[1..2]).await.unwrap();
+    store.queue().insert_deliveries(&mixed_batch()[1..2]).await.unwrap();
     let short = |planner| {
-        let ladders = Arc::new(Ladders::new(Choice::default()));
+        let ladders = Arc::new(Ladders::new(Choice::default(), store.configs()));
         let settings = WorkerSettings { lease: Duration::from_millis(600), ..settings() };
-        Worker::with_planner(store.clone(), settings, ladders, planner, Arc::new(Metrics::new()))
+        Worker::with_planner(store.queue(), settings, ladders, planner, Arc::new(Metrics::new()))
     };
     // Its work takes five leases; the heartbeat keeps its claim.
-    let slow = short(Slow(Planner::new(Live::new(store.clone(), None), 30), Duration::from_secs(3)));
-    let other = short(Slow(Planner::new(Live::new(store.clone(), None), 30), Duration::ZERO));
+    let slow = short(Slow(Planner::new(Live::new(&store, None), 30), Duration::from_secs(3)));
+    let other = short(Slow(Planner::new(Live::new(&store, None), 30), Duration::ZERO));
     let working = tokio::spawn(async move { slow.run_once(Utc::now()).await.unwrap() });
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(500)).await;

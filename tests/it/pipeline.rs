@@ -121,12 +121,12 @@ async fn credit_rules_hold_over_the_store(engine: Engine) {
         let t = tally(signals, &bots);
         Kind::ALL.iter().filter_map(|k| t.by_kind.get(k).map(|n| (k.as_str(), *n))).collect::<Vec<_>>()
     };
-    let alice = store.signals_of(900, ALICE.0).await.unwrap();
+    let alice = store.people().signals_of(900, ALICE.0).await.unwrap();
     assert_eq!(count(&alice), vec![("pr_opened", 1), ("pr_merged", 1)], "her own review and own label earn nothing");
     assert_eq!(alice.len(), 4, "but they are recorded, so a rule change can apply to history");
-    let bob = store.signals_of(900, BOB.0).await.unwrap();
+    let bob = store.people().signals_of(900, BOB.0).await.unwrap();
     assert_eq!(count(&bob), vec![("review_approved", 1), ("triage_labeled", 1), ("merge_performed", 1)]);
-    let carol = store.signals_of(900, CAROL.0).await.unwrap();
+    let carol = store.people().signals_of(900, CAROL.0).await.unwrap();
     assert_eq!(count(&carol), vec![("triage_closed", 1)], "closing someone else's PR unmerged is triage");
     assert_eq!(
         app.db.scalar("SELECT COUNT(*) FROM signals WHERE actor_id = 1002 AND kind = 'pr_merged'").await,
@@ -138,9 +138,9 @@ async fn credit_rules_hold_over_the_store(engine: Engine) {
         0,
         "GitHub bots are never recorded"
     );
-    let bot = store.signals_of(900, 7).await.unwrap();
+    let bot = store.people().signals_of(900, 7).await.unwrap();
     assert_eq!((bot.len(), count(&bot).len()), (1, 0), "a configured bot's comment is recorded but never credited");
-    assert_eq!(store.people_by_login("ALICE").await.unwrap().first().map(|p| p.id), Some(ALICE.0));
+    assert_eq!(store.people().people_by_login("ALICE").await.unwrap().first().map(|p| p.id), Some(ALICE.0));
 }
 
 async fn facts_count_once(engine: Engine) {
@@ -180,8 +180,8 @@ async fn installations_and_repositories_are_recorded(engine: Engine) {
         app.settle().await;
     }
     let store = app.store();
-    assert_eq!(store.installation_state(957387).await.unwrap().as_deref(), Some("active"));
-    let repos = store.repositories().await.unwrap();
+    assert_eq!(store.directory().installation_state(957387).await.unwrap().as_deref(), Some("active"));
+    let repos = store.directory().repositories().await.unwrap();
     let names: Vec<(&str, bool, Option<i64>)> =
         repos.iter().map(|r| (r.full_name.as_str(), r.private, r.installation_id)).collect();
     // Codertocat's repos come from the installation events; codinasion's repo and installation are
@@ -195,12 +195,12 @@ async fn installations_and_repositories_are_recorded(engine: Engine) {
             ("codinasion/codinasion-bot", true, codinasion_installation),
         ]
     );
-    assert!(store.installation_state(codinasion_installation.unwrap()).await.unwrap().is_some());
+    assert!(store.directory().installation_state(codinasion_installation.unwrap()).await.unwrap().is_some());
     let deleted = fixture_json("installation/deleted.json");
     assert_eq!(app.deliver("installation", "deleted", deleted.to_string().as_bytes()).await.0, 202);
     app.settle().await;
     let id = deleted["installation"]["id"].as_i64().unwrap();
-    assert_eq!(store.installation_state(id).await.unwrap().as_deref(), Some("deleted"));
+    assert_eq!(store.directory().installation_state(id).await.unwrap().as_deref(), Some("deleted"));
 }
 
 async fn failing_deliveries_are_retried_then_parked(engine: Engine) {
@@ -209,7 +209,7 @@ async fn failing_deliveries_are_retried_then_parked(engine: Engine) {
     let db = crate::support::TestDb::new(engine).await;
     // Refused at intake now (400), but a version that did not check bodies may have stored one.
     let stored = ladder_core::delivery::NewDelivery::new("malformed-1", "pull_request", malformed, chrono::Utc::now());
-    db.store().await.insert_deliveries(&[stored]).await.unwrap();
+    db.store().await.queue().insert_deliveries(&[stored]).await.unwrap();
     let app = App::start_with(db, |_| {}).await;
     let started = std::time::Instant::now();
     let (status, text) = app.deliver("pull_request", "malformed-2", malformed).await;
@@ -244,8 +244,12 @@ async fn bodies_are_pruned_after_retention_and_rows_stay(engine: Engine) {
     let raw = (fixture("issues/opened.json").len() + fixture("issues/labeled.json").len()) as i64;
     assert!(stored * 4 < raw, "bodies are kept compressed: {stored} bytes for {raw}");
     let store = app.store();
-    assert_eq!(store.prune_bodies(chrono::Utc::now() - chrono::Duration::days(30)).await.unwrap(), 0, "too recent");
-    assert_eq!(store.prune_bodies(chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap(), 2);
+    assert_eq!(
+        store.queue().prune_bodies(chrono::Utc::now() - chrono::Duration::days(30)).await.unwrap(),
+        0,
+        "too recent"
+    );
+    assert_eq!(store.queue().prune_bodies(chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap(), 2);
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM delivery_bodies").await, 0);
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'").await, 2, "rows stay for audit");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM signals").await, 2, "signals do not depend on bodies");

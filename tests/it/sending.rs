@@ -161,10 +161,10 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
     assert_eq!(app.deliver("issue_comment", "h-1", &two).await.0, 202);
     let deadline = Instant::now() + Duration::from_secs(20);
     let hold = loop {
-        if let Some(hold) = app.store().holds(chrono::Utc::now()).await.unwrap().pop() {
+        if let Some(hold) = app.store().outbox().holds(chrono::Utc::now()).await.unwrap().pop() {
             break hold;
         }
-        assert!(Instant::now() < deadline, "no hold: {:?}", app.store().outbox(10).await.unwrap());
+        assert!(Instant::now() < deadline, "no hold: {:?}", app.store().outbox().list(10).await.unwrap());
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let held_at = Instant::now();
@@ -174,7 +174,7 @@ async fn a_rate_limit_holds_the_installation_and_writes_are_paced(engine: Engine
     // Installation 44 is not held: its reply goes out while 42 waits.
     assert_eq!(app.deliver("issue_comment", "h-2", &comment(78, 44, "/amp help")).await.0, 202);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while app.store().outbox(10).await.unwrap().iter().all(|e| e.state != "sent") {
+    while app.store().outbox().list(10).await.unwrap().iter().all(|e| e.state != "sent") {
         assert!(Instant::now() < deadline, "installation 44 waited");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -255,8 +255,8 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     let calls = github.take_calls();
     assert_eq!(calls[1], permission("carol", 200));
     assert_eq!((calls.len(), calls[2].path.as_str()), (3, COMMENTS));
-    let org = app.store().orgs().await.unwrap()[0].id;
-    assert_eq!(app.store().enrolment(org, "bob").await.unwrap(), None);
+    let org = app.store().directory().orgs().await.unwrap()[0].id;
+    assert_eq!(app.store().people().enrolment(org, "bob").await.unwrap(), None);
 
     // Alice can write: Bob is enrolled with his mentor and cohort; her permission is then reused.
     let enrol = comment(81, 42, "/amp enroll @Bob mentor @dana cohort 2026");
@@ -266,7 +266,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
         sent(&entries[1]),
         "@alice, **Bob** is now enrolled in the maintainership program (cohort 2026, mentored by **dana**)."
     );
-    let enrolment = app.store().enrolment(org, "bob").await.unwrap().unwrap();
+    let enrolment = app.store().people().enrolment(org, "bob").await.unwrap().unwrap();
     assert_eq!(
         (enrolment.mentor.as_deref(), enrolment.cohort.as_deref(), enrolment.enrolled_by.as_str()),
         (Some("dana"), Some("2026"), "alice")
@@ -279,7 +279,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "e-3", &comment(82, 42, "/amp unenroll @bob")).await.0, 202);
     let entries = app.outbox_settled(3).await;
     assert_eq!(sent(&entries[2]), "@alice, **bob**'s enrolment has ended.");
-    assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    assert!(!app.store().people().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     let calls = github.take_calls();
     assert_eq!((calls.len(), calls[0].path.as_str()), (1, COMMENTS), "permission cached: {calls:?}");
 
@@ -291,13 +291,13 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "e-4", &erin).await.0, 202);
     let entries = app.outbox_settled(4).await;
     assert_eq!(sent(&entries[3]), ladder_core::text::reply::unchecked("/amp", "erin", "enroll"));
-    assert!(!app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    assert!(!app.store().people().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     github.permissions_down(false);
     let again = comment_by((5005, "erin"), 84, 42, "/amp enroll @bob");
     assert_eq!(app.deliver("issue_comment", "e-5", &again).await.0, 202);
     let entries = app.outbox_settled(5).await;
     assert!(sent(&entries[4]).starts_with("@erin, **bob** is now enrolled"), "{:?}", entries[4]);
-    assert!(app.store().enrolment(org, "bob").await.unwrap().unwrap().is_active());
+    assert!(app.store().people().enrolment(org, "bob").await.unwrap().unwrap().is_active());
     assert_eq!(
         github.take_calls().iter().map(|c| (c.method.as_str(), c.status)).collect::<Vec<_>>(),
         [("GET", 502), ("POST", 201), ("GET", 200), ("POST", 201)],
@@ -308,7 +308,11 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     // permission either, and its reply waits for the hold to end.
     github.grant("frank", "write");
     let until = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
-    app.store().hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World").await.unwrap();
+    app.store()
+        .outbox()
+        .hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
+        .await
+        .unwrap();
     let frank = comment_by((5006, "frank"), 85, 42, "/amp unenroll @bob");
     assert_eq!(app.deliver("issue_comment", "e-6", &frank).await.0, 202);
     let entries = app.outbox_settled(6).await;
@@ -418,8 +422,8 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     assert_eq!(app.deliver("issue_comment", "n-1", &comment(90, 42, "/amp endorse @bob maintainer")).await.0, 202);
     let entries = app.outbox_settled(1).await;
     assert!(sent(&entries[0]).starts_with("@alice, your endorsement of **bob** for **Maintainer** is recorded."));
-    let org = app.store().orgs().await.unwrap()[0].id;
-    let endorsements = app.store().endorsements_of(org, "bob").await.unwrap();
+    let org = app.store().directory().orgs().await.unwrap()[0].id;
+    let endorsements = app.store().people().endorsements_of(org, "bob").await.unwrap();
     assert_eq!(endorsements["maintainer"], [("alice".to_owned(), None)]);
     github.take_calls();
 
@@ -453,7 +457,7 @@ async fn maintainers_endorse_and_nominate_with_evidence(engine: Engine) {
     let bob = comment_by((5002, "bob"), 92, 42, "/amp optout");
     assert_eq!(app.deliver("issue_comment", "n-3", &bob).await.0, 202);
     app.outbox_settled(4).await;
-    assert!(app.store().endorsements_of(org, "bob").await.unwrap().is_empty());
+    assert!(app.store().people().endorsements_of(org, "bob").await.unwrap().is_empty());
     app.running.stop().await;
 }
 

@@ -70,7 +70,7 @@ fn comment(comment_id: i64, body: &str) -> Vec<u8> {
 }
 
 async fn maintainers_of(app: &App) -> Vec<String> {
-    let grants = app.store().roles_in_org("Codertocat").await.unwrap();
+    let grants = app.store().directory().roles_in_org("Codertocat").await.unwrap();
     grants.into_iter().filter(|g| g.role == Role::Maintainer).map(|g| g.login).collect()
 }
 
@@ -106,7 +106,7 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
         ]
     );
     assert_eq!(maintainers_of(&app).await, ["alice", "bob", "dana"], "the bot is not a person");
-    let dana = app.store().roles_of("Codertocat", "dana", 0).await.unwrap();
+    let dana = app.store().directory().roles_of("Codertocat", "dana", 0).await.unwrap();
     let dana: Vec<(Role, Option<&str>)> = dana.iter().map(|g| (g.role, g.detail.as_deref())).collect();
     assert_eq!(dana, [(Role::TscMember, None), (Role::Maintainer, Some("Acme"))]);
 
@@ -159,7 +159,7 @@ async fn configs_and_codeowners_are_read_on_install_and_push(engine: Engine) {
     assert_eq!(entries.len(), 14, "{entries:?}");
     assert!(details(&entries, "check_config").last().unwrap().ends_with(": success"), "{entries:?}");
     assert_eq!(maintainers_of(&app).await, ["carol", "dana"]);
-    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
+    let book = Ladders::new(Choice::default(), app.store().configs()).book().await.unwrap();
     assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Off);
     assert_eq!(book.repo(ORG_ID, REPO).command_prefix, "/ladder", "the override keeps the org's ladder");
     assert_eq!(book.org(ORG_ID).readiness_comments, ReadinessComments::Enrolled);
@@ -220,8 +220,8 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
             "POST /repos/Codertocat/Hello-World/issues/22/comments 201",
         ]
     );
-    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
-    let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
+    let book = Ladders::new(Choice::default(), app.store().configs()).book().await.unwrap();
+    let facts = app.store().people().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
     let substantial = &facts.derived[&ladder_core::ladder::Metric::SubstantialPrs];
     assert_eq!(
         (substantial.value, substantial.evidence.as_slice()),
@@ -230,18 +230,22 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
 
     // The same history judged by a ladder without path patterns: both count.
     let plain = ladder_core::ladder::config::parse("plain.yml", "substantial: {min_lines: 1}\n").unwrap();
-    let facts = app.store().facts_of(ORG_ID, 5002, &plain).await.unwrap();
+    let facts = app.store().people().facts_of(ORG_ID, 5002, &plain).await.unwrap();
     assert_eq!(facts.derived[&ladder_core::ladder::Metric::SubstantialPrs].value, 2);
 
     // While GitHub has the installation wait (a hold from any replica), a merged PR's files are not
     // asked for: it is judged without them.
     let until = chrono::Utc::now() + chrono::Duration::seconds(30);
-    app.store().hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World").await.unwrap();
+    app.store()
+        .outbox()
+        .hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
+        .await
+        .unwrap();
     github.put_pr_files(REPO, 23, &["docs/c.md"]);
     app.deliver("pull_request", "m-23", &merged(23)).await;
     app.settle().await;
     assert_eq!(github.take_calls(), [], "nothing asked of a held installation");
-    let facts = app.store().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
+    let facts = app.store().people().facts_of(ORG_ID, 5002, &book.org(ORG_ID)).await.unwrap();
     assert_eq!(facts.derived[&ladder_core::ladder::Metric::SubstantialPrs].value, 2, "#23 judged without its files");
     app.running.stop().await;
 }
@@ -251,29 +255,33 @@ async fn precedence_of_local_org_and_repository_configs(engine: Engine) {
     let db = crate::support::TestDb::new(engine).await;
     let store = db.store().await;
     let org = "command_prefix: /ladder\nbots: [helper]\n";
-    store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
-    store.save_config(ORG_ID, REPO, "readiness_comments: everyone\n", "r2", chrono::Utc::now()).await.unwrap();
+    store.configs().save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
+    store
+        .configs()
+        .save_config(ORG_ID, REPO, "readiness_comments: everyone\n", "r2", chrono::Utc::now())
+        .await
+        .unwrap();
     let helper = ladder_core::event::Account { id: 9, login: "helper".into(), account_type: Some("User".into()) };
 
     // The org's config, and the repository's override on top of it.
-    let ladders = Ladders::new(Choice::default());
-    let book = ladders.book(&store).await.unwrap();
+    let ladders = Ladders::new(Choice::default(), store.configs());
+    let book = ladders.book().await.unwrap();
     assert_eq!((book.org(ORG_ID).command_prefix.as_str(), book.org(ORG_ID).bots.is_bot(&helper)), ("/ladder", true));
     assert_eq!(book.repo(ORG_ID, "codertocat/hello-world").readiness_comments, ReadinessComments::Everyone);
 
     // A new revision is read again; a dropped one gives way to the built-in ladder.
-    store.save_config(ORG_ID, "", "command_prefix: /mentor\n", "r3", chrono::Utc::now()).await.unwrap();
-    assert_eq!(ladders.book(&store).await.unwrap().org(ORG_ID).command_prefix, "/mentor");
-    store.drop_config(ORG_ID, "").await.unwrap();
-    let book = ladders.book(&store).await.unwrap();
+    store.configs().save_config(ORG_ID, "", "command_prefix: /mentor\n", "r3", chrono::Utc::now()).await.unwrap();
+    assert_eq!(ladders.book().await.unwrap().org(ORG_ID).command_prefix, "/mentor");
+    store.configs().drop_config(ORG_ID, "").await.unwrap();
+    let book = ladders.book().await.unwrap();
     assert_eq!(book.org(ORG_ID).command_prefix, "/amp");
     assert_eq!(book.repo(ORG_ID, REPO).readiness_comments, ReadinessComments::Everyone, "the override stays");
 
     // LADDER_CONFIG overrides every org's config; LADDER_BOTS every bots list. Overrides still apply.
-    store.save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
+    store.configs().save_config(ORG_ID, "", org, "r1", chrono::Utc::now()).await.unwrap();
     let local = ladder_core::ladder::config::parse("local.yml", "command_prefix: /local\n").unwrap();
     let choice = Choice { local: Some(local), bots: Some(ladder_core::credit::Bots::from_list("someone-else")) };
-    let book = Ladders::new(choice).book(&store).await.unwrap();
+    let book = Ladders::new(choice, store.configs()).book().await.unwrap();
     assert_eq!(book.org(ORG_ID).command_prefix, "/local");
     assert!(!book.org(ORG_ID).bots.is_bot(&helper));
     assert_eq!(book.repo(ORG_ID, REPO).command_prefix, "/local");
@@ -290,7 +298,11 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
 
     // What the install read just now is not read again the same day.
     let now = chrono::Utc::now();
-    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 0, "read on install");
+    assert_eq!(
+        ladder::outbound::resync::plan(&app.store().directory(), &app.store().outbox(), now).await.unwrap(),
+        0,
+        "read on install"
+    );
 
     // Two days later, a change whose push the app never saw is read by the daily resync, planned once a day.
     let two_days = 2 * 86_400_000;
@@ -298,8 +310,12 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     sqlx::query(&format!("UPDATE outbox SET created_at = created_at - {two_days}")).execute(&pool).await.unwrap();
     pool.close().await;
     github.put_file(ORG_REPO, ".github/amp.yml", Some("command_prefix: /ladder\n"));
-    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 3);
-    assert_eq!(ladder::outbound::resync::plan(app.store(), now).await.unwrap(), 0, "once a day");
+    assert_eq!(ladder::outbound::resync::plan(&app.store().directory(), &app.store().outbox(), now).await.unwrap(), 3);
+    assert_eq!(
+        ladder::outbound::resync::plan(&app.store().directory(), &app.store().outbox(), now).await.unwrap(),
+        0,
+        "once a day"
+    );
     let entries = app.outbox_settled(6).await;
     let keys: Vec<&str> = entries[3..].iter().map(|e| e.planned.key.as_str()).collect();
     let day = now.format("%Y-%m-%d");
@@ -311,7 +327,7 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
             format!("fetch:sync-{day}:repo_config:codertocat/hello-world"),
         ]
     );
-    let book = Ladders::new(Choice::default()).book(app.store()).await.unwrap();
+    let book = Ladders::new(Choice::default(), app.store().configs()).book().await.unwrap();
     assert_eq!(book.org(ORG_ID).command_prefix, "/ladder");
 
     // Uninstalled: nothing more is planned.
@@ -319,7 +335,16 @@ async fn configs_are_read_again_once_a_day(engine: Engine) {
     deleted["installation"]["id"] = 42.into();
     app.deliver("installation", "i-2", deleted.to_string().as_bytes()).await;
     app.settle().await;
-    assert_eq!(ladder::outbound::resync::plan(app.store(), now + chrono::Duration::days(1)).await.unwrap(), 0);
+    assert_eq!(
+        ladder::outbound::resync::plan(
+            &app.store().directory(),
+            &app.store().outbox(),
+            now + chrono::Duration::days(1)
+        )
+        .await
+        .unwrap(),
+        0
+    );
     app.running.stop().await;
 }
 on_both_engines!(configs_are_read_again_once_a_day);
@@ -347,7 +372,7 @@ async fn a_config_pushed_to_a_branch_is_checked_on_its_commit(engine: Engine) {
     let annotation = &run["output"]["annotations"][0];
     assert_eq!((annotation["path"].as_str(), annotation["start_line"].as_u64()), (Some(".github/amp.yml"), Some(4)));
     assert!(annotation["message"].as_str().unwrap().contains("unknown metric `hugs`"), "{annotation}");
-    assert!(app.store().config_revisions().await.unwrap().is_empty(), "a branch's config never takes effect");
+    assert!(app.store().configs().config_revisions().await.unwrap().is_empty(), "a branch's config never takes effect");
 
     // A repository's override on a branch; the same push delivered again checks nothing twice.
     let override_push = push_to(REPO, 1296269, ("quiet", good), &[".github/amp.yml"]);

@@ -212,7 +212,7 @@ impl App {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             self.settle().await;
-            let mut entries = self.store().outbox(100).await.expect("outbox");
+            let mut entries = self.store().outbox().list(100).await.expect("outbox");
             if entries.len() >= n && entries.iter().all(|e| e.state != "pending") {
                 entries.reverse();
                 return entries;
@@ -226,7 +226,7 @@ impl App {
     pub async fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let depth = self.store().queue_depth().await.expect("queue depth");
+            let depth = self.store().queue().queue_depth().await.expect("queue depth");
             if depth.pending == 0 {
                 return;
             }
