@@ -6,7 +6,7 @@
 //! what the core needs (the ladder in force, people, roles, permissions) and records the core's facts
 //! and planned actions in one transaction; [`outbound`] carries those actions out through [`github`]
 //! (or logs them in dry-run), paced, and keeps configs fresh. The [`store`] is SQLite or PostgreSQL,
-//! [`web`] the pages and operator endpoints, [`metrics`] what every wing counts, [`supervise`] whether
+//! [`web`] the router (webhook, health, readiness, metrics), [`metrics`] what every wing counts, [`supervise`] whether
 //! the process's tasks still run (for `/readyz` and the exit status), and [`app`] the command line,
 //! process settings and the wiring of `serve` and `replay`; only [`app`] reads process settings.
 

@@ -5,7 +5,8 @@
 //! (what the worker could never process is refused before it is stored), body compression, and the
 //! retry schedule.
 //!
-//! Never does: SQL (see [`crate::store`]) or interpret the body (see [`crate::event`]).
+//! Never does: SQL (the shell's `store::queue` keeps deliveries) or interpret the body (see
+//! [`crate::event`]).
 
 use std::cell::RefCell;
 use std::time::Duration;

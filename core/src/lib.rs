@@ -10,8 +10,9 @@
 //! mentee's enrolment, [`located`] a config error's place, [`repo_name`] an `owner/name`.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
-//! octocrab, axum, hyper) and no clock, so the compiler keeps it so; the shell, the `ladder` crate,
-//! looks things up, passes `now`, and carries out what this crate decides.
+//! octocrab, axum, hyper) and chrono without its clock, so reaching for them does not compile; the
+//! standard library's files, network and `SystemTime` are kept out by review and `purity.py`. The
+//! shell, the `ladder` crate, looks things up, passes `now`, and carries out what this crate decides.
 
 pub mod commands;
 pub mod credit;

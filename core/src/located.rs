@@ -79,7 +79,7 @@ impl fmt::Display for Scalar {
 /// The located errors found in one file so far, and the type checks of its scalars.
 pub struct Check<'a> {
     file: &'a str,
-    pub errors: Vec<ConfigError>,
+    errors: Vec<ConfigError>,
 }
 
 impl<'a> Check<'a> {

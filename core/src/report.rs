@@ -2,9 +2,11 @@
 //! one with the evidence behind each number, their activity, and their credited signals by kind and
 //! track.
 //!
-//! Owns: building the report from a person's recorded signals and rendering it as text or JSON.
+//! Owns: [`Person`] (a person by GitHub id and newest login), building the [`Report`] from their
+//! [`Facts`] and rendering it as text or JSON, and [`hidden_in`], which private repositories' evidence
+//! may not be shown where a text is posted.
 //!
-//! Never does: I/O. The command line looks the person up and prints what this returns.
+//! Never does: I/O. The command line and the planner look the person up and use what this returns.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -119,8 +119,9 @@ pub fn parse_codeowners(repo: &str, text: &str, bots: &Bots) -> Vec<Grant> {
     grants.into_iter().collect()
 }
 
-/// One entry of `MAINTAINERS.yaml`, its scalars read whatever their type so that each wrong one is
-/// reported with its field.
+/// One entry of `MAINTAINERS.yaml`. `github`, `githubID` and `isTscMember` are read whatever their
+/// type, so that each wrong one is reported with its field; a `company` or `repos` of the wrong shape
+/// still ends the parse with the YAML parser's located error.
 #[derive(Deserialize)]
 struct RawMaintainer {
     github: Spanned<Scalar>,

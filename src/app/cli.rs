@@ -417,7 +417,7 @@ async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
     };
     let now = chrono::Utc::now();
     let erased = store.people().opt_out(person.id, &person.login, now).await?;
-    let complete = now + chrono::Duration::days(i64::from(args.body_retention_days));
+    let complete = ladder_core::commands::answer::erased_by(now, args.body_retention_days);
     println!(
         "Erased {} signals of @{} and stopped recording them. Raw webhook deliveries that mention them are \
          deleted with the {}-day retention window; erasure is complete by {}.",

@@ -91,7 +91,7 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
         .waking(Arc::clone(&planned));
     let sending = matches!(mode, Mode::Send(_));
     let pace = (settings.worker.poll, settings.write_spacing);
-    let dispatcher = Dispatcher::new(store.outbox(), Keep::new(&store), mode, ladders, Arc::clone(&metrics), pace);
+    let dispatcher = Dispatcher::new(Keep::new(&store), mode, ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));
     tasks.spawn("dispatcher", dispatcher.run(planned, stop.clone()));
     tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));

@@ -1,8 +1,8 @@
 //! Process settings, from flags and the environment.
 //!
 //! Owns: every setting's flag, environment name and default (clap), and turning them into validated
-//! settings with errors that say what to set. Secrets (`WEBHOOK_SECRET`, `PRIVATE_KEY`, `ADMIN_TOKEN`)
-//! are read from the environment or from a file named by a flag, never from a flag's value, which
+//! settings with errors that say what to set. Secrets (`WEBHOOK_SECRET`, its previous value, and
+//! `PRIVATE_KEY`) are read from the environment or from a file named by a flag, never from a flag's value, which
 //! would show in `ps`.
 //!
 //! Never does: read a repository's ladder config, or log a secret.

@@ -6,7 +6,7 @@
 //! [`Verdict`]. Calls go to `GITHUB_API_URL`, so tests point the real client at a fake GitHub. The
 //! client never retries by itself: a repeated POST could post twice, so the dispatcher decides. Once
 //! GitHub rate-limits an installation (or says its budget is spent), the client sends nothing more for
-//! it until the wait is over: every call for it, the worker's reads too, answers
+//! it until the wait is over: every call for it, the planner's reads too, answers
 //! [`Verdict::RateLimited`] at once.
 //!
 //! Never does: decide what to post, or wait (see [`crate::outbound::dispatch`]).
@@ -382,8 +382,12 @@ impl GitHub {
 
 /// Whether a comment or issue is by `me` (the App's account) and holds `tag`.
 fn by_with(item: &serde_json::Value, me: &str, tag: &str) -> bool {
-    let by_me = item["user"]["login"].as_str().is_some_and(|l| l.eq_ignore_ascii_case(me));
-    by_me && item["body"].as_str().is_some_and(|b| b.contains(tag))
+    let comment = sticky::Comment {
+        id: 0,
+        author: item["user"]["login"].as_str().unwrap_or(""),
+        body: item["body"].as_str().unwrap_or(""),
+    };
+    comment.by(me) && comment.body.contains(tag)
 }
 
 /// `text` as one URL path segment: everything but unreserved characters percent-encoded.

@@ -27,8 +27,8 @@ use crate::outbound::refresh;
 use crate::outbound::refresh::Keep;
 use crate::pipeline::heartbeat;
 use crate::pipeline::ladders::Ladders;
+use crate::store::StoreError;
 use crate::store::outbox::{Entry, Outcome};
-use crate::store::{Outbox, StoreError};
 use ladder_core::plan::action::{Action, tag};
 use ladder_core::text::render::guard;
 
@@ -63,8 +63,7 @@ const LEASE: Duration = Duration::from_secs(60);
 
 /// Sends (or, in dry-run, logs) planned actions.
 pub struct Dispatcher {
-    outbox: Outbox,
-    /// Where configs and roles read from GitHub go.
+    /// The outbox it claims from, and where configs and roles read from GitHub go.
     keep: Keep,
     mode: Mode,
     /// The org's bots list applies to roles read from `CODEOWNERS`.
@@ -78,7 +77,6 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A dispatcher that looks for work every `poll` and leaves `write_spacing` after each write.
     pub fn new(
-        outbox: Outbox,
         keep: Keep,
         mode: Mode,
         ladders: Arc<Ladders>,
@@ -86,7 +84,7 @@ impl Dispatcher {
         (poll, write_spacing): (Duration, Duration),
     ) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { outbox, keep, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
+        Dispatcher { keep, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work when `wake` is notified (this process's
@@ -112,7 +110,7 @@ impl Dispatcher {
     /// Claims and dispatches one batch; returns how many actions it claimed. While it works, its
     /// claims are renewed, however long the batch takes (pacing, GitHub's answers, timeouts).
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let claimed = self.outbox.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
+        let claimed = self.keep.outbox.claim_actions(&self.token, Utc::now(), LEASE, BATCH).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -124,7 +122,7 @@ impl Dispatcher {
 
     /// Keeps this dispatcher's claims from running out while it sends.
     async fn heartbeat(&self) -> std::convert::Infallible {
-        let renew = || self.outbox.extend_action_claims(&self.token, Utc::now(), LEASE);
+        let renew = || self.keep.outbox.extend_action_claims(&self.token, Utc::now(), LEASE);
         heartbeat::renew_forever(LEASE, "dispatcher", renew).await
     }
 
@@ -133,7 +131,7 @@ impl Dispatcher {
         // Installations rate-limited during this batch: their other claimed actions go back untried.
         let mut held: HashMap<i64, DateTime<Utc>> = HashMap::new();
         for entry in claimed {
-            if !self.outbox.holds_action(entry.seq, &self.token).await? {
+            if !self.keep.outbox.holds_action(entry.seq, &self.token).await? {
                 tracing::warn!(key = %entry.planned.key, "the claim on an action ran out; another replica has it");
                 continue;
             }
@@ -167,7 +165,7 @@ impl Dispatcher {
         let until = later(Utc::now(), after);
         let reason = format!("GitHub rate-limited a {} on {}", entry.planned.action.kind(), entry.planned.repo);
         tracing::warn!(installation, until = %until.to_rfc3339(), reason, "holding the installation's actions");
-        self.outbox.hold_installation(installation, until, &reason).await?;
+        self.keep.outbox.hold_installation(installation, until, &reason).await?;
         Ok(until)
     }
 
@@ -183,7 +181,7 @@ impl Dispatcher {
                     Outcome::Failed => "failed",
                 };
                 self.metrics.action(kind, label);
-                self.outbox.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
+                self.keep.outbox.finish_action(entry.seq, &self.token, outcome, detail.as_deref(), now).await?;
                 return Ok(());
             }
             Attempt::Retry { at, counts, why } => (at, counts, why),
@@ -193,7 +191,7 @@ impl Dispatcher {
         self.metrics.action(kind, "retried");
         let at_text = at.to_rfc3339();
         tracing::warn!(key = %entry.planned.key, attempt = entry.attempts, at = at_text, why, "action will be retried");
-        self.outbox.retry_action(entry.seq, &self.token, at, counts, &why).await?;
+        self.keep.outbox.retry_action(entry.seq, &self.token, at, counts, &why).await?;
         Ok(())
     }
 }

@@ -1,12 +1,13 @@
 //! What planning reads, as one narrow interface: the store's committed data about people, roles,
 //! enrolments and commands, and the two answers planning asks GitHub for.
 //!
-//! Owns: the [`Reads`] trait, and [`Live`], its implementation over the [`Store`] and the
-//! [`GitHub`] client: it asks GitHub only with App credentials and while the installation is not
-//! rate limited, and logs why an answer is missing. The planner's tests give it an in-memory
+//! Owns: the [`Reads`] trait, and [`Live`], its implementation over the store's [`People`],
+//! [`Directory`] and [`Outbox`] handles and the [`GitHub`] client: it asks GitHub only with App
+//! credentials and while the installation is not rate limited, and logs why an answer is missing. The planner's tests give it an in-memory
 //! implementation, so the planning decisions are tried without a database.
 //!
-//! Never does: decide (the core does) or write.
+//! Never does: write, or decide what to do with an answer (the core does); it only says what GitHub
+//! could not be asked or did not answer, as a [`Permission`] or an absent file list.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -97,21 +98,23 @@ impl Live {
         Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github }
     }
 
-    /// The client and installation to ask GitHub with, unless there is none or the installation is
-    /// rate limited (`what` says in the log what goes without an answer then).
-    async fn asking(
-        &self,
-        installation: Option<i64>,
-        now: DateTime<Utc>,
-        what: &str,
-    ) -> Result<Option<(&GitHub, i64)>, StoreError> {
-        let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(None) };
+    /// Whether GitHub can be asked about `installation` now.
+    async fn asking(&self, installation: Option<i64>, now: DateTime<Utc>) -> Result<Asking<'_>, StoreError> {
+        let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(Asking::NoClient) };
         if self.outbox.is_held(installation, now).await? {
-            tracing::warn!(installation, "the installation is rate limited: {what}");
-            return Ok(None);
+            return Ok(Asking::Held);
         }
-        Ok(Some((github, installation)))
+        Ok(Asking::Ask(github, installation))
     }
+}
+
+/// Whether GitHub can be asked.
+enum Asking<'a> {
+    /// Dry-run (no App credentials), or an event without an installation.
+    NoClient,
+    /// GitHub asked to wait for this installation.
+    Held,
+    Ask(&'a GitHub, i64),
 }
 
 impl Reads for Live {
@@ -164,8 +167,10 @@ impl Reads for Live {
         self.people.signal_recorded(kind, identity).await
     }
 
-    /// Not asked in dry-run or while the installation is held; when GitHub refuses to say (the App
-    /// lacks a permission), the config and `CODEOWNERS` decide, and the log says to check the App.
+    /// Not asked in dry-run (`NotAsked`: the config and `CODEOWNERS` decide) nor while the
+    /// installation is held (`Unanswered`: the commenter is asked to try again); when GitHub refuses
+    /// to say (the App lacks a permission), the config and `CODEOWNERS` decide, and the log says to
+    /// check the App.
     async fn permission(
         &self,
         installation: Option<i64>,
@@ -173,12 +178,13 @@ impl Reads for Live {
         login: &str,
         now: DateTime<Utc>,
     ) -> Result<Permission, StoreError> {
-        let Some((github, installation)) = self.asking(installation, now, "a permission not asked").await? else {
-            return Ok(if self.github.is_some() && installation.is_some() {
-                Permission::Unanswered
-            } else {
-                Permission::NotAsked
-            });
+        let (github, installation) = match self.asking(installation, now).await? {
+            Asking::NoClient => return Ok(Permission::NotAsked),
+            Asking::Held => {
+                tracing::warn!(repo, login, "the installation is rate limited: a permission not asked");
+                return Ok(Permission::Unanswered);
+            }
+            Asking::Ask(github, installation) => (github, installation),
         };
         Ok(match github.permission(installation, repo, login).await {
             Ok(permission) => Permission::Known(permission),
@@ -206,8 +212,14 @@ impl Reads for Live {
         number: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<String>>, StoreError> {
-        let what = "a merged PR judged without its files";
-        let Some((github, installation)) = self.asking(installation, now, what).await? else { return Ok(None) };
+        let (github, installation) = match self.asking(installation, now).await? {
+            Asking::NoClient => return Ok(None),
+            Asking::Held => {
+                tracing::warn!(repo, number, "the installation is rate limited: a merged PR judged without its files");
+                return Ok(None);
+            }
+            Asking::Ask(github, installation) => (github, installation),
+        };
         Ok(match github.pr_files(installation, repo, number).await {
             Ok(paths) => Some(paths),
             Err(why) => {

@@ -1,14 +1,16 @@
 //! The store: every SQL statement the app runs, for SQLite and PostgreSQL alike.
 //!
 //! Owns: connecting (with durable SQLite settings), migrations (one folder per engine, embedded in the
-//! binary), the delivery queue ([`queue`]), recorded signals ([`signals`]) and their per-person
-//! [`digests`], the directory of installations, repositories and people ([`directory`]), and the
-//! [`outbox`] of actions to take on GitHub. Statements are shared where the engines
+//! binary), the delivery queue ([`queue`]), recorded signals and the people they name ([`signals`])
+//! with their per-person [`digests`], the directory of installations and repositories
+//! ([`directory`]), and the [`outbox`] of actions to take on GitHub. Statements are shared where the engines
 //! agree; the few that differ are chosen by [`Backend`].
 //!
-//! [`Store`] is the connection; each consumer takes only the handles it needs ([`Queue`], [`Outbox`],
-//! [`People`], [`Directory`], [`Configs`]), so a shell module's signature shows what it reads and
-//! writes.
+//! [`Store`] is the connection; its queries live on one handle per area ([`Queue`], [`Outbox`],
+//! [`People`], [`Directory`], [`Configs`]). The wings' long-lived parts hold only the handles they use
+//! (the intake a `Queue`, the dispatcher its `refresh::Keep`, the planner's reads `People`,
+//! `Directory` and the `Outbox`), so their fields say what they read and write; the command line and
+//! `serve`, which wire everything, take the `Store`.
 //!
 //! Never does: business rules. It stores what it is given and returns rows as the app's own types.
 //!
@@ -280,10 +282,6 @@ impl Store {
             }
             Err(_) => false,
         }
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Checks that the database answers.

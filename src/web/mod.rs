@@ -26,7 +26,7 @@ use crate::supervise::Health;
 /// The path GitHub posts deliveries to (Probot's).
 pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
 
-/// What the pages and endpoints read.
+/// What the health, readiness and metrics endpoints read.
 #[derive(Clone)]
 pub struct Ops {
     pub store: Store,

@@ -2,12 +2,12 @@
 //!
 //! Owns: [`requests`], which finds the commands in an issue or PR comment (created or edited, not by a
 //! bot), and [`reply`], which decides the reply to one command from what the store knows about the
-//! person it concerns. Both pure; the worker looks things up in between. Each reply is planned under
+//! person it concerns. Both pure; the planner looks things up in between. Each reply is planned under
 //! a key made of the comment and the command's [`crate::commands::grammar::Parsed::key`], so a redelivery or an
 //! edit never answers a command twice.
 //!
 //! Never does: I/O, or render text itself (see [`crate::text::reply`]). Whether the commenter may run a
-//! command is decided here, from the standing the worker looked up ([`crate::commands::permission`]).
+//! command is decided here, from the standing the planner looked up ([`crate::commands::permission`]).
 
 use std::collections::BTreeSet;
 
@@ -64,6 +64,12 @@ impl Request {
 pub const COMMANDS_PER_COMMENT: usize = 10;
 /// How many replies to commands one person gets a minute in one installation (`optout` is never held).
 pub const REPLIES_PER_MINUTE: usize = 5;
+/// When an opt-out at `now` is complete: the raw deliveries that mention the person are deleted with
+/// the retention window of `retention_days`.
+pub fn erased_by(now: chrono::DateTime<chrono::Utc>, retention_days: u32) -> chrono::DateTime<chrono::Utc> {
+    now + chrono::Duration::days(i64::from(retention_days))
+}
+
 /// The window [`REPLIES_PER_MINUTE`] counts over.
 pub const MINUTE: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 /// How many commands of a comment [`requests`] reads: enough to tell those read before (by an earlier
@@ -308,7 +314,7 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
             .into()
         }),
         Command::OptOut => {
-            let complete = ctx.now + chrono::Duration::days(i64::from(ctx.retention_days));
+            let complete = erased_by(ctx.now, ctx.retention_days);
             Some(Answer {
                 body: reply::opted_out_now(prefix, commenter, complete),
                 effect: Some(Effect::OptOut { github_id: me.id, login: me.login.clone() }),

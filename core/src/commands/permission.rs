@@ -1,13 +1,14 @@
 //! Who may run which command.
 //!
 //! Owns: the audience of each command ([`audience`]), what the app knows of a commenter's standing where
-//! they wrote ([`Standing`]: program admin from the ladder config, maintainer from `CODEOWNERS`, and
-//! their permission on the repository from GitHub), and [`decide`]. A maintainer is someone listed as
+//! they wrote ([`Standing`]: program admin from the ladder config and maintainer from `CODEOWNERS`,
+//! [`Standing::by_config`]; their permission on the repository from GitHub, asked only when that could
+//! change a decision, [`Standing::asks_github`]), and [`decide`]. A maintainer is someone listed as
 //! one in the repository's `CODEOWNERS` or with write access (or more) to it. When GitHub was asked and
 //! did not answer, a command only maintainers may run is neither run nor refused: the commenter is
 //! asked to try again, rather than told they may not.
 //!
-//! Never does: I/O. The worker asks GitHub for the repository permission and the store for roles.
+//! Never does: I/O. The planner asks GitHub for the repository permission and the store for roles.
 
 use crate::commands::grammar::Command;
 use crate::roles::{Grant, Role};

@@ -2,8 +2,8 @@
 //! its author stands.
 //!
 //! Owns: [`pr_view`], which picks the pull request events the app acts on (opened, reopened, ready for
-//! review; by a person, still open), [`level_up`], the comment when a merge moves its author up the
-//! ladder (once per person and level), and [`plan`], which decides, from the author's enrolment and
+//! review; by a person, still open), [`merge_in`] and [`level_up_by`], the comment when a merge moves
+//! its author up the ladder (once per person and level), and [`plan`], which decides, from the author's enrolment and
 //! report, the sticky readiness comment (per `readiness_comments`) and the labels under the ladder's
 //! prefix: `mentee` on enrolled mentees' PRs, `ready:<level>` when the author meets a level tied to a
 //! role they do not hold yet. Labels outside the prefix are never touched, and a label is added or
@@ -107,7 +107,7 @@ pub fn level_up_by(
 
 /// The level-up comment when a merge moved the author from `before` to `after` (level ids, `None`
 /// below the first), once per person and level ever.
-pub fn level_up(ladder: &Ladder, pr: &PrView, before: Option<&str>, after: &Report) -> Option<Planned> {
+fn level_up(ladder: &Ladder, pr: &PrView, before: Option<&str>, after: &Report) -> Option<Planned> {
     let rank = |id: Option<&str>| id.and_then(|id| ladder.levels.iter().position(|l| l.id == id));
     let reached = after.readiness.level.as_deref()?;
     if rank(Some(reached)) <= rank(before) {

@@ -7,7 +7,7 @@
 //! The fetches are planned like any other action, keyed by the delivery, so a redelivery reads nothing
 //! twice.
 //!
-//! Never does: I/O; [`crate::refresh`] reads and stores what is planned here.
+//! Never does: I/O; the shell's `outbound::refresh` reads and stores what is planned here.
 
 use crate::event::{Event, RepositoryRef};
 use crate::ladder::Ladder;

@@ -27,9 +27,16 @@ pub enum Move {
     Post,
 }
 
+impl Comment<'_> {
+    /// Whether the app wrote it: its author is the app's login `me` (GitHub's logins ignore case).
+    pub fn by(&self, me: &str) -> bool {
+        self.author.eq_ignore_ascii_case(me)
+    }
+}
+
 /// The app's comment starting with `marker` among `comments`, where `me` is the app's login.
 pub fn ours<'a>(comments: &[Comment<'a>], me: &str, marker: &str) -> Option<Comment<'a>> {
-    comments.iter().copied().find(|c| c.author.eq_ignore_ascii_case(me) && c.body.starts_with(marker))
+    comments.iter().copied().find(|c| c.by(me) && c.body.starts_with(marker))
 }
 
 /// Whether the comment found (its id and text, if any) is left, edited to `body`, or a new one
