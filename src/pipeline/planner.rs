@@ -299,6 +299,8 @@ mod tests {
         permission: Permission,
         /// Whom GitHub was asked about.
         asked: Mutex<Vec<String>>,
+        /// Roles cannot be read (the database went away).
+        roles_fail: bool,
     }
 
     impl Reads for Memory {
@@ -323,6 +325,9 @@ mod tests {
             Ok(Facts::from_signals(&theirs, &HashSet::new(), ladder))
         }
         async fn roles_of(&self, _org: &str, login: &str, _id: i64) -> Result<Vec<Grant>, StoreError> {
+            if self.roles_fail {
+                return Err(StoreError::Corrupt("roles are away".into()));
+            }
             Ok(self.grants.iter().filter(|g| g.login.eq_ignore_ascii_case(login)).cloned().collect())
         }
         async fn private_repositories(&self, _org_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
@@ -574,5 +579,27 @@ mod tests {
             let again = block_on(planner.level_up(&pr(&bob), &signals, &mut batch, &ladder, now())).unwrap();
             assert_eq!(again, None, "{case}: the same merge again in the batch");
         }
+    }
+
+    #[test]
+    fn a_merge_whose_lookups_failed_does_not_count_for_the_rest_of_the_batch() {
+        let bob = account(42, "bob");
+        let enrolment = Enrolment {
+            org_id: 1,
+            login: "bob".into(),
+            github_id: Some(42),
+            mentor: None,
+            cohort: None,
+            enrolled_by: "derberg".into(),
+            enrolled_at: now(),
+            ended_at: None,
+        };
+        let memory = Memory { enrolments: vec![enrolment], roles_fail: true, ..Memory::default() };
+        let planner = Planner::new(memory, 30);
+        let mut batch = Batch::default();
+        let signals = [merged(5, &bob)];
+        let failed = block_on(planner.level_up(&pr(&bob), &signals, &mut batch, &Ladder::builtin(), now()));
+        assert!(failed.is_err(), "the store error is the delivery's failed attempt");
+        assert!(batch.merges.is_empty(), "its merge is not counted for the batch's later deliveries");
     }
 }
