@@ -398,6 +398,20 @@ mod tests {
         }
     }
 
+    /// Bob's active enrolment in the org, made by an admin.
+    fn bobs_enrolment() -> Enrolment {
+        Enrolment {
+            org_id: 1,
+            login: "bob".into(),
+            github_id: Some(42),
+            mentor: None,
+            cohort: None,
+            enrolled_by: "derberg".into(),
+            enrolled_at: now(),
+            ended_at: None,
+        }
+    }
+
     fn request(commenter: &Account, line: &str) -> Request {
         Request {
             org: org(),
@@ -512,16 +526,7 @@ mod tests {
     #[test]
     fn readiness_is_planned_from_the_enrolment_and_nothing_for_someone_who_opted_out() {
         let bob = account(42, "bob");
-        let enrolment = Enrolment {
-            org_id: 1,
-            login: "bob".into(),
-            github_id: Some(42),
-            mentor: None,
-            cohort: None,
-            enrolled_by: "derberg".into(),
-            enrolled_at: now(),
-            ended_at: None,
-        };
+        let enrolment = bobs_enrolment();
         let ended = Enrolment { ended_at: Some(now()), ..enrolment.clone() };
         let cases: Vec<(&str, Memory, Vec<&str>)> = vec![
             (
@@ -545,16 +550,7 @@ mod tests {
     #[test]
     fn a_level_up_is_planned_once_for_a_merge_not_seen_before() {
         let bob = account(42, "bob");
-        let enrolment = Enrolment {
-            org_id: 1,
-            login: "bob".into(),
-            github_id: Some(42),
-            mentor: None,
-            cohort: None,
-            enrolled_by: "derberg".into(),
-            enrolled_at: now(),
-            ended_at: None,
-        };
+        let enrolment = bobs_enrolment();
         let two = || Memory {
             people: vec![Known { id: 42, login: "bob".into() }],
             signals: (0..2).map(|n| merged(n, &bob)).collect(),
@@ -584,16 +580,7 @@ mod tests {
     #[test]
     fn a_merge_whose_lookups_failed_does_not_count_for_the_rest_of_the_batch() {
         let bob = account(42, "bob");
-        let enrolment = Enrolment {
-            org_id: 1,
-            login: "bob".into(),
-            github_id: Some(42),
-            mentor: None,
-            cohort: None,
-            enrolled_by: "derberg".into(),
-            enrolled_at: now(),
-            ended_at: None,
-        };
+        let enrolment = bobs_enrolment();
         let memory = Memory { enrolments: vec![enrolment], roles_fail: true, ..Memory::default() };
         let planner = Planner::new(memory, 30);
         let mut batch = Batch::default();
