@@ -11,6 +11,7 @@
 //! process settings and the wiring of `serve` and `replay`; only [`app`] reads process settings.
 
 pub mod app;
+pub mod backfill;
 pub mod github;
 pub mod inbound;
 pub mod metrics;

@@ -6,7 +6,7 @@
 //! evaluates a person from their facts into a [`report`]. [`commands`] parses `/amp` commands, says
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
-//! repository health, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
+//! repository health, [`history`] backfill's pure half (GitHub's past as signals), [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
 //! mentee's enrolment, [`located`] a config error's place, [`repo_name`] an `owner/name`.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
@@ -22,6 +22,7 @@ pub mod directory;
 pub mod enrolment;
 pub mod event;
 pub mod health;
+pub mod history;
 pub mod ladder;
 pub mod located;
 pub mod plan;

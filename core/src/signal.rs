@@ -176,6 +176,63 @@ pub fn is_github_bot(account: &Account) -> bool {
     account.account_type.as_deref() == Some("Bot") || account.login.ends_with("[bot]")
 }
 
+/// `repo_id#number`: names an issue or PR the same way in webhooks and in backfill (a PR's issue id
+/// and PR id differ; its repository and number do not).
+pub fn subject_key(repo_id: i64, number: i64) -> String {
+    format!("{repo_id}#{number}")
+}
+
+/// A triage action on an issue or PR, as webhooks and timelines both tell it.
+#[derive(Debug, Clone, Copy)]
+pub enum Triage<'a> {
+    Labeled(&'a str),
+    Assigned(&'a Account),
+    Closed,
+}
+
+/// The kind, identity and data of a triage action by `actor` on the subject `key`. Timeline events
+/// carry no id in webhooks or GraphQL, so the identity is what both know: subject, label or assignee,
+/// actor (labelling twice collapses to one fact).
+pub fn triage_fact(key: &str, triage: &Triage<'_>, actor: &Account) -> (Kind, String, Value) {
+    match triage {
+        Triage::Labeled(label) => (Kind::TriageLabeled, format!("{key}:{label}:{}", actor.id), json!({"label": label})),
+        Triage::Assigned(assignee) => (
+            Kind::TriageAssigned,
+            format!("{key}:{}:{}", assignee.id, actor.id),
+            json!({"assignee_id": assignee.id, "assignee": assignee.login}),
+        ),
+        Triage::Closed => (Kind::TriageClosed, format!("{key}:{}", actor.id), json!({})),
+    }
+}
+
+/// What a `pr_merged` signal keeps about the PR: its size, head branch and title.
+pub fn merged_data(
+    additions: Option<i64>,
+    deletions: Option<i64>,
+    changed_files: Option<i64>,
+    head: Option<&str>,
+    title: &str,
+) -> Value {
+    json!({
+        "additions": additions,
+        "deletions": deletions,
+        "changed_files": changed_files,
+        "head": head,
+        "title": title,
+    })
+}
+
+/// The kind of a submitted review by its state, in either case (`approved` in webhooks, `APPROVED` in
+/// GraphQL); none for states that are not a submission (`pending`, `dismissed`).
+pub fn review_kind(state: &str) -> Option<Kind> {
+    match state.to_ascii_lowercase().as_str() {
+        "approved" => Some(Kind::ReviewApproved),
+        "changes_requested" => Some(Kind::ReviewChangesRequested),
+        "commented" => Some(Kind::ReviewCommented),
+        _ => None,
+    }
+}
+
 /// The facts one event reports. `received_at` stands in for the time of facts whose payload carries
 /// none (a `labeled` event has no timestamp of its own and its subject's `updated_at` may be absent).
 pub fn derive(event: &Event, received_at: DateTime<Utc>) -> Vec<Signal> {
@@ -264,11 +321,6 @@ impl Context<'_> {
         }
     }
 
-    /// `repo_id#number`: names an issue or PR the same way in webhooks and in backfill.
-    fn subject_key(&self, number: i64) -> String {
-        format!("{}#{}", self.repo.id, number)
-    }
-
     /// The triage signals (`labeled`, `assigned`, `closed` unmerged) shared by issues and PRs.
     fn triage(
         &self,
@@ -280,29 +332,21 @@ impl Context<'_> {
         closed_at: Option<DateTime<Utc>>,
     ) -> Option<Signal> {
         let actor = self.sender?;
-        let key = self.subject_key(subject.number);
+        let key = subject_key(self.repo.id, subject.number);
         let at = updated_at.unwrap_or(self.received_at);
-        let (kind, identity, data, at) = match action {
-            "labeled" => {
-                let label = label?;
-                let identity = format!("{key}:{}:{}", label.name, actor.id);
-                (Kind::TriageLabeled, identity, json!({"label": label.name}), at)
-            }
-            "assigned" => {
-                let assignee = assignee?;
-                let identity = format!("{key}:{}:{}", assignee.id, actor.id);
-                let data = json!({"assignee_id": assignee.id, "assignee": assignee.login});
-                (Kind::TriageAssigned, identity, data, at)
-            }
-            "closed" => (Kind::TriageClosed, format!("{key}:{}", actor.id), json!({}), closed_at.unwrap_or(at)),
+        let (triage, at) = match action {
+            "labeled" => (Triage::Labeled(&label?.name), at),
+            "assigned" => (Triage::Assigned(assignee?), at),
+            "closed" => (Triage::Closed, closed_at.unwrap_or(at)),
             _ => return None,
         };
+        let (kind, identity, data) = triage_fact(&key, &triage, actor);
         Some(self.signal(kind, identity, actor, at, Some(subject), data))
     }
 
     fn pull_request(&self, action: &str, e: &event::PullRequestEvent) -> Vec<Signal> {
         let pr = &e.pull_request;
-        let key = self.subject_key(pr.number);
+        let key = subject_key(self.repo.id, pr.number);
         match action {
             "opened" => {
                 vec![self.signal(Kind::PrOpened, key, &pr.user, pr.created_at, Some(pr_subject(pr)), json!({}))]
@@ -324,13 +368,8 @@ impl Context<'_> {
 
     fn merged(&self, pr: &PullRequest, key: String) -> Vec<Signal> {
         let at = pr.merged_at.or(pr.closed_at).unwrap_or(self.received_at);
-        let data = json!({
-            "additions": pr.additions,
-            "deletions": pr.deletions,
-            "changed_files": pr.changed_files,
-            "head": pr.head.as_ref().map(|h| h.name.as_str()),
-            "title": pr.title,
-        });
+        let head = pr.head.as_ref().map(|h| h.name.as_str());
+        let data = merged_data(pr.additions, pr.deletions, pr.changed_files, head, &pr.title);
         let mut out = vec![self.signal(Kind::PrMerged, key.clone(), &pr.user, at, Some(pr_subject(pr)), data)];
         if let Some(merger) = pr.merged_by.as_ref().or(self.sender) {
             out.push(self.signal(Kind::MergePerformed, key, merger, at, Some(pr_subject(pr)), json!({})));
@@ -339,12 +378,7 @@ impl Context<'_> {
     }
 
     fn review(&self, e: &event::ReviewEvent) -> Option<Signal> {
-        let kind = match e.review.state.to_ascii_lowercase().as_str() {
-            "approved" => Kind::ReviewApproved,
-            "changes_requested" => Kind::ReviewChangesRequested,
-            "commented" => Kind::ReviewCommented,
-            _ => return None,
-        };
+        let kind = review_kind(&e.review.state)?;
         let at = e.review.submitted_at.or(e.pull_request.updated_at).unwrap_or(self.received_at);
         let subject = pr_subject(&e.pull_request);
         Some(self.signal(kind, e.review.id.to_string(), &e.review.user, at, Some(subject), json!({})))
@@ -359,7 +393,7 @@ impl Context<'_> {
             author_association: issue.author_association.clone(),
         };
         if action == "opened" {
-            let key = self.subject_key(issue.number);
+            let key = subject_key(self.repo.id, issue.number);
             return vec![self.signal(Kind::IssueOpened, key, &issue.user, issue.created_at, Some(subject), json!({}))];
         }
         self.triage(action, subject, e.label.as_ref(), e.assignee.as_ref(), issue.updated_at, issue.closed_at)

@@ -34,6 +34,9 @@ pub struct Cli {
 pub enum Command {
     /// Receive GitHub webhooks, store them durably and turn them into readiness signals.
     Serve(Box<ServeArgs>),
+    /// Import history from GitHub (pull requests, reviews, issues, triage, comments) as signals, for
+    /// an org or one repository; resumes an interrupted run.
+    Backfill(Box<crate::app::history::BackfillArgs>),
     /// Create or update the database schema, then exit.
     Migrate(DatabaseArgs),
     /// Feed payload files (or folders laid out as EVENT/ACTION.json) through the queue and worker.
@@ -186,6 +189,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay(args) => run_replay(args).await,
+        Command::Backfill(args) => {
+            let store = open(&args.database).await?;
+            crate::app::history::run(*args, store).await
+        }
         Command::Status(args) => run_status(args).await,
         Command::Roles(RolesCommand::Import(args)) => import_roles(args).await,
         Command::Repos(args) => run_repos(args).await,

@@ -1,8 +1,10 @@
 //! The app: the command line ([`cli`]), process [`settings`] from flags and the environment, and the
-//! wiring of the long-running commands ([`serve`], [`replay`]), whose tasks [`crate::supervise`]
-//! watches. The only wing that reads process settings; the others take what they need as values.
+//! wiring of the long-running commands ([`serve`], [`replay`], [`history`] for `ladder backfill`),
+//! whose tasks [`crate::supervise`] watches. The only wing that reads process settings; the others
+//! take what they need as values.
 
 pub mod cli;
+pub mod history;
 pub mod replay;
 pub mod serve;
 pub mod settings;

@@ -78,15 +78,8 @@ pub struct ServeArgs {
     /// Accept unsigned deliveries. Only for local experiments: anyone who can reach the port can forge events.
     #[arg(long)]
     pub insecure_no_verify: bool,
-    /// The GitHub App's id. Without it (and a private key) the app runs in dry-run.
-    #[arg(long, env = "APP_ID")]
-    pub app_id: Option<u64>,
-    /// File holding the App's private key (PEM). The PRIVATE_KEY variable is the alternative.
-    #[arg(long, env = "PRIVATE_KEY_PATH")]
-    pub private_key_path: Option<PathBuf>,
-    /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
-    pub github_api_url: String,
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Milliseconds from GitHub's answer to one write (comment, label, issue, check run) to the next;
     /// GitHub asks integrations that send many to wait at least a second.
     #[arg(long, env = "LADDER_WRITE_SPACING_MS", default_value_t = 1000)]
@@ -111,6 +104,20 @@ pub struct ServeArgs {
     pub worker: WorkerArgs,
     #[command(flatten)]
     pub ladder: LadderArgs,
+}
+
+/// The GitHub App's credentials and GitHub's address.
+#[derive(Debug, Clone, Args)]
+pub struct GitHubArgs {
+    /// The GitHub App's id. Without it (and a private key) the app runs in dry-run.
+    #[arg(long, env = "APP_ID")]
+    pub app_id: Option<u64>,
+    /// File holding the App's private key (PEM). The PRIVATE_KEY variable is the alternative.
+    #[arg(long, env = "PRIVATE_KEY_PATH")]
+    pub private_key_path: Option<PathBuf>,
+    /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
 }
 
 /// Which ladder applies, and which accounts count as bots.
@@ -277,8 +284,8 @@ impl ServeArgs {
             database_url: self.database.url()?,
             listen,
             verification,
-            credentials: self.credentials()?,
-            github_api_url: self.github_api_url.clone(),
+            credentials: self.github.credentials()?,
+            github_api_url: self.github.github_api_url.clone(),
             write_spacing: Duration::from_millis(self.write_spacing_ms),
             body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
             max_concurrent_requests: self.max_concurrent_requests.max(1),
@@ -312,8 +319,11 @@ impl ServeArgs {
             None => Err(ConfigError::NoWebhookSecret),
         }
     }
+}
 
-    fn credentials(&self) -> Result<Option<AppCredentials>, ConfigError> {
+impl GitHubArgs {
+    /// The App's credentials from the flags and environment; none for dry-run.
+    pub fn credentials(&self) -> Result<Option<AppCredentials>, ConfigError> {
         let pem = match &self.private_key_path {
             Some(path) => Some(read_secret_file("the private key", path)?),
             // Hosting platforms often keep a PEM in one line with literal `\n`s.

@@ -11,6 +11,7 @@
 //!
 //! Never does: decide what to post, or wait (see [`crate::outbound::dispatch`]).
 
+pub mod history;
 pub mod verdict;
 
 use std::collections::HashMap;
@@ -102,6 +103,22 @@ impl GitHub {
         let client = Arc::new(client);
         cache.insert(id, Arc::clone(&client));
         Ok(client)
+    }
+
+    /// A reader of history as installation `id`.
+    pub fn history(&self, id: i64) -> Result<history::Reader, Verdict> {
+        Ok(history::Reader::new(self.installation(id)?))
+    }
+
+    /// The id of the App's installation on `owner` (an org or a user), read as the App.
+    pub async fn installation_of(&self, owner: &str) -> Result<i64, Verdict> {
+        let owner = path_segment(owner);
+        let mut found = answer(self.app._get(format!("/orgs/{owner}/installation")).await).await.0;
+        if found.as_ref().is_err_and(Verdict::is_not_found) {
+            found = answer(self.app._get(format!("/users/{owner}/installation")).await).await.0;
+        }
+        let json = as_json(found?);
+        json["id"].as_i64().ok_or_else(|| Verdict::refused("GitHub's reply has no installation id"))
     }
 
     /// Posts a comment on issue or PR `number` of `repo` (`owner/name`). Returns the comment's id.

@@ -7,7 +7,7 @@
 //! agree; the few that differ are chosen by [`Backend`].
 //!
 //! [`Store`] is the connection; its queries live on one handle per area ([`Queue`], [`Outbox`],
-//! [`People`], [`Directory`], [`Configs`]). The wings' long-lived parts hold only the handles they use
+//! [`People`], [`Directory`], [`Configs`], [`Backfills`]). The wings' long-lived parts hold only the handles they use
 //! (the intake a `Queue`, the dispatcher its `refresh::Keep`, the planner's reads `People`,
 //! `Directory` and the `Outbox`), so their fields say what they read and write; the command line and
 //! `serve`, which wire everything, take the `Store`.
@@ -16,6 +16,7 @@
 //!
 //! Times are stored as Unix milliseconds and booleans as 0/1, the common ground of both engines.
 
+pub mod backfills;
 pub mod commands;
 pub mod configs;
 pub mod digests;
@@ -113,6 +114,10 @@ pub struct Directory(Store);
 #[derive(Debug, Clone)]
 pub struct Configs(Store);
 
+/// Backfill runs, their lease and checkpoints ([`backfills`]).
+#[derive(Debug, Clone)]
+pub struct Backfills(Store);
+
 /// Query parameters of a database URL whose values are secret.
 fn is_secret_parameter(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
@@ -209,6 +214,11 @@ impl Store {
     /// Configs read from GitHub.
     pub fn configs(&self) -> Configs {
         Configs(self.clone())
+    }
+
+    /// Backfill runs and checkpoints.
+    pub fn backfills(&self) -> Backfills {
+        Backfills(self.clone())
     }
 
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).

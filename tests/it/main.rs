@@ -2,10 +2,12 @@
 
 mod support;
 
+mod backfill;
 mod cli;
 mod commands;
 mod digests;
 mod faults;
+mod graphql;
 mod history;
 mod leaks;
 mod outages;

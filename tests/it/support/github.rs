@@ -69,6 +69,29 @@ struct State {
     issues: Mutex<Vec<(i64, String, String, String)>>,
     /// Check runs the app reported: (id, the commit's check-runs path, external id).
     check_runs: Mutex<Vec<(i64, String, String)>>,
+    /// The org history GraphQL answers about.
+    history: Mutex<Option<Arc<super::org::Org>>>,
+    /// How to answer the next GraphQL queries instead of answering them.
+    graphql_trouble: Mutex<VecDeque<GraphqlTrouble>>,
+    /// Whether every GraphQL query fails with a server error.
+    graphql_down: std::sync::atomic::AtomicBool,
+    /// GraphQL queries received, by operation name.
+    graphql_calls: Mutex<Vec<String>>,
+    /// How long each GraphQL answer takes.
+    graphql_latency: Mutex<std::time::Duration>,
+}
+
+/// The personal access token the fake accepts for reads.
+pub const READ_TOKEN: &str = "ghp_fake_read_token";
+
+/// How to answer a GraphQL query instead of answering it.
+#[derive(Debug, Clone, Copy)]
+pub enum GraphqlTrouble {
+    BadGateway,
+    /// `RATE_LIMITED`, with the budget spent until `reset_in` seconds from now.
+    RateLimited {
+        reset_in: u64,
+    },
 }
 
 /// A text as the app wrote it, without the hidden tag it ends with (tests compare the texts).
@@ -117,7 +140,14 @@ impl FakeGitHub {
         let shared = Arc::clone(&state);
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let state = Arc::clone(&shared);
-            async move { handle(&state, method, uri, headers, body) }
+            async move {
+                if uri.path() == "/graphql" {
+                    let latency = *state.graphql_latency.lock().unwrap();
+                    tokio::time::sleep(latency).await;
+                    return graphql(&state, &headers, &body);
+                }
+                handle(&state, method, uri, headers, body)
+            }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -127,6 +157,31 @@ impl FakeGitHub {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Serves `org`'s history over GraphQL.
+    pub fn serve_history(&self, org: Arc<super::org::Org>) {
+        *self.state.history.lock().unwrap() = Some(org);
+    }
+
+    /// Answers the next GraphQL queries with these troubles, in order.
+    pub fn graphql_trouble(&self, troubles: &[GraphqlTrouble]) {
+        self.state.graphql_trouble.lock().unwrap().extend(troubles.iter().copied());
+    }
+
+    /// Makes every GraphQL query fail with a 502 (or answer again).
+    pub fn graphql_down(&self, down: bool) {
+        self.state.graphql_down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Each GraphQL answer takes this long.
+    pub fn graphql_latency(&self, latency: std::time::Duration) {
+        *self.state.graphql_latency.lock().unwrap() = latency;
+    }
+
+    /// The operation names of the GraphQL queries received so far, in order.
+    pub fn graphql_calls(&self) -> Vec<String> {
+        self.state.graphql_calls.lock().unwrap().clone()
     }
 
     /// Answers the next comment calls with these troubles, in order.
@@ -217,6 +272,9 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (status, auth, reply) = match (method.as_str(), parts.as_slice()) {
+        ("GET", ["orgs", _, "installation"]) if app_jwt_is_valid(&headers) => {
+            (StatusCode::OK, "jwt", json!({"id": 77}))
+        }
         ("POST", ["app", "installations", id, "access_tokens"]) => {
             let id: i64 = id.parse().unwrap_or(-1);
             if !app_jwt_is_valid(&headers) {
@@ -364,6 +422,50 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
 }
 
 /// Posts a comment on the issue at `path` (its comments path).
+/// A GraphQL query: validated against GitHub's published schema (a query GitHub would refuse is
+/// answered with GitHub's kind of error), then answered from the history.
+fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
+    let token = bearer(headers).unwrap_or_default();
+    if !(token.starts_with("ghs_fake_") || token == READ_TOKEN) {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "Bad credentials"}))).into_response();
+    }
+    let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let query = request["query"].as_str().unwrap_or_default();
+    let op = query.split_once('(').map_or("", |(head, _)| head.trim_start_matches("query").trim()).to_owned();
+    state.graphql_calls.lock().unwrap().push(op.clone());
+    if let Some(problems) = super::schema::problems(query) {
+        return axum::Json(json!({"errors": [{"message": problems}]})).into_response();
+    }
+    if state.graphql_down.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::BAD_GATEWAY, axum::Json(json!({"message": "Server Error"}))).into_response();
+    }
+    let reset = chrono::Utc::now() + chrono::Duration::hours(1);
+    match state.graphql_trouble.lock().unwrap().pop_front() {
+        Some(GraphqlTrouble::BadGateway) => {
+            return (StatusCode::BAD_GATEWAY, axum::Json(json!({"message": "Server Error"}))).into_response();
+        }
+        Some(GraphqlTrouble::RateLimited { reset_in }) => {
+            let reset = (chrono::Utc::now().timestamp() + reset_in as i64).to_string();
+            let headers = [
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-reset", reset),
+                ("x-ratelimit-resource", "graphql".to_owned()),
+            ];
+            let reply = json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]});
+            return (StatusCode::OK, headers, axum::Json(reply)).into_response();
+        }
+        None => {}
+    }
+    let calls = state.graphql_calls.lock().unwrap().len() as i64;
+    let rate = json!({"cost": 1, "limit": 5000, "remaining": 4999 - calls % 3000,
+                      "resetAt": reset.format("%Y-%m-%dT%H:%M:%SZ").to_string()});
+    let history = state.history.lock().unwrap().clone();
+    match history.and_then(|h| h.answer(&op, &request["variables"], rate)) {
+        Some(data) => axum::Json(json!({"data": data})).into_response(),
+        None => axum::Json(json!({"errors": [{"message": format!("the fake has no answer to {op}")}]})).into_response(),
+    }
+}
+
 fn post_comment(state: &State, path: &str, body: &Value) -> (StatusCode, &'static str, Value) {
     let id = 1001 + state.comments.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let text = body["body"].as_str().unwrap_or_default().to_owned();

@@ -24,7 +24,9 @@ use sqlx::{AnyPool, Row};
 
 pub mod cluster;
 pub mod github;
+pub mod org;
 pub mod proxy;
+pub mod schema;
 pub mod secrets;
 
 pub const SECRET: &str = "It's a Secret to Everybody";

@@ -1,0 +1,160 @@
+//! The facts a backfilled pull request or issue reports: exactly the signals, with the same identities
+//! and fields, that its webhooks would have produced.
+//!
+//! Owns: [`place`] (a repository's org and repo as signals name them), [`of_pull`] and [`of_issue`].
+//! Identities, triage facts, merged-PR data and review kinds come from [`crate::signal`]'s shared
+//! rules, the same the webhook path uses, so a fact told both ways lands on one identity.
+//!
+//! Never does: page, fetch, or check that nested lists are complete (see [`super::gaps`]); a view
+//! handed here is taken as whole.
+//!
+//! Where history cannot say what a webhook said, the choice made:
+//! - a review dismissed later reads `DISMISSED` today; its state at submission is the dismissal's
+//!   `previousReviewState`, found in the timeline (a dismissed review with no dismissal event in the
+//!   list reports nothing rather than a guess);
+//! - a merged PR's final `ClosedEvent` is its merge, not triage (a webhook says `closed` with
+//!   `merged: true`); earlier closes (closed, reopened, later merged) are triage, as their webhooks were;
+//! - an actor GitHub no longer knows (a deleted account reads `null`) earns nothing: there is no person
+//!   to credit; a deleted *author* of a subject reads as GitHub's `ghost`, as webhooks and REST show it;
+//! - `authorAssociation` is the association now, where a webhook carried the one at the time.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::view::{self, Actor, Event};
+use crate::signal::{self, Kind, Org, Repo, Signal, Subject, Triage};
+
+/// Where a repository's signals belong: its owner (the org) and the repository, or None when GitHub
+/// did not give the owner's numeric id.
+pub fn place(repo: &view::Repository) -> Option<(Org, Repo)> {
+    let org = Org { id: repo.owner.database_id?, login: repo.owner.login.clone() };
+    Some((org, Repo { id: repo.database_id, full_name: repo.name_with_owner.clone(), private: repo.is_private() }))
+}
+
+struct Facts<'a> {
+    org: &'a Org,
+    repo: &'a Repo,
+    subject: Subject,
+    key: String,
+    out: Vec<Signal>,
+}
+
+impl Facts<'_> {
+    fn push(&mut self, kind: Kind, identity: String, actor: Option<&Actor>, at: DateTime<Utc>, data: Value) {
+        let Some(actor) = actor.and_then(Actor::account) else { return };
+        if signal::is_github_bot(&actor) {
+            return;
+        }
+        self.out.push(Signal {
+            kind,
+            identity,
+            org: self.org.clone(),
+            repo: self.repo.clone(),
+            subject: Some(self.subject.clone()),
+            actor,
+            occurred_at: at,
+            data,
+        });
+    }
+
+    fn triage(&mut self, triage: &Triage<'_>, actor: Option<&Actor>, at: DateTime<Utc>) {
+        let Some(account) = actor.and_then(Actor::account) else { return };
+        let (kind, identity, data) = signal::triage_fact(&self.key, triage, &account);
+        self.push(kind, identity, actor, at, data);
+    }
+
+    /// The timeline's triage and comments; `skip_close` names the close that was a merge.
+    fn timeline<'e>(&mut self, events: impl Iterator<Item = &'e Event>, merge_close: Option<usize>) {
+        let mut closes = 0;
+        for event in events {
+            match event {
+                Event::LabeledEvent { created_at, actor, label } => {
+                    self.triage(&Triage::Labeled(&label.name), actor.as_ref(), *created_at);
+                }
+                Event::AssignedEvent { created_at, actor, assignee } => {
+                    if let Some(assignee) = assignee.as_ref().and_then(Actor::account) {
+                        self.triage(&Triage::Assigned(&assignee), actor.as_ref(), *created_at);
+                    }
+                }
+                Event::ClosedEvent { created_at, actor } => {
+                    closes += 1;
+                    if merge_close != Some(closes) {
+                        self.triage(&Triage::Closed, actor.as_ref(), *created_at);
+                    }
+                }
+                Event::IssueComment { id, created_at, author } => {
+                    self.push(Kind::IssueComment, id.to_string(), author.as_ref(), *created_at, json!({}));
+                }
+                Event::ReviewDismissedEvent { .. } | Event::Other => {}
+            }
+        }
+    }
+}
+
+fn subject(number: i64, is_pull_request: bool, author: Option<&Actor>, association: Option<&String>) -> Subject {
+    Subject { number, is_pull_request, author: Some(view::author(author)), author_association: association.cloned() }
+}
+
+/// The signals one pull request's history reports, its nested lists taken as whole.
+pub fn of_pull(org: &Org, repo: &Repo, pull: &view::Pull) -> Vec<Signal> {
+    let subject = subject(pull.number, true, pull.author.as_ref(), pull.author_association.as_ref());
+    let key = signal::subject_key(repo.id, pull.number);
+    let mut facts = Facts { org, repo, subject, key: key.clone(), out: Vec::new() };
+    facts.push(Kind::PrOpened, key.clone(), pull.author.as_ref(), pull.created_at, json!({}));
+    let events = || pull.timeline_items.items();
+    if pull.merged {
+        let at = pull.merged_at.unwrap_or(pull.updated_at);
+        let mut data = signal::merged_data(
+            Some(pull.additions),
+            Some(pull.deletions),
+            Some(pull.changed_files),
+            Some(&pull.head_ref_name),
+            &pull.title,
+        );
+        if let Some(files) = &pull.files {
+            data["paths"] = files.items().map(|f| Value::String(f.path.clone())).collect();
+        }
+        facts.push(Kind::PrMerged, key.clone(), pull.author.as_ref(), at, data);
+        facts.push(Kind::MergePerformed, key, pull.merged_by.as_ref(), at, json!({}));
+    }
+    let dismissed: HashMap<i64, &str> = events()
+        .filter_map(|e| match e {
+            Event::ReviewDismissedEvent { previous_review_state, review: Some(r) } => {
+                Some((r.id, previous_review_state.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    for review in pull.reviews.iter().flat_map(view::Connection::items) {
+        let state = match review.state.as_str() {
+            "DISMISSED" => dismissed.get(&review.id).copied().unwrap_or("DISMISSED"),
+            other => other,
+        };
+        if let Some(kind) = signal::review_kind(state) {
+            let at = review.submitted_at.unwrap_or(pull.updated_at);
+            facts.push(kind, review.id.to_string(), review.author.as_ref(), at, json!({}));
+        }
+    }
+    let closes = events().filter(|e| matches!(e, Event::ClosedEvent { .. })).count();
+    facts.timeline(events(), pull.merged.then_some(closes));
+    facts.out
+}
+
+/// The signals one issue's history reports, its timeline taken as whole.
+pub fn of_issue(org: &Org, repo: &Repo, issue: &view::Issue) -> Vec<Signal> {
+    let subject = subject(issue.number, false, issue.author.as_ref(), issue.author_association.as_ref());
+    let key = signal::subject_key(repo.id, issue.number);
+    let mut facts = Facts { org, repo, subject, key: key.clone(), out: Vec::new() };
+    facts.push(Kind::IssueOpened, key, issue.author.as_ref(), issue.created_at, json!({}));
+    facts.timeline(issue.timeline_items.items(), None);
+    facts.out
+}
+
+/// Keeps the facts that happened at or after `since` (all of them without one).
+pub fn since(signals: &mut Vec<Signal>, since: Option<DateTime<Utc>>) {
+    if let Some(since) = since {
+        signals.retain(|s| s.occurred_at >= since);
+    }
+}

@@ -1,0 +1,250 @@
+//! The GraphQL documents backfill sends, one per page kind, as GitHub's schema spells them.
+//!
+//! Owns: the query texts and the variables each takes. Every document here is validated against
+//! GitHub's published schema (`schema/github.graphql`) by `tests/it/graphql.rs`, and the fake GitHub
+//! validates each query it receives against the same schema, so a query the real GitHub would reject
+//! fails the tests.
+//!
+//! Never does: send anything (the shell's `github::history` does), or read a response (see
+//! [`super::view`]).
+//!
+//! Choices the schema forces (see `HISTORY.md`): numeric ids come from `fullDatabaseId` where it exists
+//! (`databaseId` is deprecated there) and from `... on User { databaseId }`-style fragments on actors,
+//! which have none of their own; lists are ordered by `UPDATED_AT` ascending, so a cursor stays valid
+//! for a resumed run and an item updated during a run comes round again at the end instead of being
+//! skipped; each nested list asks for `totalCount`, so a list returned short is noticed.
+
+/// The largest page of pull requests or issues asked for; halved after a timeout, grown back slowly.
+pub const MAX_PAGE: u32 = 50;
+
+/// Items per page in nested lists and in the follow-up queries that finish one item's list.
+pub const NESTED_PAGE: usize = 100;
+
+/// Reviews asked for with each pull request (the follow-up asks for [`NESTED_PAGE`]).
+pub const REVIEWS_PER_PULL: usize = 50;
+
+const ACTOR: &str = "
+fragment Actor on Actor {
+  __typename login
+  ... on User { databaseId }
+  ... on Bot { databaseId }
+  ... on Mannequin { databaseId }
+  ... on Organization { databaseId }
+}";
+
+const ASSIGNEE: &str = "
+fragment Assignee on Assignee {
+  __typename
+  ... on User { login databaseId }
+  ... on Bot { login databaseId }
+  ... on Mannequin { login databaseId }
+  ... on Organization { login databaseId }
+}";
+
+const RATE: &str = "rateLimit { cost limit remaining resetAt }";
+
+const REPO: &str = "
+fragment Repo on Repository {
+  databaseId nameWithOwner isPrivate visibility
+  pullRequests { totalCount } issues { totalCount }
+  owner { __typename login ... on Organization { databaseId } ... on User { databaseId } }
+}";
+
+const PULL_EVENT: &str = "
+fragment PullEvent on PullRequestTimelineItems {
+  __typename
+  ... on LabeledEvent { createdAt actor { ...Actor } label { name } }
+  ... on AssignedEvent { createdAt actor { ...Actor } assignee { ...Assignee } }
+  ... on ClosedEvent { createdAt actor { ...Actor } }
+  ... on IssueComment { fullDatabaseId createdAt author { ...Actor } }
+  ... on ReviewDismissedEvent { previousReviewState review { fullDatabaseId } }
+}";
+
+const ISSUE_EVENT: &str = "
+fragment IssueEvent on IssueTimelineItems {
+  __typename
+  ... on LabeledEvent { createdAt actor { ...Actor } label { name } }
+  ... on AssignedEvent { createdAt actor { ...Actor } assignee { ...Assignee } }
+  ... on ClosedEvent { createdAt actor { ...Actor } }
+  ... on IssueComment { fullDatabaseId createdAt author { ...Actor } }
+}";
+
+const REVIEW: &str = "
+fragment Review on PullRequestReview { fullDatabaseId state submittedAt author { ...Actor } }";
+
+const PULL: &str = "
+fragment Pull on PullRequest {
+  fullDatabaseId number title createdAt updatedAt merged mergedAt additions deletions changedFiles
+  headRefName authorAssociation
+  author { ...Actor }
+  mergedBy { ...Actor }
+  files(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { path } }
+  reviews(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ...Review } }
+  timelineItems(first: 100, itemTypes: [LABELED_EVENT, ASSIGNED_EVENT, CLOSED_EVENT, ISSUE_COMMENT,
+                                        REVIEW_DISMISSED_EVENT]) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { ...PullEvent }
+  }
+}";
+
+const ISSUE: &str = "
+fragment Issue on Issue {
+  fullDatabaseId number createdAt updatedAt authorAssociation
+  author { ...Actor }
+  timelineItems(first: 100, itemTypes: [LABELED_EVENT, ASSIGNED_EVENT, CLOSED_EVENT, ISSUE_COMMENT]) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { ...IssueEvent }
+  }
+}";
+
+/// One query document: its operation name and full text (fragments included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub name: &'static str,
+    pub text: String,
+}
+
+fn document(name: &'static str, body: &str, fragments: &[&str]) -> Document {
+    let mut text = body.trim().to_owned();
+    for fragment in fragments {
+        text.push('\n');
+        text.push_str(fragment.trim());
+    }
+    Document { name, text }
+}
+
+/// The repositories an account owns. Variables: `owner`, `after`.
+pub fn repositories() -> Document {
+    let body = format!(
+        "query Repositories($owner: String!, $after: String) {{
+  {RATE}
+  repositoryOwner(login: $owner) {{
+    repositories(first: 100, after: $after, orderBy: {{field: NAME, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }} nodes {{ ...Repo }}
+    }}
+  }}
+}}"
+    );
+    document("Repositories", &body, &[REPO])
+}
+
+/// One repository. Variables: `owner`, `name`.
+pub fn repository() -> Document {
+    let body = format!(
+        "query Repository($owner: String!, $name: String!) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{ ...Repo }}
+}}"
+    );
+    document("Repository", &body, &[REPO])
+}
+
+/// A page of a repository's pull requests with their nested lists. Variables: `owner`, `name`,
+/// `first`, `after`.
+pub fn pull_requests() -> Document {
+    let body = format!(
+        "query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }} nodes {{ ...Pull }}
+    }}
+  }}
+}}"
+    );
+    document("PullRequests", &body, &[PULL, REVIEW, PULL_EVENT, ACTOR, ASSIGNEE])
+}
+
+/// A page of a repository's issues (pull requests are not among them). Variables: `owner`, `name`,
+/// `first`, `after`, `since` (may be null).
+pub fn issues() -> Document {
+    let body = format!(
+        "query Issues($owner: String!, $name: String!, $first: Int!, $after: String, $since: DateTime) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    issues(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: ASC}},
+           filterBy: {{since: $since}}) {{
+      pageInfo {{ hasNextPage endCursor }} nodes {{ ...Issue }}
+    }}
+  }}
+}}"
+    );
+    document("Issues", &body, &[ISSUE, ISSUE_EVENT, ACTOR, ASSIGNEE])
+}
+
+/// Which nested list of one item a follow-up query finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nested {
+    PullFiles,
+    PullReviews,
+    PullTimeline,
+    IssueTimeline,
+}
+
+impl Nested {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Nested::PullFiles => "files",
+            Nested::PullReviews => "reviews",
+            Nested::PullTimeline => "timeline",
+            Nested::IssueTimeline => "issue timeline",
+        }
+    }
+}
+
+/// The follow-up query that pages one item's nested list. Variables: `owner`, `name`, `number`,
+/// `after`. The list is at `repository.pullRequest.<list>` or `repository.issue.timelineItems`.
+pub fn rest_of(nested: Nested) -> Document {
+    let (name, item, list, fragments): (&'static str, &str, String, &[&str]) = match nested {
+        Nested::PullFiles => (
+            "PullRequestFiles",
+            "pullRequest",
+            "files(first: 100, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { path } }"
+                .to_owned(),
+            &[],
+        ),
+        Nested::PullReviews => (
+            "PullRequestReviews",
+            "pullRequest",
+            "reviews(first: 100, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { ...Review } }"
+                .to_owned(),
+            &[REVIEW, ACTOR],
+        ),
+        Nested::PullTimeline => (
+            "PullRequestTimeline",
+            "pullRequest",
+            "timelineItems(first: 100, after: $after, itemTypes: [LABELED_EVENT, ASSIGNED_EVENT, CLOSED_EVENT,
+      ISSUE_COMMENT, REVIEW_DISMISSED_EVENT]) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { ...PullEvent } }"
+                .to_owned(),
+            &[PULL_EVENT, ACTOR, ASSIGNEE],
+        ),
+        Nested::IssueTimeline => (
+            "IssueTimeline",
+            "issue",
+            "timelineItems(first: 100, after: $after, itemTypes: [LABELED_EVENT, ASSIGNED_EVENT, CLOSED_EVENT,
+      ISSUE_COMMENT]) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { ...IssueEvent } }"
+                .to_owned(),
+            &[ISSUE_EVENT, ACTOR, ASSIGNEE],
+        ),
+    };
+    let body = format!(
+        "query {name}($owner: String!, $name: String!, $number: Int!, $after: String) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    {item}(number: $number) {{
+      {list}
+    }}
+  }}
+}}"
+    );
+    document(name, &body, fragments)
+}
+
+/// Every document backfill sends, for validation against the schema.
+pub fn all() -> Vec<Document> {
+    let mut out = vec![repositories(), repository(), pull_requests(), issues()];
+    out.extend([Nested::PullFiles, Nested::PullReviews, Nested::PullTimeline, Nested::IssueTimeline].map(rest_of));
+    out
+}

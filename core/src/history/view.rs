@@ -1,0 +1,319 @@
+//! Typed views of GitHub's GraphQL answers to [`super::query`]'s documents.
+//!
+//! Owns: the serde structs for exactly the fields the queries select, read strictly where a missing
+//! field would change a fact (ids, times, states) and leniently where GitHub may say `null` (a deleted
+//! author, a nullable list). `BigInt` ids (`fullDatabaseId`) arrive as JSON strings and are read as
+//! `i64`; the older `Int` ids (`databaseId`) as numbers.
+//!
+//! Never does: decide which facts a view reports (see [`super::facts`]).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+
+use crate::event::Account;
+
+/// GitHub's deleted-account placeholder, as webhooks and REST name it: authors of items whose account
+/// was deleted read `null` in GraphQL and `ghost` elsewhere.
+pub const GHOST: (i64, &str) = (10137, "ghost");
+
+fn big_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(i64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Number(n) => Ok(n),
+        Raw::Text(t) => t.parse().map_err(|_| serde::de::Error::custom(format!("`{t}` is not a numeric id"))),
+    }
+}
+
+fn optional_big_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "big_int")] i64);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+/// `rateLimit { cost limit remaining resetAt }`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    pub cost: i64,
+    pub limit: i64,
+    pub remaining: i64,
+    pub reset_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// A connection: one page of a list, with the list's full length.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection<T> {
+    #[serde(default)]
+    pub total_count: Option<i64>,
+    pub page_info: PageInfo,
+    #[serde(default = "Vec::new")]
+    pub nodes: Vec<Option<T>>,
+}
+
+impl<T> Connection<T> {
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.nodes.iter().flatten()
+    }
+}
+
+impl<T> Default for Connection<T> {
+    fn default() -> Self {
+        Connection { total_count: Some(0), page_info: PageInfo::default(), nodes: Vec::new() }
+    }
+}
+
+/// An `Actor` (or `Assignee`) with its numeric id from the type's own fragment.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    #[serde(rename = "__typename")]
+    pub typename: String,
+    pub login: String,
+    #[serde(default)]
+    pub database_id: Option<i64>,
+}
+
+impl Actor {
+    /// The account as webhooks name it: a bot's GraphQL login lacks the `[bot]` that webhooks show.
+    /// None without a numeric id (an actor type the queries do not ask the id of).
+    pub fn account(&self) -> Option<Account> {
+        let id = self.database_id?;
+        let login = if self.typename == "Bot" && !self.login.ends_with("[bot]") {
+            format!("{}[bot]", self.login)
+        } else {
+            self.login.clone()
+        };
+        Some(Account { id, login, account_type: Some(self.typename.clone()) })
+    }
+}
+
+/// The author of an item: a deleted account (`null`) reads as GitHub's `ghost`, as in webhooks.
+pub fn author(actor: Option<&Actor>) -> Account {
+    actor.and_then(Actor::account).unwrap_or_else(|| Account {
+        id: GHOST.0,
+        login: GHOST.1.to_owned(),
+        account_type: Some("User".to_owned()),
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Owner {
+    pub login: String,
+    #[serde(default)]
+    pub database_id: Option<i64>,
+}
+
+/// `fragment Repo on Repository`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Repository {
+    pub database_id: i64,
+    pub name_with_owner: String,
+    pub is_private: bool,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    pub owner: Owner,
+    #[serde(default)]
+    pub pull_requests: Option<Count>,
+    #[serde(default)]
+    pub issues: Option<Count>,
+}
+
+/// A list's length alone (`{ totalCount }`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Count {
+    pub total_count: i64,
+}
+
+impl Repository {
+    /// Private unless GitHub says plainly that it is public (as for webhooks).
+    pub fn is_private(&self) -> bool {
+        self.is_private || self.visibility.as_deref().is_some_and(|v| !v.eq_ignore_ascii_case("public"))
+    }
+
+    /// Pull requests and issues it holds, as GitHub counts them (for progress).
+    pub fn items(&self) -> i64 {
+        self.pull_requests.map_or(0, |c| c.total_count) + self.issues.map_or(0, |c| c.total_count)
+    }
+
+    pub fn name(&self) -> &str {
+        self.name_with_owner.split_once('/').map_or(&self.name_with_owner, |(_, name)| name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewRef {
+    #[serde(rename = "fullDatabaseId", deserialize_with = "big_int")]
+    pub id: i64,
+}
+
+/// One item of an issue's or pull request's timeline, of the types the queries ask for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "__typename")]
+pub enum Event {
+    #[serde(rename_all = "camelCase")]
+    LabeledEvent { created_at: DateTime<Utc>, actor: Option<Actor>, label: Label },
+    #[serde(rename_all = "camelCase")]
+    AssignedEvent { created_at: DateTime<Utc>, actor: Option<Actor>, assignee: Option<Actor> },
+    #[serde(rename_all = "camelCase")]
+    ClosedEvent { created_at: DateTime<Utc>, actor: Option<Actor> },
+    #[serde(rename_all = "camelCase")]
+    IssueComment {
+        #[serde(rename = "fullDatabaseId", deserialize_with = "big_int")]
+        id: i64,
+        created_at: DateTime<Utc>,
+        author: Option<Actor>,
+    },
+    #[serde(rename_all = "camelCase")]
+    ReviewDismissedEvent { previous_review_state: String, review: Option<ReviewRef> },
+    /// A type the queries did not ask for; it reports nothing.
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Review {
+    #[serde(rename = "fullDatabaseId", deserialize_with = "big_int")]
+    pub id: i64,
+    pub state: String,
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub author: Option<Actor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct File {
+    pub path: String,
+}
+
+/// `fragment Pull on PullRequest`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pull {
+    #[serde(rename = "fullDatabaseId", deserialize_with = "optional_big_int", default)]
+    pub id: Option<i64>,
+    pub number: i64,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub merged: bool,
+    #[serde(default)]
+    pub merged_at: Option<DateTime<Utc>>,
+    pub additions: i64,
+    pub deletions: i64,
+    pub changed_files: i64,
+    pub head_ref_name: String,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    pub author: Option<Actor>,
+    #[serde(default)]
+    pub merged_by: Option<Actor>,
+    #[serde(default)]
+    pub files: Option<Connection<File>>,
+    #[serde(default)]
+    pub reviews: Option<Connection<Review>>,
+    pub timeline_items: Connection<Event>,
+}
+
+/// `fragment Issue on Issue`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    #[serde(rename = "fullDatabaseId", deserialize_with = "optional_big_int", default)]
+    pub id: Option<i64>,
+    pub number: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    pub author: Option<Actor>,
+    pub timeline_items: Connection<Event>,
+}
+
+/// Any answer: its data, or GitHub's errors (a query GitHub refused, or partial results).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Answer<T> {
+    #[serde(default = "none")]
+    pub data: Option<T>,
+    #[serde(default)]
+    pub errors: Vec<Problem>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Problem {
+    #[serde(default)]
+    pub message: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithRate<T> {
+    pub rate_limit: Option<RateLimit>,
+    #[serde(flatten)]
+    pub rest: T,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReposData {
+    pub repository_owner: Option<OwnerRepos>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OwnerRepos {
+    pub repositories: Connection<Repository>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoData {
+    pub repository: Option<Repository>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullsData {
+    pub repository: Option<PullsOf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullsOf {
+    pub pull_requests: Connection<Pull>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssuesData {
+    pub repository: Option<IssuesOf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssuesOf {
+    pub issues: Connection<Issue>,
+}

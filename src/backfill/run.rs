@@ -1,0 +1,440 @@
+//! One backfill run: the lease, the repositories, their pages, and the summary.
+//!
+//! A run pages each repository's pull requests and issues in the order GitHub last updated them,
+//! oldest first (so a cursor stays valid when the run resumes, and an item updated during the run
+//! comes round again instead of being skipped), finishes each item's nested lists that came back
+//! short, and commits each page's signals with the checkpoint after it. One request is in flight per
+//! run. Rate limits are waited out; a 502/504 or a timeout halves the page size and is retried with
+//! backoff; while less than a fifth of the GraphQL budget remains the run pauses until it renews. A
+//! repository that fails is retried after the others, with backoff, and never ends the run.
+//!
+//! Never does: decide what a page reports (`ladder_core::history::facts`) or post anything.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::progress::Progress;
+use crate::github::Verdict;
+use crate::github::history::Reader;
+use crate::store::backfills::{Claim, Page, Selection};
+use crate::store::{Backfills, StoreError};
+use ladder_core::history::pace::{self, PageSize};
+use ladder_core::history::query::{self, Document, Nested};
+use ladder_core::history::view::{self, Connection, Event, File, Review};
+use ladder_core::history::{facts, gaps};
+use ladder_core::signal::{Org, Repo, Signal};
+
+/// Why a run could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum BackfillError {
+    #[error(
+        "another backfill of {owner} is running ({holder}, lease until {until}); wait for it, or see `ladder backfill --status`"
+    )]
+    Busy { owner: String, holder: String, until: DateTime<Utc> },
+    #[error("GitHub has no repository {0} that this token or installation can read; check the name and the access")]
+    NoRepository(String),
+    #[error("GitHub has no account {0} whose repositories this token or installation can read")]
+    NoOwner(String),
+    #[error("reading {what} from GitHub failed: {verdict:?}")]
+    GitHub { what: String, verdict: Verdict },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How a run behaves; the defaults suit GitHub.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Who holds the lease (host and process), as `--status` shows it.
+    pub holder: String,
+    /// How long the lease lasts without a committed page.
+    pub lease: Duration,
+    /// The first wait after a transient failure; it doubles with each retry.
+    pub retry_base: Duration,
+    /// Tries of one request before its repository counts as failed for this round.
+    pub attempts: u32,
+    /// Rounds over the repositories that failed.
+    pub rounds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            holder: format!("pid {}", std::process::id()),
+            lease: Duration::from_secs(120),
+            retry_base: Duration::from_secs(2),
+            attempts: 6,
+            rounds: 3,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub repositories: usize,
+    /// Pull requests, issues, reviews, comments and timeline events read.
+    pub items: u64,
+    /// Signals the pages reported (facts already recorded are not stored twice).
+    pub signals: u64,
+    pub requests: u64,
+    pub points: i64,
+    /// Nested lists still short after their follow-ups (their items' facts are recorded as far as read).
+    pub short_lists: u64,
+    /// Repositories that failed in every round, with why.
+    pub failed: Vec<(String, String)>,
+    pub resumed: bool,
+}
+
+/// A run of one selection.
+pub struct Backfill<'a> {
+    pub reader: &'a Reader,
+    pub store: Backfills,
+    pub progress: &'a dyn Progress,
+    pub settings: Settings,
+}
+
+/// A repository as the run pages it.
+struct Target {
+    owner: String,
+    name: String,
+    org: Org,
+    repo: Repo,
+    items: i64,
+}
+
+impl Backfill<'_> {
+    /// Runs `selection` to its end (or until every failing repository has used its rounds).
+    pub async fn run(&self, selection: &Selection) -> Result<Summary, BackfillError> {
+        let holder = &self.settings.holder;
+        let mut summary = Summary::default();
+        match self.store.claim(selection, holder, Utc::now(), self.settings.lease).await? {
+            Claim::Busy { holder, until } => {
+                return Err(BackfillError::Busy { owner: selection.owner.clone(), holder, until });
+            }
+            Claim::Resumed => summary.resumed = true,
+            Claim::Started => {}
+        }
+        let result = self.repositories_then_pages(selection, &mut summary).await;
+        let finished = result.is_ok() && summary.failed.is_empty();
+        self.store.release(&selection.owner, holder, finished, Utc::now()).await?;
+        result?;
+        summary.requests = self.reader.requests();
+        summary.points = self.reader.points();
+        Ok(summary)
+    }
+
+    async fn repositories_then_pages(&self, selection: &Selection, summary: &mut Summary) -> Result<(), BackfillError> {
+        let mut pending = self.targets(selection).await?;
+        summary.repositories = pending.len();
+        for round in 0..self.settings.rounds.max(1) {
+            let mut failed = Vec::new();
+            for target in pending {
+                let full = format!("{}/{}", target.owner, target.name);
+                self.progress.started(&full, target.items.max(0) as u64);
+                match self.repository(&target, selection.since, summary).await {
+                    Ok(()) => self.progress.finished(&full, None),
+                    Err(BackfillError::Store(e)) => return Err(BackfillError::Store(e)),
+                    Err(e) => {
+                        self.progress.finished(&full, Some(&e.to_string()));
+                        failed.push((target, e.to_string()));
+                    }
+                }
+            }
+            if failed.is_empty() {
+                return Ok(());
+            }
+            if round + 1 == self.settings.rounds.max(1) {
+                summary.failed = failed.into_iter().map(|(t, why)| (format!("{}/{}", t.owner, t.name), why)).collect();
+                return Ok(());
+            }
+            tokio::time::sleep(self.settings.retry_base * 2u32.pow(round + 2)).await;
+            pending = failed.into_iter().map(|(t, _)| t).collect();
+        }
+        Ok(())
+    }
+
+    /// The repositories of the selection.
+    async fn targets(&self, selection: &Selection) -> Result<Vec<Target>, BackfillError> {
+        let repos = match &selection.repo {
+            Some(full) => {
+                let (owner, name) = full.split_once('/').unwrap_or((&selection.owner, full));
+                let vars = json!({"owner": owner, "name": name});
+                let data: view::RepoData = self.ask(&query::repository(), vars, None, full).await?;
+                vec![data.repository.ok_or_else(|| BackfillError::NoRepository(full.clone()))?]
+            }
+            None => self.owner_repositories(&selection.owner).await?,
+        };
+        Ok(repos
+            .iter()
+            .filter_map(|r| {
+                let (org, repo) = facts::place(r)?;
+                let (owner, name) = r.name_with_owner.split_once('/')?;
+                Some(Target { owner: owner.to_owned(), name: name.to_owned(), org, repo, items: r.items() })
+            })
+            .collect())
+    }
+
+    async fn owner_repositories(&self, owner: &str) -> Result<Vec<view::Repository>, BackfillError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let vars = json!({"owner": owner, "after": after});
+            let data: view::ReposData = self.ask(&query::repositories(), vars, None, owner).await?;
+            let list = data.repository_owner.ok_or_else(|| BackfillError::NoOwner(owner.to_owned()))?.repositories;
+            out.extend(list.nodes.into_iter().flatten());
+            if !list.page_info.has_next_page {
+                return Ok(out);
+            }
+            after = list.page_info.end_cursor;
+        }
+    }
+
+    async fn repository(
+        &self,
+        t: &Target,
+        since: Option<DateTime<Utc>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        self.pulls(t, since, summary).await?;
+        self.issues(t, since, summary).await
+    }
+
+    async fn pulls(
+        &self,
+        t: &Target,
+        since: Option<DateTime<Utc>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        let full = format!("{}/{}", t.owner, t.name);
+        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, "pulls").await?;
+        let mut size = PageSize::new(query::MAX_PAGE);
+        while !checkpoint.done {
+            let vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor});
+            let data: view::PullsData = self.ask(&query::pull_requests(), vars, Some(&mut size), &full).await?;
+            let list = data.repository.ok_or_else(|| BackfillError::NoRepository(full.clone()))?.pull_requests;
+            let mut signals = Vec::new();
+            let mut items = 0;
+            for mut pull in list.nodes.into_iter().flatten() {
+                for gap in gaps::of_pull(&pull) {
+                    self.finish_pull(t, &mut pull, &gap, summary).await?;
+                }
+                items += 1 + count(&pull.reviews) + pull.timeline_items.nodes.len() as u64;
+                signals.extend(facts::of_pull(&t.org, &t.repo, &pull));
+            }
+            self.commit(t, "pulls", &list.page_info, items, signals, since, summary).await?;
+            checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
+            checkpoint.done = !list.page_info.has_next_page;
+        }
+        Ok(())
+    }
+
+    async fn issues(
+        &self,
+        t: &Target,
+        since: Option<DateTime<Utc>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        let full = format!("{}/{}", t.owner, t.name);
+        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, "issues").await?;
+        let mut size = PageSize::new(query::MAX_PAGE);
+        while !checkpoint.done {
+            let vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor, "since": since});
+            let data: view::IssuesData = self.ask(&query::issues(), vars, Some(&mut size), &full).await?;
+            let list = data.repository.ok_or_else(|| BackfillError::NoRepository(full.clone()))?.issues;
+            let mut signals = Vec::new();
+            let mut items = 0;
+            for mut issue in list.nodes.into_iter().flatten() {
+                for gap in gaps::of_issue(&issue) {
+                    let events = self.rest_of::<Event>(t, issue.number, &gap, summary).await?;
+                    issue.timeline_items = events;
+                }
+                items += 1 + issue.timeline_items.nodes.len() as u64;
+                signals.extend(facts::of_issue(&t.org, &t.repo, &issue));
+            }
+            self.commit(t, "issues", &list.page_info, items, signals, since, summary).await?;
+            checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
+            checkpoint.done = !list.page_info.has_next_page;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn commit(
+        &self,
+        t: &Target,
+        list: &str,
+        page: &view::PageInfo,
+        items: u64,
+        mut signals: Vec<Signal>,
+        since: Option<DateTime<Utc>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        facts::since(&mut signals, since);
+        let full = format!("{}/{}", t.owner, t.name);
+        let page = Page {
+            org: &t.org,
+            repo_id: t.repo.id,
+            repo_name: &full,
+            repo_private: t.repo.private,
+            list,
+            cursor: page.end_cursor.as_deref(),
+            done: !page.has_next_page,
+            items: items as i64,
+            signals: &signals,
+        };
+        self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
+        summary.items += items;
+        summary.signals += signals.len() as u64;
+        self.progress.advanced(&full, items, self.reader.requests());
+        Ok(())
+    }
+
+    async fn finish_pull(
+        &self,
+        t: &Target,
+        pull: &mut view::Pull,
+        gap: &gaps::Gap,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        match gap.nested {
+            Nested::PullFiles => {
+                let rest = self.rest_of::<File>(t, pull.number, gap, summary).await?;
+                pull.files = Some(joined(pull.files.take(), rest, gap));
+            }
+            Nested::PullReviews => {
+                let rest = self.rest_of::<Review>(t, pull.number, gap, summary).await?;
+                pull.reviews = Some(joined(pull.reviews.take(), rest, gap));
+            }
+            Nested::PullTimeline | Nested::IssueTimeline => {
+                let rest = self.rest_of::<Event>(t, pull.number, gap, summary).await?;
+                pull.timeline_items = joined(Some(std::mem::take(&mut pull.timeline_items)), rest, gap);
+            }
+        }
+        Ok(())
+    }
+
+    /// The rest of one item's nested list from the gap on (the whole list when the gap starts over),
+    /// checked against its `totalCount`: started over up to three times while it still comes back short.
+    async fn rest_of<T: DeserializeOwned>(
+        &self,
+        t: &Target,
+        number: i64,
+        gap: &gaps::Gap,
+        summary: &mut Summary,
+    ) -> Result<Connection<T>, BackfillError> {
+        let doc = query::rest_of(gap.nested);
+        let pointer = match gap.nested {
+            Nested::PullFiles => "/repository/pullRequest/files",
+            Nested::PullReviews => "/repository/pullRequest/reviews",
+            Nested::PullTimeline => "/repository/pullRequest/timelineItems",
+            Nested::IssueTimeline => "/repository/issue/timelineItems",
+        };
+        let full = format!("{}/{}", t.owner, t.name);
+        let mut start = gap.after.clone();
+        for _ in 0..3 {
+            let mut nodes = Vec::new();
+            let mut after = start.clone();
+            let mut total: Option<i64>;
+            loop {
+                let vars = json!({"owner": t.owner, "name": t.name, "number": number, "after": after});
+                let data: Value = self.ask(&doc, vars, None, &full).await?;
+                let page = data.pointer(pointer).cloned().unwrap_or(Value::Null);
+                let page: Connection<T> = serde_json::from_value(page).map_err(|e| BackfillError::GitHub {
+                    what: format!("{} of #{number} in {full}", gap.nested.as_str()),
+                    verdict: Verdict::refused(e.to_string()),
+                })?;
+                total = page.total_count;
+                nodes.extend(page.nodes);
+                if !page.page_info.has_next_page {
+                    break;
+                }
+                after = page.page_info.end_cursor;
+            }
+            let read = nodes.len() as i64;
+            let whole = start.is_some() || total.is_none_or(|t| read >= t);
+            if whole {
+                return Ok(Connection { total_count: total, page_info: view::PageInfo::default(), nodes });
+            }
+            tracing::warn!(
+                repo = full,
+                number,
+                list = gap.nested.as_str(),
+                read,
+                total,
+                "a list came back short; reading it again"
+            );
+            start = None;
+        }
+        summary.short_lists += 1;
+        Err(BackfillError::GitHub {
+            what: format!("{} of #{number} in {full}", gap.nested.as_str()),
+            verdict: Verdict::Transient("GitHub kept returning the list short of its totalCount".into()),
+        })
+    }
+
+    /// Sends one query, waiting out rate limits and retrying transient failures (halving `size`, when
+    /// the query is paged, after each); pauses afterwards while the budget is low.
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        mut vars: Value,
+        mut size: Option<&mut PageSize>,
+        what: &str,
+    ) -> Result<T, BackfillError> {
+        let mut failures = 0;
+        loop {
+            if let Some(size) = size.as_deref() {
+                vars["first"] = size.get().into();
+            }
+            match self.reader.query::<T>(doc, vars.clone()).await {
+                Ok((data, rate)) => {
+                    if let Some(size) = size.as_deref_mut() {
+                        size.answered();
+                    }
+                    if let Some(wait) = rate.and_then(|r| pace::pause(&r, Utc::now())) {
+                        tracing::info!(
+                            seconds = wait.num_seconds(),
+                            "GraphQL budget below a fifth; backfill pauses until it renews"
+                        );
+                        tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+                    }
+                    return Ok(data);
+                }
+                Err(Verdict::RateLimited(wait)) => {
+                    tracing::info!(seconds = wait.as_secs(), what, "GitHub asked backfill to wait");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(Verdict::Transient(why)) if failures + 1 < self.settings.attempts => {
+                    failures += 1;
+                    if let Some(size) = size.as_deref_mut() {
+                        size.timed_out();
+                    }
+                    tracing::warn!(what, why, failures, "a backfill request failed; retrying with a smaller page");
+                    tokio::time::sleep(self.settings.retry_base * 2u32.pow(failures - 1)).await;
+                }
+                Err(verdict) => {
+                    return Err(BackfillError::GitHub { what: format!("{} for {what}", doc.name), verdict });
+                }
+            }
+        }
+    }
+}
+
+fn count<T>(list: &Option<Connection<T>>) -> u64 {
+    list.as_ref().map_or(0, |l| l.nodes.len() as u64)
+}
+
+/// A list's first page joined with the rest read after it, or replaced by a list read anew.
+fn joined<T>(first: Option<Connection<T>>, rest: Connection<T>, gap: &gaps::Gap) -> Connection<T> {
+    match (first, &gap.after) {
+        (Some(mut first), Some(_)) => {
+            first.nodes.extend(rest.nodes);
+            first.page_info = view::PageInfo::default();
+            first
+        }
+        _ => rest,
+    }
+}

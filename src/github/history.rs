@@ -1,0 +1,98 @@
+//! GitHub's history, read for backfill: GraphQL queries as the App's installation or with a personal
+//! access token.
+//!
+//! Owns: [`Reader`], which posts one of [`ladder_core::history::query`]'s documents to `/graphql` and
+//! reads the answer into its view with the query's `rateLimit`, or a [`Verdict`]: GitHub's
+//! `RATE_LIMITED` error (answered with status 200) and `x-ratelimit-remaining: 0` wait until the
+//! reset, 502/504 and timeouts are transient (the caller halves its page), other errors are final.
+//! A reader counts its requests and the points they cost.
+//!
+//! Its limits are its own: a reader's rate limit never holds the App's live REST calls, which rest
+//! separately (the `graphql` and `core` budgets are separate resources at GitHub).
+//!
+//! Never does: page, sleep or decide what a page reports (see [`crate::backfill`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::verdict::{self, Verdict};
+use super::{ClientError, answer};
+use ladder_core::history::query::Document;
+use ladder_core::history::view::{Answer, RateLimit, WithRate};
+
+/// How long one query may take: GitHub itself cuts a query off at 10 s.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Reads history from GitHub's GraphQL API.
+pub struct Reader {
+    client: Arc<Octocrab>,
+    requests: AtomicU64,
+    points: AtomicI64,
+}
+
+impl Reader {
+    /// A reader as an installation (its client, with its token cache).
+    pub fn new(client: Arc<Octocrab>) -> Reader {
+        Reader { client, requests: AtomicU64::new(0), points: AtomicI64::new(0) }
+    }
+
+    /// A reader with a personal access token (read scopes are enough).
+    pub fn with_token(api_url: &str, token: &str) -> Result<Reader, ClientError> {
+        let bad = |reason: String| ClientError::BadUrl { url: api_url.to_owned(), reason };
+        let client = Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|e| bad(e.to_string()))?
+            .personal_token(token.to_owned())
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(QUERY_TIMEOUT))
+            .set_read_timeout(Some(QUERY_TIMEOUT))
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Reader::new(Arc::new(client)))
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Points GitHub said the queries cost so far.
+    pub fn points(&self) -> i64 {
+        self.points.load(Ordering::Relaxed)
+    }
+
+    /// Runs `doc` with `variables`; its data read as `T`, with the budget the answer reports.
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        doc: &Document,
+        variables: Value,
+    ) -> Result<(T, Option<RateLimit>), Verdict> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let body = json!({ "query": doc.text, "variables": variables });
+        let response = self.client._post("/graphql", Some(&body)).await;
+        let (text, spent) = answer(response).await;
+        let text = text?;
+        let answer: Answer<WithRate<T>> = serde_json::from_str(&text)
+            .map_err(|e| Verdict::refused(format!("GitHub's answer to {} does not read: {e}", doc.name)))?;
+        if let Some(problem) = answer.errors.first() {
+            return Err(match problem.kind.as_deref() {
+                Some("RATE_LIMITED") => Verdict::RateLimited(spent.unwrap_or(verdict::DEFAULT_WAIT)),
+                // Partial results of a query that took too long: ask for less.
+                _ if answer.data.is_some() => Verdict::Transient(format!("{}: {}", doc.name, problem.message)),
+                _ => Verdict::refused(format!("GitHub refused {}: {}", doc.name, problem.message)),
+            });
+        }
+        let data =
+            answer.data.ok_or_else(|| Verdict::refused(format!("GitHub's answer to {} has no data", doc.name)))?;
+        if let Some(rate) = data.rate_limit {
+            self.points.fetch_add(rate.cost, Ordering::Relaxed);
+        }
+        Ok((data.rest, data.rate_limit))
+    }
+}

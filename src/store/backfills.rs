@@ -1,0 +1,301 @@
+//! Backfill runs and their checkpoints.
+//!
+//! Owns: the lease that makes one backfill per owner run at a time (across replicas and the command
+//! line), whether a run starts afresh or resumes, each list's checkpoint, and committing a page's
+//! signals together with the checkpoint after it, so an interrupted run resumes exactly where its
+//! last committed page ended.
+//!
+//! Never does: decide what a page reports or when to page (the backfill wing does).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Backfills, Durability, StoreError, from_millis, millis};
+use ladder_core::directory::Change;
+use ladder_core::signal::{Org, Signal};
+
+/// Where a run stands once its lease is taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Nothing to resume: a new run (earlier checkpoints of the owner, if any, are cleared).
+    Started,
+    /// An unfinished run with the same selection: its checkpoints stand.
+    Resumed,
+    /// Another run holds the lease.
+    Busy { holder: String, until: DateTime<Utc> },
+}
+
+/// What a run is asked to cover: one repository or all, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub owner: String,
+    /// `owner/name`, or None for every repository the reader can see.
+    pub repo: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Selection {
+    fn key(&self) -> String {
+        self.repo.clone().unwrap_or_else(|| "*".to_owned())
+    }
+}
+
+/// One list's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Checkpoint {
+    pub cursor: Option<String>,
+    pub done: bool,
+    pub items: i64,
+}
+
+/// A page to commit: its repository, list, the cursor after it, whether the list is done, its items
+/// and signals.
+#[derive(Debug)]
+pub struct Page<'a> {
+    pub org: &'a Org,
+    pub repo_id: i64,
+    pub repo_name: &'a str,
+    pub repo_private: bool,
+    pub list: &'a str,
+    pub cursor: Option<&'a str>,
+    pub done: bool,
+    pub items: i64,
+    pub signals: &'a [Signal],
+}
+
+/// A run as `ladder backfill --status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStatus {
+    pub owner: String,
+    pub selection: String,
+    pub since: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub holder: Option<String>,
+    /// `(repo, list, items, done)`.
+    pub lists: Vec<(String, String, i64, bool)>,
+}
+
+/// The source recorded on backfilled signals, where a delivery's id stands for webhook ones.
+pub const SOURCE: &str = "backfill";
+
+fn owner_key(owner: &str) -> String {
+    owner.to_lowercase()
+}
+
+impl Backfills {
+    /// Takes the owner's lease for `holder` (or renews it) until `now + lease`, and says whether the run
+    /// resumes an unfinished one with the same selection.
+    pub async fn claim(
+        &self,
+        selection: &Selection,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let store = &self.0;
+        let owner = owner_key(&selection.owner);
+        let until = millis(now) + lease.as_millis() as i64;
+        let mut conn = store.writer(Durability::Deferred).await?;
+        let mut tx = store.begin(&mut conn, Durability::Deferred).await?;
+        let taken = sqlx::query(
+            "INSERT INTO backfill_runs (owner, selection, since_at, started_at, holder, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (owner) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+             WHERE backfill_runs.holder IS NULL OR backfill_runs.lease_until < $4 \
+                OR backfill_runs.holder = excluded.holder \
+             RETURNING selection, since_at, finished_at",
+        )
+        .bind(&owner)
+        .bind(selection.key())
+        .bind(selection.since.map(millis))
+        .bind(millis(now))
+        .bind(holder)
+        .bind(until)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = taken else {
+            let row = sqlx::query("SELECT holder, lease_until FROM backfill_runs WHERE owner = $1")
+                .bind(&owner)
+                .fetch_one(&mut *tx)
+                .await?;
+            let holder: Option<String> = row.try_get("holder")?;
+            let until: Option<i64> = row.try_get("lease_until")?;
+            return Ok(Claim::Busy { holder: holder.unwrap_or_default(), until: from_millis(until.unwrap_or(0)) });
+        };
+        let same = row.try_get::<String, _>("selection")? == selection.key()
+            && row.try_get::<Option<i64>, _>("since_at")? == selection.since.map(millis)
+            && row.try_get::<Option<i64>, _>("finished_at")?.is_none();
+        let checkpoints: i64 = sqlx::query("SELECT COUNT(*) FROM backfill_checkpoints WHERE owner = $1")
+            .bind(&owner)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let claim = if same && checkpoints > 0 {
+            Claim::Resumed
+        } else {
+            sqlx::query(
+                "UPDATE backfill_runs SET selection = $2, since_at = $3, started_at = $4, finished_at = NULL \
+                 WHERE owner = $1",
+            )
+            .bind(&owner)
+            .bind(selection.key())
+            .bind(selection.since.map(millis))
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM backfill_checkpoints WHERE owner = $1").bind(&owner).execute(&mut *tx).await?;
+            Claim::Started
+        };
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    /// The checkpoint of one list of one repository (the start, when it has none).
+    pub async fn checkpoint(&self, owner: &str, repo_id: i64, list: &str) -> Result<Checkpoint, StoreError> {
+        let row = sqlx::query(
+            "SELECT cursor, done, items FROM backfill_checkpoints WHERE owner = $1 AND repo_id = $2 AND list = $3",
+        )
+        .bind(owner_key(owner))
+        .bind(repo_id)
+        .bind(list)
+        .fetch_optional(&self.0.read)
+        .await?;
+        let Some(row) = row else { return Ok(Checkpoint::default()) };
+        Ok(Checkpoint {
+            cursor: row.try_get("cursor")?,
+            done: row.try_get::<i64, _>("done")? != 0,
+            items: row.try_get("items")?,
+        })
+    }
+
+    /// Commits a page's signals and the checkpoint after it in one transaction, renewing the lease;
+    /// refuses (changing nothing) when `holder` no longer holds it.
+    pub async fn commit_page(
+        &self,
+        owner: &str,
+        holder: &str,
+        page: &Page<'_>,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<(), StoreError> {
+        let store = &self.0;
+        let owner = owner_key(owner);
+        let mut conn = store.writer(Durability::Deferred).await?;
+        let mut tx = store.begin(&mut conn, Durability::Deferred).await?;
+        let renewed = sqlx::query("UPDATE backfill_runs SET lease_until = $3 WHERE owner = $1 AND holder = $2")
+            .bind(&owner)
+            .bind(holder)
+            .bind(millis(now) + lease.as_millis() as i64)
+            .execute(&mut *tx)
+            .await?;
+        if renewed.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "the backfill lease of {owner} was taken by another run; this one stops"
+            )));
+        }
+        // The repository, as webhooks would have made it known (`ladder status --org` finds it).
+        let known = Change::Repository {
+            id: page.repo_id,
+            owner: page.org.clone(),
+            full_name: page.repo_name.to_owned(),
+            private: page.repo_private,
+            installation_id: None,
+            removed: false,
+        };
+        super::directory::apply(&mut tx, &[known], now).await?;
+        let signals: Vec<(&str, &Signal)> = page.signals.iter().map(|s| (SOURCE, s)).collect();
+        super::signals::record(&mut tx, store.backend, &signals, now).await?;
+        sqlx::query(
+            "INSERT INTO backfill_checkpoints (owner, repo_id, repo_name, list, cursor, done, items, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (owner, repo_id, list) DO UPDATE SET cursor = excluded.cursor, done = excluded.done, \
+                items = backfill_checkpoints.items + excluded.items, updated_at = excluded.updated_at",
+        )
+        .bind(&owner)
+        .bind(page.repo_id)
+        .bind(page.repo_name)
+        .bind(page.list)
+        .bind(page.cursor)
+        .bind(i64::from(page.done))
+        .bind(page.items)
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Ends `holder`'s run: finished (so the next one starts afresh) or only released (to resume).
+    pub async fn release(
+        &self,
+        owner: &str,
+        holder: &str,
+        finished: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let finished_at = finished.then(|| millis(now));
+        let store = &self.0;
+        let mut conn = store.writer(Durability::Full).await?;
+        sqlx::query(
+            "UPDATE backfill_runs SET holder = NULL, lease_until = NULL, \
+                finished_at = COALESCE($3, finished_at) WHERE owner = $1 AND holder = $2",
+        )
+        .bind(owner_key(owner))
+        .bind(holder)
+        .bind(finished_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a backfill of `owner` has ever finished.
+    pub async fn finished_once(&self, owner: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT finished_at FROM backfill_runs WHERE owner = $1")
+            .bind(owner_key(owner))
+            .fetch_optional(&self.0.read)
+            .await?;
+        Ok(row.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten().is_some())
+    }
+
+    /// Every run, with its lists.
+    pub async fn status(&self) -> Result<Vec<RunStatus>, StoreError> {
+        let runs = sqlx::query(
+            "SELECT owner, selection, since_at, started_at, finished_at, holder FROM backfill_runs ORDER BY owner",
+        )
+        .fetch_all(&self.0.read)
+        .await?;
+        let mut out = Vec::new();
+        for run in runs {
+            let owner: String = run.try_get("owner")?;
+            let lists = sqlx::query(
+                "SELECT repo_name, list, items, done FROM backfill_checkpoints WHERE owner = $1 \
+                 ORDER BY repo_name, list",
+            )
+            .bind(&owner)
+            .fetch_all(&self.0.read)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("repo_name")?,
+                    r.try_get("list")?,
+                    r.try_get("items")?,
+                    r.try_get::<i64, _>("done")? != 0,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+            out.push(RunStatus {
+                owner,
+                selection: run.try_get("selection")?,
+                since: run.try_get::<Option<i64>, _>("since_at")?.map(from_millis),
+                started_at: from_millis(run.try_get("started_at")?),
+                finished_at: run.try_get::<Option<i64>, _>("finished_at")?.map(from_millis),
+                holder: run.try_get("holder")?,
+                lists,
+            });
+        }
+        Ok(out)
+    }
+}

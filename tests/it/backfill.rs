@@ -1,0 +1,188 @@
+//! Backfill against the fake GitHub's GraphQL API, over a generated org history: it records exactly
+//! the signals the same history's webhooks produced (and the same `ladder status --json` for every
+//! person), survives a crash mid-run by resuming from its checkpoints, waits out rate limits and 502s,
+//! adds nothing when run again, and posts nothing on GitHub.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ladder::backfill::Backfill;
+use ladder::backfill::progress::Lines;
+use ladder::backfill::run::Settings;
+use ladder::github::history::Reader;
+use ladder::store::backfills::Selection;
+use sqlx::Row;
+
+use crate::on_both_engines;
+use crate::support::github::{FakeGitHub, GraphqlTrouble, READ_TOKEN};
+use crate::support::org::{self, ORG, Org, Size};
+use crate::support::{App, Engine, TestDb, ladder_command};
+
+on_both_engines!(backfill_records_what_the_webhooks_did);
+
+fn settings(lease: Duration) -> Settings {
+    Settings { holder: "test".into(), lease, retry_base: Duration::from_millis(10), attempts: 6, rounds: 2 }
+}
+
+fn selection() -> Selection {
+    Selection { owner: ORG.1.into(), repo: None, since: None }
+}
+
+/// Every signal, one line each, in identity order; `paths` aside (webhooks in dry-run cannot read a
+/// merged PR's files; backfill reads them with the PR).
+async fn signal_lines(db: &TestDb) -> Vec<String> {
+    let pool = db.pool().await;
+    let rows = sqlx::query(
+        "SELECT kind, identity, org_id, org_login, repo_id, repo_name, repo_private, subject_number, \
+            subject_is_pr, subject_author_id, subject_author_login, subject_author_type, \
+            subject_author_association, actor_id, actor_login, actor_type, occurred_at, data \
+         FROM signals ORDER BY kind, identity",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    rows.iter()
+        .map(|r| {
+            let mut data: serde_json::Value = serde_json::from_str(&r.get::<String, _>("data")).unwrap();
+            if let Some(map) = data.as_object_mut() {
+                map.remove("paths");
+            }
+            let text = |c: &str| r.get::<Option<String>, _>(c).unwrap_or_default();
+            let num = |c: &str| r.get::<Option<i64>, _>(c).map_or("-".to_owned(), |n| n.to_string());
+            format!(
+                "{} {} org={}/{} repo={}/{}/{} subject={}/{}/{}/{}/{}/{} actor={}/{}/{} at={} {data}",
+                text("kind"),
+                text("identity"),
+                num("org_id"),
+                text("org_login"),
+                num("repo_id"),
+                text("repo_name"),
+                num("repo_private"),
+                num("subject_number"),
+                num("subject_is_pr"),
+                num("subject_author_id"),
+                text("subject_author_login"),
+                text("subject_author_type"),
+                text("subject_author_association"),
+                num("actor_id"),
+                text("actor_login"),
+                text("actor_type"),
+                num("occurred_at")
+            )
+        })
+        .collect()
+}
+
+/// Sends every webhook of the history to `app` (eight connections at once) and waits for the worker.
+async fn deliver_all(app: &App, org: &Org) {
+    let hooks = org.webhooks();
+    let chunks: Vec<Vec<_>> = hooks.chunks(hooks.len().div_ceil(8)).map(<[_]>::to_vec).collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let http = crate::support::Http::new(app.addr());
+        tasks.push(tokio::spawn(async move {
+            for (event, id, payload) in chunk {
+                let body = payload.to_string().into_bytes();
+                let (status, reply) = http.post_webhook(&crate::support::signed_headers(event, &id, &body), body).await;
+                assert_eq!(status, 202, "{event} {id}: {reply}");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    app.settle().await;
+}
+
+fn status_json(db: &TestDb, login: &str) -> String {
+    let out = ladder_command(&db.url).args(["status", login, "--org", ORG.1, "--json"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+async fn backfill_records_what_the_webhooks_did(engine: Engine) {
+    let history = Arc::new(Org::generate(42, Size { repos: 3, prs: 2000, issues: 1000 }));
+    let census = org::census(&history);
+    assert!(census["reviews"] >= 5000 && census["dismissed"] > 0, "{census:?}");
+
+    let webhooks = App::start(engine).await;
+    deliver_all(&webhooks, &history).await;
+
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+
+    // A run that crashes part-way (its task dropped, its lease left to expire) after some pages...
+    github.graphql_latency(Duration::from_millis(3));
+    let crashing = Backfill {
+        reader: &reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: settings(Duration::from_millis(300)),
+    };
+    let all = selection();
+    let run = crashing.run(&all);
+    tokio::select! {
+        result = run => panic!("the run ended before it was interrupted: {result:?}"),
+        () = async {
+            while db.scalar("SELECT COUNT(*) FROM backfill_checkpoints").await < 2 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        } => {}
+    }
+    let partial = db.scalar("SELECT COUNT(*) FROM signals").await;
+    assert!(partial > 0, "the interrupted run committed pages");
+    github.graphql_latency(Duration::ZERO);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    // ...is resumed, through 502s and a rate limit, by the next one.
+    github.graphql_trouble(&[
+        GraphqlTrouble::BadGateway,
+        GraphqlTrouble::RateLimited { reset_in: 1 },
+        GraphqlTrouble::BadGateway,
+    ]);
+    let backfill = Backfill {
+        reader: &reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: settings(Duration::from_secs(60)),
+    };
+    let summary = backfill.run(&selection()).await.expect("backfill");
+    assert!(summary.resumed, "{summary:?}");
+    assert!(summary.failed.is_empty(), "{summary:?}");
+
+    let from_webhooks = signal_lines(&webhooks.db).await;
+    let from_backfill = signal_lines(&db).await;
+    assert!(from_webhooks.len() > 15_000, "{} signals", from_webhooks.len());
+    let only_webhooks: Vec<_> = from_webhooks.iter().filter(|l| !from_backfill.contains(l)).take(5).collect();
+    let only_backfill: Vec<_> = from_backfill.iter().filter(|l| !from_webhooks.contains(l)).take(5).collect();
+    assert!(
+        only_webhooks.is_empty() && only_backfill.is_empty() && from_webhooks.len() == from_backfill.len(),
+        "webhooks {} vs backfill {} signals\nonly from webhooks: {only_webhooks:#?}\nonly from backfill: {only_backfill:#?}",
+        from_webhooks.len(),
+        from_backfill.len()
+    );
+    // Merged PRs carry the paths they changed, all of them (one PR changed 130 files).
+    let most_paths = db.scalar("SELECT MAX(LENGTH(data)) FROM signals WHERE kind = 'pr_merged'").await;
+    assert!(most_paths > 130 * 15, "the longest merged PR's data is {most_paths} bytes");
+    // Nested lists longer than a page, and the short ones, were finished with follow-up queries.
+    let calls = github.graphql_calls();
+    for op in ["PullRequestReviews", "PullRequestTimeline", "PullRequestFiles"] {
+        assert!(calls.iter().any(|c| c == op), "no {op} follow-up among {} queries", calls.len());
+    }
+
+    for person in history.people.iter().filter(|p| !p.bot) {
+        assert_eq!(status_json(&webhooks.db, &person.login), status_json(&db, &person.login), "{}", person.login);
+    }
+
+    // Again: nothing new, and nothing was posted on GitHub by either run.
+    let before = db.scalar("SELECT COUNT(*) FROM signals").await;
+    let again = backfill.run(&selection()).await.expect("second backfill");
+    assert!(!again.resumed && again.signals > 0, "{again:?}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM signals").await, before);
+    let writes: Vec<_> = github.take_calls().into_iter().filter(|c| c.method != "GET").collect();
+    assert!(writes.is_empty(), "backfill wrote to GitHub: {writes:?}");
+    assert!(store.backfills().finished_once(ORG.1).await.unwrap());
+}

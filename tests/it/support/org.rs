@@ -1,0 +1,455 @@
+//! A generated org history, told two ways: as the webhooks GitHub would have sent while it happened,
+//! and as GitHub's GraphQL API answers backfill's queries about it afterwards (the fake GitHub serves
+//! those). Both are built from one model, so a test can check that backfill records exactly what the
+//! webhooks did.
+//!
+//! The model holds repositories, people (two of them bots), pull requests (merged, closed unmerged or
+//! open; reviewed, some reviews dismissed later; labelled, assigned, commented) and issues (labelled,
+//! assigned, commented, some closed), over two years. Some pull requests hold more than 100 reviews,
+//! timeline items or files, and some come back with their timeline short (no error, an empty list,
+//! the true `totalCount`), as GitHub sometimes answers.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use ladder_core::rng::Rng;
+use serde_json::{Value, json};
+
+pub const ORG: (i64, &str) = (9100, "acme");
+
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub id: i64,
+    pub login: String,
+    pub bot: bool,
+}
+
+impl Who {
+    fn webhook(&self) -> Value {
+        let login = if self.bot { format!("{}[bot]", self.login) } else { self.login.clone() };
+        json!({"id": self.id, "login": login, "type": if self.bot { "Bot" } else { "User" }})
+    }
+
+    fn graphql(&self) -> Value {
+        json!({"__typename": if self.bot { "Bot" } else { "User" }, "login": self.login, "databaseId": self.id})
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    Labeled { label: String, by: usize },
+    Assigned { to: usize, by: usize },
+    Closed { by: usize },
+    Comment { id: i64, by: usize },
+    Review { id: i64, by: usize, state: &'static str, dismissed: bool },
+    Merged { by: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub repo: usize,
+    pub number: i64,
+    /// The PR id (GraphQL, `pull_request` webhooks) or the issue id.
+    pub id: i64,
+    /// A PR's issue id (`issue_comment` webhooks on a PR carry it): different from its PR id.
+    pub issue_id: i64,
+    pub is_pr: bool,
+    pub author: usize,
+    pub association: &'static str,
+    pub created: DateTime<Utc>,
+    pub title: String,
+    pub head: String,
+    pub files: Vec<String>,
+    pub steps: Vec<(DateTime<Utc>, Step)>,
+    /// GraphQL answers this PR's timeline short in page queries.
+    pub short: bool,
+}
+
+impl Item {
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.steps.last().map_or(self.created, |(at, _)| *at)
+    }
+
+    fn merged(&self) -> Option<(DateTime<Utc>, usize)> {
+        self.steps.iter().find_map(|(at, s)| match s {
+            Step::Merged { by } => Some((*at, *by)),
+            _ => None,
+        })
+    }
+}
+
+pub struct Org {
+    pub repos: Vec<(i64, String)>,
+    pub people: Vec<Who>,
+    pub items: Vec<Item>,
+}
+
+/// How big a history to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub repos: usize,
+    pub prs: usize,
+    pub issues: usize,
+}
+
+const LABELS: &[&str] = &["bug", "enhancement", "good first issue", "documentation", "question"];
+const ASSOCIATIONS: &[&str] = &["CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "MEMBER", "NONE"];
+
+fn at(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl Org {
+    pub fn generate(seed: u64, size: Size) -> Org {
+        let mut rng = Rng(seed);
+        let repos = (0..size.repos).map(|i| (7000 + i as i64, format!("repo-{i}"))).collect();
+        let mut people: Vec<Who> =
+            (0..40).map(|i| Who { id: 100 + i, login: format!("person{i}"), bot: false }).collect();
+        people.push(Who { id: 9001, login: "helper".into(), bot: true });
+        people.push(Who { id: 9002, login: "renovate".into(), bot: true });
+        let start = Utc::now() - Duration::days(730);
+        let (mut ids, mut items) = (1_000_000_i64, Vec::new());
+        let mut numbers = vec![0_i64; size.repos];
+        for n in 0..size.prs + size.issues {
+            let is_pr = n < size.prs;
+            let repo = rng.below(size.repos);
+            numbers[repo] += 1;
+            let author = if is_pr && n % 20 == 7 { 40 + n % 2 } else { rng.below(40) };
+            let created = start + Duration::minutes(rng.below(720 * 24 * 60) as i64);
+            ids += 10;
+            let mut item = Item {
+                repo,
+                number: numbers[repo],
+                id: ids,
+                issue_id: ids + 5,
+                is_pr,
+                author,
+                association: ASSOCIATIONS[rng.below(ASSOCIATIONS.len())],
+                created,
+                title: format!("change {n}"),
+                head: if n % 9 == 0 { "dependabot/npm/ws".into() } else { format!("topic-{n}") },
+                files: (0..if is_pr && n % 300 == 11 { 130 } else { 1 + rng.below(4) })
+                    .map(|f| format!("src/file{f}.rs"))
+                    .collect(),
+                steps: Vec::new(),
+                short: is_pr && n % 50 == 3,
+            };
+            let big = is_pr && n % 400 == 5;
+            steps(&mut rng, &mut item, big, &mut ids);
+            items.push(item);
+        }
+        Org { repos, people, items }
+    }
+
+    pub fn count(&self, f: impl Fn(&Step) -> bool) -> usize {
+        self.items.iter().flat_map(|i| &i.steps).filter(|(_, s)| f(s)).count()
+    }
+
+    fn repo_json(&self, repo: usize) -> Value {
+        let (id, name) = &self.repos[repo];
+        json!({"id": id, "name": name, "full_name": format!("{}/{name}", ORG.1), "private": false,
+               "visibility": "public", "owner": {"id": ORG.0, "login": ORG.1, "type": "Organization"}})
+    }
+}
+
+/// The steps of one item, in time order: reviews (PRs), labels, assignments, comments, then an end.
+fn steps(rng: &mut Rng, item: &mut Item, big: bool, ids: &mut i64) {
+    let mut t = item.created;
+    let mut next = |rng: &mut Rng| {
+        t += Duration::minutes(1 + rng.below(600) as i64);
+        t
+    };
+    let someone = |rng: &mut Rng| if rng.below(10) == 0 { 40 } else { rng.below(40) };
+    let reviews = if big {
+        120
+    } else if item.is_pr {
+        rng.below(6)
+    } else {
+        0
+    };
+    for _ in 0..reviews {
+        *ids += 1;
+        let state = *rng.pick(&["approved", "approved", "changes_requested", "commented"]);
+        let dismissed = state == "approved" && rng.below(10) == 0;
+        let step = Step::Review { id: *ids, by: someone(rng), state, dismissed };
+        item.steps.push((next(rng), step));
+    }
+    for _ in 0..rng.below(3) {
+        let step = Step::Labeled { label: (*rng.pick(LABELS)).into(), by: someone(rng) };
+        item.steps.push((next(rng), step));
+    }
+    if rng.below(3) == 0 {
+        let step = Step::Assigned { to: rng.below(40), by: someone(rng) };
+        item.steps.push((next(rng), step));
+    }
+    for _ in 0..if big { 130 } else { rng.below(4) } {
+        *ids += 1;
+        item.steps.push((next(rng), Step::Comment { id: *ids, by: someone(rng) }));
+    }
+    let end = rng.below(20);
+    if item.is_pr && end < 14 {
+        item.steps.push((next(rng), Step::Merged { by: rng.below(10) }));
+    } else if end < 17 {
+        item.steps.push((next(rng), Step::Closed { by: someone(rng) }));
+    }
+}
+
+/// Webhooks: every delivery GitHub would have sent, as `(event, delivery id, payload)`.
+impl Org {
+    pub fn webhooks(&self) -> Vec<(&'static str, String, Value)> {
+        let mut out = Vec::new();
+        for item in &self.items {
+            let mut n = 0;
+            let mut push = |event: &'static str, payload: Value| {
+                n += 1;
+                out.push((event, format!("{}-{}-{n}", item.repo, item.id), payload));
+            };
+            if item.is_pr {
+                push("pull_request", self.pr_payload(item, "opened", item.created, json!({})));
+            } else {
+                push("issues", self.issue_payload(item, "opened", item.created, json!({})));
+            }
+            for (t, step) in &item.steps {
+                let (event, payload) = self.step_payload(item, *t, step);
+                push(event, payload);
+            }
+        }
+        out
+    }
+
+    fn subject_object(&self, item: &Item, updated: DateTime<Utc>) -> Value {
+        json!({"id": item.id, "number": item.number, "user": self.people[item.author].webhook(),
+               "title": item.title, "author_association": item.association, "created_at": at(item.created),
+               "updated_at": at(updated)})
+    }
+
+    fn pr_payload(&self, item: &Item, action: &str, t: DateTime<Utc>, extra: Value) -> Value {
+        let mut pr = self.subject_object(item, t);
+        pr["head"] = json!({"ref": item.head});
+        pr["additions"] = 10.into();
+        pr["deletions"] = 2.into();
+        pr["changed_files"] = item.files.len().into();
+        pr["merged"] = false.into();
+        let mut p = json!({"action": action, "pull_request": pr, "repository": self.repo_json(item.repo),
+                           "installation": {"id": 77}, "sender": self.people[item.author].webhook()});
+        merge(&mut p, extra);
+        p
+    }
+
+    fn issue_payload(&self, item: &Item, action: &str, t: DateTime<Utc>, extra: Value) -> Value {
+        let mut p = json!({"action": action, "issue": self.subject_object(item, t),
+                           "repository": self.repo_json(item.repo), "installation": {"id": 77},
+                           "sender": self.people[item.author].webhook()});
+        merge(&mut p, extra);
+        p
+    }
+
+    fn step_payload(&self, item: &Item, t: DateTime<Utc>, step: &Step) -> (&'static str, Value) {
+        let who = |i: usize| self.people[i].webhook();
+        let subject = |action: &str, extra: Value| {
+            if item.is_pr {
+                ("pull_request", self.pr_payload(item, action, t, extra))
+            } else {
+                ("issues", self.issue_payload(item, action, t, extra))
+            }
+        };
+        match step {
+            Step::Labeled { label, by } => subject("labeled", json!({"label": {"name": label}, "sender": who(*by)})),
+            Step::Assigned { to, by } => subject("assigned", json!({"assignee": who(*to), "sender": who(*by)})),
+            Step::Closed { by } => {
+                let key = if item.is_pr { "pull_request" } else { "issue" };
+                subject("closed", json!({key: {"closed_at": at(t)}, "sender": who(*by)}))
+            }
+            Step::Merged { by } => {
+                let pr = json!({"merged": true, "merged_at": at(t), "closed_at": at(t), "merged_by": who(*by)});
+                subject("closed", json!({"pull_request": pr, "sender": who(*by)}))
+            }
+            Step::Review { id, by, state, .. } => {
+                let review = json!({"id": id, "user": who(*by), "state": state, "submitted_at": at(t)});
+                let mut p = self.pr_payload(item, "submitted", t, json!({"review": review, "sender": who(*by)}));
+                p["action"] = "submitted".into();
+                ("pull_request_review", p)
+            }
+            Step::Comment { id, by } => {
+                let mut issue = self.subject_object(item, t);
+                issue["id"] = (if item.is_pr { item.issue_id } else { item.id }).into();
+                if item.is_pr {
+                    issue["pull_request"] = json!({"url": "https://api.github.com/pulls/1"});
+                }
+                let comment = json!({"id": id, "user": who(*by), "created_at": at(t), "body": "thanks"});
+                let p = json!({"action": "created", "issue": issue, "comment": comment,
+                               "repository": self.repo_json(item.repo), "installation": {"id": 77}, "sender": who(*by)});
+                ("issue_comment", p)
+            }
+        }
+    }
+}
+
+fn merge(into: &mut Value, extra: Value) {
+    if let (Value::Object(into), Value::Object(extra)) = (into, extra) {
+        for (k, v) in extra {
+            match (into.get_mut(&k), v) {
+                (Some(Value::Object(inner)), Value::Object(more)) => inner.extend(more),
+                (_, v) => {
+                    into.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// GraphQL: the answers to backfill's queries.
+impl Org {
+    /// `data` for operation `op` with `variables`; None for an operation it does not know.
+    pub fn answer(&self, op: &str, vars: &Value, rate: Value) -> Option<Value> {
+        let s = |k: &str| vars[k].as_str().unwrap_or_default().to_owned();
+        let mut data = match op {
+            "Repositories" => {
+                let nodes: Vec<Value> = (0..self.repos.len()).map(|r| self.repo_node(r)).collect();
+                let owner = (s("owner") == ORG.1).then(
+                    || json!({"repositories": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": nodes}}),
+                );
+                json!({"repositoryOwner": owner})
+            }
+            "Repository" => json!({"repository": self.repo_index(&s("name")).map(|r| self.repo_node(r))}),
+            "PullRequests" | "Issues" => {
+                let Some(repo) = self.repo_index(&s("name")) else { return Some(json!({"repository": null})) };
+                let since = vars["since"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
+                let is_pr = op == "PullRequests";
+                let mut list: Vec<&Item> = self
+                    .items
+                    .iter()
+                    .filter(|i| i.repo == repo && i.is_pr == is_pr && since.is_none_or(|s| i.updated() >= s))
+                    .collect();
+                list.sort_by_key(|i| (i.updated(), i.number));
+                let first = vars["first"].as_u64().unwrap_or(50) as usize;
+                let (page, info) = page(&list, vars["after"].as_str(), first);
+                let nodes: Vec<Value> =
+                    page.iter().map(|i| if is_pr { self.pull_node(i) } else { self.issue_node(i) }).collect();
+                let key = if is_pr { "pullRequests" } else { "issues" };
+                json!({"repository": {key: {"pageInfo": info, "nodes": nodes}}})
+            }
+            "PullRequestFiles" | "PullRequestReviews" | "PullRequestTimeline" | "IssueTimeline" => {
+                let repo = self.repo_index(&s("name"))?;
+                let number = vars["number"].as_i64()?;
+                let item = self
+                    .items
+                    .iter()
+                    .find(|i| i.repo == repo && i.number == number && i.is_pr == (op != "IssueTimeline"))?;
+                let (field, all) = match op {
+                    "PullRequestFiles" => ("files", self.files(item)),
+                    "PullRequestReviews" => ("reviews", self.reviews(item)),
+                    _ => ("timelineItems", self.timeline(item)),
+                };
+                let (nodes, info) = page(&all, vars["after"].as_str(), 100);
+                let list = json!({"totalCount": all.len(), "pageInfo": info, "nodes": nodes});
+                let key = if op == "IssueTimeline" { "issue" } else { "pullRequest" };
+                json!({"repository": {key: {field: list}}})
+            }
+            _ => return None,
+        };
+        data["rateLimit"] = rate;
+        Some(data)
+    }
+
+    fn repo_index(&self, name: &str) -> Option<usize> {
+        self.repos.iter().position(|(_, n)| n == name)
+    }
+
+    fn repo_node(&self, r: usize) -> Value {
+        let (id, name) = &self.repos[r];
+        let count = |pr: bool| self.items.iter().filter(|i| i.repo == r && i.is_pr == pr).count();
+        json!({"databaseId": id, "nameWithOwner": format!("{}/{name}", ORG.1), "isPrivate": false,
+               "visibility": "PUBLIC", "pullRequests": {"totalCount": count(true)}, "issues": {"totalCount": count(false)},
+               "owner": {"__typename": "Organization", "login": ORG.1, "databaseId": ORG.0}})
+    }
+
+    fn files(&self, item: &Item) -> Vec<Value> {
+        item.files.iter().map(|p| json!({"path": p})).collect()
+    }
+
+    fn reviews(&self, item: &Item) -> Vec<Value> {
+        let reviews = item.steps.iter().filter_map(|(t, s)| match s {
+            Step::Review { id, by, state, dismissed } => Some(json!({
+                "fullDatabaseId": id.to_string(),
+                "state": if *dismissed { "DISMISSED".to_owned() } else { state.to_uppercase() },
+                "submittedAt": at(*t),
+                "author": self.people[*by].graphql(),
+            })),
+            _ => None,
+        });
+        reviews.collect()
+    }
+
+    fn timeline(&self, item: &Item) -> Vec<Value> {
+        let who = |i: usize| self.people[i].graphql();
+        let mut out = Vec::new();
+        for (t, step) in &item.steps {
+            match step {
+                Step::Labeled { label, by } => out.push(json!({"__typename": "LabeledEvent", "createdAt": at(*t),
+                    "actor": who(*by), "label": {"name": label}})),
+                Step::Assigned { to, by } => out.push(json!({"__typename": "AssignedEvent", "createdAt": at(*t),
+                    "actor": who(*by), "assignee": who(*to)})),
+                Step::Closed { by } | Step::Merged { by } => out.push(json!({"__typename": "ClosedEvent",
+                    "createdAt": at(*t), "actor": who(*by)})),
+                Step::Comment { id, by } => out.push(json!({"__typename": "IssueComment",
+                    "fullDatabaseId": id.to_string(), "createdAt": at(*t), "author": who(*by)})),
+                Step::Review { id, state, dismissed: true, .. } => out
+                    .push(json!({"__typename": "ReviewDismissedEvent",
+                    "previousReviewState": state.to_uppercase(), "review": {"fullDatabaseId": id.to_string()}})),
+                Step::Review { .. } => {}
+            }
+        }
+        out
+    }
+
+    fn nested(all: Vec<Value>, first: usize, short: bool) -> Value {
+        let total = all.len();
+        let (nodes, info) = page(&all, None, first);
+        let nodes = if short { Vec::new() } else { nodes.into_iter().collect() };
+        json!({"totalCount": total, "pageInfo": info, "nodes": nodes})
+    }
+
+    fn pull_node(&self, item: &Item) -> Value {
+        let merged = item.merged();
+        json!({
+            "fullDatabaseId": item.id.to_string(), "number": item.number, "title": item.title,
+            "createdAt": at(item.created), "updatedAt": at(item.updated()),
+            "merged": merged.is_some(), "mergedAt": merged.map(|(t, _)| at(t)),
+            "additions": 10, "deletions": 2, "changedFiles": item.files.len(), "headRefName": item.head,
+            "authorAssociation": item.association, "author": self.people[item.author].graphql(),
+            "mergedBy": merged.map(|(_, by)| self.people[by].graphql()),
+            "files": Org::nested(self.files(item), 100, false),
+            "reviews": Org::nested(self.reviews(item), 50, false),
+            "timelineItems": Org::nested(self.timeline(item), 100, item.short),
+        })
+    }
+
+    fn issue_node(&self, item: &Item) -> Value {
+        json!({
+            "fullDatabaseId": item.id.to_string(), "number": item.number,
+            "createdAt": at(item.created), "updatedAt": at(item.updated()),
+            "authorAssociation": item.association, "author": self.people[item.author].graphql(),
+            "timelineItems": Org::nested(self.timeline(item), 100, false),
+        })
+    }
+}
+
+/// One page of `all` after cursor `after` (`c<index>`), and its `pageInfo`.
+fn page<T: Clone>(all: &[T], after: Option<&str>, first: usize) -> (Vec<T>, Value) {
+    let start = after.and_then(|c| c.strip_prefix('c')).and_then(|n| n.parse::<usize>().ok()).map_or(0, |n| n + 1);
+    let end = (start + first).min(all.len());
+    let page = all.get(start..end).unwrap_or_default().to_vec();
+    let cursor = (end > start).then(|| format!("c{}", end - 1));
+    (page, json!({"hasNextPage": end < all.len(), "endCursor": cursor}))
+}
+
+/// How many of each kind of item the history holds.
+pub fn census(org: &Org) -> HashMap<&'static str, usize> {
+    let mut out = HashMap::new();
+    out.insert("prs", org.items.iter().filter(|i| i.is_pr).count());
+    out.insert("issues", org.items.iter().filter(|i| !i.is_pr).count());
+    out.insert("reviews", org.count(|s| matches!(s, Step::Review { .. })));
+    out.insert("dismissed", org.count(|s| matches!(s, Step::Review { dismissed: true, .. })));
+    out
+}
