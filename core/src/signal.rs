@@ -222,6 +222,11 @@ pub fn merged_data(
     })
 }
 
+/// What a `release_published` signal keeps: the release's tag.
+pub fn release_data(tag: &str) -> Value {
+    json!({ "tag": tag })
+}
+
 /// The kind of a submitted review by its state, in either case (`approved` in webhooks, `APPROVED` in
 /// GraphQL); none for states that are not a submission (`pending`, `dismissed`).
 pub fn review_kind(state: &str) -> Option<Kind> {
@@ -275,7 +280,7 @@ pub fn derive(event: &Event, received_at: DateTime<Utc>) -> Vec<Signal> {
         Event::Release(e) if action == "published" => {
             let r = &e.release;
             let at = r.published_at.unwrap_or(r.created_at);
-            vec![ctx.signal(Kind::ReleasePublished, r.id.to_string(), &r.author, at, None, json!({"tag": r.tag_name}))]
+            vec![ctx.signal(Kind::ReleasePublished, r.id.to_string(), &r.author, at, None, release_data(&r.tag_name))]
         }
         Event::Discussion(e) if action == "answered" => ctx.answer(e).into_iter().collect(),
         _ => Vec::new(),

@@ -198,63 +198,43 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
-        self.pulls(t, since, summary).await?;
-        self.issues(t, since, summary).await
+        self.list::<view::Pull>(t, since, summary).await?;
+        self.list::<view::Issue>(t, since, summary).await?;
+        self.list::<view::Release>(t, since, summary).await?;
+        self.list::<view::Discussion>(t, since, summary).await
     }
 
-    async fn pulls(
+    /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
+    /// and turned into signals, committed with the checkpoint after it.
+    async fn list<N: Listed>(
         &self,
         t: &Target,
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
         let full = format!("{}/{}", t.owner, t.name);
-        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, "pulls").await?;
+        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, N::LIST).await?;
         let mut size = PageSize::new(query::MAX_PAGE);
         while !checkpoint.done {
-            let vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor});
-            let data: view::PullsData = self.ask(&query::pull_requests(), vars, Some(&mut size), &full).await?;
-            let list = data.repository.ok_or_else(|| BackfillError::NoRepository(full.clone()))?.pull_requests;
-            let mut signals = Vec::new();
-            let mut items = 0;
-            for mut pull in list.nodes.into_iter().flatten() {
-                for gap in gaps::of_pull(&pull) {
-                    self.finish_pull(t, &mut pull, &gap, summary).await?;
-                }
-                items += 1 + count(&pull.reviews) + pull.timeline_items.nodes.len() as u64;
-                signals.extend(facts::of_pull(&t.org, &t.repo, &pull));
+            let mut vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor});
+            if N::TAKES_SINCE {
+                vars["since"] = json!(since);
             }
-            self.commit(t, "pulls", &list.page_info, items, signals, since, summary).await?;
-            checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
-            checkpoint.done = !list.page_info.has_next_page;
-        }
-        Ok(())
-    }
-
-    async fn issues(
-        &self,
-        t: &Target,
-        since: Option<DateTime<Utc>>,
-        summary: &mut Summary,
-    ) -> Result<(), BackfillError> {
-        let full = format!("{}/{}", t.owner, t.name);
-        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, "issues").await?;
-        let mut size = PageSize::new(query::MAX_PAGE);
-        while !checkpoint.done {
-            let vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor, "since": since});
-            let data: view::IssuesData = self.ask(&query::issues(), vars, Some(&mut size), &full).await?;
-            let list = data.repository.ok_or_else(|| BackfillError::NoRepository(full.clone()))?.issues;
-            let mut signals = Vec::new();
-            let mut items = 0;
-            for mut issue in list.nodes.into_iter().flatten() {
-                for gap in gaps::of_issue(&issue) {
-                    let events = self.rest_of::<Event>(t, issue.number, &gap, summary).await?;
-                    issue.timeline_items = events;
-                }
-                items += 1 + issue.timeline_items.nodes.len() as u64;
-                signals.extend(facts::of_issue(&t.org, &t.repo, &issue));
+            let data: Value = self.ask(&N::document(), vars, Some(&mut size), &full).await?;
+            let list: Connection<N> = match data.pointer(N::POINTER) {
+                Some(list) => serde_json::from_value(list.clone()).map_err(|e| BackfillError::GitHub {
+                    what: format!("{} of {full}", N::LIST),
+                    verdict: Verdict::refused(e.to_string()),
+                })?,
+                None => return Err(BackfillError::NoRepository(full)),
+            };
+            let (mut signals, mut items) = (Vec::new(), 0);
+            for node in list.nodes.into_iter().flatten() {
+                let (read, facts) = node.whole(self, t, summary).await?;
+                items += read;
+                signals.extend(facts);
             }
-            self.commit(t, "issues", &list.page_info, items, signals, since, summary).await?;
+            self.commit(t, N::LIST, &list.page_info, items, signals, since, summary).await?;
             checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
             checkpoint.done = !list.page_info.has_next_page;
         }
@@ -420,6 +400,95 @@ impl Backfill<'_> {
                 }
             }
         }
+    }
+}
+
+/// A list of a repository's that backfill pages: pull requests, issues, releases, discussions.
+trait Listed: DeserializeOwned + Sized {
+    /// The checkpoint's name for the list.
+    const LIST: &'static str;
+    /// Where the page is in the query's data.
+    const POINTER: &'static str;
+    /// Whether the query takes `$since`.
+    const TAKES_SINCE: bool = false;
+    fn document() -> Document;
+    /// The item made whole (its nested lists finished): how many items it holds, and its signals.
+    async fn whole(
+        self,
+        run: &Backfill<'_>,
+        t: &Target,
+        summary: &mut Summary,
+    ) -> Result<(u64, Vec<Signal>), BackfillError>;
+}
+
+impl Listed for view::Pull {
+    const LIST: &'static str = "pulls";
+    const POINTER: &'static str = "/repository/pullRequests";
+
+    fn document() -> Document {
+        query::pull_requests()
+    }
+
+    async fn whole(
+        mut self,
+        run: &Backfill<'_>,
+        t: &Target,
+        summary: &mut Summary,
+    ) -> Result<(u64, Vec<Signal>), BackfillError> {
+        for gap in gaps::of_pull(&self) {
+            run.finish_pull(t, &mut self, &gap, summary).await?;
+        }
+        let items = 1 + count(&self.reviews) + self.timeline_items.nodes.len() as u64;
+        Ok((items, facts::of_pull(&t.org, &t.repo, &self)))
+    }
+}
+
+impl Listed for view::Issue {
+    const LIST: &'static str = "issues";
+    const POINTER: &'static str = "/repository/issues";
+    const TAKES_SINCE: bool = true;
+
+    fn document() -> Document {
+        query::issues()
+    }
+
+    async fn whole(
+        mut self,
+        run: &Backfill<'_>,
+        t: &Target,
+        summary: &mut Summary,
+    ) -> Result<(u64, Vec<Signal>), BackfillError> {
+        for gap in gaps::of_issue(&self) {
+            self.timeline_items = run.rest_of::<Event>(t, self.number, &gap, summary).await?;
+        }
+        let items = 1 + self.timeline_items.nodes.len() as u64;
+        Ok((items, facts::of_issue(&t.org, &t.repo, &self)))
+    }
+}
+
+impl Listed for view::Release {
+    const LIST: &'static str = "releases";
+    const POINTER: &'static str = "/repository/releases";
+
+    fn document() -> Document {
+        query::releases()
+    }
+
+    async fn whole(self, _: &Backfill<'_>, t: &Target, _: &mut Summary) -> Result<(u64, Vec<Signal>), BackfillError> {
+        Ok((1, facts::of_release(&t.org, &t.repo, &self)))
+    }
+}
+
+impl Listed for view::Discussion {
+    const LIST: &'static str = "discussions";
+    const POINTER: &'static str = "/repository/discussions";
+
+    fn document() -> Document {
+        query::discussions()
+    }
+
+    async fn whole(self, _: &Backfill<'_>, t: &Target, _: &mut Summary) -> Result<(u64, Vec<Signal>), BackfillError> {
+        Ok((1 + u64::from(self.answer.is_some()), facts::of_discussion(&t.org, &t.repo, &self)))
     }
 }
 

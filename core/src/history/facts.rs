@@ -152,6 +152,35 @@ pub fn of_issue(org: &Org, repo: &Repo, issue: &view::Issue) -> Vec<Signal> {
     facts.out
 }
 
+/// The signal a published release reports (none for a draft, or a release whose author GitHub no
+/// longer knows). Its author stands for whoever published it, as on the webhook path.
+pub fn of_release(org: &Org, repo: &Repo, release: &view::Release) -> Vec<Signal> {
+    let actor = release.author.as_ref().and_then(Actor::account);
+    let Some(actor) = actor.filter(|a| !release.is_draft && !signal::is_github_bot(a)) else { return Vec::new() };
+    vec![Signal {
+        kind: Kind::ReleasePublished,
+        identity: release.database_id.to_string(),
+        org: org.clone(),
+        repo: repo.clone(),
+        subject: None,
+        actor,
+        occurred_at: release.published_at.unwrap_or(release.created_at),
+        data: signal::release_data(&release.tag_name),
+    }]
+}
+
+/// The signal an answered discussion reports: its current answer (an answer unmarked later is gone
+/// from history).
+pub fn of_discussion(org: &Org, repo: &Repo, discussion: &view::Discussion) -> Vec<Signal> {
+    let Some(answer) = &discussion.answer else { return Vec::new() };
+    let subject = subject(discussion.number, false, discussion.author.as_ref(), discussion.author_association.as_ref());
+    let key = signal::subject_key(repo.id, discussion.number);
+    let mut facts = Facts { org, repo, subject, key, out: Vec::new() };
+    let at = discussion.answer_chosen_at.unwrap_or(answer.created_at);
+    facts.push(Kind::DiscussionAnswered, answer.database_id.to_string(), answer.author.as_ref(), at, json!({}));
+    facts.out
+}
+
 /// Keeps the facts that happened at or after `since` (all of them without one).
 pub fn since(signals: &mut Vec<Signal>, since: Option<DateTime<Utc>>) {
     if let Some(since) = since {

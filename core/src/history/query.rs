@@ -170,6 +170,43 @@ pub fn issues() -> Document {
     document("Issues", &body, &[ISSUE, ISSUE_EVENT, ACTOR, ASSIGNEE])
 }
 
+/// A page of a repository's releases. Variables: `owner`, `name`, `first`, `after`. A release's
+/// `author` is a `User` (a release a bot published reads `null`); no field says who pressed publish.
+pub fn releases() -> Document {
+    let body = format!(
+        "query Releases($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    releases(first: $first, after: $after, orderBy: {{field: CREATED_AT, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ databaseId tagName isDraft createdAt publishedAt author {{ __typename login databaseId }} }}
+    }}
+  }}
+}}"
+    );
+    document("Releases", &body, &[])
+}
+
+/// A page of a repository's answered discussions, with their current answer. Variables: `owner`,
+/// `name`, `first`, `after`.
+pub fn discussions() -> Document {
+    let body = format!(
+        "query Discussions($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    discussions(first: $first, after: $after, answered: true, orderBy: {{field: UPDATED_AT, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        number authorAssociation answerChosenAt author {{ ...Actor }}
+        answer {{ databaseId createdAt author {{ ...Actor }} }}
+      }}
+    }}
+  }}
+}}"
+    );
+    document("Discussions", &body, &[ACTOR])
+}
+
 /// Which nested list of one item a follow-up query finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nested {
@@ -244,7 +281,7 @@ pub fn rest_of(nested: Nested) -> Document {
 
 /// Every document backfill sends, for validation against the schema.
 pub fn all() -> Vec<Document> {
-    let mut out = vec![repositories(), repository(), pull_requests(), issues()];
+    let mut out = vec![repositories(), repository(), pull_requests(), issues(), releases(), discussions()];
     out.extend([Nested::PullFiles, Nested::PullReviews, Nested::PullTimeline, Nested::IssueTimeline].map(rest_of));
     out
 }

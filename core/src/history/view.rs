@@ -251,6 +251,42 @@ pub struct Issue {
     pub timeline_items: Connection<Event>,
 }
 
+/// A release as [`super::query::releases`] reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    pub database_id: i64,
+    pub tag_name: String,
+    pub is_draft: bool,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub published_at: Option<DateTime<Utc>>,
+    pub author: Option<Actor>,
+}
+
+/// A discussion's current answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answered {
+    pub database_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub author: Option<Actor>,
+}
+
+/// An answered discussion as [`super::query::discussions`] reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Discussion {
+    pub number: i64,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    #[serde(default)]
+    pub answer_chosen_at: Option<DateTime<Utc>>,
+    pub author: Option<Actor>,
+    #[serde(default)]
+    pub answer: Option<Answered>,
+}
+
 /// Any answer: its data, or GitHub's errors (a query GitHub refused, or partial results).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Answer<T> {
@@ -294,26 +330,4 @@ pub struct OwnerRepos {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RepoData {
     pub repository: Option<Repository>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PullsData {
-    pub repository: Option<PullsOf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PullsOf {
-    pub pull_requests: Connection<Pull>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct IssuesData {
-    pub repository: Option<IssuesOf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct IssuesOf {
-    pub issues: Connection<Issue>,
 }

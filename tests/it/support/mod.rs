@@ -226,13 +226,18 @@ impl App {
 
     /// Waits until no delivery is pending.
     pub async fn settle(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.settle_within(Duration::from_secs(30)).await;
+    }
+
+    /// Waits until no delivery is pending, for at most `limit`.
+    pub async fn settle_within(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
         loop {
             let depth = self.store().queue().queue_depth().await.expect("queue depth");
             if depth.pending == 0 {
                 return;
             }
-            assert!(Instant::now() < deadline, "{} deliveries still pending after 30 s", depth.pending);
+            assert!(Instant::now() < deadline, "{} deliveries still pending after {limit:?}", depth.pending);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

@@ -78,10 +78,35 @@ impl Item {
     }
 }
 
+/// A release: `published` None for a draft.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub repo: usize,
+    pub id: i64,
+    pub tag: String,
+    pub author: usize,
+    pub created: DateTime<Utc>,
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// A discussion with its answer, if one was chosen: (answer id, by, written, chosen).
+#[derive(Debug, Clone)]
+pub struct Discussion {
+    pub repo: usize,
+    pub number: i64,
+    pub id: i64,
+    pub author: usize,
+    pub association: &'static str,
+    pub created: DateTime<Utc>,
+    pub answer: Option<(i64, usize, DateTime<Utc>, DateTime<Utc>)>,
+}
+
 pub struct Org {
     pub repos: Vec<(i64, String)>,
     pub people: Vec<Who>,
     pub items: Vec<Item>,
+    pub releases: Vec<Release>,
+    pub discussions: Vec<Discussion>,
 }
 
 /// How big a history to generate.
@@ -138,7 +163,32 @@ impl Org {
             steps(&mut rng, &mut item, big, &mut ids);
             items.push(item);
         }
-        Org { repos, people, items }
+        let (mut releases, mut discussions) = (Vec::new(), Vec::new());
+        for n in 0..size.repos * 12 {
+            let repo = n % size.repos;
+            let created = start + Duration::minutes(rng.below(720 * 24 * 60) as i64);
+            let published = (n % 7 != 3).then(|| created + Duration::minutes(1 + rng.below(90) as i64));
+            let author = if n % 5 == 4 { 40 } else { rng.below(10) };
+            ids += 10;
+            releases.push(Release { repo, id: ids, tag: format!("v{n}.0.0"), author, created, published });
+            numbers[repo] += 1;
+            let answer = (n % 4 != 0).then(|| {
+                let written = created + Duration::minutes(30 + rng.below(600) as i64);
+                (ids + 3, if n % 9 == 2 { 41 } else { rng.below(40) }, written, written + Duration::minutes(5))
+            });
+            let association = ASSOCIATIONS[rng.below(ASSOCIATIONS.len())];
+            let author = rng.below(40);
+            discussions.push(Discussion {
+                repo,
+                number: numbers[repo],
+                id: ids + 1,
+                author,
+                association,
+                created,
+                answer,
+            });
+        }
+        Org { repos, people, items, releases, discussions }
     }
 
     pub fn count(&self, f: impl Fn(&Step) -> bool) -> usize {
@@ -213,6 +263,24 @@ impl Org {
                 let (event, payload) = self.step_payload(item, *t, step);
                 push(event, payload);
             }
+        }
+        for r in &self.releases {
+            let Some(published) = r.published else { continue };
+            let release = json!({"id": r.id, "author": self.people[r.author].webhook(), "tag_name": r.tag,
+                                 "created_at": at(r.created), "published_at": at(published)});
+            let p = json!({"action": "published", "release": release, "repository": self.repo_json(r.repo),
+                           "installation": {"id": 77}, "sender": self.people[r.author].webhook()});
+            out.push(("release", format!("release-{}", r.id), p));
+        }
+        for d in &self.discussions {
+            let Some((id, by, written, chosen)) = d.answer else { continue };
+            let discussion = json!({"id": d.id, "number": d.number, "user": self.people[d.author].webhook(),
+                                    "author_association": d.association, "answer_chosen_at": at(chosen)});
+            let answer = json!({"id": id, "user": self.people[by].webhook(), "created_at": at(written)});
+            let p = json!({"action": "answered", "discussion": discussion, "answer": answer,
+                           "repository": self.repo_json(d.repo), "installation": {"id": 77},
+                           "sender": self.people[d.author].webhook()});
+            out.push(("discussion", format!("discussion-{}", d.id), p));
         }
         out
     }
@@ -328,6 +396,41 @@ impl Org {
                     page.iter().map(|i| if is_pr { self.pull_node(i) } else { self.issue_node(i) }).collect();
                 let key = if is_pr { "pullRequests" } else { "issues" };
                 json!({"repository": {key: {"pageInfo": info, "nodes": nodes}}})
+            }
+            "Releases" => {
+                let repo = self.repo_index(&s("name"))?;
+                let mine: Vec<&Release> = self.releases.iter().filter(|r| r.repo == repo).collect();
+                let (page, info) = page(&mine, vars["after"].as_str(), vars["first"].as_u64().unwrap_or(50) as usize);
+                let nodes: Vec<Value> = page
+                    .iter()
+                    .map(|r| {
+                        // `Release.author` is a `User`: a bot's release reads null.
+                        let who = &self.people[r.author];
+                        json!({"databaseId": r.id, "tagName": r.tag, "isDraft": r.published.is_none(),
+                               "createdAt": at(r.created), "publishedAt": r.published.map(at),
+                               "author": (!who.bot).then(|| who.graphql())})
+                    })
+                    .collect();
+                json!({"repository": {"releases": {"pageInfo": info, "nodes": nodes}}})
+            }
+            "Discussions" => {
+                let repo = self.repo_index(&s("name"))?;
+                let answered: Vec<&Discussion> =
+                    self.discussions.iter().filter(|d| d.repo == repo && d.answer.is_some()).collect();
+                let first = vars["first"].as_u64().unwrap_or(50) as usize;
+                let (page, info) = page(&answered, vars["after"].as_str(), first);
+                let nodes: Vec<Value> = page
+                    .iter()
+                    .map(|d| {
+                        let answer = d.answer.map(|(id, by, written, _)| {
+                            json!({"databaseId": id, "createdAt": at(written), "author": self.people[by].graphql()})
+                        });
+                        json!({"number": d.number, "authorAssociation": d.association,
+                               "answerChosenAt": d.answer.map(|a| at(a.3)),
+                               "author": self.people[d.author].graphql(), "answer": answer})
+                    })
+                    .collect();
+                json!({"repository": {"discussions": {"pageInfo": info, "nodes": nodes}}})
             }
             "PullRequestFiles" | "PullRequestReviews" | "PullRequestTimeline" | "IssueTimeline" => {
                 let repo = self.repo_index(&s("name"))?;
