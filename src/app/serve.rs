@@ -89,16 +89,21 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let planned = Arc::new(Notify::new());
     let worker = Worker::new(&store, settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics))
         .waking(Arc::clone(&planned));
-    let sending = matches!(mode, Mode::Send(_));
+    let reader = match &mode {
+        Mode::Send(github) => Some(Arc::clone(github)),
+        Mode::DryRun => None,
+    };
     let pace = (settings.worker.poll, settings.write_spacing);
     let dispatcher = Dispatcher::new(Keep::new(&store), mode, ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));
     tasks.spawn("dispatcher", dispatcher.run(planned, stop.clone()));
     tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));
     tasks.spawn("checkpoint", checkpoint(store.clone(), stop.clone()));
-    if sending {
+    if let Some(github) = reader {
         // Without credentials nothing can be read, and dry-run entries every day would be noise.
         tasks.spawn("config resync", resync::run(store.directory(), store.outbox(), stop.clone()));
+        let auto = crate::backfill::auto::Auto::new(&store, github, settings.backfill_every);
+        tasks.spawn("backfill", auto.run(stop.clone()));
     }
     let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);
     let receiver = Receiver {

@@ -100,6 +100,10 @@ pub struct ServeArgs {
     /// before its deadline is answered 503.
     #[arg(long, env = "LADDER_BODY_MEMORY_MIB", default_value_t = 256)]
     pub body_memory_mib: usize,
+    /// Seconds between looks for installations (and repositories added to them) whose history is not
+    /// backfilled yet; each is then backfilled in the background, one at a time.
+    #[arg(long, env = "LADDER_BACKFILL_CHECK_SECS", default_value_t = 60)]
+    pub backfill_check_secs: u64,
     #[command(flatten)]
     pub worker: WorkerArgs,
     #[command(flatten)]
@@ -221,6 +225,8 @@ pub struct ServeSettings {
     pub worker: WorkerSettings,
     /// The local ladder and bots list, if given; otherwise each org's config from GitHub applies.
     pub ladders: crate::pipeline::ladders::Choice,
+    /// How often `serve` looks for installations whose history is not backfilled yet.
+    pub backfill_every: Duration,
     /// What the operator should hear at start-up about these settings (never a secret's value).
     pub warnings: Vec<String>,
 }
@@ -297,6 +303,7 @@ impl ServeArgs {
                 ..self.worker.settings()
             },
             ladders: self.ladder.choice()?,
+            backfill_every: Duration::from_secs(self.backfill_check_secs.max(1)),
             warnings,
         })
     }

@@ -8,6 +8,7 @@
 //!
 //! Never does: post on GitHub, or plan actions: history is recorded, not announced.
 
+pub mod auto;
 pub mod progress;
 pub mod run;
 

@@ -108,16 +108,29 @@ struct Target {
 impl Backfill<'_> {
     /// Runs `selection` to its end (or until every failing repository has used its rounds).
     pub async fn run(&self, selection: &Selection) -> Result<Summary, BackfillError> {
+        self.run_only(selection, None).await
+    }
+
+    /// [`Backfill::run`] over the repositories (`owner/name`, lower case) in `only`, when given, and
+    /// keeping the lists a finished run of the same selection completed (serve's automatic runs, which
+    /// page only what was added since).
+    pub async fn run_only(
+        &self,
+        selection: &Selection,
+        only: Option<&std::collections::HashSet<String>>,
+    ) -> Result<Summary, BackfillError> {
         let holder = &self.settings.holder;
         let mut summary = Summary::default();
-        match self.store.claim(selection, holder, Utc::now(), self.settings.lease).await? {
+        let claim =
+            self.store.claim_keeping(selection, holder, Utc::now(), self.settings.lease, only.is_some()).await?;
+        match claim {
             Claim::Busy { holder, until } => {
                 return Err(BackfillError::Busy { owner: selection.owner.clone(), holder, until });
             }
             Claim::Resumed => summary.resumed = true,
             Claim::Started => {}
         }
-        let result = self.repositories_then_pages(selection, &mut summary).await;
+        let result = self.repositories_then_pages(selection, only, &mut summary).await;
         let finished = result.is_ok() && summary.failed.is_empty();
         self.store.release(&selection.owner, holder, finished, Utc::now()).await?;
         result?;
@@ -126,8 +139,16 @@ impl Backfill<'_> {
         Ok(summary)
     }
 
-    async fn repositories_then_pages(&self, selection: &Selection, summary: &mut Summary) -> Result<(), BackfillError> {
+    async fn repositories_then_pages(
+        &self,
+        selection: &Selection,
+        only: Option<&std::collections::HashSet<String>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
         let mut pending = self.targets(selection).await?;
+        if let Some(only) = only {
+            pending.retain(|t| only.contains(&format!("{}/{}", t.owner, t.name).to_lowercase()));
+        }
         summary.repositories = pending.len();
         for round in 0..self.settings.rounds.max(1) {
             let mut failed = Vec::new();

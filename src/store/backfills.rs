@@ -95,6 +95,19 @@ impl Backfills {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Claim, StoreError> {
+        self.claim_keeping(selection, holder, now, lease, false).await
+    }
+
+    /// [`Backfills::claim`]; with `keep_done`, a finished run with the same selection resumes too: its
+    /// lists that are done stay done, so only repositories new since then are paged.
+    pub async fn claim_keeping(
+        &self,
+        selection: &Selection,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        keep_done: bool,
+    ) -> Result<Claim, StoreError> {
         let store = &self.0;
         let owner = owner_key(&selection.owner);
         let until = millis(now) + lease.as_millis() as i64;
@@ -127,7 +140,7 @@ impl Backfills {
         };
         let same = row.try_get::<String, _>("selection")? == selection.key()
             && row.try_get::<Option<i64>, _>("since_at")? == selection.since.map(millis)
-            && row.try_get::<Option<i64>, _>("finished_at")?.is_none();
+            && (keep_done || row.try_get::<Option<i64>, _>("finished_at")?.is_none());
         let checkpoints: i64 = sqlx::query("SELECT COUNT(*) FROM backfill_checkpoints WHERE owner = $1")
             .bind(&owner)
             .fetch_one(&mut *tx)
@@ -248,6 +261,17 @@ impl Backfills {
         .execute(&mut *conn)
         .await?;
         Ok(())
+    }
+
+    /// The repositories (`owner/name`, lower case) whose pull requests some run of `owner` paged to
+    /// the end.
+    pub async fn paged_repositories(&self, owner: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT repo_name FROM backfill_checkpoints WHERE owner = $1 AND list = 'pulls' AND done = 1")
+                .bind(owner_key(owner))
+                .fetch_all(&self.0.read)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?.to_lowercase())).collect()
     }
 
     /// Whether a backfill of `owner` has ever finished.

@@ -191,3 +191,75 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     assert!(writes.is_empty(), "backfill wrote to GitHub: {writes:?}");
     assert!(store.backfills().finished_once(ORG.1).await.unwrap());
 }
+
+on_both_engines!(serve_backfills_a_new_installation_and_repositories_added_later);
+
+fn installation_payload(action: &str, repos: &[(i64, String)]) -> Vec<u8> {
+    let account = serde_json::json!({"id": ORG.0, "login": ORG.1, "type": "Organization"});
+    let list: Vec<_> = repos
+        .iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "full_name": format!("{}/{name}", ORG.1), "private": false}))
+        .collect();
+    let mut payload = serde_json::json!({"action": action, "installation": {"id": 77, "account": account},
+                                         "sender": {"id": 100, "login": "person0", "type": "User"}});
+    let key = if action == "added" { "repositories_added" } else { "repositories" };
+    payload[key] = list.into();
+    if action == "added" {
+        payload["repositories_removed"] = serde_json::json!([]);
+        payload["repository_selection"] = "selected".into();
+    }
+    payload.to_string().into_bytes()
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 2 minutes");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn serve_backfills_a_new_installation_and_repositories_added_later(engine: Engine) {
+    let history = Arc::new(Org::generate(7, Size { repos: 3, prs: 240, issues: 120 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let app = crate::sending::app_on(engine, &github).await;
+    let store = app.store().clone();
+
+    // Installed on two of the three repositories: those two are backfilled, the third is not.
+    let (status, _) =
+        app.deliver("installation", "install-1", &installation_payload("created", &history.repos[..2])).await;
+    assert_eq!(status, 202);
+    wait_for("the first backfill", async || store.backfills().finished_once(ORG.1).await.unwrap()).await;
+    let paged = store.backfills().paged_repositories(ORG.1).await.unwrap();
+    assert_eq!(paged.len(), 2, "{paged:?}");
+    let third = format!("{}/{}", ORG.1, history.repos[2].1);
+    assert!(!paged.contains(&third));
+    let in_repo = |name: String| format!("SELECT COUNT(*) FROM signals WHERE repo_name = '{name}'");
+    assert_eq!(app.db.scalar(&in_repo(third.clone())).await, 0);
+    let first_two = app.db.scalar("SELECT COUNT(*) FROM signals").await;
+    assert!(first_two > 500, "{first_two} signals");
+
+    // The third repository added later is backfilled too; the first two are not paged again.
+    let before = github.graphql_calls().iter().filter(|c| c.as_str() == "PullRequests").count();
+    let (status, _) =
+        app.deliver("installation_repositories", "added-1", &installation_payload("added", &history.repos[2..])).await;
+    assert_eq!(status, 202);
+    wait_for("the added repository's backfill", async || {
+        store.backfills().paged_repositories(ORG.1).await.unwrap().contains(&third)
+    })
+    .await;
+    wait_for("its lease released", async || {
+        store.backfills().status().await.unwrap().iter().all(|r| r.holder.is_none())
+    })
+    .await;
+    assert!(app.db.scalar(&in_repo(third)).await > 0);
+    let pages: Vec<_> = github.graphql_calls().into_iter().filter(|c| c.as_str() == "PullRequests").collect();
+    let third_pages = history.items.iter().filter(|i| i.is_pr && i.repo == 2).count().div_ceil(50);
+    assert_eq!(pages.len() - before, third_pages, "only the added repository's pull requests were paged");
+
+    // History is recorded, not announced: nothing was posted for it.
+    let posted: Vec<_> =
+        github.take_calls().into_iter().filter(|c| c.method == "POST" && c.path.contains("/issues/")).collect();
+    assert!(posted.is_empty(), "{posted:?}");
+}

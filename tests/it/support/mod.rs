@@ -170,6 +170,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
             ..WorkerSettings::default()
         },
         ladders: ladder::pipeline::ladders::Choice::default(),
+        backfill_every: Duration::from_millis(200),
         warnings: Vec::new(),
     }
 }

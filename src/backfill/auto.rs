@@ -1,0 +1,102 @@
+//! `serve`'s backfills: each org with an active installation is backfilled in the background once,
+//! and again for the repositories added to the installation later.
+//!
+//! Every [`Auto::every`] it looks for orgs whose first backfill has not finished, or that hold an
+//! installed repository no finished run has paged, and runs them one at a time as the installation,
+//! limited to the installation's repositories. A run interrupted by a restart resumes from its
+//! checkpoints (the lease keeps replicas from running one org twice); a run that fails is tried again
+//! at the next look.
+//!
+//! Never does: page itself ([`super::run`] does), or post anything.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::progress::Lines;
+use super::run::{Backfill, Settings};
+use crate::github::GitHub;
+use crate::store::backfills::Selection;
+use crate::store::{Backfills, Directory, Store, StoreError};
+
+/// An org to backfill: its login, its installation, and the installation's repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub owner: String,
+    pub installation: i64,
+    pub repos: HashSet<String>,
+}
+
+/// Serve's background backfills.
+pub struct Auto {
+    directory: Directory,
+    backfills: Backfills,
+    github: Arc<GitHub>,
+    every: Duration,
+}
+
+impl Auto {
+    pub fn new(store: &Store, github: Arc<GitHub>, every: Duration) -> Auto {
+        Auto { directory: store.directory(), backfills: store.backfills(), github, every }
+    }
+
+    /// The orgs whose history is not (all) backfilled.
+    pub async fn due(&self) -> Result<Vec<Due>, StoreError> {
+        let repos = self.directory.repositories().await?;
+        let mut out = Vec::new();
+        for org in self.directory.orgs().await? {
+            let installed: Vec<_> =
+                repos.iter().filter(|r| r.org_id == org.id && !r.removed && r.installation_id.is_some()).collect();
+            let Some(installation) = installed.iter().find_map(|r| r.installation_id) else { continue };
+            if self.directory.installation_state(installation).await?.as_deref() != Some("active") {
+                continue;
+            }
+            let names: HashSet<String> = installed.iter().map(|r| r.full_name.to_lowercase()).collect();
+            let paged = self.backfills.paged_repositories(&org.login).await?;
+            let finished = self.backfills.finished_once(&org.login).await?;
+            if !finished || names.iter().any(|n| !paged.contains(n)) {
+                out.push(Due { owner: org.login.clone(), installation, repos: names });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn backfill(&self, due: &Due) {
+        let reader = match self.github.history(due.installation) {
+            Ok(reader) => reader,
+            Err(why) => return tracing::warn!(org = due.owner, ?why, "cannot read history as the installation"),
+        };
+        let settings = Settings { holder: format!("serve, {}", Settings::default().holder), ..Settings::default() };
+        let run = Backfill { reader: &reader, store: self.backfills.clone(), progress: &Lines, settings };
+        let selection = Selection { owner: due.owner.clone(), repo: None, since: None };
+        match run.run_only(&selection, Some(&due.repos)).await {
+            Ok(summary) => tracing::info!(org = due.owner, ?summary, "backfill of an installation is done"),
+            Err(why) => {
+                tracing::warn!(org = due.owner, %why, "backfill of an installation stopped; it is tried again later")
+            }
+        }
+    }
+
+    /// Looks every [`Auto::every`] until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            match self.due().await {
+                Ok(due) => {
+                    for due in due {
+                        tokio::select! {
+                            () = self.backfill(&due) => {}
+                            _ = shutdown.changed() => return,
+                        }
+                    }
+                }
+                Err(why) => tracing::warn!(%why, "cannot tell which installations need a backfill"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.every) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
