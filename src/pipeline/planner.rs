@@ -127,7 +127,8 @@ impl<R: Reads> Planner<R> {
             Person::Unknown(_) => None,
         };
         let hidden = self.hidden(&pr.org, &pr.repo).await?;
-        Ok(readiness::plan(ladder, pr, enrolled, report.as_deref(), &hidden))
+        let history = self.reads.history(&pr.org.login).await?;
+        Ok(readiness::plan(ladder, pr, enrolled, report.as_deref(), &hidden, history))
     }
 
     /// The level-up comment, if the merge `pr` (not yet recorded) moves its author to a new level.
@@ -143,6 +144,9 @@ impl<R: Reads> Planner<R> {
         let author = &pr.author;
         let enrolled = self.enrolled(pr.org.id, &author.login).await?;
         if !readiness::comments_for(ladder, enrolled) || self.reads.opted_out(&author.login).await?.is_some() {
+            return Ok(None);
+        }
+        if !readiness::announces(self.reads.history(&pr.org.login).await?) {
             return Ok(None);
         }
         let Some(merge) = readiness::merge_in(pr, signals) else { return Ok(None) };
@@ -277,6 +281,7 @@ mod tests {
     use ladder_core::enrolment::Enrolment;
     use ladder_core::event::Account;
     use ladder_core::ladder::Facts;
+    use ladder_core::plan::readiness::History;
     use ladder_core::report::Person as Known;
     use ladder_core::roles::Role;
     use ladder_core::signal::{Kind, Subject};
@@ -301,6 +306,8 @@ mod tests {
         asked: Mutex<Vec<String>>,
         /// Roles cannot be read (the database went away).
         roles_fail: bool,
+        /// The org's first backfill is under way.
+        history_pending: bool,
     }
 
     impl Reads for Memory {
@@ -352,6 +359,10 @@ mod tests {
             self.asked.lock().unwrap().push(login.to_owned());
             Ok(self.permission)
         }
+        async fn history(&self, _org: &str) -> Result<History, StoreError> {
+            Ok(if self.history_pending { History::Pending } else { History::Recorded })
+        }
+
         async fn pr_files(
             &self,
             _: Option<i64>,
@@ -564,6 +575,7 @@ mod tests {
             ("a redelivery of the third merge", (recorded, None)),
             ("not enrolled", (Memory { enrolments: vec![], ..two() }, None)),
             ("opted out", (Memory { opted_out: vec!["bob".into()], ..two() }, None)),
+            ("while the org's first backfill is under way", (Memory { history_pending: true, ..two() }, None)),
         ]);
         for (case, (memory, expected)) in cases {
             let planner = Planner::new(memory, 30);

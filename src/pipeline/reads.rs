@@ -17,12 +17,13 @@ use chrono::{DateTime, Utc};
 use ladder_core::commands::permission::Permission;
 use ladder_core::enrolment::Enrolment;
 use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::plan::readiness::History;
 use ladder_core::report::Person;
 use ladder_core::roles::Grant;
 use ladder_core::signal::Kind;
 
 use crate::github::{GitHub, Verdict};
-use crate::store::{Directory, Outbox, People, Store, StoreError};
+use crate::store::{Backfills, Directory, Outbox, People, Store, StoreError};
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
 /// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
@@ -80,6 +81,8 @@ pub trait Reads: Send + Sync {
         number: i64,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Vec<String>>, StoreError>> + Send;
+    /// Whether the org's history is recorded, or its first backfill is still under way.
+    fn history(&self, org: &str) -> impl Future<Output = Result<History, StoreError>> + Send;
 }
 
 /// Planning's reads from the store and, with App credentials, from GitHub.
@@ -91,11 +94,14 @@ pub struct Live {
     outbox: Outbox,
     /// `None` in dry-run: GitHub is never asked.
     github: Option<Arc<GitHub>>,
+    /// Whether an org's first backfill has finished.
+    backfills: Backfills,
 }
 
 impl Live {
     pub fn new(store: &Store, github: Option<Arc<GitHub>>) -> Live {
-        Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github }
+        let backfills = store.backfills();
+        Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github, backfills }
     }
 
     /// Whether GitHub can be asked about `installation` now.
@@ -118,6 +124,12 @@ enum Asking<'a> {
 }
 
 impl Reads for Live {
+    async fn history(&self, org: &str) -> Result<History, StoreError> {
+        let begun = self.backfills.begun(org).await?;
+        let finished = self.backfills.finished_once(org).await?;
+        Ok(if begun && !finished { History::Pending } else { History::Recorded })
+    }
+
     async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {
         self.people.enrolment(org_id, login).await
     }

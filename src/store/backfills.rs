@@ -274,6 +274,15 @@ impl Backfills {
         rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?.to_lowercase())).collect()
     }
 
+    /// Whether a backfill of `owner` ever began.
+    pub async fn begun(&self, owner: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM backfill_runs WHERE owner = $1")
+            .bind(owner_key(owner))
+            .fetch_optional(&self.0.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Whether a backfill of `owner` has ever finished.
     pub async fn finished_once(&self, owner: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT finished_at FROM backfill_runs WHERE owner = $1")

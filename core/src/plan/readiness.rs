@@ -70,6 +70,20 @@ pub fn merge_view(event: &Event, ladder: &Ladder, delivery: &str) -> Option<PrVi
     (merged && !ladder.bots.is_bot(&pr.user)).then(|| view(e, repository, delivery))
 }
 
+/// Whether an org's history is in the store: no backfill of it began, or one has finished. While
+/// its first backfill is under way, what the store knows of a person is only part of their past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    Recorded,
+    Pending,
+}
+
+/// Whether level-ups and `ready` labels are announced: not while history is pending (a five-year
+/// contributor must not be congratulated on a "first" merge, nor labelled from half their past).
+pub fn announces(history: History) -> bool {
+    history == History::Recorded
+}
+
 /// Whether the app comments on this author's pull requests at all (`readiness_comments`).
 pub fn comments_for(ladder: &Ladder, enrolled: bool) -> bool {
     match ladder.readiness_comments {
@@ -149,12 +163,14 @@ fn ours(ladder: &Ladder, label: &str) -> bool {
 }
 
 /// The actions for one PR. `hidden` names private repositories whose evidence may not be shown there.
+/// While `history` is pending, `ready` labels are neither added nor removed.
 pub fn plan(
     ladder: &Ladder,
     pr: &PrView,
     enrolled: bool,
     report: Option<&Report>,
     hidden: &BTreeSet<String>,
+    history: History,
 ) -> Vec<Planned> {
     let target = |key: String, action| Planned {
         key,
@@ -171,7 +187,12 @@ pub fn plan(
         let body = reply::readiness(ladder, &pr.author.login, report, hidden);
         planned.push(target(format!("readiness:{place}"), Action::Sticky { marker: reply::MARKER.to_owned(), body }));
     }
-    let wanted = wanted_labels(ladder, enrolled, report);
+    let mut wanted = wanted_labels(ladder, enrolled, report);
+    if !announces(history) {
+        let ready = format!("{}ready:", ladder.label_prefix.to_lowercase());
+        wanted.retain(|l| !l.to_lowercase().starts_with(&ready));
+        wanted.extend(pr.labels.iter().filter(|l| l.to_lowercase().starts_with(&ready)).cloned());
+    }
     let present: BTreeSet<String> = pr.labels.iter().map(|l| l.to_lowercase()).collect();
     let add: Vec<String> = wanted.iter().filter(|l| !present.contains(&l.to_lowercase())).cloned().collect();
     if !add.is_empty() {
@@ -270,9 +291,28 @@ mod tests {
             (false, &is_triager, &["amp/ready:triager"], vec!["remove amp/ready:triager"]),
         ];
         for (enrolled, report, labels, expected) in cases {
-            let planned = plan(&ladder, &pr(labels), enrolled, Some(report), &none);
+            let planned = plan(&ladder, &pr(labels), enrolled, Some(report), &none, History::Recorded);
             assert_eq!(kinds(&planned), expected, "enrolled {enrolled}, labels {labels:?}");
         }
+    }
+
+    #[test]
+    fn while_history_is_pending_ready_labels_are_neither_added_nor_removed() {
+        let ladder = Ladder::builtin();
+        let none = BTreeSet::new();
+        let triager_ready = report(3, 12, None);
+        let is_triager = report(3, 12, Some(Role::Triager));
+        let cases: Vec<(bool, &Report, &[&str], Vec<&str>)> = vec![
+            (false, &triager_ready, &[], vec![]),
+            (true, &triager_ready, &[], vec!["sticky", "add amp/mentee"]),
+            (false, &is_triager, &["amp/ready:triager"], vec![]),
+            (false, &is_triager, &["amp/mentee"], vec!["remove amp/mentee"]),
+        ];
+        for (enrolled, report, labels, expected) in cases {
+            let planned = plan(&ladder, &pr(labels), enrolled, Some(report), &none, History::Pending);
+            assert_eq!(kinds(&planned), expected, "enrolled {enrolled}, labels {labels:?}");
+        }
+        assert!(announces(History::Recorded) && !announces(History::Pending));
     }
 
     #[test]
@@ -293,10 +333,13 @@ mod tests {
         let mut ladder = Ladder::builtin();
         let none = BTreeSet::new();
         ladder.readiness_comments = ReadinessComments::Everyone;
-        assert_eq!(kinds(&plan(&ladder, &pr(&[]), false, None, &none)), ["sticky"]);
+        assert_eq!(kinds(&plan(&ladder, &pr(&[]), false, None, &none, History::Recorded)), ["sticky"]);
         ladder.readiness_comments = ReadinessComments::Off;
-        assert_eq!(kinds(&plan(&ladder, &pr(&["amp/mentee"]), true, None, &none)), Vec::<String>::new());
-        let planned = plan(&Ladder::builtin(), &pr(&[]), true, None, &none);
+        assert_eq!(
+            kinds(&plan(&ladder, &pr(&["amp/mentee"]), true, None, &none, History::Recorded)),
+            Vec::<String>::new()
+        );
+        let planned = plan(&Ladder::builtin(), &pr(&[]), true, None, &none, History::Recorded);
         assert_eq!(planned[0].key, "readiness:2:12:d1");
         let Action::Sticky { marker, body } = &planned[0].action else { panic!() };
         assert!(body.starts_with(marker.as_str()), "{body}");

@@ -191,6 +191,11 @@ impl Org {
         Org { repos, people, items, releases, discussions }
     }
 
+    /// An org with no repositories.
+    pub fn empty() -> Org {
+        Org { repos: Vec::new(), people: Vec::new(), items: Vec::new(), releases: Vec::new(), discussions: Vec::new() }
+    }
+
     pub fn count(&self, f: impl Fn(&Step) -> bool) -> usize {
         self.items.iter().flat_map(|i| &i.steps).filter(|(_, s)| f(s)).count()
     }
@@ -374,7 +379,7 @@ impl Org {
         let mut data = match op {
             "Repositories" => {
                 let nodes: Vec<Value> = (0..self.repos.len()).map(|r| self.repo_node(r)).collect();
-                let owner = (s("owner") == ORG.1).then(
+                let owner = (s("owner") == ORG.1 || self.repos.is_empty()).then(
                     || json!({"repositories": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": nodes}}),
                 );
                 json!({"repositoryOwner": owner})
