@@ -37,6 +37,9 @@ pub enum Command {
     /// Import history from GitHub (pull requests, reviews, issues, triage, comments) as signals, for
     /// an org or one repository; resumes an interrupted run.
     Backfill(Box<crate::app::history::BackfillArgs>),
+    /// Store the deliveries GitHub could not deliver (listed by GitHub, missing from the database) under
+    /// their own ids; `serve` processes them. Needs the App's credentials.
+    Reconcile(crate::app::history::ReconcileArgs),
     /// Create or update the database schema, then exit.
     Migrate(DatabaseArgs),
     /// Feed payload files (or folders laid out as EVENT/ACTION.json) through the queue and worker.
@@ -189,6 +192,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay(args) => run_replay(args).await,
+        Command::Reconcile(args) => {
+            let store = open(&args.database).await?;
+            crate::app::history::reconcile(args, store).await
+        }
         Command::Backfill(args) => {
             let store = open(&args.database).await?;
             crate::app::history::run(*args, store).await

@@ -1,4 +1,4 @@
-//! `ladder backfill`: wiring a reader (the App's installation, or a personal access token), the store
+//! `ladder backfill` and `ladder reconcile`: wiring a reader (the App's installation, or a personal access token), the store
 //! and progress into a [`Backfill`] run, and printing its summary or every run's status.
 //!
 //! Never does: page or decide anything itself.
@@ -14,6 +14,7 @@ use clap::Args;
 
 use crate::app::settings::{DatabaseArgs, GitHubArgs};
 use crate::backfill::progress::{Bars, Lines, Progress};
+use crate::backfill::reconcile::Reconcile;
 use crate::backfill::run::Settings;
 use crate::backfill::{Backfill, Summary};
 use crate::github::GitHub;
@@ -44,6 +45,37 @@ pub struct BackfillArgs {
     /// Show every backfill's progress (from the database) and exit.
     #[arg(long)]
     pub status: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+/// Runs `ladder reconcile`.
+pub async fn reconcile(args: ReconcileArgs, store: Store) -> anyhow::Result<ExitCode> {
+    let Some(credentials) = args.github.credentials()? else {
+        anyhow::bail!(
+            "reconcile reads the App's deliveries from GitHub: give APP_ID and PRIVATE_KEY (or --private-key-path)"
+        );
+    };
+    let github = std::sync::Arc::new(GitHub::new(&args.github.github_api_url, &credentials)?);
+    let outcome = Reconcile { github, queue: store.queue() }.once(Utc::now()).await?;
+    println!(
+        "reconcile: {} attempts listed, {} missed deliveries stored, {} redelivery asked, {} lost",
+        outcome.listed, outcome.ingested, outcome.redelivered, outcome.lost
+    );
+    if let Some(gap) = outcome.gap {
+        println!(
+            "deliveries since {} may be gone (GitHub keeps 3 days): run `ladder backfill --org ORG --since {}`",
+            gap.format("%Y-%m-%d %H:%M UTC"),
+            gap.format("%Y-%m-%d")
+        );
+    }
+    Ok(if outcome.lost == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Runs `ladder backfill`.

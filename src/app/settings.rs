@@ -104,6 +104,9 @@ pub struct ServeArgs {
     /// backfilled yet; each is then backfilled in the background, one at a time.
     #[arg(long, env = "LADDER_BACKFILL_CHECK_SECS", default_value_t = 60)]
     pub backfill_check_secs: u64,
+    /// Seconds between looks at GitHub's list of the App's deliveries for ones that never arrived.
+    #[arg(long, env = "LADDER_RECONCILE_SECS", default_value_t = 600)]
+    pub reconcile_secs: u64,
     #[command(flatten)]
     pub worker: WorkerArgs,
     #[command(flatten)]
@@ -227,6 +230,8 @@ pub struct ServeSettings {
     pub ladders: crate::pipeline::ladders::Choice,
     /// How often `serve` looks for installations whose history is not backfilled yet.
     pub backfill_every: Duration,
+    /// How often `serve` reconciles missed deliveries.
+    pub reconcile_every: Duration,
     /// What the operator should hear at start-up about these settings (never a secret's value).
     pub warnings: Vec<String>,
 }
@@ -304,6 +309,7 @@ impl ServeArgs {
             },
             ladders: self.ladder.choice()?,
             backfill_every: Duration::from_secs(self.backfill_check_secs.max(1)),
+            reconcile_every: Duration::from_secs(self.reconcile_secs.max(1)),
             warnings,
         })
     }

@@ -10,6 +10,7 @@
 
 pub mod auto;
 pub mod progress;
+pub mod reconcile;
 pub mod run;
 
 pub use run::{Backfill, BackfillError, Summary};

@@ -121,6 +121,35 @@ impl GitHub {
         json["id"].as_i64().ok_or_else(|| Verdict::refused("GitHub's reply has no installation id"))
     }
 
+    /// One page of the App's recent deliveries (newest first) from `cursor`, and the next page's cursor
+    /// (from the `link` header), read as the App.
+    pub async fn hook_deliveries(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<ladder_core::reconcile::Listed>, Option<String>), Verdict> {
+        let mut path = "/app/hook/deliveries?per_page=100".to_owned();
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("&cursor={}", path_segment(cursor)));
+        }
+        let response = self.app._get(path).await;
+        let link = response.as_ref().ok().and_then(|r| r.headers().get("link")?.to_str().ok().map(str::to_owned));
+        let text = answer(response).await.0?;
+        let page = serde_json::from_str(&text)
+            .map_err(|e| Verdict::refused(format!("GitHub's list of deliveries does not read: {e}")))?;
+        Ok((page, link.as_deref().and_then(next_cursor)))
+    }
+
+    /// A delivery GitHub keeps, with the request it sent (`request.payload`), read as the App.
+    pub async fn hook_delivery(&self, id: i64) -> Result<serde_json::Value, Verdict> {
+        Ok(as_json(answer(self.app._get(format!("/app/hook/deliveries/{id}")).await).await.0?))
+    }
+
+    /// Asks GitHub to send a delivery again (under the same GUID).
+    pub async fn redeliver(&self, id: i64) -> Result<(), Verdict> {
+        let none: Option<&()> = None;
+        answer(self.app._post(format!("/app/hook/deliveries/{id}/attempts"), none).await).await.0.map(drop)
+    }
+
     /// Posts a comment on issue or PR `number` of `repo` (`owner/name`). Returns the comment's id.
     pub async fn comment(&self, installation: i64, repo: &str, number: i64, body: &str) -> Result<i64, Verdict> {
         let client = self.installation(installation)?;
@@ -407,6 +436,15 @@ fn by_with(item: &serde_json::Value, me: &str, tag: &str) -> bool {
     comment.by(me) && comment.body.contains(tag)
 }
 
+/// The `cursor` of the `rel="next"` link in a `link` header.
+fn next_cursor(link: &str) -> Option<String> {
+    let next = link.split(',').find(|part| part.contains("rel=\"next\""))?;
+    let url = next.trim().trim_start_matches('<').split('>').next()?;
+    let query = url.split_once('?')?.1;
+    let cursor = query.split('&').find_map(|kv| kv.strip_prefix("cursor="))?;
+    Some(percent_encoding::percent_decode_str(cursor).decode_utf8_lossy().into_owned())
+}
+
 /// `text` as one URL path segment: everything but unreserved characters percent-encoded.
 fn path_segment(text: &str) -> String {
     text.bytes()
@@ -487,6 +525,14 @@ fn transport(error: octocrab::Error) -> Verdict {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_next_cursor_is_read_from_the_link_header() {
+        let link = "<https://api.github.com/app/hook/deliveries?per_page=100&cursor=v1_12%3D>; rel=\"next\", \
+                    <https://api.github.com/app/hook/deliveries?per_page=100>; rel=\"first\"";
+        assert_eq!(super::next_cursor(link).as_deref(), Some("v1_12="));
+        assert_eq!(super::next_cursor("<https://x/?cursor=a>; rel=\"first\""), None);
+    }
+
     #[test]
     fn label_names_become_one_path_segment() {
         assert_eq!(super::path_segment("amp/ready:committer"), "amp%2Fready%3Acommitter");

@@ -26,6 +26,7 @@ pub mod enrolments;
 pub mod outbox;
 pub mod privacy;
 pub mod queue;
+pub mod reconciled;
 pub mod roles;
 pub mod signal_rows;
 pub mod signals;

@@ -12,6 +12,7 @@ mod history;
 mod leaks;
 mod outages;
 mod pipeline;
+mod reconcile;
 mod replicas;
 mod sending;
 mod shipping;

@@ -79,6 +79,11 @@ struct State {
     graphql_calls: Mutex<Vec<String>>,
     /// How long each GraphQL answer takes.
     graphql_latency: Mutex<std::time::Duration>,
+    /// The App's deliveries GitHub lists, newest first, with the payload each sent (None: GitHub
+    /// will not give it).
+    hook_deliveries: Mutex<Vec<(Value, Option<Value>)>>,
+    /// Deliveries the app asked GitHub to send again.
+    redelivered: Mutex<Vec<i64>>,
 }
 
 /// The personal access token the fake accepts for reads.
@@ -157,6 +162,23 @@ impl FakeGitHub {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Lists a delivery attempt of the App's (newest first, as GitHub does), with its payload.
+    pub fn put_hook_delivery(&self, id: i64, guid: &str, event: &str, status: u16, payload: Option<Value>) {
+        let at = chrono::Utc::now() - chrono::Duration::seconds(1000 - id);
+        let item = json!({"id": id, "guid": guid, "delivered_at": at.to_rfc3339(), "redelivery": false,
+                          "duration": 0.1, "status": if status < 400 { "OK" } else { "failed" },
+                          "status_code": status, "event": event, "action": null,
+                          "installation_id": 77, "repository_id": 1});
+        let mut list = self.state.hook_deliveries.lock().unwrap();
+        list.push((item, payload));
+        list.sort_by_key(|(item, _)| std::cmp::Reverse(item["id"].as_i64()));
+    }
+
+    /// The deliveries the app asked GitHub to send again.
+    pub fn redelivered(&self) -> Vec<i64> {
+        self.state.redelivered.lock().unwrap().clone()
     }
 
     /// Serves `org`'s history over GraphQL.
@@ -272,6 +294,41 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (status, auth, reply) = match (method.as_str(), parts.as_slice()) {
+        ("GET", ["app", "hook", "deliveries"]) if app_jwt_is_valid(&headers) => {
+            // Pages of 2, so that tests cross pages; the cursor is the index to start at.
+            let list = state.hook_deliveries.lock().unwrap();
+            let start: usize = uri
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("cursor=")))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            let page: Vec<Value> = list.iter().skip(start).take(2).map(|(item, _)| item.clone()).collect();
+            let call = Call { method: method.to_string(), path, auth: "jwt", body, status: 200 };
+            record(state, call);
+            let mut response = axum::Json(Value::Array(page)).into_response();
+            if start + 2 < list.len() {
+                let link = format!("<http://fake/app/hook/deliveries?per_page=100&cursor={}>; rel=\"next\"", start + 2);
+                response.headers_mut().insert("link", link.parse().unwrap());
+            }
+            return response;
+        }
+        ("GET", ["app", "hook", "deliveries", id]) if app_jwt_is_valid(&headers) => {
+            let list = state.hook_deliveries.lock().unwrap();
+            let id: i64 = id.parse().unwrap_or(-1);
+            let found = list.iter().find(|(item, _)| item["id"].as_i64() == Some(id));
+            match found {
+                Some((item, Some(payload))) => {
+                    let mut delivery = item.clone();
+                    delivery["request"] = json!({"headers": {"X-GitHub-Event": item["event"]}, "payload": payload});
+                    (StatusCode::OK, "jwt", delivery)
+                }
+                _ => (StatusCode::NOT_FOUND, "jwt", json!({"message": "Not Found"})),
+            }
+        }
+        ("POST", ["app", "hook", "deliveries", id, "attempts"]) if app_jwt_is_valid(&headers) => {
+            state.redelivered.lock().unwrap().push(id.parse().unwrap_or(-1));
+            (StatusCode::ACCEPTED, "jwt", json!({}))
+        }
         ("GET", ["orgs", _, "installation"]) if app_jwt_is_valid(&headers) => {
             (StatusCode::OK, "jwt", json!({"id": 77}))
         }

@@ -171,6 +171,8 @@ pub fn settings(database_url: &str) -> ServeSettings {
         },
         ladders: ladder::pipeline::ladders::Choice::default(),
         backfill_every: Duration::from_millis(200),
+        // Tests run reconcile themselves.
+        reconcile_every: Duration::from_secs(3600),
         warnings: Vec::new(),
     }
 }

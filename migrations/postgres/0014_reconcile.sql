@@ -1,0 +1,7 @@
+-- How far reconcile has read GitHub's list of deliveries: the newest `delivered_at` it has seen
+-- (Unix milliseconds). One row.
+CREATE TABLE reconcile_position (
+    id           BIGINT PRIMARY KEY CHECK (id = 1),
+    delivered_at BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);

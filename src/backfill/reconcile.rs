@@ -1,0 +1,147 @@
+//! Reconcile: deliveries GitHub could not deliver (the app was down, or answered an error) are fetched
+//! from GitHub and stored under their own GUID, as if they had arrived.
+//!
+//! A run pages `GET /app/hook/deliveries` (newest first) back past its last position (less an
+//! overlap), asks the store which GUIDs it holds, and for each missed one (see
+//! [`ladder_core::reconcile::missing`]) fetches the delivery (`request.payload` is its body) and stores
+//! it through the queue the receiver uses, checked as the receiver checks it; when the payload cannot
+//! be had, it asks GitHub to deliver it again. A position older than GitHub keeps deliveries is
+//! reported as a gap: those facts can only come back through `ladder backfill --since`.
+//!
+//! Never does: process deliveries (the worker does), or decide which are missing (the core does).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::github::{GitHub, Verdict};
+use crate::store::{Queue, StoreError};
+use ladder_core::delivery::{NewDelivery, check_body};
+use ladder_core::reconcile::{self, Listed};
+
+/// The longest wait after start before the first run.
+pub const FIRST_AFTER: Duration = Duration::from_secs(60);
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("GitHub did not list the App's deliveries ({0:?}); check the App's credentials")]
+    List(Verdict),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Attempts GitHub listed.
+    pub listed: usize,
+    /// Missed deliveries stored from their payload.
+    pub ingested: usize,
+    /// Missed deliveries GitHub was asked to send again.
+    pub redelivered: usize,
+    /// Missed deliveries neither could recover (listed in the log).
+    pub lost: usize,
+    /// The start of a window older than GitHub keeps, when there is one.
+    pub gap: Option<DateTime<Utc>>,
+}
+
+/// Reconciles as the App.
+pub struct Reconcile {
+    pub github: Arc<GitHub>,
+    pub queue: Queue,
+}
+
+impl Reconcile {
+    /// One run.
+    pub async fn once(&self, now: DateTime<Utc>) -> Result<Outcome, ReconcileError> {
+        let position = self.queue.reconciled_until().await?;
+        let mut outcome = Outcome { gap: reconcile::gap(position, now), ..Outcome::default() };
+        let listed = self.list(position).await?;
+        outcome.listed = listed.len();
+        let guids: Vec<String> = listed.iter().map(|l| l.guid.clone()).collect();
+        let stored: HashSet<String> = self.queue.delivery_states(&guids).await?.into_iter().map(|(id, _)| id).collect();
+        for missed in reconcile::missing(&listed, &stored) {
+            match self.ingest(missed, now).await? {
+                Some(()) => outcome.ingested += 1,
+                None => match self.github.redeliver(missed.id).await {
+                    Ok(()) => outcome.redelivered += 1,
+                    Err(why) => {
+                        tracing::warn!(
+                            guid = missed.guid,
+                            ?why,
+                            "a missed delivery could be neither fetched nor redelivered"
+                        );
+                        outcome.lost += 1;
+                    }
+                },
+            }
+        }
+        if let Some(newest) = listed.iter().map(|l| l.delivered_at).max() {
+            self.queue.reconciled(newest, now).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn list(&self, position: Option<DateTime<Utc>>) -> Result<Vec<Listed>, ReconcileError> {
+        let (mut all, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let (page, next) = self.github.hook_deliveries(cursor.as_deref()).await.map_err(ReconcileError::List)?;
+            let enough = reconcile::far_enough(&page, position);
+            all.extend(page);
+            match next {
+                Some(next) if !enough => cursor = Some(next),
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// Stores a missed delivery from its payload; None when GitHub would not give a readable one.
+    async fn ingest(&self, missed: &Listed, now: DateTime<Utc>) -> Result<Option<()>, StoreError> {
+        let delivery = match self.github.hook_delivery(missed.id).await {
+            Ok(delivery) => delivery,
+            Err(why) => {
+                tracing::warn!(
+                    guid = missed.guid,
+                    ?why,
+                    "cannot fetch a missed delivery; asking GitHub to send it again"
+                );
+                return Ok(None);
+            }
+        };
+        let payload = &delivery["request"]["payload"];
+        let body = payload.to_string().into_bytes();
+        if payload.is_null() || check_body(&missed.event, &body).is_err() {
+            return Ok(None);
+        }
+        self.queue.insert_deliveries(&[NewDelivery::new(&missed.guid, &missed.event, &body, now)]).await?;
+        tracing::info!(guid = missed.guid, event = missed.event, "a missed delivery is stored");
+        Ok(Some(()))
+    }
+
+    /// Runs every `every` (the first a minute after start at most, when the deliveries that arrive at
+    /// start have landed) until `shutdown` turns true.
+    pub async fn run(self, every: Duration, mut shutdown: watch::Receiver<bool>) {
+        tokio::select! {
+            () = tokio::time::sleep(every.min(FIRST_AFTER)) => {}
+            _ = shutdown.changed() => return,
+        }
+        loop {
+            match self.once(Utc::now()).await {
+                Ok(outcome) if outcome.gap.is_some() => tracing::warn!(
+                    ?outcome,
+                    "deliveries older than GitHub keeps may be missing: run `ladder backfill --org ORG --since` the gap's day"
+                ),
+                Ok(outcome) => tracing::debug!(?outcome, "reconciled deliveries"),
+                Err(why) => tracing::warn!(%why, "reconciling deliveries failed; trying again later"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
