@@ -59,10 +59,11 @@ pub fn far_enough(page: &[Listed], position: Option<DateTime<Utc>>) -> bool {
     page.iter().any(|l| l.delivered_at < position - OVERLAP)
 }
 
-/// The start of a window GitHub no longer keeps, when the last position is older than its retention
-/// (the app was down, or reconcile did not run, for longer): its facts can only be backfilled.
+/// The start of a window GitHub no longer keeps (the last position, less the overlap), when the last
+/// position is older than its retention (the app was down, or reconcile did not run, for longer): its
+/// facts can only be backfilled.
 pub fn gap(position: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    position.filter(|p| *p < now - RETENTION)
+    position.filter(|p| *p < now - RETENTION).map(|p| p - OVERLAP)
 }
 
 #[cfg(test)]
@@ -111,6 +112,6 @@ mod tests {
         assert_eq!(gap(None, now), None);
         assert_eq!(gap(Some(now - TimeDelta::days(2)), now), None);
         let old = now - TimeDelta::days(4);
-        assert_eq!(gap(Some(old), now), Some(old));
+        assert_eq!(gap(Some(old), now), Some(old - OVERLAP));
     }
 }

@@ -63,14 +63,15 @@ pub async fn reconcile(args: ReconcileArgs, store: Store) -> anyhow::Result<Exit
         );
     };
     let github = std::sync::Arc::new(GitHub::new(&args.github.github_api_url, &credentials)?);
-    let outcome = Reconcile { github, queue: store.queue() }.once(Utc::now()).await?;
+    let outcome = Reconcile { github, queue: store.queue(), backfills: store.backfills() }.once(Utc::now()).await?;
     println!(
         "reconcile: {} attempts listed, {} missed deliveries stored, {} redelivery asked, {} lost",
         outcome.listed, outcome.ingested, outcome.redelivered, outcome.lost
     );
     if let Some(gap) = outcome.gap {
         println!(
-            "deliveries since {} may be gone (GitHub keeps 3 days): run `ladder backfill --org ORG --since {}`",
+            "deliveries since {} may be gone (GitHub keeps 3 days): `ladder serve` backfills every org from then \
+             (or run `ladder backfill --org ORG --since {}`)",
             gap.format("%Y-%m-%d %H:%M UTC"),
             gap.format("%Y-%m-%d")
         );

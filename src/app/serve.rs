@@ -102,8 +102,14 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     if let Some(github) = reader {
         // Without credentials nothing can be read, and dry-run entries every day would be noise.
         tasks.spawn("config resync", resync::run(store.directory(), store.outbox(), stop.clone()));
-        let reconcile = crate::backfill::reconcile::Reconcile { github: Arc::clone(&github), queue: store.queue() };
-        tasks.spawn("reconcile", reconcile.run(settings.reconcile_every, stop.clone()));
+        if let Some(every) = settings.reconcile_every {
+            let reconcile = crate::backfill::reconcile::Reconcile {
+                github: Arc::clone(&github),
+                queue: store.queue(),
+                backfills: store.backfills(),
+            };
+            tasks.spawn("reconcile", reconcile.run(every, stop.clone()));
+        }
         let auto = crate::backfill::auto::Auto::new(&store, github, settings.backfill_every);
         tasks.spawn("backfill", auto.run(stop.clone()));
     }

@@ -104,7 +104,8 @@ pub struct ServeArgs {
     /// backfilled yet; each is then backfilled in the background, one at a time.
     #[arg(long, env = "LADDER_BACKFILL_CHECK_SECS", default_value_t = 60)]
     pub backfill_check_secs: u64,
-    /// Seconds between looks at GitHub's list of the App's deliveries for ones that never arrived.
+    /// Seconds between looks at GitHub's list of the App's deliveries for ones that never arrived;
+    /// 0 turns reconcile off.
     #[arg(long, env = "LADDER_RECONCILE_SECS", default_value_t = 600)]
     pub reconcile_secs: u64,
     #[command(flatten)]
@@ -230,8 +231,8 @@ pub struct ServeSettings {
     pub ladders: crate::pipeline::ladders::Choice,
     /// How often `serve` looks for installations whose history is not backfilled yet.
     pub backfill_every: Duration,
-    /// How often `serve` reconciles missed deliveries.
-    pub reconcile_every: Duration,
+    /// How often `serve` reconciles missed deliveries; never when None.
+    pub reconcile_every: Option<Duration>,
     /// What the operator should hear at start-up about these settings (never a secret's value).
     pub warnings: Vec<String>,
 }
@@ -309,7 +310,7 @@ impl ServeArgs {
             },
             ladders: self.ladder.choice()?,
             backfill_every: Duration::from_secs(self.backfill_check_secs.max(1)),
-            reconcile_every: Duration::from_secs(self.reconcile_secs.max(1)),
+            reconcile_every: (self.reconcile_secs > 0).then(|| Duration::from_secs(self.reconcile_secs)),
             warnings,
         })
     }

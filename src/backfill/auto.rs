@@ -1,16 +1,18 @@
 //! `serve`'s backfills: each org with an active installation is backfilled in the background once,
-//! and again for the repositories added to the installation later.
+//! again for the repositories added to the installation later, and again from the start of a window
+//! of deliveries that reconcile found lost for good.
 //!
-//! Every [`Auto::every`] it looks for orgs whose first backfill has not finished, or that hold an
-//! installed repository no finished run has paged, and runs them one at a time as the installation,
-//! limited to the installation's repositories. A run interrupted by a restart resumes from its
-//! checkpoints (the lease keeps replicas from running one org twice); a run that fails is tried again
-//! at the next look.
+//! Every [`Auto::every`] it asks [`ladder_core::history::due`] of each org (from its last run, the
+//! lost window, and whether an installed repository was never paged) and runs those due one at a
+//! time as the installation, limited to the installation's repositories. A run interrupted by a
+//! restart resumes from its checkpoints (the lease keeps replicas from running one org twice); a run
+//! that fails is tried again at the next look. Repositories a finished run did not find (GitHub no
+//! longer lists them under that name) are not asked for again until the process restarts.
 //!
 //! Never does: page itself ([`super::run`] does), or post anything.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -20,13 +22,15 @@ use super::run::{Backfill, Settings};
 use crate::github::GitHub;
 use crate::store::backfills::Selection;
 use crate::store::{Backfills, Directory, Store, StoreError};
+use ladder_core::history::due;
 
-/// An org to backfill: its login, its installation, and the installation's repositories.
+/// An org to backfill: its login, its installation, the installation's repositories, and from when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
     pub owner: String,
     pub installation: i64,
     pub repos: HashSet<String>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Serve's background backfills.
@@ -35,16 +39,19 @@ pub struct Auto {
     backfills: Backfills,
     github: Arc<GitHub>,
     every: Duration,
+    /// Per org, the repositories a finished run of this process was asked for.
+    asked: Mutex<HashMap<String, HashSet<String>>>,
 }
 
 impl Auto {
     pub fn new(store: &Store, github: Arc<GitHub>, every: Duration) -> Auto {
-        Auto { directory: store.directory(), backfills: store.backfills(), github, every }
+        Auto { directory: store.directory(), backfills: store.backfills(), github, every, asked: Mutex::default() }
     }
 
     /// The orgs whose history is not (all) backfilled.
     pub async fn due(&self) -> Result<Vec<Due>, StoreError> {
         let repos = self.directory.repositories().await?;
+        let lost = self.backfills.lost_window().await?;
         let mut out = Vec::new();
         for org in self.directory.orgs().await? {
             let installed: Vec<_> =
@@ -55,9 +62,11 @@ impl Auto {
             }
             let names: HashSet<String> = installed.iter().map(|r| r.full_name.to_lowercase()).collect();
             let paged = self.backfills.paged_repositories(&org.login).await?;
-            let finished = self.backfills.finished_once(&org.login).await?;
-            if !finished || names.iter().any(|n| !paged.contains(n)) {
-                out.push(Due { owner: org.login.clone(), installation, repos: names });
+            let asked = self.asked.lock().unwrap_or_else(|e| e.into_inner()).get(&org.login).cloned();
+            let unpaged = names.iter().any(|n| !paged.contains(n) && !asked.as_ref().is_some_and(|a| a.contains(n)));
+            let last = self.backfills.last_run(&org.login).await?;
+            if let Some(due) = due::due(last.as_ref(), lost.as_ref(), unpaged) {
+                out.push(Due { owner: org.login.clone(), installation, repos: names, since: due.since });
             }
         }
         Ok(out)
@@ -70,9 +79,15 @@ impl Auto {
         };
         let settings = Settings { holder: format!("serve, {}", Settings::default().holder), ..Settings::default() };
         let run = Backfill { reader: &reader, store: self.backfills.clone(), progress: &Lines, settings };
-        let selection = Selection { owner: due.owner.clone(), repo: None, since: None };
+        let selection = Selection { owner: due.owner.clone(), repo: None, since: due.since };
         match run.run_only(&selection, Some(&due.repos)).await {
-            Ok(summary) => tracing::info!(org = due.owner, ?summary, "backfill of an installation is done"),
+            Ok(summary) => {
+                tracing::info!(org = due.owner, since = ?due.since, ?summary, "backfill of an installation is done");
+                // Those that failed are asked for again at the next look.
+                let failed: HashSet<String> = summary.failed.iter().map(|(name, _)| name.to_lowercase()).collect();
+                let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+                asked.entry(due.owner.clone()).or_default().extend(due.repos.difference(&failed).cloned());
+            }
             Err(why) => {
                 tracing::warn!(org = due.owner, %why, "backfill of an installation stopped; it is tried again later")
             }

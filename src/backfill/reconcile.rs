@@ -5,8 +5,9 @@
 //! overlap), asks the store which GUIDs it holds, and for each missed one (see
 //! [`ladder_core::reconcile::missing`]) fetches the delivery (`request.payload` is its body) and stores
 //! it through the queue the receiver uses, checked as the receiver checks it; when the payload cannot
-//! be had, it asks GitHub to deliver it again. A position older than GitHub keeps deliveries is
-//! reported as a gap: those facts can only come back through `ladder backfill --since`.
+//! be had, it asks GitHub to deliver it again. A position older than GitHub keeps deliveries is a
+//! gap: those facts can only come back through a backfill, so the gap is recorded for `serve`'s
+//! background backfills, which backfill every org from its start once more.
 //!
 //! Never does: process deliveries (the worker does), or decide which are missing (the core does).
 
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::github::{GitHub, Verdict};
-use crate::store::{Queue, StoreError};
+use crate::store::{Backfills, Queue, StoreError};
 use ladder_core::delivery::{NewDelivery, check_body};
 use ladder_core::reconcile::{self, Listed};
 
@@ -49,10 +50,11 @@ pub struct Outcome {
     pub gap: Option<DateTime<Utc>>,
 }
 
-/// Reconciles as the App.
+/// Reconciles as the App: stores missed deliveries through `queue`, records gaps in `backfills`.
 pub struct Reconcile {
     pub github: Arc<GitHub>,
     pub queue: Queue,
+    pub backfills: Backfills,
 }
 
 impl Reconcile {
@@ -60,6 +62,9 @@ impl Reconcile {
     pub async fn once(&self, now: DateTime<Utc>) -> Result<Outcome, ReconcileError> {
         let position = self.queue.reconciled_until().await?;
         let mut outcome = Outcome { gap: reconcile::gap(position, now), ..Outcome::default() };
+        if let Some(since) = outcome.gap {
+            self.backfills.lost(since, now).await?;
+        }
         let listed = self.list(position).await?;
         outcome.listed = listed.len();
         let guids: Vec<String> = listed.iter().map(|l| l.guid.clone()).collect();
@@ -133,7 +138,7 @@ impl Reconcile {
             match self.once(Utc::now()).await {
                 Ok(outcome) if outcome.gap.is_some() => tracing::warn!(
                     ?outcome,
-                    "deliveries older than GitHub keeps may be missing: run `ladder backfill --org ORG --since` the gap's day"
+                    "deliveries older than GitHub keeps may be missing; every org is backfilled from the gap's start"
                 ),
                 Ok(outcome) => tracing::debug!(?outcome, "reconciled deliveries"),
                 Err(why) => tracing::warn!(%why, "reconciling deliveries failed; trying again later"),

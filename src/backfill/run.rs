@@ -3,9 +3,12 @@
 //! A run pages each repository's pull requests and issues in the order GitHub last updated them,
 //! oldest first (so a cursor stays valid when the run resumes, and an item updated during the run
 //! comes round again instead of being skipped), finishes each item's nested lists that came back
-//! short, and commits each page's signals with the checkpoint after it. One request is in flight per
-//! run. Rate limits are waited out; a 502/504 or a timeout halves the page size and is retried with
-//! backoff; while less than a fifth of the GraphQL budget remains the run pauses until it renews. A
+//! short, and commits each page's signals with the checkpoint after it. Releases and answered
+//! discussions follow, then the repository's review comments, which only REST lists repository-wide
+//! (100 a page, oldest first; each on the subject of its pull request as its page showed it). One
+//! request is in flight per run. Rate limits are waited out; a 502/504 or a timeout halves the page
+//! size and is retried with backoff; while less than a fifth of a budget (GraphQL's, or REST's for
+//! review comments, which live replies share) remains the run pauses until it renews. A
 //! repository that fails is retried after the others, with backoff, and never ends the run.
 //!
 //! Never does: decide what a page reports (`ladder_core::history::facts`) or post anything.
@@ -19,13 +22,13 @@ use serde_json::{Value, json};
 use super::progress::Progress;
 use crate::github::Verdict;
 use crate::github::history::Reader;
-use crate::store::backfills::{Claim, Page, Selection};
+use crate::store::backfills::{Checkpoint, Claim, Page, Selection};
 use crate::store::{Backfills, StoreError};
 use ladder_core::history::pace::{self, PageSize};
 use ladder_core::history::query::{self, Document, Nested};
 use ladder_core::history::view::{self, Connection, Event, File, Review};
 use ladder_core::history::{facts, gaps};
-use ladder_core::signal::{Org, Repo, Signal};
+use ladder_core::signal::{Org, Repo, Signal, Subject};
 
 /// Why a run could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -81,8 +84,6 @@ pub struct Summary {
     pub signals: u64,
     pub requests: u64,
     pub points: i64,
-    /// Nested lists still short after their follow-ups (their items' facts are recorded as far as read).
-    pub short_lists: u64,
     /// Repositories that failed in every round, with why.
     pub failed: Vec<(String, String)>,
     pub resumed: bool,
@@ -147,13 +148,13 @@ impl Backfill<'_> {
     ) -> Result<(), BackfillError> {
         let mut pending = self.targets(selection).await?;
         if let Some(only) = only {
-            pending.retain(|t| only.contains(&format!("{}/{}", t.owner, t.name).to_lowercase()));
+            pending.retain(|t| only.contains(&t.repo.full_name.to_lowercase()));
         }
         summary.repositories = pending.len();
         for round in 0..self.settings.rounds.max(1) {
             let mut failed = Vec::new();
             for target in pending {
-                let full = format!("{}/{}", target.owner, target.name);
+                let full = target.repo.full_name.clone();
                 self.progress.started(&full, target.items.max(0) as u64);
                 match self.repository(&target, selection.since, summary).await {
                     Ok(()) => self.progress.finished(&full, None),
@@ -168,7 +169,7 @@ impl Backfill<'_> {
                 return Ok(());
             }
             if round + 1 == self.settings.rounds.max(1) {
-                summary.failed = failed.into_iter().map(|(t, why)| (format!("{}/{}", t.owner, t.name), why)).collect();
+                summary.failed = failed.into_iter().map(|(t, why)| (t.repo.full_name.clone(), why)).collect();
                 return Ok(());
             }
             tokio::time::sleep(self.settings.retry_base * 2u32.pow(round + 2)).await;
@@ -222,7 +223,8 @@ impl Backfill<'_> {
         self.list::<view::Pull>(t, since, summary).await?;
         self.list::<view::Issue>(t, since, summary).await?;
         self.list::<view::Release>(t, since, summary).await?;
-        self.list::<view::Discussion>(t, since, summary).await
+        self.list::<view::Discussion>(t, since, summary).await?;
+        self.review_comments(t, since, summary).await
     }
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
@@ -233,7 +235,7 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
-        let full = format!("{}/{}", t.owner, t.name);
+        let full = t.repo.full_name.clone();
         let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, N::LIST).await?;
         let mut size = PageSize::new(query::MAX_PAGE);
         while !checkpoint.done {
@@ -249,32 +251,81 @@ impl Backfill<'_> {
                 })?,
                 None => return Err(BackfillError::NoRepository(full)),
             };
-            let (mut signals, mut items) = (Vec::new(), 0);
+            let (mut signals, mut items, mut pulls) = (Vec::new(), 0, Vec::new());
             for node in list.nodes.into_iter().flatten() {
-                let (read, facts) = node.whole(self, t, summary).await?;
+                pulls.extend(node.pull());
+                let (read, facts) = node.whole(self, t).await?;
                 items += read;
                 signals.extend(facts);
             }
-            self.commit(t, N::LIST, &list.page_info, items, signals, since, summary).await?;
+            let read = Read { items, signals, pulls };
+            self.commit(t, N::LIST, &list.page_info, read, since, summary).await?;
             checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
             checkpoint.done = !list.page_info.has_next_page;
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The repository's pull request review comments (REST, 100 a page, oldest first), each on the
+    /// subject of its pull request as a page of pull requests showed it (or, for one opened after they
+    /// were paged, as GitHub tells it now). The checkpoint is the next page's number.
+    async fn review_comments(
+        &self,
+        t: &Target,
+        since: Option<DateTime<Utc>>,
+        summary: &mut Summary,
+    ) -> Result<(), BackfillError> {
+        const LIST: &str = "review_comments";
+        let full = t.repo.full_name.clone();
+        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?;
+        while !checkpoint.done {
+            let page: u32 = checkpoint.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
+            let ask = || self.reader.review_comments(&t.owner, &t.name, page, since);
+            let (comments, more) = self.patiently("review comments", &full, None, |_| ask()).await?;
+            let mut numbers: Vec<i64> = comments.iter().filter_map(view::ReviewComment::number).collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            let mut subjects = self.store.pull_subjects(t.repo.id, &numbers).await?;
+            // Those asked for are kept with the page, so that no pull request is asked for twice.
+            let mut learned = Vec::new();
+            for number in numbers.iter().filter(|n| !subjects.contains_key(n)).copied().collect::<Vec<_>>() {
+                if let Some(subject) = self.pull_subject(t, number).await? {
+                    learned.push(subject.clone());
+                    subjects.insert(number, subject);
+                }
+            }
+            let signals = comments
+                .iter()
+                .filter_map(|c| facts::of_review_comment(&t.org, &t.repo, subjects.get(&c.number()?)?, c))
+                .collect();
+            let info = view::PageInfo { has_next_page: more, end_cursor: Some((page + 1).to_string()) };
+            let read = Read { items: comments.len() as u64, signals, pulls: learned };
+            self.commit(t, LIST, &info, read, since, summary).await?;
+            checkpoint = Checkpoint { cursor: info.end_cursor, done: !more };
+        }
+        Ok(())
+    }
+
+    /// A pull request's subject as GitHub tells it now; None when it has no such pull request.
+    async fn pull_subject(&self, t: &Target, number: i64) -> Result<Option<Subject>, BackfillError> {
+        let vars = json!({"owner": t.owner, "name": t.name, "number": number});
+        let data: view::PullAuthorData = self.ask(&query::pull_request_author(), vars, None, &t.repo.full_name).await?;
+        let pull = data.repository.and_then(|r| r.pull_request);
+        Ok(pull.map(|p| facts::pull_subject(p.number, p.author.as_ref(), p.author_association.as_ref())))
+    }
+
     async fn commit(
         &self,
         t: &Target,
         list: &str,
         page: &view::PageInfo,
-        items: u64,
-        mut signals: Vec<Signal>,
+        read: Read,
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
+        let Read { items, mut signals, pulls } = read;
         facts::since(&mut signals, since);
-        let full = format!("{}/{}", t.owner, t.name);
+        let full = t.repo.full_name.clone();
         let page = Page {
             org: &t.org,
             repo_id: t.repo.id,
@@ -285,6 +336,7 @@ impl Backfill<'_> {
             done: !page.has_next_page,
             items: items as i64,
             signals: &signals,
+            pulls: &pulls,
         };
         self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
         summary.items += items;
@@ -293,24 +345,18 @@ impl Backfill<'_> {
         Ok(())
     }
 
-    async fn finish_pull(
-        &self,
-        t: &Target,
-        pull: &mut view::Pull,
-        gap: &gaps::Gap,
-        summary: &mut Summary,
-    ) -> Result<(), BackfillError> {
+    async fn finish_pull(&self, t: &Target, pull: &mut view::Pull, gap: &gaps::Gap) -> Result<(), BackfillError> {
         match gap.nested {
             Nested::PullFiles => {
-                let rest = self.rest_of::<File>(t, pull.number, gap, summary).await?;
+                let rest = self.rest_of::<File>(t, pull.number, gap).await?;
                 pull.files = Some(joined(pull.files.take(), rest, gap));
             }
             Nested::PullReviews => {
-                let rest = self.rest_of::<Review>(t, pull.number, gap, summary).await?;
+                let rest = self.rest_of::<Review>(t, pull.number, gap).await?;
                 pull.reviews = Some(joined(pull.reviews.take(), rest, gap));
             }
             Nested::PullTimeline | Nested::IssueTimeline => {
-                let rest = self.rest_of::<Event>(t, pull.number, gap, summary).await?;
+                let rest = self.rest_of::<Event>(t, pull.number, gap).await?;
                 pull.timeline_items = joined(Some(std::mem::take(&mut pull.timeline_items)), rest, gap);
             }
         }
@@ -324,7 +370,6 @@ impl Backfill<'_> {
         t: &Target,
         number: i64,
         gap: &gaps::Gap,
-        summary: &mut Summary,
     ) -> Result<Connection<T>, BackfillError> {
         let doc = query::rest_of(gap.nested);
         let pointer = match gap.nested {
@@ -333,7 +378,7 @@ impl Backfill<'_> {
             Nested::PullTimeline => "/repository/pullRequest/timelineItems",
             Nested::IssueTimeline => "/repository/issue/timelineItems",
         };
-        let full = format!("{}/{}", t.owner, t.name);
+        let full = t.repo.full_name.clone();
         let mut start = gap.after.clone();
         for _ in 0..3 {
             let mut nodes = Vec::new();
@@ -369,28 +414,46 @@ impl Backfill<'_> {
             );
             start = None;
         }
-        summary.short_lists += 1;
         Err(BackfillError::GitHub {
             what: format!("{} of #{number} in {full}", gap.nested.as_str()),
             verdict: Verdict::Transient("GitHub kept returning the list short of its totalCount".into()),
         })
     }
 
-    /// Sends one query, waiting out rate limits and retrying transient failures (halving `size`, when
-    /// the query is paged, after each); pauses afterwards while the budget is low.
+    /// Sends one query; see [`Backfill::patiently`].
     async fn ask<T: DeserializeOwned>(
         &self,
         doc: &Document,
-        mut vars: Value,
-        mut size: Option<&mut PageSize>,
+        vars: Value,
+        size: Option<&mut PageSize>,
         what: &str,
     ) -> Result<T, BackfillError> {
+        self.patiently(doc.name, what, size, |first| {
+            let mut vars = vars.clone();
+            if let Some(first) = first {
+                vars["first"] = first.into();
+            }
+            self.reader.query::<T>(doc, vars)
+        })
+        .await
+    }
+
+    /// Sends one request (`send`, given the page size when the request is paged), waiting out rate
+    /// limits and retrying transient failures (halving `size` after each); pauses afterwards while
+    /// less than a fifth of the budget the answer reports remains.
+    async fn patiently<T, F>(
+        &self,
+        name: &str,
+        what: &str,
+        mut size: Option<&mut PageSize>,
+        send: impl Fn(Option<u32>) -> F,
+    ) -> Result<T, BackfillError>
+    where
+        F: std::future::Future<Output = Result<(T, Option<view::RateLimit>), Verdict>>,
+    {
         let mut failures = 0;
         loop {
-            if let Some(size) = size.as_deref() {
-                vars["first"] = size.get().into();
-            }
-            match self.reader.query::<T>(doc, vars.clone()).await {
+            match send(size.as_deref().map(|s| s.get())).await {
                 Ok((data, rate)) => {
                     if let Some(size) = size.as_deref_mut() {
                         size.answered();
@@ -398,7 +461,8 @@ impl Backfill<'_> {
                     if let Some(wait) = rate.and_then(|r| pace::pause(&r, Utc::now())) {
                         tracing::info!(
                             seconds = wait.num_seconds(),
-                            "GraphQL budget below a fifth; backfill pauses until it renews"
+                            name,
+                            "budget below a fifth; backfill pauses until it renews"
                         );
                         tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
                     }
@@ -417,11 +481,18 @@ impl Backfill<'_> {
                     tokio::time::sleep(self.settings.retry_base * 2u32.pow(failures - 1)).await;
                 }
                 Err(verdict) => {
-                    return Err(BackfillError::GitHub { what: format!("{} for {what}", doc.name), verdict });
+                    return Err(BackfillError::GitHub { what: format!("{name} for {what}"), verdict });
                 }
             }
         }
     }
+}
+
+/// What a page read: its items, their signals, and the subjects of the pull requests among them.
+struct Read {
+    items: u64,
+    signals: Vec<Signal>,
+    pulls: Vec<Subject>,
 }
 
 /// A list of a repository's that backfill pages: pull requests, issues, releases, discussions.
@@ -433,13 +504,12 @@ trait Listed: DeserializeOwned + Sized {
     /// Whether the query takes `$since`.
     const TAKES_SINCE: bool = false;
     fn document() -> Document;
+    /// The subject of the item when it is a pull request (review comments are read on it later).
+    fn pull(&self) -> Option<Subject> {
+        None
+    }
     /// The item made whole (its nested lists finished): how many items it holds, and its signals.
-    async fn whole(
-        self,
-        run: &Backfill<'_>,
-        t: &Target,
-        summary: &mut Summary,
-    ) -> Result<(u64, Vec<Signal>), BackfillError>;
+    async fn whole(self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError>;
 }
 
 impl Listed for view::Pull {
@@ -450,14 +520,13 @@ impl Listed for view::Pull {
         query::pull_requests()
     }
 
-    async fn whole(
-        mut self,
-        run: &Backfill<'_>,
-        t: &Target,
-        summary: &mut Summary,
-    ) -> Result<(u64, Vec<Signal>), BackfillError> {
+    fn pull(&self) -> Option<Subject> {
+        Some(facts::pull_subject(self.number, self.author.as_ref(), self.author_association.as_ref()))
+    }
+
+    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
         for gap in gaps::of_pull(&self) {
-            run.finish_pull(t, &mut self, &gap, summary).await?;
+            run.finish_pull(t, &mut self, &gap).await?;
         }
         let items = 1 + count(&self.reviews) + self.timeline_items.nodes.len() as u64;
         Ok((items, facts::of_pull(&t.org, &t.repo, &self)))
@@ -473,14 +542,9 @@ impl Listed for view::Issue {
         query::issues()
     }
 
-    async fn whole(
-        mut self,
-        run: &Backfill<'_>,
-        t: &Target,
-        summary: &mut Summary,
-    ) -> Result<(u64, Vec<Signal>), BackfillError> {
+    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
         for gap in gaps::of_issue(&self) {
-            self.timeline_items = run.rest_of::<Event>(t, self.number, &gap, summary).await?;
+            self.timeline_items = run.rest_of::<Event>(t, self.number, &gap).await?;
         }
         let items = 1 + self.timeline_items.nodes.len() as u64;
         Ok((items, facts::of_issue(&t.org, &t.repo, &self)))
@@ -495,7 +559,7 @@ impl Listed for view::Release {
         query::releases()
     }
 
-    async fn whole(self, _: &Backfill<'_>, t: &Target, _: &mut Summary) -> Result<(u64, Vec<Signal>), BackfillError> {
+    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
         Ok((1, facts::of_release(&t.org, &t.repo, &self)))
     }
 }
@@ -508,7 +572,7 @@ impl Listed for view::Discussion {
         query::discussions()
     }
 
-    async fn whole(self, _: &Backfill<'_>, t: &Target, _: &mut Summary) -> Result<(u64, Vec<Signal>), BackfillError> {
+    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
         Ok((1 + u64::from(self.answer.is_some()), facts::of_discussion(&t.org, &t.repo, &self)))
     }
 }

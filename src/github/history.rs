@@ -1,8 +1,9 @@
-//! GitHub's history, read for backfill: GraphQL queries as the App's installation or with a personal
-//! access token.
+//! GitHub's history, read for backfill: GraphQL queries (and REST's list of review comments) as the
+//! App's installation or with a personal access token.
 //!
 //! Owns: [`Reader`], which posts one of [`ladder_core::history::query`]'s documents to `/graphql` and
-//! reads the answer into its view with the query's `rateLimit`, or a [`Verdict`]: GitHub's
+//! reads the answer into its view with the query's `rateLimit`, or reads a page of a repository's
+//! review comments with the `x-ratelimit-*` budget its headers report, or a [`Verdict`]: GitHub's
 //! `RATE_LIMITED` error (answered with status 200) and `x-ratelimit-remaining: 0` wait until the
 //! reset, 502/504 and timeouts are transient (the caller halves its page), other errors are final.
 //! A reader counts its requests and the points they cost.
@@ -22,9 +23,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::verdict::{self, Verdict};
-use super::{ClientError, answer};
+use super::{ClientError, answer, path_segment};
 use ladder_core::history::query::Document;
-use ladder_core::history::view::{Answer, RateLimit, WithRate};
+use ladder_core::history::view::{Answer, RateLimit, ReviewComment, WithRate};
+
+/// Review comments per REST page: GitHub's most.
+pub const REVIEW_COMMENTS_PAGE: u32 = 100;
 
 /// How long one query may take: GitHub itself cuts a query off at 10 s.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -95,4 +99,47 @@ impl Reader {
         }
         Ok((data.rest, data.rate_limit))
     }
+
+    /// Page `page` (from 1) of a repository's pull request review comments, oldest first, and whether
+    /// another page follows; with `since`, only comments updated since then. The budget is the REST
+    /// one (`core`) the headers report.
+    pub async fn review_comments(
+        &self,
+        owner: &str,
+        name: &str,
+        page: u32,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<((Vec<ReviewComment>, bool), Option<RateLimit>), Verdict> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut path = format!(
+            "/repos/{}/{}/pulls/comments?sort=created&direction=asc&per_page={REVIEW_COMMENTS_PAGE}&page={page}",
+            path_segment(owner),
+            path_segment(name)
+        );
+        if let Some(since) = since {
+            path.push_str(&format!("&since={}", since.format("%Y-%m-%dT%H:%M:%SZ")));
+        }
+        let response = self.client._get(path).await;
+        let headers = response.as_ref().ok().map(|r| r.headers().clone()).unwrap_or_default();
+        let text = answer(response).await.0?;
+        let comments: Vec<ReviewComment> = serde_json::from_str(&text)
+            .map_err(|e| Verdict::refused(format!("GitHub's list of review comments does not read: {e}")))?;
+        let more = headers
+            .get("link")
+            .and_then(|l| l.to_str().ok())
+            .is_some_and(|l| l.split(',').any(|part| part.contains("rel=\"next\"")));
+        Ok(((comments, more), budget(&headers)))
+    }
+}
+
+/// The REST budget a response's `x-ratelimit-*` headers report (each request costs one).
+fn budget(headers: &axum::http::HeaderMap) -> Option<RateLimit> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.parse::<i64>().ok();
+    let reset_at = chrono::DateTime::from_timestamp(number("x-ratelimit-reset")?, 0)?;
+    Some(RateLimit {
+        cost: 1,
+        limit: number("x-ratelimit-limit")?,
+        remaining: number("x-ratelimit-remaining")?,
+        reset_at,
+    })
 }

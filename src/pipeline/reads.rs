@@ -125,9 +125,8 @@ enum Asking<'a> {
 
 impl Reads for Live {
     async fn history(&self, org: &str) -> Result<History, StoreError> {
-        let begun = self.backfills.begun(org).await?;
-        let finished = self.backfills.finished_once(org).await?;
-        Ok(if begun && !finished { History::Pending } else { History::Recorded })
+        let begun_unfinished = self.backfills.history(org).await? == Some(false);
+        Ok(if begun_unfinished { History::Pending } else { History::Recorded })
     }
 
     async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {

@@ -3,7 +3,8 @@
 //! Owns: the lease that makes one backfill per owner run at a time (across replicas and the command
 //! line), whether a run starts afresh or resumes, each list's checkpoint, and committing a page's
 //! signals together with the checkpoint after it, so an interrupted run resumes exactly where its
-//! last committed page ended.
+//! last committed page ended; the authors of the pull requests pages showed (for review comments);
+//! and the window of deliveries reconcile found lost for good.
 //!
 //! Never does: decide what a page reports or when to page (the backfill wing does).
 
@@ -14,7 +15,9 @@ use sqlx::Row;
 
 use super::{Backfills, Durability, StoreError, from_millis, millis};
 use ladder_core::directory::Change;
-use ladder_core::signal::{Org, Signal};
+use ladder_core::event::Account;
+use ladder_core::history::due::{LastRun, Lost};
+use ladder_core::signal::{Org, Signal, Subject};
 
 /// Where a run stands once its lease is taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +50,10 @@ impl Selection {
 pub struct Checkpoint {
     pub cursor: Option<String>,
     pub done: bool,
-    pub items: i64,
 }
 
-/// A page to commit: its repository, list, the cursor after it, whether the list is done, its items
-/// and signals.
+/// A page to commit: its repository, list, the cursor after it, whether the list is done, its items,
+/// signals, and the pull requests it showed (their subjects, for review comments read later).
 #[derive(Debug)]
 pub struct Page<'a> {
     pub org: &'a Org,
@@ -63,6 +65,7 @@ pub struct Page<'a> {
     pub done: bool,
     pub items: i64,
     pub signals: &'a [Signal],
+    pub pulls: &'a [Subject],
 }
 
 /// A run as `ladder backfill --status` shows it.
@@ -76,6 +79,32 @@ pub struct RunStatus {
     pub holder: Option<String>,
     /// `(repo, list, items, done)`.
     pub lists: Vec<(String, String, i64, bool)>,
+}
+
+/// Keeps a pull request's subject (its author's login left out when they opted out).
+async fn remember_pull(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    repo_id: i64,
+    pull: &Subject,
+) -> Result<(), StoreError> {
+    let Some(author) = &pull.author else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO backfill_pulls (repo_id, number, author_id, author_login, author_type, author_association) \
+         VALUES ($1, $2, $3, CASE WHEN EXISTS (SELECT 1 FROM optouts WHERE github_id = $3) THEN NULL ELSE $4 END, \
+            $5, $6) \
+         ON CONFLICT (repo_id, number) DO UPDATE SET author_id = excluded.author_id, \
+            author_login = excluded.author_login, author_type = excluded.author_type, \
+            author_association = excluded.author_association",
+    )
+    .bind(repo_id)
+    .bind(pull.number)
+    .bind(author.id)
+    .bind(&author.login)
+    .bind(&author.account_type)
+    .bind(&pull.author_association)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The source recorded on backfilled signals, where a delivery's id stands for webhook ones.
@@ -169,7 +198,7 @@ impl Backfills {
     /// The checkpoint of one list of one repository (the start, when it has none).
     pub async fn checkpoint(&self, owner: &str, repo_id: i64, list: &str) -> Result<Checkpoint, StoreError> {
         let row = sqlx::query(
-            "SELECT cursor, done, items FROM backfill_checkpoints WHERE owner = $1 AND repo_id = $2 AND list = $3",
+            "SELECT cursor, done FROM backfill_checkpoints WHERE owner = $1 AND repo_id = $2 AND list = $3",
         )
         .bind(owner_key(owner))
         .bind(repo_id)
@@ -177,11 +206,7 @@ impl Backfills {
         .fetch_optional(&self.0.read)
         .await?;
         let Some(row) = row else { return Ok(Checkpoint::default()) };
-        Ok(Checkpoint {
-            cursor: row.try_get("cursor")?,
-            done: row.try_get::<i64, _>("done")? != 0,
-            items: row.try_get("items")?,
-        })
+        Ok(Checkpoint { cursor: row.try_get("cursor")?, done: row.try_get::<i64, _>("done")? != 0 })
     }
 
     /// Commits a page's signals and the checkpoint after it in one transaction, renewing the lease;
@@ -221,6 +246,9 @@ impl Backfills {
         super::directory::apply(&mut tx, &[known], now).await?;
         let signals: Vec<(&str, &Signal)> = page.signals.iter().map(|s| (SOURCE, s)).collect();
         super::signals::record(&mut tx, store.backend, &signals, now).await?;
+        for pull in page.pulls {
+            remember_pull(&mut tx, page.repo_id, pull).await?;
+        }
         sqlx::query(
             "INSERT INTO backfill_checkpoints (owner, repo_id, repo_name, list, cursor, done, items, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -238,6 +266,42 @@ impl Backfills {
         .execute(&mut *tx)
         .await?;
         Ok(tx.commit().await?)
+    }
+
+    /// The subjects of the pull requests numbered `numbers` in repository `repo_id` that a page showed.
+    pub async fn pull_subjects(
+        &self,
+        repo_id: i64,
+        numbers: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Subject>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        let backend = self.0.backend;
+        for chunk in numbers.chunks(super::rows_per_statement(1) - 1) {
+            let sql = format!(
+                "SELECT number, author_id, author_login, author_type, author_association FROM backfill_pulls \
+                 WHERE number IN ({}) AND repo_id = {}",
+                super::list(backend, chunk.len()),
+                super::placeholder(backend, chunk.len() + 1)
+            );
+            let mut query = sqlx::query(&sql);
+            for number in chunk {
+                query = query.bind(*number);
+            }
+            for row in query.bind(repo_id).fetch_all(&self.0.read).await? {
+                let number: i64 = row.try_get("number")?;
+                let author = Account {
+                    id: row.try_get("author_id")?,
+                    login: row.try_get::<Option<String>, _>("author_login")?.unwrap_or_default(),
+                    account_type: row.try_get("author_type")?,
+                };
+                let association = row.try_get("author_association")?;
+                out.insert(
+                    number,
+                    Subject { number, is_pull_request: true, author: Some(author), author_association: association },
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Ends `holder`'s run: finished (so the next one starts afresh) or only released (to resume).
@@ -274,22 +338,54 @@ impl Backfills {
         rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?.to_lowercase())).collect()
     }
 
-    /// Whether a backfill of `owner` ever began.
-    pub async fn begun(&self, owner: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM backfill_runs WHERE owner = $1")
+    /// Whether a backfill of `owner` began (Some) and whether one has finished (the bool), in one read.
+    pub async fn history(&self, owner: &str) -> Result<Option<bool>, StoreError> {
+        Ok(self.last_run(owner).await?.map(|run| run.finished))
+    }
+
+    /// The last run of `owner`, if one began.
+    pub async fn last_run(&self, owner: &str) -> Result<Option<LastRun>, StoreError> {
+        let row = sqlx::query("SELECT since_at, started_at, finished_at FROM backfill_runs WHERE owner = $1")
             .bind(owner_key(owner))
             .fetch_optional(&self.0.read)
             .await?;
-        Ok(row.is_some())
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(LastRun {
+            since: row.try_get::<Option<i64>, _>("since_at")?.map(from_millis),
+            started_at: from_millis(row.try_get("started_at")?),
+            finished: row.try_get::<Option<i64>, _>("finished_at")?.is_some(),
+        }))
+    }
+
+    /// Records that deliveries from `since` on are lost for good (found `now`): every org is then
+    /// backfilled from there once more. An earlier start already recorded stands.
+    pub async fn lost(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.0.writer(Durability::Full).await?;
+        sqlx::query(
+            "INSERT INTO backfill_lost (id, since_at, found_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET found_at = excluded.found_at, \
+                since_at = CASE WHEN excluded.since_at < backfill_lost.since_at \
+                                THEN excluded.since_at ELSE backfill_lost.since_at END",
+        )
+        .bind(millis(since))
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The deliveries lost for good, if reconcile found any.
+    pub async fn lost_window(&self) -> Result<Option<Lost>, StoreError> {
+        let row = sqlx::query("SELECT since_at, found_at FROM backfill_lost WHERE id = 1")
+            .fetch_optional(&self.0.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Lost { since: from_millis(row.try_get("since_at")?), found_at: from_millis(row.try_get("found_at")?) }))
     }
 
     /// Whether a backfill of `owner` has ever finished.
     pub async fn finished_once(&self, owner: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT finished_at FROM backfill_runs WHERE owner = $1")
-            .bind(owner_key(owner))
-            .fetch_optional(&self.0.read)
-            .await?;
-        Ok(row.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten().is_some())
+        Ok(self.history(owner).await? == Some(true))
     }
 
     /// Every run, with its lists.

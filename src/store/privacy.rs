@@ -57,6 +57,10 @@ pub(super) async fn opt_out(
         .bind(github_id)
         .execute(&mut **tx)
         .await?;
+    sqlx::query("UPDATE backfill_pulls SET author_login = NULL WHERE author_id = $1")
+        .bind(github_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut **tx).await?;
     Ok(Erased { signals: signals.rows_affected() })
 }

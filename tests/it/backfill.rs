@@ -105,6 +105,8 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     let history = Arc::new(Org::generate(42, Size { repos: 3, prs: 2000, issues: 1000 }));
     let census = org::census(&history);
     assert!(census["reviews"] >= 5000 && census["dismissed"] > 0, "{census:?}");
+    // Review comments (REST, 100 a page) fill several pages in each repository.
+    assert!(census["review_comments"] > 3 * 300, "{census:?}");
 
     let webhooks = App::start(engine).await;
     deliver_all(&webhooks, &history).await;
@@ -165,7 +167,14 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
         from_webhooks.len(),
         from_backfill.len()
     );
-    for kind in ["release_published", "discussion_answered", "review_approved", "triage_closed", "issue_comment"] {
+    for kind in [
+        "release_published",
+        "discussion_answered",
+        "review_approved",
+        "triage_closed",
+        "issue_comment",
+        "review_comment",
+    ] {
         let n = db.scalar(&format!("SELECT COUNT(*) FROM signals WHERE kind = '{kind}'")).await;
         assert!(n > 10, "{n} {kind} signals");
     }
@@ -192,9 +201,48 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     assert!(store.backfills().finished_once(ORG.1).await.unwrap());
 }
 
+on_both_engines!(review_comments_on_pull_requests_no_page_showed_name_their_author);
+
+/// A review comment on a pull request no page of pull requests showed (one opened after they were
+/// read) is recorded on its pull request as GitHub tells it now: the same signal its webhook made.
+async fn review_comments_on_pull_requests_no_page_showed_name_their_author(engine: Engine) {
+    let history = Arc::new(Org::generate(5, Size { repos: 1, prs: 40, issues: 0 }));
+    let webhooks = App::start(engine).await;
+    deliver_all(&webhooks, &history).await;
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    github.hide_pulls(true);
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let run = Backfill {
+        reader: &reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: settings(Duration::from_secs(60)),
+    };
+    let summary = run.run(&selection()).await.expect("backfill");
+    assert!(summary.failed.is_empty(), "{summary:?}");
+
+    let comments = |lines: Vec<String>| -> Vec<String> {
+        lines.into_iter().filter(|l| l.starts_with("review_comment ")).collect()
+    };
+    let expected = comments(signal_lines(&webhooks.db).await);
+    assert!(expected.len() >= 10, "{} review comments", expected.len());
+    assert_eq!(comments(signal_lines(&db).await), expected);
+    let commented: std::collections::HashSet<i64> = history
+        .items
+        .iter()
+        .filter(|i| i.steps.iter().any(|(_, s)| matches!(s, org::Step::ReviewComment { .. })))
+        .map(|i| i.number)
+        .collect();
+    let asked = github.graphql_calls().iter().filter(|c| c.as_str() == "PullRequestAuthor").count();
+    assert_eq!(asked, commented.len(), "one question per pull request, none for pull requests already known");
+}
+
 on_both_engines!(serve_backfills_a_new_installation_and_repositories_added_later);
 
-fn installation_payload(action: &str, repos: &[(i64, String)]) -> Vec<u8> {
+pub fn installation_payload(action: &str, repos: &[(i64, String)]) -> Vec<u8> {
     let account = serde_json::json!({"id": ORG.0, "login": ORG.1, "type": "Organization"});
     let list: Vec<_> = repos
         .iter()
@@ -211,7 +259,7 @@ fn installation_payload(action: &str, repos: &[(i64, String)]) -> Vec<u8> {
     payload.to_string().into_bytes()
 }
 
-async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !done().await {
         assert!(std::time::Instant::now() < deadline, "{what} did not happen within 2 minutes");
@@ -223,7 +271,7 @@ async fn serve_backfills_a_new_installation_and_repositories_added_later(engine:
     let history = Arc::new(Org::generate(7, Size { repos: 3, prs: 240, issues: 120 }));
     let github = FakeGitHub::start().await;
     github.serve_history(Arc::clone(&history));
-    let app = crate::sending::app_on(engine, &github).await;
+    let app = crate::sending::backfilling_app_on(engine, &github).await;
     let store = app.store().clone();
 
     // Installed on two of the three repositories: those two are backfilled, the third is not.

@@ -8,8 +8,10 @@ use chrono::Utc;
 use ladder::backfill::reconcile::Reconcile;
 use ladder::github::{AppCredentials, GitHub};
 
+use crate::backfill::{installation_payload, wait_for};
 use crate::on_both_engines;
 use crate::support::github::{APP_ID, FakeGitHub};
+use crate::support::org::{ORG, Org, Size};
 use crate::support::{App, Engine, TestDb, fixture, fixture_json};
 
 on_both_engines!(reconcile_stores_exactly_the_missed_deliveries_once);
@@ -45,7 +47,8 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
 
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let client = GitHub::new(&github.url(), &AppCredentials { app_id: APP_ID, key }).unwrap();
-    let reconcile = Reconcile { github: Arc::new(client), queue: app.store().queue() };
+    let reconcile =
+        Reconcile { github: Arc::new(client), queue: app.store().queue(), backfills: app.store().backfills() };
     let outcome = reconcile.once(Utc::now()).await.expect("reconcile");
     assert_eq!((outcome.listed, outcome.ingested, outcome.redelivered, outcome.lost), (8, 2, 1, 0), "{outcome:?}");
     assert_eq!(github.redelivered(), [8]);
@@ -61,4 +64,51 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
     assert_eq!((again.ingested, again.lost, again.gap), (0, 0, None), "{again:?}");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries").await, 4);
     assert!(app.store().queue().reconciled_until().await.unwrap().is_some());
+}
+
+on_both_engines!(a_gap_longer_than_github_keeps_is_backfilled_by_serve);
+
+/// The app was down for longer than GitHub keeps deliveries: reconcile finds the gap, and serve
+/// backfills the org from the gap's start once more, which brings back what happened meanwhile.
+async fn a_gap_longer_than_github_keeps_is_backfilled_by_serve(engine: Engine) {
+    let history = Arc::new(Org::generate(11, Size { repos: 2, prs: 120, issues: 60 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let app = crate::sending::backfilling_app_on(engine, &github).await;
+    let store = app.store().clone();
+    let installed = installation_payload("created", &history.repos);
+    assert_eq!(app.deliver("installation", "install-1", &installed).await.0, 202);
+    wait_for("the first backfill", async || store.backfills().finished_once(ORG.1).await.unwrap()).await;
+    let all = app.db.scalar("SELECT COUNT(*) FROM signals").await;
+
+    // Reconcile last looked 90 days ago, and what happened since never arrived (the facts are
+    // removed from the store here; digests are not looked at).
+    let down = Utc::now() - chrono::Duration::days(90);
+    let down = chrono::DateTime::from_timestamp_millis(down.timestamp_millis()).unwrap();
+    let since_down = format!("DELETE FROM signals WHERE occurred_at >= {}", down.timestamp_millis());
+    let pool = app.db.pool().await;
+    sqlx::query(&since_down).execute(&pool).await.unwrap();
+    pool.close().await;
+    let kept = app.db.scalar("SELECT COUNT(*) FROM signals").await;
+    assert!(all - kept > 20, "{} facts happened while the app was down", all - kept);
+    store.queue().reconciled(down, down).await.unwrap();
+
+    let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
+    let client = GitHub::new(&github.url(), &AppCredentials { app_id: APP_ID, key }).unwrap();
+    let reconcile = Reconcile { github: Arc::new(client), queue: store.queue(), backfills: store.backfills() };
+    let outcome = reconcile.once(Utc::now()).await.expect("reconcile");
+    let since = down - chrono::Duration::minutes(10);
+    assert_eq!(outcome.gap, Some(since), "{outcome:?}");
+
+    wait_for("the window's backfill", async || {
+        let run = store.backfills().last_run(ORG.1).await.unwrap().unwrap();
+        run.finished && run.since == Some(since)
+    })
+    .await;
+    assert_eq!(app.db.scalar("SELECT COUNT(*) FROM signals").await, all, "every lost fact is back");
+    // The window is backfilled once.
+    let pages = || github.graphql_calls().iter().filter(|c| c.as_str() == "PullRequests").count();
+    let before = pages();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(pages(), before, "no further backfill");
 }

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use ladder::app::settings::ServeSettings;
 use ladder::github::AppCredentials;
 use ladder::store::outbox::Entry;
 use serde_json::{Value, json};
@@ -40,12 +41,22 @@ pub async fn app_on(engine: Engine, github: &FakeGitHub) -> App {
 
 /// The app with App credentials, talking to `github`, starting writes at least `spacing` apart.
 async fn paced_app_on(engine: Engine, github: &FakeGitHub, spacing: Duration) -> App {
+    app_on_with(engine, github, |s| s.write_spacing = spacing).await
+}
+
+/// The app with App credentials, talking to `github`, looking for installations to backfill every
+/// 200 ms.
+pub async fn backfilling_app_on(engine: Engine, github: &FakeGitHub) -> App {
+    app_on_with(engine, github, |s| s.backfill_every = Duration::from_millis(200)).await
+}
+
+async fn app_on_with(engine: Engine, github: &FakeGitHub, adjust: impl FnOnce(&mut ServeSettings)) -> App {
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let url = github.url();
     App::start_with(TestDb::new(engine).await, move |s| {
         s.credentials = Some(AppCredentials { app_id: APP_ID, key });
         s.github_api_url = url;
-        s.write_spacing = spacing;
+        adjust(s);
     })
     .await
 }

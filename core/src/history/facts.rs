@@ -1,7 +1,9 @@
 //! The facts a backfilled pull request or issue reports: exactly the signals, with the same identities
 //! and fields, that its webhooks would have produced.
 //!
-//! Owns: [`place`] (a repository's org and repo as signals name them), [`of_pull`] and [`of_issue`].
+//! Owns: [`place`] (a repository's org and repo as signals name them), the subject a pull request's
+//! facts name ([`pull_subject`]), and the facts of each kind of item: [`of_pull`], [`of_issue`],
+//! [`of_release`], [`of_discussion`] and [`of_review_comment`].
 //! Identities, triage facts, merged-PR data and review kinds come from [`crate::signal`]'s shared
 //! rules, the same the webhook path uses, so a fact told both ways lands on one identity.
 //!
@@ -16,7 +18,8 @@
 //!   `merged: true`); earlier closes (closed, reopened, later merged) are triage, as their webhooks were;
 //! - an actor GitHub no longer knows (a deleted account reads `null`) earns nothing: there is no person
 //!   to credit; a deleted *author* of a subject reads as GitHub's `ghost`, as webhooks and REST show it;
-//! - `authorAssociation` is the association now, where a webhook carried the one at the time.
+//! - `authorAssociation` is the association now, where a webhook carried the one at the time;
+//! - a review comment (REST) by `ghost` or `null` earns nothing, like a GraphQL actor read `null`.
 
 use std::collections::HashMap;
 
@@ -97,9 +100,14 @@ fn subject(number: i64, is_pull_request: bool, author: Option<&Actor>, associati
     Subject { number, is_pull_request, author: Some(view::author(author)), author_association: association.cloned() }
 }
 
+/// The subject a pull request's facts name: its number, author and association.
+pub fn pull_subject(number: i64, author: Option<&Actor>, association: Option<&String>) -> Subject {
+    subject(number, true, author, association)
+}
+
 /// The signals one pull request's history reports, its nested lists taken as whole.
 pub fn of_pull(org: &Org, repo: &Repo, pull: &view::Pull) -> Vec<Signal> {
-    let subject = subject(pull.number, true, pull.author.as_ref(), pull.author_association.as_ref());
+    let subject = pull_subject(pull.number, pull.author.as_ref(), pull.author_association.as_ref());
     let key = signal::subject_key(repo.id, pull.number);
     let mut facts = Facts { org, repo, subject, key: key.clone(), out: Vec::new() };
     facts.push(Kind::PrOpened, key.clone(), pull.author.as_ref(), pull.created_at, json!({}));
@@ -181,9 +189,67 @@ pub fn of_discussion(org: &Org, repo: &Repo, discussion: &view::Discussion) -> V
     facts.out
 }
 
+/// The signal a review comment reports on its pull request, `subject` (none when its author is a bot
+/// or an account GitHub no longer knows).
+pub fn of_review_comment(org: &Org, repo: &Repo, subject: &Subject, comment: &view::ReviewComment) -> Option<Signal> {
+    let actor = comment.user.clone().filter(|u| u.id != view::GHOST.0 && !signal::is_github_bot(u))?;
+    Some(Signal {
+        kind: Kind::ReviewComment,
+        identity: comment.id.to_string(),
+        org: org.clone(),
+        repo: repo.clone(),
+        subject: Some(subject.clone()),
+        actor,
+        occurred_at: comment.created_at,
+        data: json!({}),
+    })
+}
+
 /// Keeps the facts that happened at or after `since` (all of them without one).
 pub fn since(signals: &mut Vec<Signal>, since: Option<DateTime<Utc>>) {
     if let Some(since) = since {
         signals.retain(|s| s.occurred_at >= since);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Account;
+
+    fn comment(user: Option<(i64, &str, &str)>, url: &str) -> view::ReviewComment {
+        let user = user.map(|(id, login, kind)| json!({"id": id, "login": login, "type": kind}));
+        serde_json::from_value(json!({"id": 77, "user": user, "created_at": "2026-03-04T05:06:07Z",
+                                      "pull_request_url": url}))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_review_comment_credits_a_person_and_no_one_else() {
+        let org = Org { id: 1, login: "acme".into() };
+        let repo = Repo { id: 2, full_name: "acme/site".into(), private: false };
+        let author = Account { id: 9, login: "author".into(), account_type: Some("User".into()) };
+        let subject = Subject { number: 12, is_pull_request: true, author: Some(author), author_association: None };
+        let url = "https://api.github.com/repos/acme/site/pulls/12";
+        let cases = [
+            (Some((5, "reviewer", "User")), Some(5)),
+            (Some((6, "helper[bot]", "Bot")), None),
+            (Some((view::GHOST.0, view::GHOST.1, "User")), None),
+            (None, None),
+        ];
+        for (user, credited) in cases {
+            let c = comment(user, url);
+            assert_eq!(c.number(), Some(12));
+            let fact = of_review_comment(&org, &repo, &subject, &c);
+            assert_eq!(fact.as_ref().map(|s| s.actor.id), credited, "{user:?}");
+            if let Some(s) = fact {
+                assert_eq!(
+                    (s.kind, s.identity.as_str(), s.subject.as_ref()),
+                    (Kind::ReviewComment, "77", Some(&subject))
+                );
+                assert_eq!(s.occurred_at.to_rfc3339(), "2026-03-04T05:06:07+00:00");
+            }
+        }
+        assert_eq!(comment(None, "https://api.github.com/repos/acme/site/pulls/x").number(), None);
     }
 }

@@ -20,15 +20,14 @@ pub struct Gap {
     pub after: Option<String>,
 }
 
-/// Whether `list`, asked with `first`, holds every item it says it has.
-pub fn is_whole<T>(list: &Connection<T>, first: usize) -> bool {
-    let total = list.total_count.unwrap_or(0).max(0) as usize;
-    !list.page_info.has_next_page && list.nodes.len() >= total.min(first)
+/// Whether `list` holds every item it says it has, with no page after it.
+pub fn is_whole<T>(list: &Connection<T>) -> bool {
+    !list.page_info.has_next_page && list.nodes.len() as i64 >= list.total_count.unwrap_or(0)
 }
 
 fn gap<T>(nested: Nested, list: Option<&Connection<T>>, first: usize) -> Option<Gap> {
     let list = list?;
-    if is_whole(list, first) && list.nodes.len() >= list.total_count.unwrap_or(0).max(0) as usize {
+    if is_whole(list) {
         return None;
     }
     let full_page = list.nodes.len() >= first;

@@ -3,10 +3,12 @@
 //!
 //! [`query`] holds the documents sent (validated against GitHub's published schema by the tests),
 //! [`view`] reads the answers, [`gaps`] says which nested lists came back short, [`facts`] turns a
-//! whole pull request or issue into signals, and [`pace`] sizes pages and pauses for budgets.
+//! whole pull request or issue into signals, [`pace`] sizes pages and pauses for budgets, and
+//! [`due`] says when `serve` backfills an org, and from when.
 //!
 //! Never does: I/O or read the clock; the shell's `backfill` wing pages, stores checkpoints and waits.
 
+pub mod due;
 pub mod facts;
 pub mod gaps;
 pub mod pace;

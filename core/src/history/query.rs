@@ -207,6 +207,21 @@ pub fn discussions() -> Document {
     document("Discussions", &body, &[ACTOR])
 }
 
+/// One pull request's author and association. Variables: `owner`, `name`, `number`. For review
+/// comments (listed repository-wide by REST, naming only their pull request's number) on a pull
+/// request no page of pull requests showed: one opened after the pages were read.
+pub fn pull_request_author() -> Document {
+    let body = format!(
+        "query PullRequestAuthor($owner: String!, $name: String!, $number: Int!) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{ number authorAssociation author {{ ...Actor }} }}
+  }}
+}}"
+    );
+    document("PullRequestAuthor", &body, &[ACTOR])
+}
+
 /// Which nested list of one item a follow-up query finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nested {
@@ -281,7 +296,8 @@ pub fn rest_of(nested: Nested) -> Document {
 
 /// Every document backfill sends, for validation against the schema.
 pub fn all() -> Vec<Document> {
-    let mut out = vec![repositories(), repository(), pull_requests(), issues(), releases(), discussions()];
+    let mut out =
+        vec![repositories(), repository(), pull_requests(), issues(), releases(), discussions(), pull_request_author()];
     out.extend([Nested::PullFiles, Nested::PullReviews, Nested::PullTimeline, Nested::IssueTimeline].map(rest_of));
     out
 }

@@ -1,4 +1,5 @@
-//! Typed views of GitHub's GraphQL answers to [`super::query`]'s documents.
+//! Typed views of GitHub's GraphQL answers to [`super::query`]'s documents, and of the one REST list
+//! backfill reads (review comments).
 //!
 //! Owns: the serde structs for exactly the fields the queries select, read strictly where a missing
 //! field would change a fact (ids, times, states) and leniently where GitHub may say `null` (a deleted
@@ -149,10 +150,6 @@ impl Repository {
     /// Pull requests and issues it holds, as GitHub counts them (for progress).
     pub fn items(&self) -> i64 {
         self.pull_requests.map_or(0, |c| c.total_count) + self.issues.map_or(0, |c| c.total_count)
-    }
-
-    pub fn name(&self) -> &str {
-        self.name_with_owner.split_once('/').map_or(&self.name_with_owner, |(_, name)| name)
     }
 }
 
@@ -330,4 +327,45 @@ pub struct OwnerRepos {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RepoData {
     pub repository: Option<Repository>,
+}
+
+/// A pull request's author, as [`super::query::pull_request_author`] reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullAuthor {
+    pub number: i64,
+    #[serde(default)]
+    pub author_association: Option<String>,
+    pub author: Option<Actor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullAuthorRepo {
+    pub pull_request: Option<PullAuthor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullAuthorData {
+    pub repository: Option<PullAuthorRepo>,
+}
+
+/// A pull request review comment as REST lists a repository's (`GET /repos/{owner}/{repo}/pulls/comments`,
+/// 100 a page): GraphQL has no repository-wide list of them. REST names accounts as webhooks do (a
+/// bot's login ends in `[bot]`); a deleted account reads as `ghost` or `null`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewComment {
+    pub id: i64,
+    #[serde(default)]
+    pub user: Option<Account>,
+    pub created_at: DateTime<Utc>,
+    /// `…/repos/{owner}/{repo}/pulls/{number}`.
+    pub pull_request_url: String,
+}
+
+impl ReviewComment {
+    /// The number of the pull request the comment is on, from its URL.
+    pub fn number(&self) -> Option<i64> {
+        self.pull_request_url.rsplit('/').next()?.parse().ok()
+    }
 }

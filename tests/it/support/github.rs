@@ -77,6 +77,8 @@ struct State {
     graphql_down: std::sync::atomic::AtomicBool,
     /// GraphQL queries received, by operation name.
     graphql_calls: Mutex<Vec<String>>,
+    /// Whether pages of pull requests come back empty (as if every pull request were opened later).
+    pulls_hidden: std::sync::atomic::AtomicBool,
     /// How long each GraphQL answer takes.
     graphql_latency: Mutex<std::time::Duration>,
     /// The App's deliveries GitHub lists, newest first, with the payload each sent (None: GitHub
@@ -151,6 +153,11 @@ impl FakeGitHub {
                     tokio::time::sleep(latency).await;
                     return graphql(&state, &headers, &body);
                 }
+                if uri.path().ends_with("/pulls/comments") {
+                    let latency = *state.graphql_latency.lock().unwrap();
+                    tokio::time::sleep(latency).await;
+                    return review_comments(&state, &uri, &headers);
+                }
                 handle(&state, method, uri, headers, body)
             }
         });
@@ -196,7 +203,12 @@ impl FakeGitHub {
         self.state.graphql_down.store(down, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Each GraphQL answer takes this long.
+    /// Pages of pull requests answer empty while `hidden`.
+    pub fn hide_pulls(&self, hidden: bool) {
+        self.state.pulls_hidden.store(hidden, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Each GraphQL answer (and each page of review comments) takes this long.
     pub fn graphql_latency(&self, latency: std::time::Duration) {
         *self.state.graphql_latency.lock().unwrap() = latency;
     }
@@ -516,12 +528,65 @@ fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let calls = state.graphql_calls.lock().unwrap().len() as i64;
     let rate = json!({"cost": 1, "limit": 5000, "remaining": 4999 - calls % 3000,
                       "resetAt": reset.format("%Y-%m-%dT%H:%M:%SZ").to_string()});
+    if op == "PullRequests" && state.pulls_hidden.load(std::sync::atomic::Ordering::SeqCst) {
+        let none = json!({"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": []});
+        return axum::Json(json!({"data": {"rateLimit": rate, "repository": {"pullRequests": none}}})).into_response();
+    }
     // Without a history to serve, an org with no repositories (a backfill of it ends at once).
     let history = state.history.lock().unwrap().clone().unwrap_or_else(|| Arc::new(super::org::Org::empty()));
     match history.answer(&op, &request["variables"], rate) {
         Some(data) => axum::Json(json!({"data": data})).into_response(),
         None => axum::Json(json!({"errors": [{"message": format!("the fake has no answer to {op}")}]})).into_response(),
     }
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/comments`: a page of the history's review comments, with a `link`
+/// to the next and the REST budget in `x-ratelimit-*`; the history troubles (502, rate limit) apply to
+/// it as to GraphQL.
+fn review_comments(state: &State, uri: &Uri, headers: &HeaderMap) -> Response {
+    let token = bearer(headers).unwrap_or_default();
+    if !(token.starts_with("ghs_fake_") || token == READ_TOKEN) {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "Bad credentials"}))).into_response();
+    }
+    state.graphql_calls.lock().unwrap().push("GET review comments".to_owned());
+    let reset = (chrono::Utc::now().timestamp() + 3600).to_string();
+    match state.graphql_trouble.lock().unwrap().pop_front() {
+        Some(GraphqlTrouble::BadGateway) => {
+            return (StatusCode::BAD_GATEWAY, axum::Json(json!({"message": "Server Error"}))).into_response();
+        }
+        Some(GraphqlTrouble::RateLimited { reset_in }) => {
+            let reset = (chrono::Utc::now().timestamp() + reset_in as i64).to_string();
+            let headers = [("x-ratelimit-remaining", "0".to_owned()), ("x-ratelimit-reset", reset)];
+            let reply = json!({"message": "API rate limit exceeded for installation ID 77."});
+            return (StatusCode::FORBIDDEN, headers, axum::Json(reply)).into_response();
+        }
+        None => {}
+    }
+    let query = uri.query().unwrap_or_default();
+    let param = |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
+    assert_eq!((param("sort"), param("direction")), (Some("created"), Some("asc")), "oldest first: {query}");
+    let page: usize = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let per_page: usize = param("per_page").and_then(|p| p.parse().ok()).unwrap_or(30).min(100);
+    let parts: Vec<&str> = uri.path().trim_start_matches('/').split('/').collect();
+    let history = state.history.lock().unwrap().clone().unwrap_or_else(|| Arc::new(super::org::Org::empty()));
+    let Some((list, more)) = history.review_comments(parts.get(2).copied().unwrap_or_default(), page, per_page) else {
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Not Found"}))).into_response();
+    };
+    let mut response = axum::Json(Value::Array(list)).into_response();
+    let budget = [
+        ("x-ratelimit-limit", "5000".to_owned()),
+        ("x-ratelimit-remaining", "4990".to_owned()),
+        ("x-ratelimit-reset", reset),
+        ("x-ratelimit-resource", "core".to_owned()),
+    ];
+    for (name, value) in budget {
+        response.headers_mut().insert(name, value.parse().unwrap());
+    }
+    if more {
+        let link = format!("<{}?page={}>; rel=\"next\"", uri.path(), page + 1);
+        response.headers_mut().insert("link", link.parse().unwrap());
+    }
+    response
 }
 
 fn post_comment(state: &State, path: &str, body: &Value) -> (StatusCode, &'static str, Value) {

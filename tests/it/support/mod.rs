@@ -170,9 +170,12 @@ pub fn settings(database_url: &str) -> ServeSettings {
             ..WorkerSettings::default()
         },
         ladders: ladder::pipeline::ladders::Choice::default(),
-        backfill_every: Duration::from_millis(200),
-        // Tests run reconcile themselves.
-        reconcile_every: Duration::from_secs(3600),
+        // Tests that want serve's background backfills look more often (`sending::backfilling_app_on`);
+        // for the others a look in the middle would call GitHub.
+        backfill_every: Duration::from_secs(3600),
+        // Tests run reconcile themselves (its first look, a minute after start, would call GitHub in
+        // the middle of slow tests).
+        reconcile_every: None,
         warnings: Vec::new(),
     }
 }

@@ -37,12 +37,35 @@ impl Who {
 
 #[derive(Debug, Clone)]
 pub enum Step {
-    Labeled { label: String, by: usize },
-    Assigned { to: usize, by: usize },
-    Closed { by: usize },
-    Comment { id: i64, by: usize },
-    Review { id: i64, by: usize, state: &'static str, dismissed: bool },
-    Merged { by: usize },
+    Labeled {
+        label: String,
+        by: usize,
+    },
+    Assigned {
+        to: usize,
+        by: usize,
+    },
+    Closed {
+        by: usize,
+    },
+    Comment {
+        id: i64,
+        by: usize,
+    },
+    Review {
+        id: i64,
+        by: usize,
+        state: &'static str,
+        dismissed: bool,
+    },
+    /// A comment on the diff (REST lists them repository-wide; GraphQL has no such list).
+    ReviewComment {
+        id: i64,
+        by: usize,
+    },
+    Merged {
+        by: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -226,8 +249,13 @@ fn steps(rng: &mut Rng, item: &mut Item, big: bool, ids: &mut i64) {
         *ids += 1;
         let state = *rng.pick(&["approved", "approved", "changes_requested", "commented"]);
         let dismissed = state == "approved" && rng.below(10) == 0;
-        let step = Step::Review { id: *ids, by: someone(rng), state, dismissed };
-        item.steps.push((next(rng), step));
+        let (by, at) = (someone(rng), next(rng));
+        item.steps.push((at, Step::Review { id: *ids, by, state, dismissed }));
+        // Every other review leaves a comment on the diff (no draw: the rest of the history stays).
+        if *ids % 2 == 0 {
+            *ids += 1;
+            item.steps.push((at, Step::ReviewComment { id: *ids, by }));
+        }
     }
     for _ in 0..rng.below(3) {
         let step = Step::Labeled { label: (*rng.pick(LABELS)).into(), by: someone(rng) };
@@ -343,6 +371,11 @@ impl Org {
                 p["action"] = "submitted".into();
                 ("pull_request_review", p)
             }
+            Step::ReviewComment { id, by } => {
+                let comment = json!({"id": id, "user": who(*by), "created_at": at(t), "body": "nit"});
+                let p = self.pr_payload(item, "created", t, json!({"comment": comment, "sender": who(*by)}));
+                ("pull_request_review_comment", p)
+            }
             Step::Comment { id, by } => {
                 let mut issue = self.subject_object(item, t);
                 issue["id"] = (if item.is_pr { item.issue_id } else { item.id }).into();
@@ -437,6 +470,16 @@ impl Org {
                     .collect();
                 json!({"repository": {"discussions": {"pageInfo": info, "nodes": nodes}}})
             }
+            "PullRequestAuthor" => {
+                let repo = self.repo_index(&s("name"))?;
+                let number = vars["number"].as_i64()?;
+                let item = self.items.iter().find(|i| i.repo == repo && i.number == number && i.is_pr);
+                let pull = item.map(|i| {
+                    json!({"number": i.number, "authorAssociation": i.association,
+                                               "author": self.people[i.author].graphql()})
+                });
+                json!({"repository": {"pullRequest": pull}})
+            }
             "PullRequestFiles" | "PullRequestReviews" | "PullRequestTimeline" | "IssueTimeline" => {
                 let repo = self.repo_index(&s("name"))?;
                 let number = vars["number"].as_i64()?;
@@ -458,6 +501,28 @@ impl Org {
         };
         data["rateLimit"] = rate;
         Some(data)
+    }
+
+    /// Page `page` (from 1) of a repository's review comments, oldest first, `per_page` a page, as REST
+    /// lists them; and whether another page follows. None for a repository it does not know.
+    pub fn review_comments(&self, name: &str, page: usize, per_page: usize) -> Option<(Vec<Value>, bool)> {
+        let repo = self.repo_index(name)?;
+        let mut all: Vec<(DateTime<Utc>, i64, usize, i64)> = Vec::new();
+        for item in self.items.iter().filter(|i| i.repo == repo && i.is_pr) {
+            for (t, step) in &item.steps {
+                if let Step::ReviewComment { id, by } = step {
+                    all.push((*t, *id, *by, item.number));
+                }
+            }
+        }
+        all.sort();
+        let start = page.saturating_sub(1) * per_page;
+        let list = all.iter().skip(start).take(per_page).map(|(t, id, by, number)| {
+            let url = format!("https://api.github.com/repos/{}/{}/pulls/{number}", ORG.1, self.repos[repo].1);
+            json!({"id": id, "user": self.people[*by].webhook(), "created_at": at(*t), "pull_request_url": url,
+                   "body": "nit", "author_association": "CONTRIBUTOR"})
+        });
+        Some((list.collect(), start + per_page < all.len()))
     }
 
     fn repo_index(&self, name: &str) -> Option<usize> {
@@ -505,7 +570,7 @@ impl Org {
                 Step::Review { id, state, dismissed: true, .. } => out
                     .push(json!({"__typename": "ReviewDismissedEvent",
                     "previousReviewState": state.to_uppercase(), "review": {"fullDatabaseId": id.to_string()}})),
-                Step::Review { .. } => {}
+                Step::Review { .. } | Step::ReviewComment { .. } => {}
             }
         }
         out
@@ -559,5 +624,6 @@ pub fn census(org: &Org) -> HashMap<&'static str, usize> {
     out.insert("issues", org.items.iter().filter(|i| !i.is_pr).count());
     out.insert("reviews", org.count(|s| matches!(s, Step::Review { .. })));
     out.insert("dismissed", org.count(|s| matches!(s, Step::Review { dismissed: true, .. })));
+    out.insert("review_comments", org.count(|s| matches!(s, Step::ReviewComment { .. })));
     out
 }

@@ -1,0 +1,96 @@
+//! When `serve` backfills an org, and from when: a decision from the org's last run, a window of
+//! deliveries that reconcile found GitHub no longer keeps, and whether an installed repository was
+//! never paged.
+//!
+//! Owns: [`LastRun`], [`Lost`] and [`due`].
+//!
+//! Never does: read the store or run anything (the shell's `backfill::auto` does).
+
+use chrono::{DateTime, Utc};
+
+/// An org's last backfill run, as the store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastRun {
+    pub since: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    pub finished: bool,
+}
+
+/// Deliveries lost from `since` on (the app was down longer than GitHub keeps them), found by
+/// reconcile at `found_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lost {
+    pub since: DateTime<Utc>,
+    pub found_at: DateTime<Utc>,
+}
+
+/// A backfill to run: from `since`, or the whole history when None.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Whether an org is due a backfill, and from when:
+/// - never backfilled: the whole history (which covers any lost window);
+/// - a run that did not finish: that run, resumed as it was;
+/// - lost deliveries found after the last run started: the window, from its start;
+/// - an installed repository no run has paged: the whole history of the new ones (the run keeps
+///   the lists finished runs completed).
+pub fn due(last: Option<&LastRun>, lost: Option<&Lost>, unpaged: bool) -> Option<Due> {
+    let Some(last) = last else { return Some(Due { since: None }) };
+    if !last.finished {
+        return Some(Due { since: last.since });
+    }
+    if let Some(lost) = lost.filter(|l| last.started_at < l.found_at) {
+        return Some(Due { since: Some(lost.since) });
+    }
+    unpaged.then_some(Due { since: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn an_org_is_due_what_its_history_lacks() {
+        let run = |since: Option<u32>, started: u32, finished: bool| LastRun {
+            since: since.map(day),
+            started_at: day(started),
+            finished,
+        };
+        let lost = Lost { since: day(3), found_at: day(10) };
+        let whole = Some(Due { since: None });
+        let cases = [
+            ("never backfilled", None, None, false, whole),
+            ("never backfilled, a window lost", None, Some(lost), false, whole),
+            ("unfinished whole run", Some(run(None, 2, false)), Some(lost), false, whole),
+            (
+                "unfinished window run",
+                Some(run(Some(3), 11, false)),
+                Some(lost),
+                false,
+                Some(Due { since: Some(day(3)) }),
+            ),
+            (
+                "finished before the loss was found",
+                Some(run(None, 1, true)),
+                Some(lost),
+                false,
+                Some(Due { since: Some(day(3)) }),
+            ),
+            ("finished after", Some(run(Some(3), 11, true)), Some(lost), false, None),
+            ("finished, nothing lost", Some(run(None, 1, true)), None, false, None),
+            ("finished, a repository added", Some(run(None, 1, true)), None, true, whole),
+            ("window covered, a repository added", Some(run(Some(3), 11, true)), Some(lost), true, whole),
+        ];
+        for (name, last, lost, unpaged, expected) in cases {
+            assert_eq!(due(last.as_ref(), lost.as_ref(), unpaged), expected, "{name}");
+        }
+    }
+}
