@@ -8,7 +8,8 @@
 //! (100 a page, oldest first; each on the subject of its pull request as its page showed it). One
 //! request is in flight per run. Rate limits are waited out; a 502/504 or a timeout halves the page
 //! size and is retried with backoff; while less than a fifth of a budget (GraphQL's, or REST's for
-//! review comments, which live replies share) remains the run pauses until it renews. A
+//! review comments, which live replies share) remains the run pauses until it renews. Last come the
+//! revisions of the repository's `CODEOWNERS` files, which later readers need. A
 //! repository that fails is retried after the others, with backoff, and never ends the run.
 //!
 //! Never does: decide what a page reports (`ladder_core::history::facts`) or post anything.
@@ -224,7 +225,37 @@ impl Backfill<'_> {
         self.list::<view::Issue>(t, since, summary).await?;
         self.list::<view::Release>(t, since, summary).await?;
         self.list::<view::Discussion>(t, since, summary).await?;
-        self.review_comments(t, since, summary).await
+        self.review_comments(t, since, summary).await?;
+        self.codeowners(t, summary).await
+    }
+
+    /// Every revision of the repository's `CODEOWNERS` files (whatever the run's `since`: readers
+    /// need the whole story), committed at once with the list's checkpoint.
+    async fn codeowners(&self, t: &Target, summary: &mut Summary) -> Result<(), BackfillError> {
+        const LIST: &str = "codeowners";
+        if self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?.done {
+            return Ok(());
+        }
+        let full = &t.repo.full_name;
+        let vars = json!({"owner": t.owner, "name": t.name});
+        let data: view::CodeownersData = self.ask(&query::codeowners_revisions(), vars, None, full).await?;
+        let mut lists = data.lists();
+        let mut revisions = Vec::new();
+        for (alias, path) in query::CODEOWNERS_PATHS {
+            let Some(mut list) = lists.remove(alias) else { continue };
+            loop {
+                revisions.extend(facts::codeowners_revisions(path, &list));
+                if !list.page_info.has_next_page {
+                    break;
+                }
+                let vars = json!({"owner": t.owner, "name": t.name, "path": path, "after": list.page_info.end_cursor});
+                let data: view::CodeownersData =
+                    self.ask(&query::more_codeowners_revisions(), vars, None, full).await?;
+                list = data.lists().remove("list").unwrap_or_default();
+            }
+        }
+        let read = Read { items: 0, signals: Vec::new(), pulls: Vec::new(), revisions };
+        self.commit(t, LIST, &view::PageInfo::default(), read, None, summary).await
     }
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
@@ -258,7 +289,7 @@ impl Backfill<'_> {
                 items += read;
                 signals.extend(facts);
             }
-            let read = Read { items, signals, pulls };
+            let read = Read { items, signals, pulls, revisions: Vec::new() };
             self.commit(t, N::LIST, &list.page_info, read, since, summary).await?;
             checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
             checkpoint.done = !list.page_info.has_next_page;
@@ -299,7 +330,7 @@ impl Backfill<'_> {
                 .filter_map(|c| facts::of_review_comment(&t.org, &t.repo, subjects.get(&c.number()?)?, c))
                 .collect();
             let info = view::PageInfo { has_next_page: more, end_cursor: Some((page + 1).to_string()) };
-            let read = Read { items: comments.len() as u64, signals, pulls: learned };
+            let read = Read { items: comments.len() as u64, signals, pulls: learned, revisions: Vec::new() };
             self.commit(t, LIST, &info, read, since, summary).await?;
             checkpoint = Checkpoint { cursor: info.end_cursor, done: !more };
         }
@@ -323,7 +354,7 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
-        let Read { items, mut signals, pulls } = read;
+        let Read { items, mut signals, pulls, revisions } = read;
         facts::since(&mut signals, since);
         let full = t.repo.full_name.clone();
         let page = Page {
@@ -337,6 +368,7 @@ impl Backfill<'_> {
             items: items as i64,
             signals: &signals,
             pulls: &pulls,
+            revisions: &revisions,
         };
         self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
         summary.items += items;
@@ -488,11 +520,13 @@ impl Backfill<'_> {
     }
 }
 
-/// What a page read: its items, their signals, and the subjects of the pull requests among them.
+/// What a page read: its items, their signals, the subjects of the pull requests among them, and
+/// `CODEOWNERS` revisions.
 struct Read {
     items: u64,
     signals: Vec<Signal>,
     pulls: Vec<Subject>,
+    revisions: Vec<facts::CodeownersRevision>,
 }
 
 /// A list of a repository's that backfill pages: pull requests, issues, releases, discussions.

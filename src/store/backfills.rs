@@ -17,6 +17,7 @@ use super::{Backfills, Durability, StoreError, from_millis, millis};
 use ladder_core::directory::Change;
 use ladder_core::event::Account;
 use ladder_core::history::due::{LastRun, Lost};
+use ladder_core::history::facts::CodeownersRevision;
 use ladder_core::signal::{Org, Signal, Subject};
 
 /// Where a run stands once its lease is taken.
@@ -53,7 +54,8 @@ pub struct Checkpoint {
 }
 
 /// A page to commit: its repository, list, the cursor after it, whether the list is done, its items,
-/// signals, and the pull requests it showed (their subjects, for review comments read later).
+/// signals, the pull requests it showed (their subjects, for review comments read later), and the
+/// `CODEOWNERS` revisions it read.
 #[derive(Debug)]
 pub struct Page<'a> {
     pub org: &'a Org,
@@ -66,6 +68,7 @@ pub struct Page<'a> {
     pub items: i64,
     pub signals: &'a [Signal],
     pub pulls: &'a [Subject],
+    pub revisions: &'a [CodeownersRevision],
 }
 
 /// A run as `ladder backfill --status` shows it.
@@ -102,6 +105,27 @@ async fn remember_pull(
     .bind(&author.login)
     .bind(&author.account_type)
     .bind(&pull.author_association)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a `CODEOWNERS` revision (once: a revision never changes).
+async fn remember_revision(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    repo_id: i64,
+    revision: &CodeownersRevision,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO codeowners_revisions (repo_id, path, oid, committed_at, text) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (repo_id, path, oid) DO NOTHING",
+    )
+    .bind(repo_id)
+    .bind(&revision.path)
+    .bind(&revision.oid)
+    .bind(millis(revision.committed_at))
+    // PostgreSQL text cannot hold NUL.
+    .bind(revision.text.as_ref().map(|t| t.replace('\0', "\u{fffd}")))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -248,6 +272,9 @@ impl Backfills {
         super::signals::record(&mut tx, store.backend, &signals, now).await?;
         for pull in page.pulls {
             remember_pull(&mut tx, page.repo_id, pull).await?;
+        }
+        for revision in page.revisions {
+            remember_revision(&mut tx, page.repo_id, revision).await?;
         }
         sqlx::query(
             "INSERT INTO backfill_checkpoints (owner, repo_id, repo_name, list, cursor, done, items, updated_at) \

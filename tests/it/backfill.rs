@@ -240,6 +240,60 @@ async fn review_comments_on_pull_requests_no_page_showed_name_their_author(engin
     assert_eq!(asked, commented.len(), "one question per pull request, none for pull requests already known");
 }
 
+on_both_engines!(backfill_keeps_every_codeowners_revision);
+
+/// Every revision of each repository's `CODEOWNERS` files is kept with its commit date and text,
+/// across pages (one file changed 130 times) and removals; a second run keeps nothing twice.
+async fn backfill_keeps_every_codeowners_revision(engine: Engine) {
+    let history = Arc::new(Org::generate(3, Size { repos: 2, prs: 10, issues: 5 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let run = Backfill {
+        reader: &reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: settings(Duration::from_secs(60)),
+    };
+    run.run(&selection()).await.expect("backfill");
+
+    let expected: std::collections::BTreeSet<String> = history
+        .codeowners
+        .iter()
+        .flat_map(|c| {
+            let repo = history.repos[c.repo].0;
+            c.revisions
+                .iter()
+                .map(move |(oid, t, text)| format!("{repo} {} {oid} {} {text:?}", c.path, t.timestamp() * 1000))
+        })
+        .collect();
+    let stored = async || -> Vec<String> {
+        let pool = db.pool().await;
+        let rows = sqlx::query("SELECT repo_id, path, oid, committed_at, text FROM codeowners_revisions")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows.iter()
+            .map(|r| {
+                let (repo, path, oid) = (r.get::<i64, _>(0), r.get::<String, _>(1), r.get::<String, _>(2));
+                format!("{repo} {path} {oid} {} {:?}", r.get::<i64, _>(3), r.get::<Option<String>, _>(4))
+            })
+            .collect()
+    };
+    let first = stored().await;
+    assert_eq!(expected.len(), 2 * 4 + 130);
+    assert_eq!(first.iter().cloned().collect::<std::collections::BTreeSet<_>>(), expected);
+    assert_eq!(first.len(), expected.len(), "each revision once");
+    assert!(first.iter().any(|r| r.ends_with(" None")), "removals are kept");
+    assert!(github.graphql_calls().iter().any(|c| c == "CodeownersHistory"), "the long history was paged");
+
+    run.run(&selection()).await.expect("again");
+    assert_eq!(stored().await.len(), expected.len());
+}
+
 on_both_engines!(serve_backfills_a_new_installation_and_repositories_added_later);
 
 pub fn installation_payload(action: &str, repos: &[(i64, String)]) -> Vec<u8> {

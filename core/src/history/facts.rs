@@ -3,7 +3,8 @@
 //!
 //! Owns: [`place`] (a repository's org and repo as signals name them), the subject a pull request's
 //! facts name ([`pull_subject`]), and the facts of each kind of item: [`of_pull`], [`of_issue`],
-//! [`of_release`], [`of_discussion`] and [`of_review_comment`].
+//! [`of_release`], [`of_discussion`] and [`of_review_comment`]; and the records that are not signals
+//! but that later readers need from history: [`codeowners_revisions`].
 //! Identities, triage facts, merged-PR data and review kinds come from [`crate::signal`]'s shared
 //! rules, the same the webhook path uses, so a fact told both ways lands on one identity.
 //!
@@ -203,6 +204,28 @@ pub fn of_review_comment(org: &Org, repo: &Repo, subject: &Subject, comment: &vi
         occurred_at: comment.created_at,
         data: json!({}),
     })
+}
+
+/// One revision of a `CODEOWNERS` file: the commit that changed it, when, and the text it left (None:
+/// the commit removed the file, or it is not text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeownersRevision {
+    pub path: String,
+    pub oid: String,
+    pub committed_at: DateTime<Utc>,
+    pub text: Option<String>,
+}
+
+/// The revisions a page of the file at `path`'s history holds.
+pub fn codeowners_revisions(path: &str, list: &view::Connection<view::Revision>) -> Vec<CodeownersRevision> {
+    list.items()
+        .map(|r| CodeownersRevision {
+            path: path.to_owned(),
+            oid: r.oid.clone(),
+            committed_at: r.committed_date,
+            text: r.text().map(str::to_owned),
+        })
+        .collect()
 }
 
 /// Keeps the facts that happened at or after `since` (all of them without one).

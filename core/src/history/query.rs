@@ -222,6 +222,62 @@ pub fn pull_request_author() -> Document {
     document("PullRequestAuthor", &body, &[ACTOR])
 }
 
+/// Where GitHub looks for a repository's `CODEOWNERS` file, each with the alias its list has in
+/// [`codeowners_revisions`]; backfill reads the revisions of each.
+pub const CODEOWNERS_PATHS: [(&str, &str); 3] =
+    [("dotGithub", ".github/CODEOWNERS"), ("root", "CODEOWNERS"), ("docs", "docs/CODEOWNERS")];
+
+/// Revisions of a `CODEOWNERS` file per page: the commits on the default branch that changed it,
+/// newest first, each with the file as it left it.
+pub const REVISIONS_PAGE: usize = 100;
+
+fn revisions(path: &str, after: &str) -> String {
+    format!(
+        "history(first: {REVISIONS_PAGE}, path: {path}{after}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ oid committedDate file(path: {path}) {{ object {{ ... on Blob {{ text }} }} }} }}
+      }}"
+    )
+}
+
+/// The first page of revisions of each of [`CODEOWNERS_PATHS`], in one query (each list under its
+/// alias, in `repository.defaultBranchRef.target`). Variables: `owner`, `name`.
+pub fn codeowners_revisions() -> Document {
+    let lists: Vec<String> = CODEOWNERS_PATHS
+        .iter()
+        .map(|(alias, path)| format!("{alias}: {}", revisions(&format!("\"{path}\""), "")))
+        .collect();
+    let body = format!(
+        "query CodeownersRevisions($owner: String!, $name: String!) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    defaultBranchRef {{ target {{ ... on Commit {{
+      {}
+    }} }} }}
+  }}
+}}",
+        lists.join("\n      ")
+    );
+    document("CodeownersRevisions", &body, &[])
+}
+
+/// The revisions of one `CODEOWNERS` file after a cursor, under the alias `list`. Variables: `owner`,
+/// `name`, `path`, `after`.
+pub fn more_codeowners_revisions() -> Document {
+    let body = format!(
+        "query CodeownersHistory($owner: String!, $name: String!, $path: String!, $after: String) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{
+    defaultBranchRef {{ target {{ ... on Commit {{
+      list: {}
+    }} }} }}
+  }}
+}}",
+        revisions("$path", ", after: $after")
+    );
+    document("CodeownersHistory", &body, &[])
+}
+
 /// Which nested list of one item a follow-up query finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nested {
@@ -296,8 +352,17 @@ pub fn rest_of(nested: Nested) -> Document {
 
 /// Every document backfill sends, for validation against the schema.
 pub fn all() -> Vec<Document> {
-    let mut out =
-        vec![repositories(), repository(), pull_requests(), issues(), releases(), discussions(), pull_request_author()];
+    let mut out = vec![
+        repositories(),
+        repository(),
+        pull_requests(),
+        issues(),
+        releases(),
+        discussions(),
+        pull_request_author(),
+        codeowners_revisions(),
+        more_codeowners_revisions(),
+    ];
     out.extend([Nested::PullFiles, Nested::PullReviews, Nested::PullTimeline, Nested::IssueTimeline].map(rest_of));
     out
 }

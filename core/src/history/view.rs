@@ -369,3 +369,60 @@ impl ReviewComment {
         self.pull_request_url.rsplit('/').next()?.parse().ok()
     }
 }
+
+/// A commit that changed a `CODEOWNERS` file, with the file as the commit left it (`file` null: the
+/// commit removed it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revision {
+    pub oid: String,
+    pub committed_date: DateTime<Utc>,
+    #[serde(default)]
+    pub file: Option<TreeFile>,
+}
+
+impl Revision {
+    /// The file's text at this commit: None when the commit removed it, or it is not text.
+    pub fn text(&self) -> Option<&str> {
+        self.file.as_ref()?.object.as_ref()?.text.as_deref()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TreeFile {
+    #[serde(default)]
+    pub object: Option<BlobText>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BlobText {
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CodeownersData {
+    pub repository: Option<CodeownersRepo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeownersRepo {
+    #[serde(default)]
+    pub default_branch_ref: Option<BranchRef>,
+}
+
+/// The default branch's head: a commit, whose revision lists are keyed by their alias (an empty map
+/// for a target that is not a commit).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BranchRef {
+    #[serde(default)]
+    pub target: Option<std::collections::HashMap<String, Connection<Revision>>>,
+}
+
+impl CodeownersData {
+    /// The revision lists by alias (none for an empty repository).
+    pub fn lists(self) -> std::collections::HashMap<String, Connection<Revision>> {
+        self.repository.and_then(|r| r.default_branch_ref).and_then(|b| b.target).unwrap_or_default()
+    }
+}

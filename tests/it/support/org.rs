@@ -124,12 +124,22 @@ pub struct Discussion {
     pub answer: Option<(i64, usize, DateTime<Utc>, DateTime<Utc>)>,
 }
 
+/// The revisions of one repository's `CODEOWNERS` file at `path`, newest first: (commit, date, text;
+/// None where the commit removed the file).
+#[derive(Debug, Clone)]
+pub struct Codeowners {
+    pub repo: usize,
+    pub path: &'static str,
+    pub revisions: Vec<(String, DateTime<Utc>, Option<String>)>,
+}
+
 pub struct Org {
     pub repos: Vec<(i64, String)>,
     pub people: Vec<Who>,
     pub items: Vec<Item>,
     pub releases: Vec<Release>,
     pub discussions: Vec<Discussion>,
+    pub codeowners: Vec<Codeowners>,
 }
 
 /// How big a history to generate.
@@ -211,12 +221,20 @@ impl Org {
                 answer,
             });
         }
-        Org { repos, people, items, releases, discussions }
+        let codeowners = codeowners(size.repos, start);
+        Org { repos, people, items, releases, discussions, codeowners }
     }
 
     /// An org with no repositories.
     pub fn empty() -> Org {
-        Org { repos: Vec::new(), people: Vec::new(), items: Vec::new(), releases: Vec::new(), discussions: Vec::new() }
+        Org {
+            repos: Vec::new(),
+            people: Vec::new(),
+            items: Vec::new(),
+            releases: Vec::new(),
+            discussions: Vec::new(),
+            codeowners: Vec::new(),
+        }
     }
 
     pub fn count(&self, f: impl Fn(&Step) -> bool) -> usize {
@@ -228,6 +246,35 @@ impl Org {
         json!({"id": id, "name": name, "full_name": format!("{}/{name}", ORG.1), "private": false,
                "visibility": "public", "owner": {"id": ORG.0, "login": ORG.1, "type": "Organization"}})
     }
+}
+
+/// Each repository's `.github/CODEOWNERS` names one more person every 60 days (4 revisions); the
+/// first repository also has a root `CODEOWNERS` changed 130 times (more than a page), removed
+/// twice on the way. No draws: the rest of the history stays as it was.
+fn codeowners(repos: usize, start: DateTime<Utc>) -> Vec<Codeowners> {
+    let mut out = Vec::new();
+    for repo in 0..repos {
+        let revisions = (0..4)
+            .rev()
+            .map(|k| {
+                let names: Vec<String> = (0..=k).map(|p| format!("@person{}", repo + p)).collect();
+                let at = start + Duration::days(60 * (k as i64 + 1));
+                (format!("{repo:02}{k:038}"), at, Some(format!("# owners\n* {}\n", names.join(" "))))
+            })
+            .collect();
+        out.push(Codeowners { repo, path: ".github/CODEOWNERS", revisions });
+    }
+    if repos > 0 {
+        let revisions = (0..130)
+            .rev()
+            .map(|k: i64| {
+                let text = (k % 50 != 49).then(|| format!("/docs/ @person{}\n", k % 40));
+                (format!("ff{k:038}"), start + Duration::days(5 * k + 1), text)
+            })
+            .collect();
+        out.push(Codeowners { repo: 0, path: "CODEOWNERS", revisions });
+    }
+    out
 }
 
 /// The steps of one item, in time order: reviews (PRs), labels, assignments, comments, then an end.
@@ -469,6 +516,33 @@ impl Org {
                     })
                     .collect();
                 json!({"repository": {"discussions": {"pageInfo": info, "nodes": nodes}}})
+            }
+            "CodeownersRevisions" | "CodeownersHistory" => {
+                let repo = self.repo_index(&s("name"))?;
+                let lists: &[(&str, &str)] = if op == "CodeownersRevisions" {
+                    &[("dotGithub", ".github/CODEOWNERS"), ("root", "CODEOWNERS"), ("docs", "docs/CODEOWNERS")]
+                } else {
+                    &[("list", "")]
+                };
+                let mut target = serde_json::Map::new();
+                for (alias, path) in lists {
+                    let path = if path.is_empty() { s("path") } else { (*path).to_owned() };
+                    let file = self.codeowners.iter().find(|c| c.repo == repo && c.path == path);
+                    let all: Vec<Value> = file
+                        .map(|c| {
+                            c.revisions
+                                .iter()
+                                .map(|(oid, t, text)| {
+                                    let file = text.as_ref().map(|text| json!({"object": {"text": text}}));
+                                    json!({"oid": oid, "committedDate": at(*t), "file": file})
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let (nodes, info) = page(&all, vars["after"].as_str(), 100);
+                    target.insert((*alias).to_owned(), json!({"pageInfo": info, "nodes": nodes}));
+                }
+                json!({"repository": {"defaultBranchRef": {"target": target}}})
             }
             "PullRequestAuthor" => {
                 let repo = self.repo_index(&s("name"))?;
