@@ -59,11 +59,12 @@ pub fn far_enough(page: &[Listed], position: Option<DateTime<Utc>>) -> bool {
     page.iter().any(|l| l.delivered_at < position - OVERLAP)
 }
 
-/// The start of a window GitHub no longer keeps (the last position, less the overlap), when the last
-/// position is older than its retention (the app was down, or reconcile did not run, for longer): its
-/// facts can only be backfilled.
-pub fn gap(position: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    position.filter(|p| *p < now - RETENTION).map(|p| p - OVERLAP)
+/// The start of a window GitHub no longer keeps (the last look at its list, less the overlap), when
+/// that look is older than its retention (the app was down, or reconcile did not run, for longer): its
+/// facts can only be backfilled. A quiet org (no deliveries for days) has no gap while reconcile
+/// looks.
+pub fn gap(looked_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    looked_at.filter(|p| *p < now - RETENTION).map(|p| p - OVERLAP)
 }
 
 #[cfg(test)]

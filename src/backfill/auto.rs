@@ -31,6 +31,7 @@ pub struct Due {
     pub installation: i64,
     pub repos: HashSet<String>,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub keep_done: bool,
 }
 
 /// Serve's background backfills.
@@ -66,7 +67,8 @@ impl Auto {
             let unpaged = names.iter().any(|n| !paged.contains(n) && !asked.as_ref().is_some_and(|a| a.contains(n)));
             let last = self.backfills.last_run(&org.login).await?;
             if let Some(due) = due::due(last.as_ref(), lost.as_ref(), unpaged) {
-                out.push(Due { owner: org.login.clone(), installation, repos: names, since: due.since });
+                let (since, keep_done) = (due.since, due.keep_done);
+                out.push(Due { owner: org.login.clone(), installation, repos: names, since, keep_done });
             }
         }
         Ok(out)
@@ -80,7 +82,7 @@ impl Auto {
         let settings = Settings { holder: format!("serve, {}", Settings::default().holder), ..Settings::default() };
         let run = Backfill { reader: &reader, store: self.backfills.clone(), progress: &Lines, settings };
         let selection = Selection { owner: due.owner.clone(), repo: None, since: due.since };
-        match run.run_only(&selection, Some(&due.repos)).await {
+        match run.run_only(&selection, Some(&due.repos), due.keep_done).await {
             Ok(summary) => {
                 tracing::info!(org = due.owner, since = ?due.since, ?summary, "backfill of an installation is done");
                 // Those that failed are asked for again at the next look.

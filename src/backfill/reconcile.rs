@@ -5,8 +5,8 @@
 //! overlap), asks the store which GUIDs it holds, and for each missed one (see
 //! [`ladder_core::reconcile::missing`]) fetches the delivery (`request.payload` is its body) and stores
 //! it through the queue the receiver uses, checked as the receiver checks it; when the payload cannot
-//! be had, it asks GitHub to deliver it again. A position older than GitHub keeps deliveries is a
-//! gap: those facts can only come back through a backfill, so the gap is recorded for `serve`'s
+//! be had, it asks GitHub to deliver it again. A last look older than GitHub keeps deliveries (the
+//! app was down, or reconcile off, for longer) leaves a gap: those facts can only come back through a backfill, so the gap is recorded for `serve`'s
 //! background backfills, which backfill every org from its start once more.
 //!
 //! Never does: process deliveries (the worker does), or decide which are missing (the core does).
@@ -60,12 +60,13 @@ pub struct Reconcile {
 impl Reconcile {
     /// One run.
     pub async fn once(&self, now: DateTime<Utc>) -> Result<Outcome, ReconcileError> {
-        let position = self.queue.reconciled_until().await?;
-        let mut outcome = Outcome { gap: reconcile::gap(position, now), ..Outcome::default() };
+        let position = self.queue.reconcile_position().await?;
+        let listed = self.list(position.map(|p| p.until)).await?;
+        // Only a run that read GitHub's list can say what was lost since the last one did.
+        let mut outcome = Outcome { gap: reconcile::gap(position.map(|p| p.looked_at), now), ..Outcome::default() };
         if let Some(since) = outcome.gap {
             self.backfills.lost(since, now).await?;
         }
-        let listed = self.list(position).await?;
         outcome.listed = listed.len();
         let guids: Vec<String> = listed.iter().map(|l| l.guid.clone()).collect();
         let stored: HashSet<String> = self.queue.delivery_states(&guids).await?.into_iter().map(|(id, _)| id).collect();
@@ -85,9 +86,7 @@ impl Reconcile {
                 },
             }
         }
-        if let Some(newest) = listed.iter().map(|l| l.delivered_at).max() {
-            self.queue.reconciled(newest, now).await?;
-        }
+        self.queue.reconciled(listed.iter().map(|l| l.delivered_at).max(), now).await?;
         Ok(outcome)
     }
 

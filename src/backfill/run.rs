@@ -110,21 +110,21 @@ struct Target {
 impl Backfill<'_> {
     /// Runs `selection` to its end (or until every failing repository has used its rounds).
     pub async fn run(&self, selection: &Selection) -> Result<Summary, BackfillError> {
-        self.run_only(selection, None).await
+        self.run_only(selection, None, false).await
     }
 
-    /// [`Backfill::run`] over the repositories (`owner/name`, lower case) in `only`, when given, and
-    /// keeping the lists a finished run of the same selection completed (serve's automatic runs, which
-    /// page only what was added since).
+    /// [`Backfill::run`] over the repositories (`owner/name`, lower case) in `only`, when given; with
+    /// `keep_done`, keeping the lists the last run of the owner completed, whatever its `since`
+    /// (serve's automatic runs for repositories added since, which page only those).
     pub async fn run_only(
         &self,
         selection: &Selection,
         only: Option<&std::collections::HashSet<String>>,
+        keep_done: bool,
     ) -> Result<Summary, BackfillError> {
         let holder = &self.settings.holder;
         let mut summary = Summary::default();
-        let claim =
-            self.store.claim_keeping(selection, holder, Utc::now(), self.settings.lease, only.is_some()).await?;
+        let claim = self.store.claim_keeping(selection, holder, Utc::now(), self.settings.lease, keep_done).await?;
         match claim {
             Claim::Busy { holder, until } => {
                 return Err(BackfillError::Busy { owner: selection.owner.clone(), holder, until });
@@ -231,11 +231,27 @@ impl Backfill<'_> {
 
     /// Every revision of the repository's `CODEOWNERS` files (whatever the run's `since`: readers
     /// need the whole story), committed at once with the list's checkpoint.
+    ///
+    /// GitHub failing to tell them (a huge repository's history can time out) leaves a warning and
+    /// the list unchecked for a later fresh run; it does not fail the repository's other lists.
     async fn codeowners(&self, t: &Target, summary: &mut Summary) -> Result<(), BackfillError> {
         const LIST: &str = "codeowners";
         if self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?.done {
             return Ok(());
         }
+        let revisions = match self.codeowners_revisions(t).await {
+            Ok(revisions) => revisions,
+            Err(BackfillError::GitHub { what, verdict }) => {
+                tracing::warn!(repo = t.repo.full_name, what, ?verdict, "CODEOWNERS revisions could not be read");
+                return Ok(());
+            }
+            Err(other) => return Err(other),
+        };
+        let read = Read { items: 0, signals: Vec::new(), pulls: Vec::new(), revisions };
+        self.commit(t, LIST, &view::PageInfo::default(), read, None, summary).await
+    }
+
+    async fn codeowners_revisions(&self, t: &Target) -> Result<Vec<facts::CodeownersRevision>, BackfillError> {
         let full = &t.repo.full_name;
         let vars = json!({"owner": t.owner, "name": t.name});
         let data: view::CodeownersData = self.ask(&query::codeowners_revisions(), vars, None, full).await?;
@@ -254,8 +270,7 @@ impl Backfill<'_> {
                 list = data.lists().remove("list").unwrap_or_default();
             }
         }
-        let read = Read { items: 0, signals: Vec::new(), pulls: Vec::new(), revisions };
-        self.commit(t, LIST, &view::PageInfo::default(), read, None, summary).await
+        Ok(revisions)
     }
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
@@ -309,8 +324,11 @@ impl Backfill<'_> {
         const LIST: &str = "review_comments";
         let full = t.repo.full_name.clone();
         let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?;
+        // A resumed run reads its last committed page again: a comment deleted meanwhile shifts the
+        // later ones back a page (facts already recorded are not recorded twice).
+        let mut page: u32 =
+            checkpoint.cursor.as_deref().and_then(|c| c.parse::<u32>().ok()).map_or(1, |n| n.max(2) - 1);
         while !checkpoint.done {
-            let page: u32 = checkpoint.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
             let ask = || self.reader.review_comments(&t.owner, &t.name, page, since);
             let (comments, more) = self.patiently("review comments", &full, None, |_| ask()).await?;
             let mut numbers: Vec<i64> = comments.iter().filter_map(view::ReviewComment::number).collect();
@@ -333,6 +351,7 @@ impl Backfill<'_> {
             let read = Read { items: comments.len() as u64, signals, pulls: learned, revisions: Vec::new() };
             self.commit(t, LIST, &info, read, since, summary).await?;
             checkpoint = Checkpoint { cursor: info.end_cursor, done: !more };
+            page += 1;
         }
         Ok(())
     }

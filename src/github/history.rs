@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use super::verdict::{self, Verdict};
 use super::{ClientError, answer, path_segment};
 use ladder_core::history::query::Document;
-use ladder_core::history::view::{Answer, RateLimit, ReviewComment, WithRate};
+use ladder_core::history::view::{Answer, Problem, RateLimit, ReviewComment, WithRate};
 
 /// Review comments per REST page: GitHub's most.
 pub const REVIEW_COMMENTS_PAGE: u32 = 100;
@@ -84,7 +84,10 @@ impl Reader {
         let text = text?;
         let answer: Answer<WithRate<T>> = serde_json::from_str(&text)
             .map_err(|e| Verdict::refused(format!("GitHub's answer to {} does not read: {e}", doc.name)))?;
-        if let Some(problem) = answer.errors.first() {
+        // GitHub answers a lookup of something that is not there (a pull request's number) with `null`
+        // and a `NOT_FOUND` error: the `null` is the answer.
+        let found_nothing = |p: &&Problem| answer.data.is_some() && p.kind.as_deref() == Some("NOT_FOUND");
+        if let Some(problem) = answer.errors.iter().find(|p| !found_nothing(p)) {
             return Err(match problem.kind.as_deref() {
                 Some("RATE_LIMITED") => Verdict::RateLimited(spent.unwrap_or(verdict::DEFAULT_WAIT)),
                 // Partial results of a query that took too long: ask for less.

@@ -151,8 +151,9 @@ impl Backfills {
         self.claim_keeping(selection, holder, now, lease, false).await
     }
 
-    /// [`Backfills::claim`]; with `keep_done`, a finished run with the same selection resumes too: its
-    /// lists that are done stay done, so only repositories new since then are paged.
+    /// [`Backfills::claim`]; with `keep_done`, the last run of the same repositories resumes whether it
+    /// finished or not and whatever its `since`: its lists that are done stay done, so only
+    /// repositories new since then are paged (from this selection's `since`).
     pub async fn claim_keeping(
         &self,
         selection: &Selection,
@@ -191,9 +192,10 @@ impl Backfills {
             let until: Option<i64> = row.try_get("lease_until")?;
             return Ok(Claim::Busy { holder: holder.unwrap_or_default(), until: from_millis(until.unwrap_or(0)) });
         };
-        let same = row.try_get::<String, _>("selection")? == selection.key()
-            && row.try_get::<Option<i64>, _>("since_at")? == selection.since.map(millis)
-            && (keep_done || row.try_get::<Option<i64>, _>("finished_at")?.is_none());
+        let same_since = row.try_get::<Option<i64>, _>("since_at")? == selection.since.map(millis);
+        let unfinished = row.try_get::<Option<i64>, _>("finished_at")?.is_none();
+        let same =
+            row.try_get::<String, _>("selection")? == selection.key() && (keep_done || (same_since && unfinished));
         let checkpoints: i64 = sqlx::query("SELECT COUNT(*) FROM backfill_checkpoints WHERE owner = $1")
             .bind(&owner)
             .fetch_one(&mut *tx)

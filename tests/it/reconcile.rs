@@ -63,7 +63,7 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
     let again = reconcile.once(Utc::now()).await.expect("reconcile again");
     assert_eq!((again.ingested, again.lost, again.gap), (0, 0, None), "{again:?}");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries").await, 4);
-    assert!(app.store().queue().reconciled_until().await.unwrap().is_some());
+    assert!(app.store().queue().reconcile_position().await.unwrap().is_some());
 }
 
 on_both_engines!(a_gap_longer_than_github_keeps_is_backfilled_by_serve);
@@ -91,7 +91,7 @@ async fn a_gap_longer_than_github_keeps_is_backfilled_by_serve(engine: Engine) {
     pool.close().await;
     let kept = app.db.scalar("SELECT COUNT(*) FROM signals").await;
     assert!(all - kept > 20, "{} facts happened while the app was down", all - kept);
-    store.queue().reconciled(down, down).await.unwrap();
+    store.queue().reconciled(Some(down), down).await.unwrap();
 
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
     let client = GitHub::new(&github.url(), &AppCredentials { app_id: APP_ID, key }).unwrap();
@@ -106,9 +106,14 @@ async fn a_gap_longer_than_github_keeps_is_backfilled_by_serve(engine: Engine) {
     })
     .await;
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM signals").await, all, "every lost fact is back");
-    // The window is backfilled once.
-    let pages = || github.graphql_calls().iter().filter(|c| c.as_str() == "PullRequests").count();
-    let before = pages();
+
+    // The next look finds no gap (an org with no deliveries for days has none either), and the
+    // window is backfilled once: over five looks for backfills, nothing more is asked of GitHub.
+    let again = reconcile.once(Utc::now()).await.expect("reconcile again");
+    assert_eq!(again.gap, None, "{again:?}");
+    let run = store.backfills().last_run(ORG.1).await.unwrap();
+    let before = github.graphql_calls().len();
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert_eq!(pages(), before, "no further backfill");
+    assert_eq!(github.graphql_calls().len(), before, "no further backfill");
+    assert_eq!(store.backfills().last_run(ORG.1).await.unwrap(), run);
 }

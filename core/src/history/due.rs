@@ -24,27 +24,32 @@ pub struct Lost {
     pub found_at: DateTime<Utc>,
 }
 
-/// A backfill to run: from `since`, or the whole history when None.
+/// A backfill to run: from `since` (the whole history when None); with `keep_done`, the lists the
+/// last run completed stay done (only what it did not page is paged), otherwise it starts afresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
     pub since: Option<DateTime<Utc>>,
+    pub keep_done: bool,
 }
 
 /// Whether an org is due a backfill, and from when:
 /// - never backfilled: the whole history (which covers any lost window);
 /// - a run that did not finish: that run, resumed as it was;
 /// - lost deliveries found after the last run started: the window, from its start;
-/// - an installed repository no run has paged: the whole history of the new ones (the run keeps
-///   the lists finished runs completed).
+/// - an installed repository no run has paged: the whole history of the new ones.
+///
+/// A window's run starts afresh (every list paged again from the window's start); the others keep
+/// what is done.
 pub fn due(last: Option<&LastRun>, lost: Option<&Lost>, unpaged: bool) -> Option<Due> {
-    let Some(last) = last else { return Some(Due { since: None }) };
+    let keeping = |since| Some(Due { since, keep_done: true });
+    let Some(last) = last else { return keeping(None) };
     if !last.finished {
-        return Some(Due { since: last.since });
+        return keeping(last.since);
     }
     if let Some(lost) = lost.filter(|l| last.started_at < l.found_at) {
-        return Some(Due { since: Some(lost.since) });
+        return Some(Due { since: Some(lost.since), keep_done: false });
     }
-    unpaged.then_some(Due { since: None })
+    if unpaged { keeping(None) } else { None }
 }
 
 #[cfg(test)]
@@ -65,25 +70,16 @@ mod tests {
             finished,
         };
         let lost = Lost { since: day(3), found_at: day(10) };
-        let whole = Some(Due { since: None });
+        let whole = Some(Due { since: None, keep_done: true });
+        let window = Some(Due { since: Some(day(3)), keep_done: false });
+        let resumed_window = Some(Due { since: Some(day(3)), keep_done: true });
         let cases = [
             ("never backfilled", None, None, false, whole),
             ("never backfilled, a window lost", None, Some(lost), false, whole),
             ("unfinished whole run", Some(run(None, 2, false)), Some(lost), false, whole),
-            (
-                "unfinished window run",
-                Some(run(Some(3), 11, false)),
-                Some(lost),
-                false,
-                Some(Due { since: Some(day(3)) }),
-            ),
-            (
-                "finished before the loss was found",
-                Some(run(None, 1, true)),
-                Some(lost),
-                false,
-                Some(Due { since: Some(day(3)) }),
-            ),
+            ("unfinished window run", Some(run(Some(3), 11, false)), Some(lost), false, resumed_window),
+            ("finished before the loss was found", Some(run(None, 1, true)), Some(lost), false, window),
+            ("a window run finished before another loss", Some(run(Some(3), 9, true)), Some(lost), true, window),
             ("finished after", Some(run(Some(3), 11, true)), Some(lost), false, None),
             ("finished, nothing lost", Some(run(None, 1, true)), None, false, None),
             ("finished, a repository added", Some(run(None, 1, true)), None, true, whole),

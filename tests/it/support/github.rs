@@ -79,6 +79,8 @@ struct State {
     graphql_calls: Mutex<Vec<String>>,
     /// Whether pages of pull requests come back empty (as if every pull request were opened later).
     pulls_hidden: std::sync::atomic::AtomicBool,
+    /// Whether the last page of review comments holds one on a pull request GitHub cannot find.
+    orphan_comment: std::sync::atomic::AtomicBool,
     /// How long each GraphQL answer takes.
     graphql_latency: Mutex<std::time::Duration>,
     /// The App's deliveries GitHub lists, newest first, with the payload each sent (None: GitHub
@@ -206,6 +208,12 @@ impl FakeGitHub {
     /// Pages of pull requests answer empty while `hidden`.
     pub fn hide_pulls(&self, hidden: bool) {
         self.state.pulls_hidden.store(hidden, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The last page of each repository's review comments holds one on a pull request GitHub cannot
+    /// find (deleted with its repository's history rewritten, say) while `orphan`.
+    pub fn orphan_review_comment(&self, orphan: bool) {
+        self.state.orphan_comment.store(orphan, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Each GraphQL answer (and each page of review comments) takes this long.
@@ -535,6 +543,13 @@ fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     // Without a history to serve, an org with no repositories (a backfill of it ends at once).
     let history = state.history.lock().unwrap().clone().unwrap_or_else(|| Arc::new(super::org::Org::empty()));
     match history.answer(&op, &request["variables"], rate) {
+        // As GitHub answers a number it cannot find: `null`, and an error saying so.
+        Some(data) if op == "PullRequestAuthor" && data["repository"]["pullRequest"].is_null() => {
+            let message =
+                format!("Could not resolve to a PullRequest with the number of {}.", request["variables"]["number"]);
+            let error = json!({"type": "NOT_FOUND", "path": ["repository", "pullRequest"], "message": message});
+            axum::Json(json!({"data": data, "errors": [error]})).into_response()
+        }
         Some(data) => axum::Json(json!({"data": data})).into_response(),
         None => axum::Json(json!({"errors": [{"message": format!("the fake has no answer to {op}")}]})).into_response(),
     }
@@ -572,6 +587,12 @@ fn review_comments(state: &State, uri: &Uri, headers: &HeaderMap) -> Response {
     let Some((list, more)) = history.review_comments(parts.get(2).copied().unwrap_or_default(), page, per_page) else {
         return (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Not Found"}))).into_response();
     };
+    let mut list = list;
+    if !more && state.orphan_comment.load(std::sync::atomic::Ordering::SeqCst) {
+        let url = format!("https://api.github.com{}", uri.path().replace("/pulls/comments", "/pulls/999999"));
+        list.push(json!({"id": 999_999, "user": {"id": 100, "login": "person0", "type": "User"},
+                         "created_at": "2025-01-01T00:00:00Z", "pull_request_url": url, "body": "lost"}));
+    }
     let mut response = axum::Json(Value::Array(list)).into_response();
     let budget = [
         ("x-ratelimit-limit", "5000".to_owned()),
