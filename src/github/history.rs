@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::verdict::{self, Verdict};
-use super::{ClientError, answer, path_segment};
+use super::{ClientError, answer, next_link, path_segment};
 use ladder_core::history::query::Document;
 use ladder_core::history::view::{Answer, Problem, RateLimit, ReviewComment, WithRate};
 
@@ -127,10 +127,7 @@ impl Reader {
         let text = answer(response).await.0?;
         let comments: Vec<ReviewComment> = serde_json::from_str(&text)
             .map_err(|e| Verdict::refused(format!("GitHub's list of review comments does not read: {e}")))?;
-        let more = headers
-            .get("link")
-            .and_then(|l| l.to_str().ok())
-            .is_some_and(|l| l.split(',').any(|part| part.contains("rel=\"next\"")));
+        let more = headers.get("link").and_then(|l| l.to_str().ok()).and_then(next_link).is_some();
         Ok(((comments, more), budget(&headers)))
     }
 }

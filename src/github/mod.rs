@@ -436,9 +436,14 @@ fn by_with(item: &serde_json::Value, me: &str, tag: &str) -> bool {
     comment.by(me) && comment.body.contains(tag)
 }
 
+/// The `rel="next"` part of a `link` header, if there is a next page.
+fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find(|part| part.contains("rel=\"next\""))
+}
+
 /// The `cursor` of the `rel="next"` link in a `link` header.
 fn next_cursor(link: &str) -> Option<String> {
-    let next = link.split(',').find(|part| part.contains("rel=\"next\""))?;
+    let next = next_link(link)?;
     let url = next.trim().trim_start_matches('<').split('>').next()?;
     let query = url.split_once('?')?.1;
     let cursor = query.split('&').find_map(|kv| kv.strip_prefix("cursor="))?;

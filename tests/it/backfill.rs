@@ -24,6 +24,11 @@ fn settings(lease: Duration) -> Settings {
     Settings { holder: "test".into(), lease, retry_base: Duration::from_millis(10), attempts: 6, rounds: 2 }
 }
 
+/// A run with a 60 s lease.
+fn backfill<'a>(reader: &'a Reader, store: &ladder::store::Store) -> Backfill<'a> {
+    Backfill { reader, store: store.backfills(), progress: &Lines, settings: settings(Duration::from_secs(60)) }
+}
+
 fn selection() -> Selection {
     Selection { owner: ORG.1.into(), repo: None, since: None }
 }
@@ -146,12 +151,7 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
         GraphqlTrouble::RateLimited { reset_in: 1 },
         GraphqlTrouble::BadGateway,
     ]);
-    let backfill = Backfill {
-        reader: &reader,
-        store: store.backfills(),
-        progress: &Lines,
-        settings: settings(Duration::from_secs(60)),
-    };
+    let backfill = backfill(&reader, &store);
     let summary = backfill.run(&selection()).await.expect("backfill");
     assert!(summary.resumed, "{summary:?}");
     assert!(summary.failed.is_empty(), "{summary:?}");
@@ -217,12 +217,7 @@ async fn review_comments_on_pull_requests_no_page_showed_name_their_author(engin
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
-    let run = Backfill {
-        reader: &reader,
-        store: store.backfills(),
-        progress: &Lines,
-        settings: settings(Duration::from_secs(60)),
-    };
+    let run = backfill(&reader, &store);
     let summary = run.run(&selection()).await.expect("backfill");
     assert!(summary.failed.is_empty(), "{summary:?}");
 
@@ -254,12 +249,7 @@ async fn backfill_keeps_every_codeowners_revision(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
-    let run = Backfill {
-        reader: &reader,
-        store: store.backfills(),
-        progress: &Lines,
-        settings: settings(Duration::from_secs(60)),
-    };
+    let run = backfill(&reader, &store);
     run.run(&selection()).await.expect("backfill");
 
     let expected: std::collections::BTreeSet<String> = history

@@ -520,7 +520,7 @@ impl Org {
             "CodeownersRevisions" | "CodeownersHistory" => {
                 let repo = self.repo_index(&s("name"))?;
                 let lists: &[(&str, &str)] = if op == "CodeownersRevisions" {
-                    &[("dotGithub", ".github/CODEOWNERS"), ("root", "CODEOWNERS"), ("docs", "docs/CODEOWNERS")]
+                    &ladder_core::history::query::CODEOWNERS_PATHS
                 } else {
                     &[("list", "")]
                 };
