@@ -88,6 +88,9 @@ pub struct Installation {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Label {
+    /// The label's database id (what a GraphQL node id carries; it survives a rename).
+    #[serde(default)]
+    pub id: Option<i64>,
     pub name: String,
 }
 

@@ -25,6 +25,7 @@ pub mod health;
 pub mod history;
 pub mod ladder;
 pub mod located;
+pub mod node_id;
 pub mod plan;
 #[cfg(test)]
 mod properties;

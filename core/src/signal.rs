@@ -185,17 +185,32 @@ pub fn subject_key(repo_id: i64, number: i64) -> String {
 /// A triage action on an issue or PR, as webhooks and timelines both tell it.
 #[derive(Debug, Clone, Copy)]
 pub enum Triage<'a> {
-    Labeled(&'a str),
+    Labeled(LabelRef<'a>),
     Assigned(&'a Account),
     Closed,
 }
 
+/// A label as a triage fact names it: its database id (webhooks give it; GraphQL's node id carries
+/// it, see [`crate::node_id`]) and its name at the time.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelRef<'a> {
+    pub id: Option<i64>,
+    pub name: &'a str,
+}
+
 /// The kind, identity and data of a triage action by `actor` on the subject `key`. Timeline events
 /// carry no id in webhooks or GraphQL, so the identity is what both know: subject, label or assignee,
-/// actor (labelling twice collapses to one fact).
+/// actor (labelling twice collapses to one fact). A label is named by its id, which survives a
+/// rename (GraphQL tells a label's *current* name, a webhook the name it had); only a label whose id
+/// is unknown is named by its name.
 pub fn triage_fact(key: &str, triage: &Triage<'_>, actor: &Account) -> (Kind, String, Value) {
     match triage {
-        Triage::Labeled(label) => (Kind::TriageLabeled, format!("{key}:{label}:{}", actor.id), json!({"label": label})),
+        Triage::Labeled(LabelRef { id: Some(id), name }) => {
+            (Kind::TriageLabeled, format!("{key}:label-id={id}:{}", actor.id), json!({"label": name, "label_id": id}))
+        }
+        Triage::Labeled(LabelRef { id: None, name }) => {
+            (Kind::TriageLabeled, legacy_label_identity(key, name, actor.id), json!({"label": name}))
+        }
         Triage::Assigned(assignee) => (
             Kind::TriageAssigned,
             format!("{key}:{}:{}", assignee.id, actor.id),
@@ -203,6 +218,26 @@ pub fn triage_fact(key: &str, triage: &Triage<'_>, actor: &Account) -> (Kind, St
         ),
         Triage::Closed => (Kind::TriageClosed, format!("{key}:{}", actor.id), json!({})),
     }
+}
+
+fn legacy_label_identity(key: &str, name: &str, actor_id: i64) -> String {
+    format!("{key}:{name}:{actor_id}")
+}
+
+/// The identity a `triage_labeled` signal named by its label's id had before labels were named by
+/// id (subject, label name, actor): the store upgrades a fact recorded that way when it meets it
+/// again with its id, so the two are one fact. None for other signals.
+///
+/// What this cannot mend: a fact recorded by name before the label was renamed. GraphQL tells only
+/// the current name, so the old fact and its by-id twin stay two; stores written since (webhooks name
+/// labels by id) do not have such facts.
+pub fn label_identity_by_name(signal: &Signal) -> Option<String> {
+    if signal.kind != Kind::TriageLabeled || signal.data.get("label_id").is_none() {
+        return None;
+    }
+    let subject = signal.subject.as_ref()?;
+    let name = signal.data.get("label")?.as_str()?;
+    Some(legacy_label_identity(&subject_key(signal.repo.id, subject.number), name, signal.actor.id))
 }
 
 /// What a `pr_merged` signal keeps about the PR: its size, head branch and title.
@@ -340,7 +375,10 @@ impl Context<'_> {
         let key = subject_key(self.repo.id, subject.number);
         let at = updated_at.unwrap_or(self.received_at);
         let (triage, at) = match action {
-            "labeled" => (Triage::Labeled(&label?.name), at),
+            "labeled" => {
+                let label = label?;
+                (Triage::Labeled(LabelRef { id: label.id, name: &label.name }), at)
+            }
             "assigned" => (Triage::Assigned(assignee?), at),
             "closed" => (Triage::Closed, closed_at.unwrap_or(at)),
             _ => return None,
@@ -481,7 +519,7 @@ mod tests {
             (
                 "pull_request",
                 "pull_request/labeled.json",
-                vec![("triage_labeled", s("186853002#2:bug:21031067"), s("Codertocat"), true)],
+                vec![("triage_labeled", s("186853002#2:label-id=1362934389:21031067"), s("Codertocat"), true)],
             ),
             ("pull_request", "pull_request/synchronize.json", vec![]),
             (
@@ -576,6 +614,24 @@ mod tests {
         assert_eq!(signals.len(), 1);
         assert_eq!(signals[0].occurred_at, received());
         assert_eq!(signals[0].data["label"], "bug");
+    }
+
+    #[test]
+    fn labels_are_named_by_id_and_facts_by_name_are_found_again() {
+        let signals = derive_json("issues", &fixture("issues/labeled.json"));
+        let by_id = &signals[0];
+        assert_eq!(by_id.identity, "186853002#1:label-id=1362934389:21031067");
+        assert_eq!(by_id.data, serde_json::json!({"label": "bug", "label_id": 1_362_934_389}));
+        assert_eq!(label_identity_by_name(by_id).as_deref(), Some("186853002#1:bug:21031067"));
+
+        // Without an id (a payload older than ids, or a hand-made one) the name is all there is.
+        let mut payload = fixture("issues/labeled.json");
+        payload["label"].as_object_mut().unwrap().remove("id");
+        let by_name = &derive_json("issues", &payload)[0];
+        assert_eq!(by_name.identity, "186853002#1:bug:21031067");
+        assert_eq!(label_identity_by_name(by_name), None, "nothing to upgrade it to");
+        let assigned = &derive_json("issues", &fixture("issues/assigned.json"))[0];
+        assert_eq!(label_identity_by_name(assigned), None, "only label facts");
     }
 
     #[test]

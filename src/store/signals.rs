@@ -64,6 +64,7 @@ async fn insert(
     signals: &[(&str, &Signal)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    upgrade_label_identities(tx, signals).await?;
     let mut new: HashSet<(String, String)> = HashSet::new();
     for chunk in signals.chunks(super::rows_per_statement(SIGNAL_COLUMNS)) {
         let sql = format!(
@@ -112,6 +113,27 @@ async fn insert(
         .collect();
     super::digests::add(tx, backend, &added).await?;
     upsert_people(tx, backend, &latest_people(signals.iter().map(|(_, s)| *s))).await
+}
+
+/// Renames each label fact recorded by its label's name (as facts were before labels were named by
+/// id) that `signals` tell again by id, so the insert that follows finds it there and counts it once.
+async fn upgrade_label_identities(
+    tx: &mut Transaction<'_, Any>,
+    signals: &[(&str, &Signal)],
+) -> Result<(), StoreError> {
+    for (_, s) in signals {
+        let Some(by_name) = ladder_core::signal::label_identity_by_name(s) else { continue };
+        let sql = "UPDATE signals SET identity = $1, data = $2 WHERE kind = $3 AND identity = $4 \
+                   AND NOT EXISTS (SELECT 1 FROM signals WHERE kind = $3 AND identity = $1)";
+        sqlx::query(sql)
+            .bind(s.identity.as_str())
+            .bind(s.data.to_string())
+            .bind(s.kind.as_str())
+            .bind(by_name)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Each actor once, as of their latest signal (a statement may not update one row twice).

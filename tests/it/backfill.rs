@@ -34,7 +34,8 @@ fn selection() -> Selection {
 }
 
 /// Every signal, one line each, in identity order; `paths` aside (webhooks in dry-run cannot read a
-/// merged PR's files; backfill reads them with the PR).
+/// merged PR's files; backfill reads them with the PR), and a renamed label's name as webhooks told it
+/// (GraphQL tells its current name; the identity, by label id, is the same).
 async fn signal_lines(db: &TestDb) -> Vec<String> {
     let pool = db.pool().await;
     let rows = sqlx::query(
@@ -52,6 +53,9 @@ async fn signal_lines(db: &TestDb) -> Vec<String> {
             let mut data: serde_json::Value = serde_json::from_str(&r.get::<String, _>("data")).unwrap();
             if let Some(map) = data.as_object_mut() {
                 map.remove("paths");
+                if map.get("label").and_then(|l| l.as_str()) == Some(org::RENAMED.1) {
+                    map.insert("label".into(), org::RENAMED.0.into());
+                }
             }
             let text = |c: &str| r.get::<Option<String>, _>(c).unwrap_or_default();
             let num = |c: &str| r.get::<Option<i64>, _>(c).map_or("-".to_owned(), |n| n.to_string());
@@ -178,6 +182,12 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
         let n = db.scalar(&format!("SELECT COUNT(*) FROM signals WHERE kind = '{kind}'")).await;
         assert!(n > 10, "{n} {kind} signals");
     }
+    // A label renamed since it was put on is one fact, named by its id, however each side calls it.
+    let renamed =
+        format!("SELECT COUNT(*) FROM signals WHERE kind = 'triage_labeled' AND data LIKE '%{}%'", org::RENAMED.1);
+    assert!(db.scalar(&renamed).await > 10, "backfill read the renamed label's new name");
+    let by_name = "SELECT COUNT(*) FROM signals WHERE kind = 'triage_labeled' AND identity NOT LIKE '%:label-id=%'";
+    assert_eq!(db.scalar(by_name).await + webhooks.db.scalar(by_name).await, 0, "every label fact is named by id");
     // Merged PRs carry the paths they changed, all of them (one PR changed 130 files).
     let most_paths = db.scalar("SELECT MAX(LENGTH(data)) FROM signals WHERE kind = 'pr_merged'").await;
     assert!(most_paths > 130 * 15, "the longest merged PR's data is {most_paths} bytes");
@@ -199,6 +209,60 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     let writes: Vec<_> = github.take_calls().into_iter().filter(|c| c.method != "GET").collect();
     assert!(writes.is_empty(), "backfill wrote to GitHub: {writes:?}");
     assert!(store.backfills().finished_once(ORG.1).await.unwrap());
+}
+
+on_both_engines!(label_facts_recorded_by_name_are_upgraded_not_doubled);
+
+/// A store written before labels were named by id holds label facts named by the label's name; a
+/// backfill telling the same facts by id renames them in place: no fact counts twice, and everyone's
+/// status stays as it was.
+async fn label_facts_recorded_by_name_are_upgraded_not_doubled(engine: Engine) {
+    // No rename here: a fact recorded by a name the label has since lost cannot be matched (see
+    // `ladder_core::signal::label_identity_by_name`).
+    let mut history = Org::generate(9, Size { repos: 1, prs: 30, issues: 40 });
+    history.renamed = None;
+    let history = Arc::new(history);
+    let webhooks = App::start(engine).await;
+    deliver_all(&webhooks, &history).await;
+    let db = &webhooks.db;
+    let labeled = "SELECT COUNT(*) FROM signals WHERE kind = 'triage_labeled'";
+    let facts = db.scalar(labeled).await;
+    assert!(facts > 10, "{facts} label facts");
+    // The label facts as the store held them before: identity by name, no id in the data.
+    let pool = db.pool().await;
+    let rows = sqlx::query("SELECT seq, identity, data FROM signals WHERE kind = 'triage_labeled'")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for row in &rows {
+        let mut data: serde_json::Value = serde_json::from_str(&row.get::<String, _>("data")).unwrap();
+        let id = data["label_id"].as_i64().unwrap();
+        data.as_object_mut().unwrap().remove("label_id");
+        let name = data["label"].as_str().unwrap().to_owned();
+        let identity = row.get::<String, _>("identity").replace(&format!(":label-id={id}:"), &format!(":{name}:"));
+        sqlx::query("UPDATE signals SET identity = $1, data = $2 WHERE seq = $3")
+            .bind(identity)
+            .bind(data.to_string())
+            .bind(row.get::<i64, _>("seq"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let people: Vec<_> = history.people.iter().filter(|p| !p.bot).map(|p| p.login.clone()).collect();
+    let before: Vec<String> = people.iter().map(|login| status_json(db, login)).collect();
+
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let store = db.store().await;
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let summary = backfill(&reader, &store).run(&selection()).await.expect("backfill");
+    assert!(summary.failed.is_empty(), "{summary:?}");
+
+    assert_eq!(db.scalar(&format!("{labeled} AND identity NOT LIKE '%:label-id=%'")).await, 0, "all upgraded");
+    assert_eq!(db.scalar(labeled).await, facts, "label facts after the backfill");
+    let after: Vec<String> = people.iter().map(|login| status_json(db, login)).collect();
+    assert_eq!(after, before);
 }
 
 on_both_engines!(review_comments_on_pull_requests_no_page_showed_name_their_author);

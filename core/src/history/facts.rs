@@ -28,7 +28,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::view::{self, Actor, Event};
-use crate::signal::{self, Kind, Org, Repo, Signal, Subject, Triage};
+use crate::node_id;
+use crate::signal::{self, Kind, LabelRef, Org, Repo, Signal, Subject, Triage};
 
 /// Where a repository's signals belong: its owner (the org) and the repository, or None when GitHub
 /// did not give the owner's numeric id.
@@ -75,7 +76,8 @@ impl Facts<'_> {
         for event in events {
             match event {
                 Event::LabeledEvent { created_at, actor, label } => {
-                    self.triage(&Triage::Labeled(&label.name), actor.as_ref(), *created_at);
+                    let label = LabelRef { id: node_id::database_id(&label.id), name: &label.name };
+                    self.triage(&Triage::Labeled(label), actor.as_ref(), *created_at);
                 }
                 Event::AssignedEvent { created_at, actor, assignee } => {
                     if let Some(assignee) = assignee.as_ref().and_then(Actor::account) {

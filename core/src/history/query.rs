@@ -53,7 +53,7 @@ fragment Repo on Repository {
 const PULL_EVENT: &str = "
 fragment PullEvent on PullRequestTimelineItems {
   __typename
-  ... on LabeledEvent { createdAt actor { ...Actor } label { name } }
+  ... on LabeledEvent { createdAt actor { ...Actor } label { id name } }
   ... on AssignedEvent { createdAt actor { ...Actor } assignee { ...Assignee } }
   ... on ClosedEvent { createdAt actor { ...Actor } }
   ... on IssueComment { fullDatabaseId createdAt author { ...Actor } }
@@ -63,7 +63,7 @@ fragment PullEvent on PullRequestTimelineItems {
 const ISSUE_EVENT: &str = "
 fragment IssueEvent on IssueTimelineItems {
   __typename
-  ... on LabeledEvent { createdAt actor { ...Actor } label { name } }
+  ... on LabeledEvent { createdAt actor { ...Actor } label { id name } }
   ... on AssignedEvent { createdAt actor { ...Actor } assignee { ...Assignee } }
   ... on ClosedEvent { createdAt actor { ...Actor } }
   ... on IssueComment { fullDatabaseId createdAt author { ...Actor } }

@@ -155,6 +155,8 @@ impl Repository {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Label {
+    /// The node id (see [`crate::node_id`]).
+    pub id: String,
     pub name: String,
 }
 

@@ -140,6 +140,8 @@ pub struct Org {
     pub releases: Vec<Release>,
     pub discussions: Vec<Discussion>,
     pub codeowners: Vec<Codeowners>,
+    /// A label renamed after the history (old name, new name): GraphQL tells the new name.
+    pub renamed: Option<(&'static str, &'static str)>,
 }
 
 /// How big a history to generate.
@@ -151,6 +153,25 @@ pub struct Size {
 }
 
 const LABELS: &[&str] = &["bug", "enhancement", "good first issue", "documentation", "question"];
+
+/// The label [`Org::generate`] renames after the history: webhooks told its old name, GraphQL tells
+/// the new one.
+pub const RENAMED: (&str, &str) = ("question", "kind: question");
+
+/// A label's database id: per repository and name, as GitHub's are.
+fn label_id(repo_id: i64, label: &str) -> i64 {
+    repo_id * 1000 + LABELS.iter().position(|l| *l == label).unwrap_or(LABELS.len()) as i64
+}
+
+/// A label's node id in GitHub's current format: `LA_` and MessagePack `[0, repo id, label id]`.
+fn label_node_id(repo_id: i64, label_id: i64) -> String {
+    use base64::Engine as _;
+    let mut bytes = vec![0x93, 0x00, 0xce];
+    bytes.extend_from_slice(&(repo_id as u32).to_be_bytes());
+    bytes.push(0xcf);
+    bytes.extend_from_slice(&(label_id as u64).to_be_bytes());
+    format!("LA_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
 const ASSOCIATIONS: &[&str] = &["CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "MEMBER", "NONE"];
 
 fn at(t: DateTime<Utc>) -> String {
@@ -222,7 +243,7 @@ impl Org {
             });
         }
         let codeowners = codeowners(size.repos, start);
-        Org { repos, people, items, releases, discussions, codeowners }
+        Org { repos, people, items, releases, discussions, codeowners, renamed: Some(RENAMED) }
     }
 
     /// An org with no repositories.
@@ -234,6 +255,7 @@ impl Org {
             releases: Vec::new(),
             discussions: Vec::new(),
             codeowners: Vec::new(),
+            renamed: None,
         }
     }
 
@@ -402,7 +424,10 @@ impl Org {
             }
         };
         match step {
-            Step::Labeled { label, by } => subject("labeled", json!({"label": {"name": label}, "sender": who(*by)})),
+            Step::Labeled { label, by } => {
+                let id = label_id(self.repos[item.repo].0, label);
+                subject("labeled", json!({"label": {"id": id, "name": label}, "sender": who(*by)}))
+            }
             Step::Assigned { to, by } => subject("assigned", json!({"assignee": who(*to), "sender": who(*by)})),
             Step::Closed { by } => {
                 let key = if item.is_pr { "pull_request" } else { "issue" };
@@ -633,8 +658,16 @@ impl Org {
         let mut out = Vec::new();
         for (t, step) in &item.steps {
             match step {
-                Step::Labeled { label, by } => out.push(json!({"__typename": "LabeledEvent", "createdAt": at(*t),
-                    "actor": who(*by), "label": {"name": label}})),
+                Step::Labeled { label, by } => {
+                    let repo_id = self.repos[item.repo].0;
+                    let id = label_node_id(repo_id, label_id(repo_id, label));
+                    let name = match self.renamed {
+                        Some((old, new)) if label == old => new,
+                        _ => label.as_str(),
+                    };
+                    out.push(json!({"__typename": "LabeledEvent", "createdAt": at(*t), "actor": who(*by),
+                        "label": {"id": id, "name": name}}));
+                }
                 Step::Assigned { to, by } => out.push(json!({"__typename": "AssignedEvent", "createdAt": at(*t),
                     "actor": who(*by), "assignee": who(*to)})),
                 Step::Closed { by } | Step::Merged { by } => out.push(json!({"__typename": "ClosedEvent",
