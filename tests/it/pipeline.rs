@@ -158,6 +158,7 @@ async fn facts_count_once(engine: Engine) {
     let labeled = labeled_issue(31, ALICE, BOB);
     let mut other_label = labeled.clone();
     other_label["label"]["name"] = json!("good first issue");
+    other_label["label"]["id"] = json!(4_313_405_254_i64);
     for (i, payload) in [&labeled, &labeled, &other_label].iter().enumerate() {
         let mut p = (*payload).clone();
         p["issue"]["updated_at"] = json!(format!("2026-01-0{}T00:00:00Z", i + 1));
