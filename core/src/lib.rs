@@ -6,7 +6,7 @@
 //! evaluates a person from their facts into a [`report`]. [`commands`] parses `/amp` commands, says
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
-//! repository health, [`history`] backfill's pure half (GitHub's past as signals), [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
+//! repository health, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
 //! mentee's enrolment, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`repo_name`] an `owner/name`.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
@@ -26,6 +26,7 @@ pub mod history;
 pub mod ladder;
 pub mod located;
 pub mod node_id;
+pub mod open_work;
 pub mod plan;
 #[cfg(test)]
 mod properties;

@@ -3,7 +3,9 @@
 //! A run pages each repository's pull requests and issues in the order GitHub last updated them,
 //! oldest first (so a cursor stays valid when the run resumes, and an item updated during the run
 //! comes round again instead of being skipped), finishes each item's nested lists that came back
-//! short, and commits each page's signals with the checkpoint after it. Releases and answered
+//! short, and commits each page's signals with the checkpoint after it, with the open work the page
+//! showed (items open now are written anew, items read closed leave it; a run limited by `since`
+//! also pages the issues open now, however long ago they were updated). Releases and answered
 //! discussions follow, then the repository's review comments, which only REST lists repository-wide
 //! (100 a page, oldest first; each on the subject of its pull request as its page showed it). One
 //! request is in flight per run. Rate limits are waited out; a 502/504 or a timeout halves the page
@@ -20,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::progress::Progress;
+use super::progress::{Advance, Progress};
 use crate::github::Verdict;
 use crate::github::history::Reader;
 use crate::store::backfills::{Checkpoint, Claim, Page, Selection};
@@ -28,7 +30,8 @@ use crate::store::{Backfills, StoreError};
 use ladder_core::history::pace::{self, PageSize};
 use ladder_core::history::query::{self, Document, Nested};
 use ladder_core::history::view::{self, Connection, Event, File, Review};
-use ladder_core::history::{facts, gaps};
+use ladder_core::history::{facts, gaps, open};
+use ladder_core::open_work::OpenItem;
 use ladder_core::signal::{Org, Repo, Signal, Subject};
 
 /// Why a run could not go on.
@@ -221,10 +224,14 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
-        self.list::<view::Pull>(t, since, summary).await?;
-        self.list::<view::Issue>(t, since, summary).await?;
-        self.list::<view::Release>(t, since, summary).await?;
-        self.list::<view::Discussion>(t, since, summary).await?;
+        self.list::<view::Pull>(t, &Filter::every(since), summary).await?;
+        self.list::<view::Issue>(t, &Filter::every(since), summary).await?;
+        if since.is_some() {
+            // Open work is what is open now, however long ago it was last updated.
+            self.list::<view::Issue>(t, &Filter::open_now(since), summary).await?;
+        }
+        self.list::<view::Release>(t, &Filter::every(since), summary).await?;
+        self.list::<view::Discussion>(t, &Filter::every(since), summary).await?;
         self.review_comments(t, since, summary).await?;
         self.codeowners(t, summary).await
     }
@@ -247,7 +254,7 @@ impl Backfill<'_> {
             }
             Err(other) => return Err(other),
         };
-        let read = Read { items: 0, signals: Vec::new(), pulls: Vec::new(), revisions };
+        let read = Read { revisions, ..Read::default() };
         self.commit(t, LIST, &view::PageInfo::default(), read, None, summary).await
     }
 
@@ -274,20 +281,17 @@ impl Backfill<'_> {
     }
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
-    /// and turned into signals, committed with the checkpoint after it.
-    async fn list<N: Listed>(
-        &self,
-        t: &Target,
-        since: Option<DateTime<Utc>>,
-        summary: &mut Summary,
-    ) -> Result<(), BackfillError> {
+    /// and turned into signals and open work, committed with the checkpoint after it.
+    async fn list<N: Listed>(&self, t: &Target, filter: &Filter, summary: &mut Summary) -> Result<(), BackfillError> {
         let full = t.repo.full_name.clone();
-        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, N::LIST).await?;
+        let name = filter.name(N::LIST);
+        let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, &name).await?;
         let mut size = PageSize::new(query::MAX_PAGE);
         while !checkpoint.done {
             let mut vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor});
-            if N::TAKES_SINCE {
-                vars["since"] = json!(since);
+            if N::TAKES_FILTER {
+                vars["since"] = json!(filter.updated_since);
+                vars["states"] = if filter.open_only { json!(["OPEN"]) } else { Value::Null };
             }
             let data: Value = self.ask(&N::document(), vars, Some(&mut size), &full).await?;
             let list: Connection<N> = match data.pointer(N::POINTER) {
@@ -297,19 +301,36 @@ impl Backfill<'_> {
                 })?,
                 None => return Err(BackfillError::NoRepository(full)),
             };
-            let (mut signals, mut items, mut pulls) = (Vec::new(), 0, Vec::new());
+            let mut read = Read::default();
             for node in list.nodes.into_iter().flatten() {
-                pulls.extend(node.pull());
-                let (read, facts) = node.whole(self, t).await?;
-                items += read;
-                signals.extend(facts);
+                read.pulls.extend(node.pull());
+                let whole = node.whole(self, t).await?;
+                read.items += whole.items;
+                read.subjects += u64::from(whole.now.is_some());
+                read.signals.extend(whole.signals);
+                match whole.now {
+                    Some(Now::Open(item)) => read.open.push(item),
+                    Some(Now::Closed(number)) => read.closed.push(number),
+                    None => {}
+                }
             }
-            let read = Read { items, signals, pulls, revisions: Vec::new() };
-            self.commit(t, N::LIST, &list.page_info, read, since, summary).await?;
+            self.commit(t, &name, &list.page_info, read, filter.facts_since, summary).await?;
             checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
             checkpoint.done = !list.page_info.has_next_page;
         }
         Ok(())
+    }
+
+    /// What an open item whose page showed its labels, assignees or review requests short is now, read
+    /// on its own.
+    async fn now_of(&self, t: &Target, number: i64, is_pull_request: bool) -> Result<view::Now, BackfillError> {
+        let vars = json!({"owner": t.owner, "name": t.name, "number": number});
+        let data: view::NowData = self.ask(&query::now_of(is_pull_request), vars, None, &t.repo.full_name).await?;
+        let now = data.repository.and_then(|r| r.pull_request).unwrap_or_default();
+        if gaps::now_is_short(&now) {
+            tracing::warn!(repo = t.repo.full_name, number, "an open item's labels, assignees or reviewers read short");
+        }
+        Ok(now)
     }
 
     /// The repository's pull request review comments (REST, 100 a page, oldest first), each on the
@@ -348,7 +369,7 @@ impl Backfill<'_> {
                 .filter_map(|c| facts::of_review_comment(&t.org, &t.repo, subjects.get(&c.number()?)?, c))
                 .collect();
             let info = view::PageInfo { has_next_page: more, end_cursor: Some((page + 1).to_string()) };
-            let read = Read { items: comments.len() as u64, signals, pulls: learned, revisions: Vec::new() };
+            let read = Read { items: comments.len() as u64, signals, pulls: learned, ..Read::default() };
             self.commit(t, LIST, &info, read, since, summary).await?;
             checkpoint = Checkpoint { cursor: info.end_cursor, done: !more };
             page += 1;
@@ -373,7 +394,7 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         summary: &mut Summary,
     ) -> Result<(), BackfillError> {
-        let Read { items, mut signals, pulls, revisions } = read;
+        let Read { items, subjects, mut signals, pulls, revisions, open, closed } = read;
         facts::since(&mut signals, since);
         let full = t.repo.full_name.clone();
         let page = Page {
@@ -388,11 +409,13 @@ impl Backfill<'_> {
             signals: &signals,
             pulls: &pulls,
             revisions: &revisions,
+            open: &open,
+            closed: &closed,
         };
         self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
         summary.items += items;
         summary.signals += signals.len() as u64;
-        self.progress.advanced(&full, items, self.reader.requests());
+        self.progress.advanced(&full, Advance { subjects, items, requests: self.reader.requests() });
         Ok(())
     }
 
@@ -539,13 +562,65 @@ impl Backfill<'_> {
     }
 }
 
-/// What a page read: its items, their signals, the subjects of the pull requests among them, and
-/// `CODEOWNERS` revisions.
+/// What a page read: its items (of which `subjects` pull requests and issues), their signals, the
+/// subjects of the pull requests among them, `CODEOWNERS` revisions, and open work: the items open
+/// now and the numbers of those read closed.
+#[derive(Default)]
 struct Read {
     items: u64,
+    subjects: u64,
     signals: Vec<Signal>,
     pulls: Vec<Subject>,
     revisions: Vec<facts::CodeownersRevision>,
+    open: Vec<OpenItem>,
+    closed: Vec<i64>,
+}
+
+/// Which items of a list a run pages, under which checkpoint, and which facts it keeps.
+struct Filter {
+    /// Only items updated since then (lists that take the filter).
+    updated_since: Option<DateTime<Utc>>,
+    /// Only items open now (lists that take the filter).
+    open_only: bool,
+    /// Facts from then on.
+    facts_since: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    /// Every item updated since `since` (all without it), and its facts from then on.
+    fn every(since: Option<DateTime<Utc>>) -> Filter {
+        Filter { updated_since: since, open_only: false, facts_since: since }
+    }
+
+    /// Every item open now, however long ago it was updated, and its facts from `since` on.
+    fn open_now(since: Option<DateTime<Utc>>) -> Filter {
+        Filter { updated_since: None, open_only: true, facts_since: since }
+    }
+
+    /// The checkpoint's name of `list` paged with this filter.
+    fn name(&self, list: &str) -> String {
+        if self.open_only { format!("open_{list}") } else { list.to_owned() }
+    }
+}
+
+/// An item made whole: how many items it holds, its signals, and (for a pull request or issue) whether
+/// it is open now.
+struct Whole {
+    items: u64,
+    signals: Vec<Signal>,
+    now: Option<Now>,
+}
+
+/// Whether an issue or pull request is open now.
+enum Now {
+    Open(OpenItem),
+    Closed(i64),
+}
+
+impl Now {
+    fn of(number: i64, open: Option<OpenItem>) -> Now {
+        open.map_or(Now::Closed(number), Now::Open)
+    }
 }
 
 /// A list of a repository's that backfill pages: pull requests, issues, releases, discussions.
@@ -554,15 +629,16 @@ trait Listed: DeserializeOwned + Sized {
     const LIST: &'static str;
     /// Where the page is in the query's data.
     const POINTER: &'static str;
-    /// Whether the query takes `$since`.
-    const TAKES_SINCE: bool = false;
+    /// Whether the query takes `$since` and `$states`.
+    const TAKES_FILTER: bool = false;
     fn document() -> Document;
     /// The subject of the item when it is a pull request (review comments are read on it later).
     fn pull(&self) -> Option<Subject> {
         None
     }
-    /// The item made whole (its nested lists finished): how many items it holds, and its signals.
-    async fn whole(self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError>;
+    /// The item made whole (its nested lists finished): how many items it holds, its signals, and
+    /// whether it is open now.
+    async fn whole(self, run: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError>;
 }
 
 impl Listed for view::Pull {
@@ -577,30 +653,38 @@ impl Listed for view::Pull {
         Some(facts::pull_subject(self.number, self.author.as_ref(), self.author_association.as_ref()))
     }
 
-    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
+    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError> {
         for gap in gaps::of_pull(&self) {
             run.finish_pull(t, &mut self, &gap).await?;
         }
+        if gaps::now_is_short(&self.now) {
+            self.now = run.now_of(t, self.number, true).await?;
+        }
         let items = 1 + count(&self.reviews) + self.timeline_items.nodes.len() as u64;
-        Ok((items, facts::of_pull(&t.org, &t.repo, &self)))
+        let now = Now::of(self.number, open::of_pull(&self));
+        Ok(Whole { items, signals: facts::of_pull(&t.org, &t.repo, &self), now: Some(now) })
     }
 }
 
 impl Listed for view::Issue {
     const LIST: &'static str = "issues";
     const POINTER: &'static str = "/repository/issues";
-    const TAKES_SINCE: bool = true;
+    const TAKES_FILTER: bool = true;
 
     fn document() -> Document {
         query::issues()
     }
 
-    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
+    async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError> {
         for gap in gaps::of_issue(&self) {
             self.timeline_items = run.rest_of::<Event>(t, self.number, &gap).await?;
         }
+        if gaps::now_is_short(&self.now) {
+            self.now = run.now_of(t, self.number, false).await?;
+        }
         let items = 1 + self.timeline_items.nodes.len() as u64;
-        Ok((items, facts::of_issue(&t.org, &t.repo, &self)))
+        let now = Now::of(self.number, open::of_issue(&self));
+        Ok(Whole { items, signals: facts::of_issue(&t.org, &t.repo, &self), now: Some(now) })
     }
 }
 
@@ -612,8 +696,8 @@ impl Listed for view::Release {
         query::releases()
     }
 
-    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
-        Ok((1, facts::of_release(&t.org, &t.repo, &self)))
+    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError> {
+        Ok(Whole { items: 1, signals: facts::of_release(&t.org, &t.repo, &self), now: None })
     }
 }
 
@@ -625,8 +709,9 @@ impl Listed for view::Discussion {
         query::discussions()
     }
 
-    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<(u64, Vec<Signal>), BackfillError> {
-        Ok((1 + u64::from(self.answer.is_some()), facts::of_discussion(&t.org, &t.repo, &self)))
+    async fn whole(self, _: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError> {
+        let items = 1 + u64::from(self.answer.is_some());
+        Ok(Whole { items, signals: facts::of_discussion(&t.org, &t.repo, &self), now: None })
     }
 }
 

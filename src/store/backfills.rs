@@ -2,8 +2,8 @@
 //!
 //! Owns: the lease that makes one backfill per owner run at a time (across replicas and the command
 //! line), whether a run starts afresh or resumes, each list's checkpoint, and committing a page's
-//! signals together with the checkpoint after it, so an interrupted run resumes exactly where its
-//! last committed page ended; the authors of the pull requests pages showed (for review comments);
+//! signals (and the open work it showed) together with the checkpoint after it, so an interrupted run
+//! resumes exactly where its last committed page ended; the authors of the pull requests pages showed (for review comments);
 //! and the window of deliveries reconcile found lost for good.
 //!
 //! Never does: decide what a page reports or when to page (the backfill wing does).
@@ -18,6 +18,7 @@ use ladder_core::directory::Change;
 use ladder_core::event::Account;
 use ladder_core::history::due::{LastRun, Lost};
 use ladder_core::history::facts::CodeownersRevision;
+use ladder_core::open_work::OpenItem;
 use ladder_core::signal::{Org, Signal, Subject};
 
 /// Where a run stands once its lease is taken.
@@ -54,8 +55,9 @@ pub struct Checkpoint {
 }
 
 /// A page to commit: its repository, list, the cursor after it, whether the list is done, its items,
-/// signals, the pull requests it showed (their subjects, for review comments read later), and the
-/// `CODEOWNERS` revisions it read.
+/// signals, the pull requests it showed (their subjects, for review comments read later), the
+/// `CODEOWNERS` revisions it read, and the open work it showed: the items open now, and the numbers
+/// of those it read closed.
 #[derive(Debug)]
 pub struct Page<'a> {
     pub org: &'a Org,
@@ -69,6 +71,8 @@ pub struct Page<'a> {
     pub signals: &'a [Signal],
     pub pulls: &'a [Subject],
     pub revisions: &'a [CodeownersRevision],
+    pub open: &'a [OpenItem],
+    pub closed: &'a [i64],
 }
 
 /// A run as `ladder backfill --status` shows it.
@@ -278,6 +282,8 @@ impl Backfills {
         for revision in page.revisions {
             remember_revision(&mut tx, page.repo_id, revision).await?;
         }
+        let repo = super::open_work::InRepo { id: page.repo_id, name: page.repo_name, private: page.repo_private };
+        super::open_work::replace(&mut tx, store.backend, repo, page.open, page.closed).await?;
         sqlx::query(
             "INSERT INTO backfill_checkpoints (owner, repo_id, repo_name, list, cursor, done, items, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \

@@ -7,7 +7,7 @@
 //! agree; the few that differ are chosen by [`Backend`].
 //!
 //! [`Store`] is the connection; its queries live on one handle per area ([`Queue`], [`Outbox`],
-//! [`People`], [`Directory`], [`Configs`], [`Backfills`]). The wings' long-lived parts hold only the handles they use
+//! [`People`], [`Directory`], [`Configs`], [`Backfills`], [`OpenWork`]). The wings' long-lived parts hold only the handles they use
 //! (the intake a `Queue`, the dispatcher its `refresh::Keep`, the planner's reads `People`,
 //! `Directory` and the `Outbox`), so their fields say what they read and write; the command line and
 //! `serve`, which wire everything, take the `Store`.
@@ -23,6 +23,7 @@ pub mod digests;
 pub mod directory;
 pub mod endorsements;
 pub mod enrolments;
+pub mod open_work;
 pub mod outbox;
 pub mod privacy;
 pub mod queue;
@@ -118,6 +119,10 @@ pub struct Configs(Store);
 /// Backfill runs, their lease and checkpoints ([`backfills`]).
 #[derive(Debug, Clone)]
 pub struct Backfills(Store);
+
+/// The issues and pull requests open now ([`open_work`]).
+#[derive(Debug, Clone)]
+pub struct OpenWork(Store);
 
 /// Query parameters of a database URL whose values are secret.
 fn is_secret_parameter(key: &str) -> bool {
@@ -220,6 +225,10 @@ impl Store {
     /// Backfill runs and checkpoints.
     pub fn backfills(&self) -> Backfills {
         Backfills(self.clone())
+    }
+
+    pub fn open_work(&self) -> OpenWork {
+        OpenWork(self.clone())
     }
 
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).

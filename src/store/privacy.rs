@@ -1,6 +1,6 @@
 //! Opt-out and erasure. Opting out erases a person's signals, digests, enrolments and their entry among
 //! people, blanks their
-//! login where they appear as someone else's subject, and leaves a tombstone so that nothing more is
+//! login where they appear as someone else's subject or in open work, and leaves a tombstone so that nothing more is
 //! recorded about them until they opt back in.
 
 use std::collections::HashSet;
@@ -61,6 +61,12 @@ pub(super) async fn opt_out(
         .bind(github_id)
         .execute(&mut **tx)
         .await?;
+    for blank in [
+        "UPDATE open_items SET author_login = NULL WHERE author_id = $1",
+        "UPDATE open_item_people SET login = NULL WHERE person_id = $1",
+    ] {
+        sqlx::query(blank).bind(github_id).execute(&mut **tx).await?;
+    }
     sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut **tx).await?;
     Ok(Erased { signals: signals.rows_affected() })
 }

@@ -20,16 +20,16 @@ use crate::support::{App, Engine, TestDb, ladder_command};
 
 on_both_engines!(backfill_records_what_the_webhooks_did);
 
-fn settings(lease: Duration) -> Settings {
+pub(crate) fn settings(lease: Duration) -> Settings {
     Settings { holder: "test".into(), lease, retry_base: Duration::from_millis(10), attempts: 6, rounds: 2 }
 }
 
 /// A run with a 60 s lease.
-fn backfill<'a>(reader: &'a Reader, store: &ladder::store::Store) -> Backfill<'a> {
+pub(crate) fn backfill<'a>(reader: &'a Reader, store: &ladder::store::Store) -> Backfill<'a> {
     Backfill { reader, store: store.backfills(), progress: &Lines, settings: settings(Duration::from_secs(60)) }
 }
 
-fn selection() -> Selection {
+pub(crate) fn selection() -> Selection {
     Selection { owner: ORG.1.into(), repo: None, since: None }
 }
 

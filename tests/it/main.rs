@@ -10,6 +10,7 @@ mod faults;
 mod graphql;
 mod history;
 mod leaks;
+mod open_work;
 mod outages;
 mod pipeline;
 mod reconcile;

@@ -5,7 +5,10 @@
 //! `totalCount`. A list whose page is full but has more is continued from its cursor; a list that came
 //! back short of what it should hold is fetched again from its start.
 //!
-//! Owns: [`Gap`], [`of_pull`], [`of_issue`] and [`is_whole`].
+//! The lists of what an open item is now (labels, assignees, review requests) are checked the same
+//! way: one that is not whole has its item read again on its own ([`now_is_short`]).
+//!
+//! Owns: [`Gap`], [`of_pull`], [`of_issue`], [`now_is_short`] and [`is_whole`].
 //!
 //! Never does: fetch (the shell's backfill runner asks the follow-up queries).
 
@@ -53,10 +56,35 @@ pub fn of_issue(issue: &view::Issue) -> Vec<Gap> {
     gap(Nested::IssueTimeline, Some(&issue.timeline_items), super::query::NESTED_PAGE).into_iter().collect()
 }
 
+/// Whether an open item's labels, assignees or review requests came back short (or longer than a
+/// page), so the item is read again on its own. A closed item's are not used, and never short.
+pub fn now_is_short(now: &view::Now) -> bool {
+    fn short<T>(list: Option<&Connection<T>>) -> bool {
+        list.is_some_and(|l| !is_whole(l))
+    }
+    now.is_open()
+        && (short(now.labels.as_ref()) || short(now.assignees.as_ref()) || short(now.review_requests.as_ref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::view::PageInfo;
+
+    #[test]
+    fn an_open_items_lists_are_checked_and_a_closed_ones_are_not() {
+        let labels = |nodes: usize, total: i64| Connection {
+            total_count: Some(total),
+            page_info: PageInfo::default(),
+            nodes: (0..nodes).map(|i| Some(view::Label { id: format!("L{i}"), name: format!("l{i}") })).collect(),
+        };
+        let now = |state: &str, labels| view::Now { state: state.into(), labels: Some(labels), ..view::Now::default() };
+        assert!(!now_is_short(&now("OPEN", labels(2, 2))));
+        assert!(now_is_short(&now("OPEN", labels(0, 2))));
+        assert!(!now_is_short(&now("CLOSED", labels(0, 2))));
+        assert!(!now_is_short(&now("MERGED", labels(0, 2))));
+        assert!(!now_is_short(&view::Now { state: "OPEN".into(), ..view::Now::default() }));
+    }
 
     fn list(nodes: usize, total: i64, next: bool) -> Connection<u8> {
         Connection {

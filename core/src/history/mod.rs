@@ -3,7 +3,7 @@
 //!
 //! [`query`] holds the documents sent (validated against GitHub's published schema by the tests),
 //! [`view`] reads the answers, [`gaps`] says which nested lists came back short, [`facts`] turns a
-//! whole pull request or issue into signals, [`pace`] sizes pages and pauses for budgets, and
+//! whole pull request or issue into signals, [`open`] into open work when it is open now, [`pace`] sizes pages and pauses for budgets, and
 //! [`due`] says when `serve` backfills an org, and from when.
 //!
 //! Never does: I/O or read the clock; the shell's `backfill` wing pages, stores checkpoints and waits.
@@ -11,6 +11,7 @@
 pub mod due;
 pub mod facts;
 pub mod gaps;
+pub mod open;
 pub mod pace;
 pub mod query;
 pub mod view;

@@ -72,10 +72,39 @@ fragment IssueEvent on IssueTimelineItems {
 const REVIEW: &str = "
 fragment Review on PullRequestReview { fullDatabaseId state submittedAt author { ...Actor } }";
 
+/// Largest page of an item's labels, assignees and review requests (GitHub allows 10 assignees).
+pub const NOW_PAGE: usize = 100;
+
+const LABELS_NOW: &str = "labels(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { id name } }
+  assignees(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { __typename login databaseId } }";
+
+const PULL_NOW: &str = "
+fragment PullNow on PullRequest {
+  state isDraft
+  LABELS_NOW
+  reviewRequests(first: 100) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { requestedReviewer {
+      __typename
+      ... on User { login databaseId }
+      ... on Bot { login databaseId }
+      ... on Mannequin { login databaseId }
+      ... on Team { slug databaseId }
+    } }
+  }
+}";
+
+const ISSUE_NOW: &str = "
+fragment IssueNow on Issue {
+  state
+  LABELS_NOW
+}";
+
 const PULL: &str = "
 fragment Pull on PullRequest {
   fullDatabaseId number title createdAt updatedAt merged mergedAt additions deletions changedFiles
   headRefName authorAssociation
+  ...PullNow
   author { ...Actor }
   mergedBy { ...Actor }
   files(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { path } }
@@ -88,7 +117,8 @@ fragment Pull on PullRequest {
 
 const ISSUE: &str = "
 fragment Issue on Issue {
-  fullDatabaseId number createdAt updatedAt authorAssociation
+  fullDatabaseId number title createdAt updatedAt authorAssociation
+  ...IssueNow
   author { ...Actor }
   timelineItems(first: 100, itemTypes: [LABELED_EVENT, ASSIGNED_EVENT, CLOSED_EVENT, ISSUE_COMMENT]) {
     totalCount pageInfo { hasNextPage endCursor } nodes { ...IssueEvent }
@@ -106,7 +136,7 @@ fn document(name: &'static str, body: &str, fragments: &[&str]) -> Document {
     let mut text = body.trim().to_owned();
     for fragment in fragments {
         text.push('\n');
-        text.push_str(fragment.trim());
+        text.push_str(&fragment.trim().replace("LABELS_NOW", LABELS_NOW));
     }
     Document { name, text }
 }
@@ -150,24 +180,42 @@ pub fn pull_requests() -> Document {
   }}
 }}"
     );
-    document("PullRequests", &body, &[PULL, REVIEW, PULL_EVENT, ACTOR, ASSIGNEE])
+    document("PullRequests", &body, &[PULL, PULL_NOW, REVIEW, PULL_EVENT, ACTOR, ASSIGNEE])
 }
 
 /// A page of a repository's issues (pull requests are not among them). Variables: `owner`, `name`,
-/// `first`, `after`, `since` (may be null).
+/// `first`, `after`, `since` (null: all), `states` (null: open and closed).
 pub fn issues() -> Document {
     let body = format!(
-        "query Issues($owner: String!, $name: String!, $first: Int!, $after: String, $since: DateTime) {{
+        "query Issues($owner: String!, $name: String!, $first: Int!, $after: String, $since: DateTime,
+             $states: [IssueState!]) {{
   {RATE}
   repository(owner: $owner, name: $name) {{
-    issues(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: ASC}},
+    issues(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: ASC}}, states: $states,
            filterBy: {{since: $since}}) {{
       pageInfo {{ hasNextPage endCursor }} nodes {{ ...Issue }}
     }}
   }}
 }}"
     );
-    document("Issues", &body, &[ISSUE, ISSUE_EVENT, ACTOR, ASSIGNEE])
+    document("Issues", &body, &[ISSUE, ISSUE_NOW, ISSUE_EVENT, ACTOR, ASSIGNEE])
+}
+
+/// One open item's labels, assignees (and, for a pull request, review requests) as they are now, for
+/// an item whose page showed one of those lists short. Variables: `owner`, `name`, `number`.
+pub fn now_of(is_pull_request: bool) -> Document {
+    let (name, item, fragment, text) = if is_pull_request {
+        ("PullRequestNow", "pullRequest", "PullNow", PULL_NOW)
+    } else {
+        ("IssueNow", "issue", "IssueNow", ISSUE_NOW)
+    };
+    let body = format!(
+        "query {name}($owner: String!, $name: String!, $number: Int!) {{
+  {RATE}
+  repository(owner: $owner, name: $name) {{ {item}(number: $number) {{ ...{fragment} }} }}
+}}"
+    );
+    document(name, &body, &[text])
 }
 
 /// A page of a repository's releases. Variables: `owner`, `name`, `first`, `after`. A release's
@@ -362,6 +410,8 @@ pub fn all() -> Vec<Document> {
         pull_request_author(),
         codeowners_revisions(),
         more_codeowners_revisions(),
+        now_of(true),
+        now_of(false),
     ];
     out.extend([Nested::PullFiles, Nested::PullReviews, Nested::PullTimeline, Nested::IssueTimeline].map(rest_of));
     out

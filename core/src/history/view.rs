@@ -206,6 +206,50 @@ pub struct File {
     pub path: String,
 }
 
+/// A requested reviewer: a person (or bot, or mannequin) by login, or a team by slug.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Reviewer {
+    #[serde(rename = "__typename")]
+    pub typename: String,
+    #[serde(default)]
+    pub login: Option<String>,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub database_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRequest {
+    #[serde(default)]
+    pub requested_reviewer: Option<Reviewer>,
+}
+
+/// What an issue or pull request is now (`fragment PullNow` / `IssueNow`): its state and, for open
+/// work, its labels, assignees and review requests.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Now {
+    /// `OPEN`, `CLOSED` or `MERGED`.
+    pub state: String,
+    #[serde(default)]
+    pub is_draft: bool,
+    #[serde(default)]
+    pub labels: Option<Connection<Label>>,
+    #[serde(default)]
+    pub assignees: Option<Connection<Actor>>,
+    #[serde(default)]
+    pub review_requests: Option<Connection<ReviewRequest>>,
+}
+
+impl Now {
+    pub fn is_open(&self) -> bool {
+        self.state == "OPEN"
+    }
+}
+
 /// `fragment Pull on PullRequest`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -225,6 +269,8 @@ pub struct Pull {
     pub head_ref_name: String,
     #[serde(default)]
     pub author_association: Option<String>,
+    #[serde(flatten)]
+    pub now: Now,
     pub author: Option<Actor>,
     #[serde(default)]
     pub merged_by: Option<Actor>,
@@ -242,10 +288,13 @@ pub struct Issue {
     #[serde(rename = "fullDatabaseId", deserialize_with = "optional_big_int", default)]
     pub id: Option<i64>,
     pub number: i64,
+    pub title: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub author_association: Option<String>,
+    #[serde(flatten)]
+    pub now: Now,
     pub author: Option<Actor>,
     pub timeline_items: Connection<Event>,
 }
@@ -350,6 +399,19 @@ pub struct PullAuthorRepo {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PullAuthorData {
     pub repository: Option<PullAuthorRepo>,
+}
+
+/// The answer to [`super::query::now_of`]: the item (under `pullRequest` or `issue`) as it is now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NowRepo {
+    #[serde(default, alias = "issue")]
+    pub pull_request: Option<Now>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NowData {
+    pub repository: Option<NowRepo>,
 }
 
 /// A pull request review comment as REST lists a repository's (`GET /repos/{owner}/{repo}/pulls/comments`,

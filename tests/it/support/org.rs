@@ -4,18 +4,24 @@
 //! webhooks did.
 //!
 //! The model holds repositories, people (two of them bots), pull requests (merged, closed unmerged or
-//! open; reviewed, some reviews dismissed later; labelled, assigned, commented) and issues (labelled,
-//! assigned, commented, some closed), over two years. Some pull requests hold more than 100 reviews,
-//! timeline items or files, and some come back with their timeline short (no error, an empty list,
-//! the true `totalCount`), as GitHub sometimes answers.
+//! open; reviewed, some reviews dismissed later; labelled, assigned, commented; open ones some drafts,
+//! some with reviews requested of a person or a team) and issues (labelled, assigned, commented, some
+//! closed), over two years. Some pull requests hold more than 100 reviews, timeline items or files,
+//! and some come back with their timeline short (no error, an empty list, the true `totalCount`), as
+//! GitHub sometimes answers; some open items come back with their labels and assignees short.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use ladder_core::event::Account;
+use ladder_core::open_work::{Involved, ItemLabel, OpenItem, Role};
 use ladder_core::rng::Rng;
 use serde_json::{Value, json};
 
 pub const ORG: (i64, &str) = (9100, "acme");
+
+/// The team some open pull requests ask to review.
+pub const TEAM: (i64, &str) = (555, "maintainers");
 
 #[derive(Debug, Clone)]
 pub struct Who {
@@ -91,6 +97,34 @@ pub struct Item {
 impl Item {
     pub fn updated(&self) -> DateTime<Utc> {
         self.steps.last().map_or(self.created, |(at, _)| *at)
+    }
+
+    /// `OPEN`, `CLOSED` or `MERGED`, as GraphQL tells it now.
+    pub fn state(&self) -> &'static str {
+        match self.steps.last() {
+            Some((_, Step::Merged { .. })) => "MERGED",
+            Some((_, Step::Closed { .. })) => "CLOSED",
+            _ => "OPEN",
+        }
+    }
+
+    /// An open pull request that is a draft (no draw: the rest of the history stays as it was).
+    pub fn draft(&self) -> bool {
+        self.is_pr && self.state() == "OPEN" && self.number % 7 == 0
+    }
+
+    /// The people an open pull request asks to review, and whether it asks the maintainers' team.
+    pub fn requested(&self) -> (Vec<usize>, bool) {
+        if !self.is_pr || self.state() != "OPEN" {
+            return (Vec::new(), false);
+        }
+        let people = if self.number % 3 == 0 { vec![(self.author + 1) % 40] } else { Vec::new() };
+        (people, self.number % 5 == 0)
+    }
+
+    /// GraphQL answers this open item's labels and assignees short in page queries.
+    pub fn now_short(&self) -> bool {
+        self.id % 7 == 0
     }
 
     fn merged(&self) -> Option<(DateTime<Utc>, usize)> {
@@ -173,6 +207,11 @@ fn label_node_id(repo_id: i64, label_id: i64) -> String {
     format!("LA_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 const ASSOCIATIONS: &[&str] = &["CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "MEMBER", "NONE"];
+
+/// `t` to the second, as GitHub tells times.
+fn seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
 
 fn at(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -493,11 +532,14 @@ impl Org {
             "PullRequests" | "Issues" => {
                 let Some(repo) = self.repo_index(&s("name")) else { return Some(json!({"repository": null})) };
                 let since = vars["since"].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
+                let states: Option<Vec<&str>> =
+                    vars["states"].as_array().map(|s| s.iter().filter_map(Value::as_str).collect());
                 let is_pr = op == "PullRequests";
                 let mut list: Vec<&Item> = self
                     .items
                     .iter()
                     .filter(|i| i.repo == repo && i.is_pr == is_pr && since.is_none_or(|s| i.updated() >= s))
+                    .filter(|i| states.as_ref().is_none_or(|s| s.contains(&i.state())))
                     .collect();
                 list.sort_by_key(|i| (i.updated(), i.number));
                 let first = vars["first"].as_u64().unwrap_or(50) as usize;
@@ -568,6 +610,14 @@ impl Org {
                     target.insert((*alias).to_owned(), json!({"pageInfo": info, "nodes": nodes}));
                 }
                 json!({"repository": {"defaultBranchRef": {"target": target}}})
+            }
+            "PullRequestNow" | "IssueNow" => {
+                let repo = self.repo_index(&s("name"))?;
+                let number = vars["number"].as_i64()?;
+                let is_pr = op == "PullRequestNow";
+                let item = self.items.iter().find(|i| i.repo == repo && i.number == number && i.is_pr == is_pr);
+                let key = if is_pr { "pullRequest" } else { "issue" };
+                json!({"repository": {key: item.map(|i| self.now(i, false))}})
             }
             "PullRequestAuthor" => {
                 let repo = self.repo_index(&s("name"))?;
@@ -659,12 +709,7 @@ impl Org {
         for (t, step) in &item.steps {
             match step {
                 Step::Labeled { label, by } => {
-                    let repo_id = self.repos[item.repo].0;
-                    let id = label_node_id(repo_id, label_id(repo_id, label));
-                    let name = match self.renamed {
-                        Some((old, new)) if label == old => new,
-                        _ => label.as_str(),
-                    };
+                    let (id, name, _) = self.label_now(item, label);
                     out.push(json!({"__typename": "LabeledEvent", "createdAt": at(*t), "actor": who(*by),
                         "label": {"id": id, "name": name}}));
                 }
@@ -683,6 +728,70 @@ impl Org {
         out
     }
 
+    /// A label as GraphQL names it now: its node id and its current name (and its database id).
+    fn label_now(&self, item: &Item, label: &str) -> (String, String, i64) {
+        let repo_id = self.repos[item.repo].0;
+        let name = match self.renamed {
+            Some((old, new)) if label == old => new,
+            _ => label,
+        };
+        let id = label_id(repo_id, label);
+        (label_node_id(repo_id, id), name.to_owned(), id)
+    }
+
+    /// The labels on an item now, by name, each once.
+    fn labels_now(&self, item: &Item) -> Vec<(String, String, i64)> {
+        let mut out: Vec<(String, String, i64)> = item
+            .steps
+            .iter()
+            .filter_map(|(_, s)| match s {
+                Step::Labeled { label, .. } => Some(self.label_now(item, label)),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        out.dedup();
+        out
+    }
+
+    /// The people assigned to an item now, each once.
+    fn assignees_now(&self, item: &Item) -> Vec<usize> {
+        let mut out: Vec<usize> = item
+            .steps
+            .iter()
+            .filter_map(|(_, s)| match s {
+                Step::Assigned { to, .. } => Some(*to),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// `fragment PullNow` / `IssueNow` of an item: its state, labels, assignees and review requests;
+    /// with `short`, the labels and assignees of an open item come back short (empty, the true count).
+    fn now(&self, item: &Item, short: bool) -> Value {
+        let short = short && item.state() == "OPEN";
+        let labels: Vec<Value> =
+            self.labels_now(item).into_iter().map(|(id, name, _)| json!({"id": id, "name": name})).collect();
+        let assignees: Vec<Value> = self.assignees_now(item).into_iter().map(|p| self.people[p].graphql()).collect();
+        let mut now = json!({"state": item.state(), "labels": Org::nested(labels, 100, short),
+                             "assignees": Org::nested(assignees, 100, short)});
+        if item.is_pr {
+            let (people, team) = item.requested();
+            let mut requests: Vec<Value> =
+                people.into_iter().map(|p| json!({"requestedReviewer": self.people[p].graphql()})).collect();
+            if team {
+                requests
+                    .push(json!({"requestedReviewer": {"__typename": "Team", "slug": TEAM.1, "databaseId": TEAM.0}}));
+            }
+            now["isDraft"] = item.draft().into();
+            now["reviewRequests"] = Org::nested(requests, 100, false);
+        }
+        now
+    }
+
     fn nested(all: Vec<Value>, first: usize, short: bool) -> Value {
         let total = all.len();
         let (nodes, info) = page(&all, None, first);
@@ -692,7 +801,7 @@ impl Org {
 
     fn pull_node(&self, item: &Item) -> Value {
         let merged = item.merged();
-        json!({
+        let mut node = json!({
             "fullDatabaseId": item.id.to_string(), "number": item.number, "title": item.title,
             "createdAt": at(item.created), "updatedAt": at(item.updated()),
             "merged": merged.is_some(), "mergedAt": merged.map(|(t, _)| at(t)),
@@ -702,16 +811,20 @@ impl Org {
             "files": Org::nested(self.files(item), 100, false),
             "reviews": Org::nested(self.reviews(item), 50, false),
             "timelineItems": Org::nested(self.timeline(item), 100, item.short),
-        })
+        });
+        merge(&mut node, self.now(item, item.now_short()));
+        node
     }
 
     fn issue_node(&self, item: &Item) -> Value {
-        json!({
-            "fullDatabaseId": item.id.to_string(), "number": item.number,
+        let mut node = json!({
+            "fullDatabaseId": item.id.to_string(), "number": item.number, "title": item.title,
             "createdAt": at(item.created), "updatedAt": at(item.updated()),
             "authorAssociation": item.association, "author": self.people[item.author].graphql(),
             "timelineItems": Org::nested(self.timeline(item), 100, false),
-        })
+        });
+        merge(&mut node, self.now(item, item.now_short()));
+        node
     }
 }
 
@@ -722,6 +835,72 @@ fn page<T: Clone>(all: &[T], after: Option<&str>, first: usize) -> (Vec<T>, Valu
     let page = all.get(start..end).unwrap_or_default().to_vec();
     let cursor = (end > start).then(|| format!("c{}", end - 1));
     (page, json!({"hasNextPage": end < all.len(), "endCursor": cursor}))
+}
+
+/// Open work as the model holds it: what a backfill of it must record.
+impl Org {
+    fn account(&self, who: usize) -> Account {
+        let w = &self.people[who];
+        let login = if w.bot { format!("{}[bot]", w.login) } else { w.login.clone() };
+        Account { id: w.id, login, account_type: Some(if w.bot { "Bot" } else { "User" }.into()) }
+    }
+
+    /// The items open in repository `repo` (an index), by number.
+    pub fn open_work(&self, repo: usize) -> Vec<OpenItem> {
+        let mut items: Vec<OpenItem> = self
+            .items
+            .iter()
+            .filter(|i| i.repo == repo && i.state() == "OPEN")
+            .map(|item| self.open_item(item))
+            .collect();
+        items.sort_by_key(|i| i.number);
+        items
+    }
+
+    fn open_item(&self, item: &Item) -> OpenItem {
+        let labels = self.labels_now(item).into_iter().map(|(_, name, id)| ItemLabel { id: Some(id), name }).collect();
+        let mut people: Vec<Involved> = Vec::new();
+        let mut add = |role: Role, account: Account, at: Option<DateTime<Utc>>| match people
+            .iter_mut()
+            .find(|p| p.role == role && p.account.id == account.id)
+        {
+            Some(p) => p.first_at = p.first_at.min(at),
+            None => people.push(Involved { role, account, first_at: at }),
+        };
+        for who in self.assignees_now(item) {
+            add(Role::Assignee, self.account(who), None);
+        }
+        let (requested, team) = item.requested();
+        for who in requested {
+            add(Role::Requested, self.account(who), None);
+        }
+        if team {
+            add(Role::Requested, Account { id: TEAM.0, login: TEAM.1.into(), account_type: Some("Team".into()) }, None);
+        }
+        for (t, step) in &item.steps {
+            let (role, by) = match step {
+                Step::Review { by, .. } => (Role::Reviewer, *by),
+                Step::Comment { by, .. } => (Role::Commenter, *by),
+                _ => continue,
+            };
+            if by != item.author && !self.people[by].bot {
+                add(role, self.account(by), Some(seconds(*t)));
+            }
+        }
+        people.sort_by_key(|p| (p.role, p.account.id));
+        OpenItem {
+            number: item.number,
+            is_pull_request: item.is_pr,
+            title: item.title.clone(),
+            draft: item.draft(),
+            author: self.account(item.author),
+            author_association: Some(item.association.to_owned()),
+            created_at: seconds(item.created),
+            updated_at: seconds(item.updated()),
+            labels,
+            people,
+        }
+    }
 }
 
 /// How many of each kind of item the history holds.
