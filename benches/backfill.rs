@@ -44,7 +44,7 @@ async fn main() {
     let store = db.store().await;
     let reader = Reader::with_token(&github.url(), READ_TOKEN).expect("reader");
     let settings = Settings { holder: "bench".into(), ..Settings::default() };
-    let backfill = Backfill { reader: &reader, store: store.backfills(), progress: &Lines, settings };
+    let backfill = Backfill { reader: &reader, store: store.backfills(), progress: &Lines, settings, gate: None };
     let started = Instant::now();
     let summary = backfill.run(&Selection { owner: ORG.1.into(), repo: None, since: None }).await.expect("backfill");
     let wall = started.elapsed();

@@ -18,6 +18,7 @@ use crate::pipeline::worker::Worker;
 use crate::store::Store;
 use crate::store::roles::Source;
 use ladder_core::ladder::Ladder;
+use ladder_core::rate::Resource;
 use ladder_core::report::Report;
 use ladder_core::signal::Org;
 
@@ -247,10 +248,10 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let entries = store.outbox().list(args.limit.max(1)).await?;
     let holds = store.outbox().holds(chrono::Utc::now()).await?;
-    // When a pending action's installation is held, it waits at least that long.
+    // When a pending action's installation is held on the REST budget, it waits at least that long.
     let held_until = |e: &crate::store::outbox::Entry| {
         let installation = e.planned.installation_id?;
-        let hold = holds.iter().find(|h| h.installation_id == installation)?;
+        let hold = holds.iter().find(|h| h.installation_id == installation && h.resource == Resource::Core)?;
         (e.state == "pending").then_some(hold.until)
     };
     if args.json {
@@ -278,7 +279,14 @@ async fn show_outbox(args: OutboxArgs) -> anyhow::Result<ExitCode> {
     }
     for h in &holds {
         let until = h.until.format("%Y-%m-%d %H:%M:%S UTC");
-        println!("Installation {} is held until {until} ({}); its actions wait.", h.installation_id, h.reason);
+        let waits = match h.resource {
+            Resource::Core => "its actions and backfill's REST pages wait",
+            Resource::Graphql => "backfill's queries wait; its actions go on",
+        };
+        println!(
+            "Installation {}'s {} budget is held until {until} ({}); {waits}.",
+            h.installation_id, h.resource, h.reason
+        );
     }
     if entries.is_empty() {
         println!("The outbox is empty: no actions decided yet.");

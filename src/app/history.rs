@@ -12,7 +12,8 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::Args;
 
-use crate::app::settings::{DatabaseArgs, GitHubArgs};
+use crate::app::settings::{BackfillPaceArgs, DatabaseArgs, GitHubArgs};
+use crate::backfill::gate::Gate;
 use crate::backfill::progress::{Bars, Lines, Progress};
 use crate::backfill::reconcile::Reconcile;
 use crate::backfill::run::Settings;
@@ -45,6 +46,8 @@ pub struct BackfillArgs {
     /// Show every backfill's progress (from the database) and exit.
     #[arg(long)]
     pub status: bool,
+    #[command(flatten)]
+    pub pace: BackfillPaceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -86,14 +89,15 @@ pub async fn run(args: BackfillArgs, store: Store) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let selection = selection(&args)?;
-    let reader = reader(&args, &selection.owner).await?;
+    let (reader, installation) = reader(&args, &selection.owner).await?;
     let progress: Box<dyn Progress> =
         if std::io::stderr().is_terminal() { Box::new(Bars::new()) } else { Box::new(Lines) };
     let backfill = Backfill {
         reader: &reader,
         store: store.backfills(),
         progress: progress.as_ref(),
-        settings: Settings::default(),
+        settings: Settings { in_flight: usize::from(args.pace.backfill_in_flight), ..Settings::default() },
+        gate: installation.map(|installation| Gate { installation, outbox: store.outbox() }),
     };
     let started = Instant::now();
     let before = store.people().signal_count().await?;
@@ -122,12 +126,13 @@ fn selection(args: &BackfillArgs) -> anyhow::Result<Selection> {
     Ok(Selection { owner, repo: None, since })
 }
 
-async fn reader(args: &BackfillArgs, owner: &str) -> anyhow::Result<Reader> {
+/// A reader with the token, or as the App's installation on `owner` (and that installation).
+async fn reader(args: &BackfillArgs, owner: &str) -> anyhow::Result<(Reader, Option<i64>)> {
     let api = &args.github.github_api_url;
     if let Some(path) = &args.token_file {
         let token = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the token file {}; check the path", path.display()))?;
-        return Ok(Reader::with_token(api, token.trim())?);
+        return Ok((Reader::with_token(api, token.trim())?, None));
     }
     let Some(credentials) = args.github.credentials()? else {
         anyhow::bail!(
@@ -139,7 +144,10 @@ async fn reader(args: &BackfillArgs, owner: &str) -> anyhow::Result<Reader> {
     let installation = github.installation_of(owner).await.map_err(|v| {
         anyhow::anyhow!("the App is not installed on {owner}, or GitHub did not say ({v:?}); install it there first")
     })?;
-    github.history(installation).map_err(|v| anyhow::anyhow!("cannot read as installation {installation}: {v:?}"))
+    let reader = github
+        .history(installation)
+        .map_err(|v| anyhow::anyhow!("cannot read as installation {installation}: {v:?}"))?;
+    Ok((reader, Some(installation)))
 }
 
 fn print_summary(summary: &Summary, added: i64, started: Instant) {

@@ -110,7 +110,8 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
             };
             tasks.spawn("reconcile", reconcile.run(every, stop.clone()));
         }
-        let auto = crate::backfill::auto::Auto::new(&store, github, settings.backfill_every);
+        let auto = crate::backfill::auto::Auto::new(&store, github, settings.backfill_every)
+            .with_in_flight(settings.backfill_in_flight);
         tasks.spawn("backfill", auto.run(stop.clone()));
     }
     let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);

@@ -104,6 +104,8 @@ pub struct ServeArgs {
     /// backfilled yet; each is then backfilled in the background, one at a time.
     #[arg(long, env = "LADDER_BACKFILL_CHECK_SECS", default_value_t = 60)]
     pub backfill_check_secs: u64,
+    #[command(flatten)]
+    pub backfill: BackfillPaceArgs,
     /// Seconds between looks at GitHub's list of the App's deliveries for ones that never arrived;
     /// 0 turns reconcile off.
     #[arg(long, env = "LADDER_RECONCILE_SECS", default_value_t = 600)]
@@ -126,6 +128,16 @@ pub struct GitHubArgs {
     /// GitHub's REST API base URL (GitHub Enterprise: https://HOST/api/v3).
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
     pub github_api_url: String,
+}
+
+/// How hard a backfill may ask GitHub.
+#[derive(Debug, Clone, Args)]
+pub struct BackfillPaceArgs {
+    /// Requests a backfill keeps in flight at once, each for another repository. GitHub asks for one
+    /// at a time per installation; more risk its secondary rate limits.
+    #[arg(long, env = "LADDER_BACKFILL_IN_FLIGHT", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub backfill_in_flight: u16,
 }
 
 /// Which ladder applies, and which accounts count as bots.
@@ -231,6 +243,8 @@ pub struct ServeSettings {
     pub ladders: crate::pipeline::ladders::Choice,
     /// How often `serve` looks for installations whose history is not backfilled yet.
     pub backfill_every: Duration,
+    /// Requests a backfill keeps in flight at once.
+    pub backfill_in_flight: usize,
     /// How often `serve` reconciles missed deliveries; never when None.
     pub reconcile_every: Option<Duration>,
     /// What the operator should hear at start-up about these settings (never a secret's value).
@@ -310,6 +324,7 @@ impl ServeArgs {
             },
             ladders: self.ladder.choice()?,
             backfill_every: Duration::from_secs(self.backfill_check_secs.max(1)),
+            backfill_in_flight: usize::from(self.backfill.backfill_in_flight),
             reconcile_every: (self.reconcile_secs > 0).then(|| Duration::from_secs(self.reconcile_secs)),
             warnings,
         })

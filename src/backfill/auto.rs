@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::gate::Gate;
 use super::progress::Lines;
 use super::run::{Backfill, Settings};
 use crate::github::GitHub;
 use crate::store::backfills::Selection;
-use crate::store::{Backfills, Directory, Store, StoreError};
+use crate::store::{Backfills, Directory, Outbox, Store, StoreError};
 use ladder_core::history::due;
 
 /// An org to backfill: its login, its installation, the installation's repositories, and from when.
@@ -38,15 +39,31 @@ pub struct Due {
 pub struct Auto {
     directory: Directory,
     backfills: Backfills,
+    /// Live actions go first, and rate-limit holds are shared with them.
+    outbox: Outbox,
     github: Arc<GitHub>,
     every: Duration,
+    in_flight: usize,
     /// Per org, the repositories a finished run of this process was asked for.
     asked: Mutex<HashMap<String, HashSet<String>>>,
 }
 
 impl Auto {
     pub fn new(store: &Store, github: Arc<GitHub>, every: Duration) -> Auto {
-        Auto { directory: store.directory(), backfills: store.backfills(), github, every, asked: Mutex::default() }
+        Auto {
+            directory: store.directory(),
+            backfills: store.backfills(),
+            outbox: store.outbox(),
+            github,
+            every,
+            in_flight: 1,
+            asked: Mutex::default(),
+        }
+    }
+
+    /// Backfills keeping `in_flight` requests in flight at once (one by default).
+    pub fn with_in_flight(self, in_flight: usize) -> Auto {
+        Auto { in_flight: in_flight.max(1), ..self }
     }
 
     /// The orgs whose history is not (all) backfilled.
@@ -79,8 +96,11 @@ impl Auto {
             Ok(reader) => reader,
             Err(why) => return tracing::warn!(org = due.owner, ?why, "cannot read history as the installation"),
         };
-        let settings = Settings { holder: format!("serve, {}", Settings::default().holder), ..Settings::default() };
-        let run = Backfill { reader: &reader, store: self.backfills.clone(), progress: &Lines, settings };
+        let defaults = Settings::default();
+        let settings =
+            Settings { holder: format!("serve, {}", defaults.holder), in_flight: self.in_flight, ..defaults };
+        let gate = Some(Gate { installation: due.installation, outbox: self.outbox.clone() });
+        let run = Backfill { reader: &reader, store: self.backfills.clone(), progress: &Lines, settings, gate };
         let selection = Selection { owner: due.owner.clone(), repo: None, since: due.since };
         match run.run_only(&selection, Some(&due.repos), due.keep_done).await {
             Ok(summary) => {

@@ -9,6 +9,7 @@
 //! Never does: post on GitHub, or plan actions: history is recorded, not announced.
 
 pub mod auto;
+pub mod gate;
 pub mod progress;
 pub mod reconcile;
 pub mod run;

@@ -7,12 +7,17 @@
 //! showed (items open now are written anew, items read closed leave it; a run limited by `since`
 //! also pages the issues open now, however long ago they were updated). Releases and answered
 //! discussions follow, then the repository's review comments, which only REST lists repository-wide
-//! (100 a page, oldest first; each on the subject of its pull request as its page showed it). One
-//! request is in flight per run. Rate limits are waited out; a 502/504 or a timeout halves the page
-//! size and is retried with backoff; while less than a fifth of a budget (GraphQL's, or REST's for
-//! review comments, which live replies share) remains the run pauses until it renews. Last come the
-//! revisions of the repository's `CODEOWNERS` files, which later readers need. A
-//! repository that fails is retried after the others, with backoff, and never ends the run.
+//! (100 a page, oldest first; each on the subject of its pull request as its page showed it). Last
+//! come the revisions of the repository's `CODEOWNERS` files, which later readers need.
+//!
+//! One request is in flight per run ([`Settings::in_flight`] pages that many repositories side by
+//! side). Reading as an installation, each request waits its turn at the [`Gate`]: live actions go
+//! first, and a hold on the budget it spends (per installation and resource, shared with the
+//! dispatcher and every replica) is waited out; a rate limit is recorded there, or waited out in
+//! place with a personal token. A 502/504 or a timeout halves the page size and is retried with
+//! backoff; while less than a fifth of a budget (GraphQL's, or REST's for review comments, which live
+//! replies share) remains, the run pauses until it renews. A repository that fails is retried after
+//! the others, with backoff, and never ends the run.
 //!
 //! Never does: decide what a page reports (`ladder_core::history::facts`) or post anything.
 
@@ -22,6 +27,9 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use futures_util::stream::{self, StreamExt};
+
+use super::gate::Gate;
 use super::progress::{Advance, Progress};
 use crate::github::Verdict;
 use crate::github::history::Reader;
@@ -32,6 +40,7 @@ use ladder_core::history::query::{self, Document, Nested};
 use ladder_core::history::view::{self, Connection, Event, File, Review};
 use ladder_core::history::{facts, gaps, open};
 use ladder_core::open_work::OpenItem;
+use ladder_core::rate::Resource;
 use ladder_core::signal::{Org, Repo, Signal, Subject};
 
 /// Why a run could not go on.
@@ -64,6 +73,8 @@ pub struct Settings {
     pub attempts: u32,
     /// Rounds over the repositories that failed.
     pub rounds: u32,
+    /// Requests in flight at once (repositories paged side by side); GitHub asks for one.
+    pub in_flight: usize,
 }
 
 impl Default for Settings {
@@ -74,6 +85,7 @@ impl Default for Settings {
             retry_base: Duration::from_secs(2),
             attempts: 6,
             rounds: 3,
+            in_flight: 1,
         }
     }
 }
@@ -99,6 +111,8 @@ pub struct Backfill<'a> {
     pub store: Backfills,
     pub progress: &'a dyn Progress,
     pub settings: Settings,
+    /// The installation's budgets, shared with live actions; None when reading with a personal token.
+    pub gate: Option<Gate>,
 }
 
 /// A repository as the run pages it.
@@ -155,24 +169,30 @@ impl Backfill<'_> {
             pending.retain(|t| only.contains(&t.repo.full_name.to_lowercase()));
         }
         summary.repositories = pending.len();
-        for round in 0..self.settings.rounds.max(1) {
+        let rounds = self.settings.rounds.max(1);
+        for round in 0..rounds {
+            let done: Vec<(Target, Tally, Result<(), BackfillError>)> = stream::iter(pending)
+                .map(|target| async move {
+                    let (tally, result) = self.repository(&target, selection.since).await;
+                    (target, tally, result)
+                })
+                .buffer_unordered(self.settings.in_flight.max(1))
+                .collect()
+                .await;
             let mut failed = Vec::new();
-            for target in pending {
-                let full = target.repo.full_name.clone();
-                self.progress.started(&full, target.items.max(0) as u64);
-                match self.repository(&target, selection.since, summary).await {
-                    Ok(()) => self.progress.finished(&full, None),
+            for (target, tally, result) in done {
+                summary.items += tally.items;
+                summary.signals += tally.signals;
+                match result {
+                    Ok(()) => {}
                     Err(BackfillError::Store(e)) => return Err(BackfillError::Store(e)),
-                    Err(e) => {
-                        self.progress.finished(&full, Some(&e.to_string()));
-                        failed.push((target, e.to_string()));
-                    }
+                    Err(e) => failed.push((target, e.to_string())),
                 }
             }
             if failed.is_empty() {
                 return Ok(());
             }
-            if round + 1 == self.settings.rounds.max(1) {
+            if round + 1 == rounds {
                 summary.failed = failed.into_iter().map(|(t, why)| (t.repo.full_name.clone(), why)).collect();
                 return Ok(());
             }
@@ -218,22 +238,28 @@ impl Backfill<'_> {
         }
     }
 
-    async fn repository(
-        &self,
-        t: &Target,
-        since: Option<DateTime<Utc>>,
-        summary: &mut Summary,
-    ) -> Result<(), BackfillError> {
-        self.list::<view::Pull>(t, &Filter::every(since), summary).await?;
-        self.list::<view::Issue>(t, &Filter::every(since), summary).await?;
+    /// One repository's lists, each from its checkpoint to its end: what it read (pages committed
+    /// count, however the repository ended), and whether it ended.
+    async fn repository(&self, t: &Target, since: Option<DateTime<Utc>>) -> (Tally, Result<(), BackfillError>) {
+        let full = &t.repo.full_name;
+        self.progress.started(full, t.items.max(0) as u64);
+        let mut tally = Tally::default();
+        let result = self.lists(t, since, &mut tally).await;
+        self.progress.finished(full, result.as_ref().err().map(ToString::to_string).as_deref());
+        (tally, result)
+    }
+
+    async fn lists(&self, t: &Target, since: Option<DateTime<Utc>>, tally: &mut Tally) -> Result<(), BackfillError> {
+        self.list::<view::Pull>(t, &Filter::every(since), tally).await?;
+        self.list::<view::Issue>(t, &Filter::every(since), tally).await?;
         if since.is_some() {
             // Open work is what is open now, however long ago it was last updated.
-            self.list::<view::Issue>(t, &Filter::open_now(since), summary).await?;
+            self.list::<view::Issue>(t, &Filter::open_now(since), tally).await?;
         }
-        self.list::<view::Release>(t, &Filter::every(since), summary).await?;
-        self.list::<view::Discussion>(t, &Filter::every(since), summary).await?;
-        self.review_comments(t, since, summary).await?;
-        self.codeowners(t, summary).await
+        self.list::<view::Release>(t, &Filter::every(since), tally).await?;
+        self.list::<view::Discussion>(t, &Filter::every(since), tally).await?;
+        self.review_comments(t, since, tally).await?;
+        self.codeowners(t, tally).await
     }
 
     /// Every revision of the repository's `CODEOWNERS` files (whatever the run's `since`: readers
@@ -241,7 +267,7 @@ impl Backfill<'_> {
     ///
     /// GitHub failing to tell them (a huge repository's history can time out) leaves a warning and
     /// the list unchecked for a later fresh run; it does not fail the repository's other lists.
-    async fn codeowners(&self, t: &Target, summary: &mut Summary) -> Result<(), BackfillError> {
+    async fn codeowners(&self, t: &Target, tally: &mut Tally) -> Result<(), BackfillError> {
         const LIST: &str = "codeowners";
         if self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?.done {
             return Ok(());
@@ -255,7 +281,7 @@ impl Backfill<'_> {
             Err(other) => return Err(other),
         };
         let read = Read { revisions, ..Read::default() };
-        self.commit(t, LIST, &view::PageInfo::default(), read, None, summary).await
+        self.commit(t, LIST, &view::PageInfo::default(), read, None, tally).await
     }
 
     async fn codeowners_revisions(&self, t: &Target) -> Result<Vec<facts::CodeownersRevision>, BackfillError> {
@@ -282,7 +308,7 @@ impl Backfill<'_> {
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
     /// and turned into signals and open work, committed with the checkpoint after it.
-    async fn list<N: Listed>(&self, t: &Target, filter: &Filter, summary: &mut Summary) -> Result<(), BackfillError> {
+    async fn list<N: Listed>(&self, t: &Target, filter: &Filter, tally: &mut Tally) -> Result<(), BackfillError> {
         let full = t.repo.full_name.clone();
         let name = filter.name(N::LIST);
         let mut checkpoint = self.store.checkpoint(&t.org.login, t.repo.id, &name).await?;
@@ -314,7 +340,7 @@ impl Backfill<'_> {
                     None => {}
                 }
             }
-            self.commit(t, &name, &list.page_info, read, filter.facts_since, summary).await?;
+            self.commit(t, &name, &list.page_info, read, filter.facts_since, tally).await?;
             checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
             checkpoint.done = !list.page_info.has_next_page;
         }
@@ -340,7 +366,7 @@ impl Backfill<'_> {
         &self,
         t: &Target,
         since: Option<DateTime<Utc>>,
-        summary: &mut Summary,
+        tally: &mut Tally,
     ) -> Result<(), BackfillError> {
         const LIST: &str = "review_comments";
         let full = t.repo.full_name.clone();
@@ -351,7 +377,7 @@ impl Backfill<'_> {
             checkpoint.cursor.as_deref().and_then(|c| c.parse::<u32>().ok()).map_or(1, |n| n.max(2) - 1);
         while !checkpoint.done {
             let ask = || self.reader.review_comments(&t.owner, &t.name, page, since);
-            let (comments, more) = self.patiently("review comments", &full, None, |_| ask()).await?;
+            let (comments, more) = self.patiently((Resource::Core, "review comments"), &full, None, |_| ask()).await?;
             let mut numbers: Vec<i64> = comments.iter().filter_map(view::ReviewComment::number).collect();
             numbers.sort_unstable();
             numbers.dedup();
@@ -370,7 +396,7 @@ impl Backfill<'_> {
                 .collect();
             let info = view::PageInfo { has_next_page: more, end_cursor: Some((page + 1).to_string()) };
             let read = Read { items: comments.len() as u64, signals, pulls: learned, ..Read::default() };
-            self.commit(t, LIST, &info, read, since, summary).await?;
+            self.commit(t, LIST, &info, read, since, tally).await?;
             checkpoint = Checkpoint { cursor: info.end_cursor, done: !more };
             page += 1;
         }
@@ -392,7 +418,7 @@ impl Backfill<'_> {
         page: &view::PageInfo,
         read: Read,
         since: Option<DateTime<Utc>>,
-        summary: &mut Summary,
+        tally: &mut Tally,
     ) -> Result<(), BackfillError> {
         let Read { items, subjects, mut signals, pulls, revisions, open, closed } = read;
         facts::since(&mut signals, since);
@@ -413,8 +439,8 @@ impl Backfill<'_> {
             closed: &closed,
         };
         self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
-        summary.items += items;
-        summary.signals += signals.len() as u64;
+        tally.items += items;
+        tally.signals += signals.len() as u64;
         self.progress.advanced(&full, Advance { subjects, items, requests: self.reader.requests() });
         Ok(())
     }
@@ -502,7 +528,7 @@ impl Backfill<'_> {
         size: Option<&mut PageSize>,
         what: &str,
     ) -> Result<T, BackfillError> {
-        self.patiently(doc.name, what, size, |first| {
+        self.patiently((Resource::Graphql, doc.name), what, size, |first| {
             let mut vars = vars.clone();
             if let Some(first) = first {
                 vars["first"] = first.into();
@@ -512,12 +538,14 @@ impl Backfill<'_> {
         .await
     }
 
-    /// Sends one request (`send`, given the page size when the request is paged), waiting out rate
-    /// limits and retrying transient failures (halving `size` after each); pauses afterwards while
-    /// less than a fifth of the budget the answer reports remains.
+    /// Sends one request (`send`, given the page size when the request is paged) that spends
+    /// `resource`, when the installation's live actions and holds let it go; waits out rate limits
+    /// (holding the installation's `resource` for every replica) and retries transient failures
+    /// (halving `size` after each); pauses afterwards while less than a fifth of the budget the answer
+    /// reports remains.
     async fn patiently<T, F>(
         &self,
-        name: &str,
+        (resource, name): (Resource, &str),
         what: &str,
         mut size: Option<&mut PageSize>,
         send: impl Fn(Option<u32>) -> F,
@@ -527,6 +555,9 @@ impl Backfill<'_> {
     {
         let mut failures = 0;
         loop {
+            if let Some(gate) = &self.gate {
+                gate.wait_turn(resource).await?;
+            }
             match send(size.as_deref().map(|s| s.get())).await {
                 Ok((data, rate)) => {
                     if let Some(size) = size.as_deref_mut() {
@@ -536,6 +567,7 @@ impl Backfill<'_> {
                         tracing::info!(
                             seconds = wait.num_seconds(),
                             name,
+                            %resource,
                             "budget below a fifth; backfill pauses until it renews"
                         );
                         tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
@@ -543,8 +575,11 @@ impl Backfill<'_> {
                     return Ok(data);
                 }
                 Err(Verdict::RateLimited(wait)) => {
-                    tracing::info!(seconds = wait.as_secs(), what, "GitHub asked backfill to wait");
-                    tokio::time::sleep(wait).await;
+                    tracing::info!(seconds = wait.as_secs(), what, %resource, "GitHub asked backfill to wait");
+                    match &self.gate {
+                        Some(gate) => gate.hold(resource, wait, name).await?,
+                        None => tokio::time::sleep(wait).await,
+                    }
                 }
                 Err(Verdict::Transient(why)) if failures + 1 < self.settings.attempts => {
                     failures += 1;
@@ -560,6 +595,13 @@ impl Backfill<'_> {
             }
         }
     }
+}
+
+/// What a repository's committed pages held: records read, and signals they reported.
+#[derive(Debug, Default)]
+struct Tally {
+    items: u64,
+    signals: u64,
 }
 
 /// What a page read: its items (of which `subjects` pull requests and issues), their signals, the

@@ -1,15 +1,17 @@
 //! GitHub's history, read for backfill: GraphQL queries (and REST's list of review comments) as the
 //! App's installation or with a personal access token.
 //!
-//! Owns: [`Reader`], which posts one of [`ladder_core::history::query`]'s documents to `/graphql` and
+//! Owns: [`Reader`], which posts one of [`ladder_core::history::query`]'s documents to `/graphql`
+//! (asking for node ids in GitHub's current format, `X-Github-Next-Global-ID: 1`) and
 //! reads the answer into its view with the query's `rateLimit`, or reads a page of a repository's
 //! review comments with the `x-ratelimit-*` budget its headers report, or a [`Verdict`]: GitHub's
 //! `RATE_LIMITED` error (answered with status 200) and `x-ratelimit-remaining: 0` wait until the
 //! reset, 502/504 and timeouts are transient (the caller halves its page), other errors are final.
 //! A reader counts its requests and the points they cost.
 //!
-//! Its limits are its own: a reader's rate limit never holds the App's live REST calls, which rest
-//! separately (the `graphql` and `core` budgets are separate resources at GitHub).
+//! Its limits are its own in memory: a reader's rate limit never makes the App's live REST client rest
+//! (the `graphql` and `core` budgets are separate resources at GitHub); the backfill run records the
+//! hold in the store per installation and resource, where the dispatcher reads only `core`'s.
 //!
 //! Never does: page, sleep or decide what a page reports (see [`crate::backfill`]).
 
@@ -79,7 +81,12 @@ impl Reader {
     ) -> Result<(T, Option<RateLimit>), Verdict> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let body = json!({ "query": doc.text, "variables": variables });
-        let response = self.client._post("/graphql", Some(&body)).await;
+        // Node ids (a label's) in GitHub's current format, whatever the object's age.
+        let request = axum::http::Request::post("/graphql").header("X-Github-Next-Global-ID", "1");
+        let response = match self.client.build_request(request, Some(&body)) {
+            Ok(request) => self.client.execute(request).await,
+            Err(e) => Err(e),
+        };
         let (text, spent) = answer(response).await;
         let text = text?;
         let answer: Answer<WithRate<T>> = serde_json::from_str(&text)

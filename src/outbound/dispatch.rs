@@ -2,9 +2,11 @@
 //!
 //! Owns: the loop that claims pending actions (with a lease that a heartbeat renews while it works, so
 //! a crashed replica's claims expire and a live one's never do; each claim is checked again just
-//! before its action is sent), sends each through [`crate::github`], and records how it ended. A rate limit holds the whole
-//! installation for as long as GitHub asks: the action goes back (not counted as an attempt), and no
-//! action of that installation is sent, by this replica or another, until the hold ends. Writes are
+//! before its action is sent), sends each through [`crate::github`], and records how it ended. A rate
+//! limit holds the installation's REST budget (`core`, which every action spends) for as long as GitHub
+//! asks: the action goes back (not counted as an attempt), and no action of that installation is sent,
+//! by this replica or another, until the hold ends. A hold on another budget (backfill's `graphql`)
+//! never stops actions. Writes are
 //! spaced out by a [`Pacer`]. A server error or timeout is tried again with backoff, up to
 //! [`MAX_ATTEMPTS`]; anything else fails the action with GitHub's reason. In dry-run,
 //! which is how the app runs without App credentials, an action is logged and marked `dry_run`, and
@@ -30,6 +32,7 @@ use crate::pipeline::ladders::Ladders;
 use crate::store::StoreError;
 use crate::store::outbox::{Entry, Outcome};
 use ladder_core::plan::action::{Action, tag};
+use ladder_core::rate::Resource;
 use ladder_core::text::render::guard;
 
 /// Attempts at an action that keeps failing with server errors before it is given up.
@@ -160,12 +163,13 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Holds `installation` for `after`, in the store, so no replica sends for it meanwhile.
+    /// Holds `installation`'s REST budget (`core`, which every action spends) for `after`, in the store,
+    /// so no replica sends for it meanwhile.
     async fn hold(&self, entry: &Entry, installation: i64, after: Duration) -> Result<DateTime<Utc>, StoreError> {
         let until = later(Utc::now(), after);
         let reason = format!("GitHub rate-limited a {} on {}", entry.planned.action.kind(), entry.planned.repo);
         tracing::warn!(installation, until = %until.to_rfc3339(), reason, "holding the installation's actions");
-        self.keep.outbox.hold_installation(installation, until, &reason).await?;
+        self.keep.outbox.hold(installation, Resource::Core, until, &reason).await?;
         Ok(until)
     }
 

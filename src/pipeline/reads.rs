@@ -18,6 +18,7 @@ use ladder_core::commands::permission::Permission;
 use ladder_core::enrolment::Enrolment;
 use ladder_core::ladder::{Facts, Ladder};
 use ladder_core::plan::readiness::History;
+use ladder_core::rate::Resource;
 use ladder_core::report::Person;
 use ladder_core::roles::Grant;
 use ladder_core::signal::Kind;
@@ -107,7 +108,7 @@ impl Live {
     /// Whether GitHub can be asked about `installation` now.
     async fn asking(&self, installation: Option<i64>, now: DateTime<Utc>) -> Result<Asking<'_>, StoreError> {
         let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(Asking::NoClient) };
-        if self.outbox.is_held(installation, now).await? {
+        if self.outbox.held_until(installation, Resource::Core, now).await?.is_some() {
             return Ok(Asking::Held);
         }
         Ok(Asking::Ask(github, installation))

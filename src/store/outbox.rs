@@ -2,8 +2,10 @@
 //!
 //! Actions are inserted in the transaction that marks their delivery done, once per key. The dispatcher
 //! claims pending ones with a lease (skipping rows another replica holds on PostgreSQL), and records
-//! the outcome: sent, dry-run (logged only), or failed after its attempts. An installation GitHub
-//! rate-limited is held: none of its actions is claimed, by any replica, until the hold ends.
+//! the outcome: sent, dry-run (logged only), or failed after its attempts. A budget of an installation
+//! GitHub rate-limited is held (per installation and resource, see [`ladder_core::rate`]): while its
+//! `core` budget is held, none of its actions is claimed, by any replica; backfill waits out holds on
+//! the budget it spends, and lets the installation's live actions go first ([`super::Outbox::live_busy`]).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Durability, StoreError, from_millis, millis};
 use ladder_core::plan::action::{Action, Planned};
+use ladder_core::rate::Resource;
 
 const COLUMNS: usize = 11;
 
@@ -36,10 +39,12 @@ impl Outcome {
     }
 }
 
-/// An installation whose actions wait: GitHub asked the app to slow down.
+/// A budget of an installation that waits: GitHub asked the app to slow down.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {
     pub installation_id: i64,
+    /// The budget GitHub asked to leave alone.
+    pub resource: Resource,
     pub until: DateTime<Utc>,
     /// Which request GitHub limited (kind and repository), for `ladder outbox`.
     pub reason: String,
@@ -150,7 +155,8 @@ impl super::Outbox {
     }
 
     /// Claims up to `limit` pending actions whose time has come, for `lease`, oldest first, passing
-    /// over those of held installations. Each claim counts as an attempt.
+    /// over those of installations held on `core` (the REST budget actions spend). Each claim counts as
+    /// an attempt.
     pub async fn claim_actions(
         &self,
         token: &str,
@@ -166,8 +172,8 @@ impl super::Outbox {
             "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
              WHERE seq IN (SELECT seq FROM outbox \
                  WHERE state = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
-                 AND NOT EXISTS (SELECT 1 FROM installation_holds h \
-                     WHERE h.installation_id = outbox.installation_id AND h.until_at > $3) \
+                 AND NOT EXISTS (SELECT 1 FROM rate_holds h \
+                     WHERE h.installation_id = outbox.installation_id AND h.resource = 'core' AND h.until_at > $3) \
                  ORDER BY seq LIMIT $4 {lock}) \
              RETURNING *"
         );
@@ -259,20 +265,23 @@ impl super::Outbox {
 }
 
 impl super::Outbox {
-    /// Holds `installation` until `until` (a hold that already lasts longer stays as it is).
-    pub async fn hold_installation(
+    /// Holds `installation`'s `resource` until `until` (a hold that already lasts longer stays as it is).
+    pub async fn hold(
         &self,
         installation: i64,
+        resource: Resource,
         until: DateTime<Utc>,
         reason: &str,
     ) -> Result<(), StoreError> {
         let mut conn = self.0.writer(Durability::Deferred).await?;
         sqlx::query(
-            "INSERT INTO installation_holds (installation_id, until_at, reason) VALUES ($1, $2, $3) \
-             ON CONFLICT (installation_id) DO UPDATE SET until_at = excluded.until_at, reason = excluded.reason \
-             WHERE excluded.until_at > installation_holds.until_at",
+            "INSERT INTO rate_holds (installation_id, resource, until_at, reason) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (installation_id, resource) DO UPDATE SET until_at = excluded.until_at, \
+                reason = excluded.reason \
+             WHERE excluded.until_at > rate_holds.until_at",
         )
         .bind(installation)
+        .bind(resource.as_str())
         .bind(millis(until))
         .bind(reason)
         .execute(&mut *conn)
@@ -280,29 +289,57 @@ impl super::Outbox {
         Ok(())
     }
 
-    /// Whether `installation` is held at `now` (by this replica or another).
-    pub async fn is_held(&self, installation: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM installation_holds WHERE installation_id = $1 AND until_at > $2")
-            .bind(installation)
-            .bind(millis(now))
-            .fetch_optional(&self.0.read)
-            .await?;
+    /// Until when `installation`'s `resource` is held at `now` (by this replica or another), if it is.
+    pub async fn held_until(
+        &self,
+        installation: i64,
+        resource: Resource,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT until_at FROM rate_holds WHERE installation_id = $1 AND resource = $2 AND until_at > $3",
+        )
+        .bind(installation)
+        .bind(resource.as_str())
+        .bind(millis(now))
+        .fetch_optional(&self.0.read)
+        .await?;
+        Ok(row.map(|r| r.try_get("until_at")).transpose()?.map(from_millis))
+    }
+
+    /// Whether `installation`'s live actions are going out: one is claimed by a dispatcher (of any
+    /// replica), or came due within `grace` before `now` (a dispatcher takes it at its next look).
+    /// Backfill lets them go first.
+    pub async fn live_busy(&self, installation: i64, now: DateTime<Utc>, grace: Duration) -> Result<bool, StoreError> {
+        let since = millis(now) - i64::try_from(grace.as_millis()).unwrap_or(i64::MAX / 2);
+        let row = sqlx::query(
+            "SELECT 1 FROM outbox WHERE state = 'pending' AND installation_id = $1 \
+                AND (claimed_until > $2 OR (next_attempt_at <= $2 AND next_attempt_at > $3)) LIMIT 1",
+        )
+        .bind(installation)
+        .bind(millis(now))
+        .bind(since)
+        .fetch_optional(&self.0.read)
+        .await?;
         Ok(row.is_some())
     }
 
-    /// The installations held at `now`, by installation id.
+    /// The holds in force at `now`, by installation and resource.
     pub async fn holds(&self, now: DateTime<Utc>) -> Result<Vec<Hold>, StoreError> {
         let rows = sqlx::query(
-            "SELECT installation_id, until_at, reason FROM installation_holds WHERE until_at > $1 \
-             ORDER BY installation_id",
+            "SELECT installation_id, resource, until_at, reason FROM rate_holds WHERE until_at > $1 \
+             ORDER BY installation_id, resource",
         )
         .bind(millis(now))
         .fetch_all(&self.0.read)
         .await?;
         rows.iter()
             .map(|row| {
+                let name: String = row.try_get("resource")?;
                 Ok(Hold {
                     installation_id: row.try_get("installation_id")?,
+                    resource: Resource::parse(&name)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown rate-limit resource {name}")))?,
                     until: from_millis(row.try_get("until_at")?),
                     reason: row.try_get("reason")?,
                 })

@@ -21,12 +21,25 @@ use crate::support::{App, Engine, TestDb, ladder_command};
 on_both_engines!(backfill_records_what_the_webhooks_did);
 
 pub(crate) fn settings(lease: Duration) -> Settings {
-    Settings { holder: "test".into(), lease, retry_base: Duration::from_millis(10), attempts: 6, rounds: 2 }
+    Settings {
+        holder: "test".into(),
+        lease,
+        retry_base: Duration::from_millis(10),
+        attempts: 6,
+        rounds: 2,
+        in_flight: 1,
+    }
 }
 
 /// A run with a 60 s lease.
 pub(crate) fn backfill<'a>(reader: &'a Reader, store: &ladder::store::Store) -> Backfill<'a> {
-    Backfill { reader, store: store.backfills(), progress: &Lines, settings: settings(Duration::from_secs(60)) }
+    Backfill {
+        reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: settings(Duration::from_secs(60)),
+        gate: None,
+    }
 }
 
 pub(crate) fn selection() -> Selection {
@@ -36,7 +49,7 @@ pub(crate) fn selection() -> Selection {
 /// Every signal, one line each, in identity order; `paths` aside (webhooks in dry-run cannot read a
 /// merged PR's files; backfill reads them with the PR), and a renamed label's name as webhooks told it
 /// (GraphQL tells its current name; the identity, by label id, is the same).
-async fn signal_lines(db: &TestDb) -> Vec<String> {
+pub(crate) async fn signal_lines(db: &TestDb) -> Vec<String> {
     let pool = db.pool().await;
     let rows = sqlx::query(
         "SELECT kind, identity, org_id, org_login, repo_id, repo_name, repo_private, subject_number, \
@@ -133,6 +146,7 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
         store: store.backfills(),
         progress: &Lines,
         settings: settings(Duration::from_millis(300)),
+        gate: None,
     };
     let all = selection();
     let run = crashing.run(&all);
@@ -196,6 +210,9 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     for op in ["PullRequestReviews", "PullRequestTimeline", "PullRequestFiles"] {
         assert!(calls.iter().any(|c| c == op), "no {op} follow-up among {} queries", calls.len());
     }
+    // Every query asked for node ids in GitHub's current format, one at a time.
+    assert_eq!(github.graphql_without_next_global_ids(), 0);
+    assert_eq!(github.most_history_reads_at_once(), 1);
 
     for person in history.people.iter().filter(|p| !p.bot) {
         assert_eq!(status_json(&webhooks.db, &person.login), status_json(&db, &person.login), "{}", person.login);

@@ -15,7 +15,7 @@ use crate::support::github::{APP_ID, Call, FakeGitHub, Trouble};
 use crate::support::{App, Engine, TestDb, fixture, fixture_json};
 
 /// A comment by alice with `body`, on issue #1 of Codertocat/Hello-World, through `installation`.
-fn comment(comment_id: i64, installation: i64, body: &str) -> Vec<u8> {
+pub(crate) fn comment(comment_id: i64, installation: i64, body: &str) -> Vec<u8> {
     comment_by((5001, "alice"), comment_id, installation, body)
 }
 
@@ -321,7 +321,7 @@ async fn enrolment_is_checked_against_github(engine: Engine) {
     let until = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
     app.store()
         .outbox()
-        .hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
+        .hold(42, ladder_core::rate::Resource::Core, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
         .await
         .unwrap();
     let frank = comment_by((5006, "frank"), 85, 42, "/amp unenroll @bob");

@@ -238,7 +238,7 @@ async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: E
     let until = chrono::Utc::now() + chrono::Duration::seconds(30);
     app.store()
         .outbox()
-        .hold_installation(42, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
+        .hold(42, ladder_core::rate::Resource::Core, until, "GitHub rate-limited a comment on Codertocat/Hello-World")
         .await
         .unwrap();
     github.put_pr_files(REPO, 23, &["docs/c.md"]);

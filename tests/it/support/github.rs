@@ -77,6 +77,11 @@ struct State {
     graphql_down: std::sync::atomic::AtomicBool,
     /// GraphQL queries received, by operation name.
     graphql_calls: Mutex<Vec<String>>,
+    /// History reads (GraphQL queries, pages of review comments) being answered now, and the most at once.
+    reading: std::sync::atomic::AtomicUsize,
+    most_reading: std::sync::atomic::AtomicUsize,
+    /// GraphQL queries that did not ask for node ids in the current format (`X-Github-Next-Global-ID`).
+    graphql_legacy_ids: std::sync::atomic::AtomicU64,
     /// Whether pages of pull requests come back empty (as if every pull request were opened later).
     pulls_hidden: std::sync::atomic::AtomicBool,
     /// Whether the last page of review comments holds one on a pull request GitHub cannot find.
@@ -88,6 +93,24 @@ struct State {
     hook_deliveries: Mutex<Vec<(Value, Option<Value>)>>,
     /// Deliveries the app asked GitHub to send again.
     redelivered: Mutex<Vec<i64>>,
+}
+
+/// One history read being answered, counted while it lasts.
+struct Reading<'a>(&'a State);
+
+impl<'a> Reading<'a> {
+    fn starts(state: &'a State) -> Reading<'a> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = state.reading.fetch_add(1, SeqCst) + 1;
+        state.most_reading.fetch_max(now, SeqCst);
+        Reading(state)
+    }
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.reading.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// The personal access token the fake accepts for reads.
@@ -150,14 +173,13 @@ impl FakeGitHub {
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let state = Arc::clone(&shared);
             async move {
-                if uri.path() == "/graphql" {
+                if uri.path() == "/graphql" || uri.path().ends_with("/pulls/comments") {
+                    let _reading = Reading::starts(&state);
                     let latency = *state.graphql_latency.lock().unwrap();
                     tokio::time::sleep(latency).await;
-                    return graphql(&state, &headers, &body);
-                }
-                if uri.path().ends_with("/pulls/comments") {
-                    let latency = *state.graphql_latency.lock().unwrap();
-                    tokio::time::sleep(latency).await;
+                    if uri.path() == "/graphql" {
+                        return graphql(&state, &headers, &body);
+                    }
                     return review_comments(&state, &uri, &headers);
                 }
                 handle(&state, method, uri, headers, body)
@@ -224,6 +246,16 @@ impl FakeGitHub {
     /// The operation names of the GraphQL queries received so far, in order.
     pub fn graphql_calls(&self) -> Vec<String> {
         self.state.graphql_calls.lock().unwrap().clone()
+    }
+
+    /// The most history reads (GraphQL queries, pages of review comments) answered at once.
+    pub fn most_history_reads_at_once(&self) -> usize {
+        self.state.most_reading.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many GraphQL queries came without `X-Github-Next-Global-ID: 1`.
+    pub fn graphql_without_next_global_ids(&self) -> u64 {
+        self.state.graphql_legacy_ids.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Answers the next comment calls with these troubles, in order.
@@ -510,6 +542,9 @@ fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     let query = request["query"].as_str().unwrap_or_default();
     let op = query.split_once('(').map_or("", |(head, _)| head.trim_start_matches("query").trim()).to_owned();
     state.graphql_calls.lock().unwrap().push(op.clone());
+    if headers.get("x-github-next-global-id").is_none_or(|v| v != "1") {
+        state.graphql_legacy_ids.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     if let Some(problems) = super::schema::problems(query) {
         return axum::Json(json!({"errors": [{"message": problems}]})).into_response();
     }
@@ -571,7 +606,11 @@ fn review_comments(state: &State, uri: &Uri, headers: &HeaderMap) -> Response {
         }
         Some(GraphqlTrouble::RateLimited { reset_in }) => {
             let reset = (chrono::Utc::now().timestamp() + reset_in as i64).to_string();
-            let headers = [("x-ratelimit-remaining", "0".to_owned()), ("x-ratelimit-reset", reset)];
+            let headers = [
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-reset", reset),
+                ("x-ratelimit-resource", "core".to_owned()),
+            ];
             let reply = json!({"message": "API rate limit exceeded for installation ID 77."});
             return (StatusCode::FORBIDDEN, headers, axum::Json(reply)).into_response();
         }

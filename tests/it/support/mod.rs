@@ -173,6 +173,7 @@ pub fn settings(database_url: &str) -> ServeSettings {
         // Tests that want serve's background backfills look more often (`sending::backfilling_app_on`);
         // for the others a look in the middle would call GitHub.
         backfill_every: Duration::from_secs(3600),
+        backfill_in_flight: 1,
         // Tests run reconcile themselves (its first look, a minute after start, would call GitHub in
         // the middle of slow tests).
         reconcile_every: None,
