@@ -53,7 +53,10 @@ async fn main() {
     let follow_ups = github
         .graphql_calls()
         .iter()
-        .filter(|c| c.starts_with("PullRequest") && c.as_str() != "PullRequests" || c.as_str() == "IssueTimeline")
+        .filter(|c| {
+            c.starts_with("PullRequest") && c.as_str() != "PullRequests"
+                || ["IssueTimeline", "IssueNow"].contains(&c.as_str())
+        })
         .count();
     println!(
         "backfill of {} repositories, {} PRs, {} issues, {} ms per request (SQLite, one request in flight)",
