@@ -22,7 +22,7 @@ use crate::signal;
 pub enum Role {
     /// Assigned to it (its author may be).
     Assignee,
-    /// Asked to review a pull request: a person, or a team (`account_type` `Team`, `login` its slug).
+    /// Asked to review a pull request (a person; teams are not recorded).
     Requested,
     /// Submitted a review of a pull request (its first, at `first_at`).
     Reviewer,
@@ -157,7 +157,7 @@ mod tests {
             (Role::Reviewer, account(1, "author", "User"), Some(at(3)), false),
             (Role::Commenter, account(9, "helper[bot]", "Bot"), Some(at(2)), false),
             (Role::Assignee, account(1, "author", "User"), None, true),
-            (Role::Requested, account(7, "core-team", "Team"), None, true),
+            (Role::Requested, account(7, "maintainer", "User"), None, true),
             (Role::Commenter, account(2, "helper", "User"), Some(at(9)), true),
             (Role::Commenter, account(2, "helper", "User"), Some(at(5)), true),
             (Role::Reviewer, account(3, "reviewer", "User"), Some(at(7)), true),

@@ -3,11 +3,14 @@
 //!
 //! GitHub lists an App's recent deliveries (`GET /app/hook/deliveries`, newest first), each attempt
 //! with the delivery's GUID (the `X-GitHub-Delivery` the store keys deliveries by) and the status the
-//! app answered. A GUID no attempt delivered (no 2xx or 3xx) and the store does not hold was missed.
+//! app answered. A GUID no attempt delivered (no 2xx: GitHub counts nothing else as delivered) and the
+//! store does not hold was missed. GitHub is asked to deliver one again at most until
+//! [`MAX_ATTEMPTS`] attempts are listed for it ([`Missed::may_redeliver`]), so a payload that keeps
+//! failing is not asked for every few minutes for days.
 //! GitHub keeps deliveries [`RETENTION`]; a position older than that means some are gone for good and
 //! only a backfill of that window can recover their facts.
 //!
-//! Owns: [`Listed`], [`missing`], [`far_enough`], [`gap`]. Never does: I/O or read the clock.
+//! Owns: [`Listed`], [`Missed`], [`missing`], [`far_enough`], [`gap`]. Never does: I/O or read the clock.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +19,9 @@ use serde::Deserialize;
 
 /// How long GitHub keeps deliveries (github.com; Enterprise Server keeps 7 days).
 pub const RETENTION: TimeDelta = TimeDelta::days(3);
+
+/// Attempts at one delivery after which GitHub is not asked for another.
+pub const MAX_ATTEMPTS: usize = 3;
 
 /// How far before the last position a run looks again, for deliveries listed late.
 pub const OVERLAP: TimeDelta = TimeDelta::minutes(10);
@@ -32,23 +38,38 @@ pub struct Listed {
 
 impl Listed {
     fn delivered(&self) -> bool {
-        (200..400).contains(&self.status_code)
+        (200..300).contains(&self.status_code)
     }
 }
 
-/// The GUIDs no attempt delivered and the store does not hold, each once with its newest attempt
-/// (whose id fetches the payload), oldest first.
-pub fn missing<'a>(listed: &'a [Listed], stored: &HashSet<String>) -> Vec<&'a Listed> {
+/// A delivery missed: its newest attempt (whose id fetches the payload) and how many attempts GitHub
+/// lists for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missed<'a> {
+    pub newest: &'a Listed,
+    pub attempts: usize,
+}
+
+impl Missed<'_> {
+    /// Whether GitHub may be asked to deliver it again.
+    pub fn may_redeliver(&self) -> bool {
+        self.attempts < MAX_ATTEMPTS
+    }
+}
+
+/// The GUIDs no attempt delivered and the store does not hold, each once, oldest first.
+pub fn missing<'a>(listed: &'a [Listed], stored: &HashSet<String>) -> Vec<Missed<'a>> {
     let delivered: HashSet<&str> = listed.iter().filter(|l| l.delivered()).map(|l| l.guid.as_str()).collect();
-    let mut newest: BTreeMap<&str, &Listed> = BTreeMap::new();
+    let mut newest: BTreeMap<&str, Missed<'a>> = BTreeMap::new();
     for l in listed.iter().filter(|l| !delivered.contains(l.guid.as_str()) && !stored.contains(&l.guid)) {
-        let entry = newest.entry(l.guid.as_str()).or_insert(l);
-        if l.delivered_at > entry.delivered_at {
-            *entry = l;
+        let entry = newest.entry(l.guid.as_str()).or_insert(Missed { newest: l, attempts: 0 });
+        entry.attempts += 1;
+        if l.delivered_at > entry.newest.delivered_at {
+            entry.newest = l;
         }
     }
-    let mut out: Vec<&Listed> = newest.into_values().collect();
-    out.sort_by_key(|l| (l.delivered_at, l.id));
+    let mut out: Vec<Missed<'a>> = newest.into_values().collect();
+    out.sort_by_key(|m| (m.newest.delivered_at, m.newest.id));
     out
 }
 
@@ -91,11 +112,21 @@ mod tests {
             listed(5, "redelivered-ok", 6, 202),
             listed(6, "stored-but-failed", 3, 503),
             listed(7, "timed-out", 4, 0),
+            // A redirect is not a delivery (a proxy in the way): GitHub counts only 2xx.
             listed(8, "moved", 7, 301),
+            listed(9, "keeps-failing", 8, 400),
+            listed(10, "keeps-failing", 9, 400),
+            listed(11, "keeps-failing", 10, 400),
         ];
         let stored: HashSet<String> = ["stored".into(), "stored-but-failed".into()].into();
-        let ids: Vec<i64> = missing(&list, &stored).iter().map(|l| l.id).collect();
-        assert_eq!(ids, [7, 3], "one attempt per GUID, its newest, oldest GUID first");
+        let missed = missing(&list, &stored);
+        let ids: Vec<(i64, usize, bool)> =
+            missed.iter().map(|m| (m.newest.id, m.attempts, m.may_redeliver())).collect();
+        assert_eq!(
+            ids,
+            [(7, 1, true), (3, 2, true), (8, 1, true), (11, 3, false)],
+            "one per GUID with its newest attempt, oldest GUID first"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! overlap), asks the store which GUIDs it holds, and for each missed one (see
 //! [`ladder_core::reconcile::missing`]) fetches the delivery (`request.payload` is its body) and stores
 //! it through the queue the receiver uses, checked as the receiver checks it; when the payload cannot
-//! be had, it asks GitHub to deliver it again. A last look older than GitHub keeps deliveries (the
+//! be had, it asks GitHub to deliver it again (while fewer than three attempts are listed for it); a
+//! payload that does not read as its event is not asked for again, since the receiver would refuse it. A last look older than GitHub keeps deliveries (the
 //! app was down, or reconcile off, for longer) leaves a gap: those facts can only come back through a backfill, so the gap is recorded for `serve`'s
 //! background backfills, which backfill every org from its start once more.
 //!
@@ -50,6 +51,15 @@ pub struct Outcome {
     pub gap: Option<DateTime<Utc>>,
 }
 
+/// What fetching a missed delivery gave.
+enum Fetched {
+    Stored,
+    /// GitHub gave no payload: it may deliver it again.
+    NotGiven,
+    /// A payload that does not read as its event: the receiver would refuse it again.
+    Unreadable,
+}
+
 /// Reconciles as the App: stores missed deliveries through `queue`, records gaps in `backfills`.
 pub struct Reconcile {
     pub github: Arc<GitHub>,
@@ -71,13 +81,23 @@ impl Reconcile {
         let guids: Vec<String> = listed.iter().map(|l| l.guid.clone()).collect();
         let stored: HashSet<String> = self.queue.delivery_states(&guids).await?.into_iter().map(|(id, _)| id).collect();
         for missed in reconcile::missing(&listed, &stored) {
-            match self.ingest(missed, now).await? {
-                Some(()) => outcome.ingested += 1,
-                None => match self.github.redeliver(missed.id).await {
+            let newest = missed.newest;
+            match self.ingest(newest, now).await? {
+                Fetched::Stored => outcome.ingested += 1,
+                Fetched::Unreadable => outcome.lost += 1,
+                Fetched::NotGiven if !missed.may_redeliver() => {
+                    tracing::warn!(
+                        guid = newest.guid,
+                        attempts = missed.attempts,
+                        "a missed delivery failed every attempt; it is not asked for again"
+                    );
+                    outcome.lost += 1;
+                }
+                Fetched::NotGiven => match self.github.redeliver(newest.id).await {
                     Ok(()) => outcome.redelivered += 1,
                     Err(why) => {
                         tracing::warn!(
-                            guid = missed.guid,
+                            guid = newest.guid,
                             ?why,
                             "a missed delivery could be neither fetched nor redelivered"
                         );
@@ -103,27 +123,28 @@ impl Reconcile {
         }
     }
 
-    /// Stores a missed delivery from its payload; None when GitHub would not give a readable one.
-    async fn ingest(&self, missed: &Listed, now: DateTime<Utc>) -> Result<Option<()>, StoreError> {
+    /// Stores a missed delivery from its payload, when GitHub gives one that reads as its event.
+    async fn ingest(&self, missed: &Listed, now: DateTime<Utc>) -> Result<Fetched, StoreError> {
         let delivery = match self.github.hook_delivery(missed.id).await {
             Ok(delivery) => delivery,
             Err(why) => {
-                tracing::warn!(
-                    guid = missed.guid,
-                    ?why,
-                    "cannot fetch a missed delivery; asking GitHub to send it again"
-                );
-                return Ok(None);
+                tracing::warn!(guid = missed.guid, ?why, "cannot fetch a missed delivery");
+                return Ok(Fetched::NotGiven);
             }
         };
         let payload = &delivery["request"]["payload"];
+        if payload.is_null() {
+            return Ok(Fetched::NotGiven);
+        }
         let body = payload.to_string().into_bytes();
-        if payload.is_null() || check_body(&missed.event, &body).is_err() {
-            return Ok(None);
+        if let Err(why) = check_body(&missed.event, &body) {
+            // The receiver would refuse it again: asking GitHub to send it would not help.
+            tracing::warn!(guid = missed.guid, event = missed.event, %why, "a missed delivery does not read as its event");
+            return Ok(Fetched::Unreadable);
         }
         self.queue.insert_deliveries(&[NewDelivery::new(&missed.guid, &missed.event, &body, now)]).await?;
         tracing::info!(guid = missed.guid, event = missed.event, "a missed delivery is stored");
-        Ok(Some(()))
+        Ok(Fetched::Stored)
     }
 
     /// Runs every `every` (the first a minute after start at most, when the deliveries that arrive at

@@ -56,6 +56,8 @@ pub enum BackfillError {
     NoOwner(String),
     #[error("reading {what} from GitHub failed: {verdict:?}")]
     GitHub { what: String, verdict: Verdict },
+    #[error("another run took over the backfill of {owner} (this one's lease ran out); see `ladder backfill --status`")]
+    LeaseLost { owner: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,10 +79,23 @@ pub struct Settings {
     pub in_flight: usize,
 }
 
+/// This process, as a lease holder: its host, pid and start (so replicas in containers, where every
+/// process may be pid 1, never share a name).
+fn this_process() -> String {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let host = if host.trim().is_empty() { "host" } else { host.trim() };
+        let started = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        format!("{host} pid {} #{started:x}", std::process::id())
+    })
+    .clone()
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            holder: format!("pid {}", std::process::id()),
+            holder: this_process(),
             lease: Duration::from_secs(120),
             retry_base: Duration::from_secs(2),
             attempts: 6,
@@ -149,13 +164,35 @@ impl Backfill<'_> {
             Claim::Resumed => summary.resumed = true,
             Claim::Started => {}
         }
-        let result = self.repositories_then_pages(selection, only, &mut summary).await;
+        let result = tokio::select! {
+            result = self.repositories_then_pages(selection, only, &mut summary) => result,
+            lost = self.keep_lease(&selection.owner) => Err(lost),
+        };
         let finished = result.is_ok() && summary.failed.is_empty();
         self.store.release(&selection.owner, holder, finished, Utc::now()).await?;
         result?;
         summary.requests = self.reader.requests();
         summary.points = self.reader.points();
         Ok(summary)
+    }
+
+    /// Renews the run's lease every third of it, however long the run waits between pages (a budget
+    /// renewing, a hold); ends only when another run took the lease over, or the store kept refusing
+    /// until it ran out.
+    async fn keep_lease(&self, owner: &str) -> BackfillError {
+        let lease = self.settings.lease;
+        let mut pause = lease / 3;
+        loop {
+            tokio::time::sleep(pause).await;
+            match self.store.renew_lease(owner, &self.settings.holder, Utc::now(), lease).await {
+                Ok(true) => pause = lease / 3,
+                Ok(false) => return BackfillError::LeaseLost { owner: owner.to_owned() },
+                Err(e) => {
+                    tracing::warn!(error = %e, owner, "could not renew the backfill's lease; trying again");
+                    pause = lease / 10;
+                }
+            }
+        }
     }
 
     async fn repositories_then_pages(
@@ -446,62 +483,41 @@ impl Backfill<'_> {
     }
 
     async fn finish_pull(&self, t: &Target, pull: &mut view::Pull, gap: &gaps::Gap) -> Result<(), BackfillError> {
+        let number = pull.number;
         match gap.nested {
-            Nested::PullFiles => {
-                let rest = self.rest_of::<File>(t, pull.number, gap).await?;
-                pull.files = Some(joined(pull.files.take(), rest, gap));
-            }
+            Nested::PullFiles => pull.files = Some(self.whole_list::<File>(t, number, gap, pull.files.take()).await?),
             Nested::PullReviews => {
-                let rest = self.rest_of::<Review>(t, pull.number, gap).await?;
-                pull.reviews = Some(joined(pull.reviews.take(), rest, gap));
+                pull.reviews = Some(self.whole_list::<Review>(t, number, gap, pull.reviews.take()).await?);
             }
             Nested::PullTimeline | Nested::IssueTimeline => {
-                let rest = self.rest_of::<Event>(t, pull.number, gap).await?;
-                pull.timeline_items = joined(Some(std::mem::take(&mut pull.timeline_items)), rest, gap);
+                let first = Some(std::mem::take(&mut pull.timeline_items));
+                pull.timeline_items = self.whole_list::<Event>(t, number, gap, first).await?;
             }
         }
         Ok(())
     }
 
-    /// The rest of one item's nested list from the gap on (the whole list when the gap starts over),
-    /// checked against its `totalCount`: started over up to three times while it still comes back short.
-    async fn rest_of<T: DeserializeOwned>(
+    /// One item's nested list made whole: its first page (as the page query returned it) followed by
+    /// the rest from the gap's cursor, or, when the gap starts over, the list read anew. What comes
+    /// back is checked against its `totalCount`, and read anew from its start up to three times while
+    /// it is still short.
+    async fn whole_list<T: DeserializeOwned>(
         &self,
         t: &Target,
         number: i64,
         gap: &gaps::Gap,
+        first: Option<Connection<T>>,
     ) -> Result<Connection<T>, BackfillError> {
-        let doc = query::rest_of(gap.nested);
-        let pointer = match gap.nested {
-            Nested::PullFiles => "/repository/pullRequest/files",
-            Nested::PullReviews => "/repository/pullRequest/reviews",
-            Nested::PullTimeline => "/repository/pullRequest/timelineItems",
-            Nested::IssueTimeline => "/repository/issue/timelineItems",
-        };
         let full = t.repo.full_name.clone();
         let mut start = gap.after.clone();
+        let mut nodes = match (&start, first) {
+            (Some(_), Some(first)) => first.nodes,
+            _ => Vec::new(),
+        };
         for _ in 0..3 {
-            let mut nodes = Vec::new();
-            let mut after = start.clone();
-            let mut total: Option<i64>;
-            loop {
-                let vars = json!({"owner": t.owner, "name": t.name, "number": number, "after": after});
-                let data: Value = self.ask(&doc, vars, None, &full).await?;
-                let page = data.pointer(pointer).cloned().unwrap_or(Value::Null);
-                let page: Connection<T> = serde_json::from_value(page).map_err(|e| BackfillError::GitHub {
-                    what: format!("{} of #{number} in {full}", gap.nested.as_str()),
-                    verdict: Verdict::refused(e.to_string()),
-                })?;
-                total = page.total_count;
-                nodes.extend(page.nodes);
-                if !page.page_info.has_next_page {
-                    break;
-                }
-                after = page.page_info.end_cursor;
-            }
+            let total = self.rest_of(t, number, gap.nested, start.clone(), &mut nodes).await?;
             let read = nodes.len() as i64;
-            let whole = start.is_some() || total.is_none_or(|t| read >= t);
-            if whole {
+            if total.is_none_or(|t| read >= t) {
                 return Ok(Connection { total_count: total, page_info: view::PageInfo::default(), nodes });
             }
             tracing::warn!(
@@ -513,11 +529,45 @@ impl Backfill<'_> {
                 "a list came back short; reading it again"
             );
             start = None;
+            nodes.clear();
         }
         Err(BackfillError::GitHub {
             what: format!("{} of #{number} in {full}", gap.nested.as_str()),
             verdict: Verdict::Transient("GitHub kept returning the list short of its totalCount".into()),
         })
+    }
+
+    /// Pages one item's `nested` list from `after` to its end into `nodes`; its `totalCount`.
+    async fn rest_of<T: DeserializeOwned>(
+        &self,
+        t: &Target,
+        number: i64,
+        nested: Nested,
+        mut after: Option<String>,
+        nodes: &mut Vec<Option<T>>,
+    ) -> Result<Option<i64>, BackfillError> {
+        let doc = query::rest_of(nested);
+        let pointer = match nested {
+            Nested::PullFiles => "/repository/pullRequest/files",
+            Nested::PullReviews => "/repository/pullRequest/reviews",
+            Nested::PullTimeline => "/repository/pullRequest/timelineItems",
+            Nested::IssueTimeline => "/repository/issue/timelineItems",
+        };
+        let full = &t.repo.full_name;
+        loop {
+            let vars = json!({"owner": t.owner, "name": t.name, "number": number, "after": after});
+            let data: Value = self.ask(&doc, vars, None, full).await?;
+            let page = data.pointer(pointer).cloned().unwrap_or(Value::Null);
+            let page: Connection<T> = serde_json::from_value(page).map_err(|e| BackfillError::GitHub {
+                what: format!("{} of #{number} in {full}", nested.as_str()),
+                verdict: Verdict::refused(e.to_string()),
+            })?;
+            nodes.extend(page.nodes);
+            if !page.page_info.has_next_page {
+                return Ok(page.total_count);
+            }
+            after = page.page_info.end_cursor;
+        }
     }
 
     /// Sends one query; see [`Backfill::patiently`].
@@ -719,7 +769,8 @@ impl Listed for view::Issue {
 
     async fn whole(mut self, run: &Backfill<'_>, t: &Target) -> Result<Whole, BackfillError> {
         for gap in gaps::of_issue(&self) {
-            self.timeline_items = run.rest_of::<Event>(t, self.number, &gap).await?;
+            let first = Some(std::mem::take(&mut self.timeline_items));
+            self.timeline_items = run.whole_list::<Event>(t, self.number, &gap, first).await?;
         }
         if gaps::now_is_short(&self.now) {
             self.now = run.now_of(t, self.number, false).await?;
@@ -759,16 +810,4 @@ impl Listed for view::Discussion {
 
 fn count<T>(list: &Option<Connection<T>>) -> u64 {
     list.as_ref().map_or(0, |l| l.nodes.len() as u64)
-}
-
-/// A list's first page joined with the rest read after it, or replaced by a list read anew.
-fn joined<T>(first: Option<Connection<T>>, rest: Connection<T>, gap: &gaps::Gap) -> Connection<T> {
-    match (first, &gap.after) {
-        (Some(mut first), Some(_)) => {
-            first.nodes.extend(rest.nodes);
-            first.page_info = view::PageInfo::default();
-            first
-        }
-        _ => rest,
-    }
 }

@@ -97,6 +97,11 @@ impl Reader {
         if let Some(problem) = answer.errors.iter().find(|p| !found_nothing(p)) {
             return Err(match problem.kind.as_deref() {
                 Some("RATE_LIMITED") => Verdict::RateLimited(spent.unwrap_or(verdict::DEFAULT_WAIT)),
+                // Asking again will not help: the token or installation lacks a permission.
+                Some("FORBIDDEN" | "INSUFFICIENT_SCOPES") => Verdict::refused(format!(
+                    "GitHub refused {} for lack of a permission ({}); give the token or App read access to it",
+                    doc.name, problem.message
+                )),
                 // Partial results of a query that took too long: ask for less.
                 _ if answer.data.is_some() => Verdict::Transient(format!("{}: {}", doc.name, problem.message)),
                 _ => Verdict::refused(format!("GitHub refused {}: {}", doc.name, problem.message)),

@@ -125,9 +125,14 @@ enum Asking<'a> {
 }
 
 impl Reads for Live {
+    /// Pending while the org's first backfill runs, and, when `serve` backfills (App credentials),
+    /// before it begins for an org it will backfill (one with an active installation).
     async fn history(&self, org: &str) -> Result<History, StoreError> {
-        let begun_unfinished = self.backfills.history(org).await? == Some(false);
-        Ok(if begun_unfinished { History::Pending } else { History::Recorded })
+        let pending = match self.backfills.history(org).await? {
+            Some(finished) => !finished,
+            None => self.github.is_some() && self.directory.installed(org).await?,
+        };
+        Ok(if pending { History::Pending } else { History::Recorded })
     }
 
     async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {

@@ -135,6 +135,24 @@ async fn remember_revision(
     Ok(())
 }
 
+/// Renews `holder`'s lease on `owner` (a lower-case key) until `now + lease`; false when another run
+/// holds it.
+async fn renew(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    owner: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<bool, StoreError> {
+    let renewed = sqlx::query("UPDATE backfill_runs SET lease_until = $3 WHERE owner = $1 AND holder = $2")
+        .bind(owner)
+        .bind(holder)
+        .bind(millis(now) + lease.as_millis() as i64)
+        .execute(&mut **tx)
+        .await?;
+    Ok(renewed.rows_affected() == 1)
+}
+
 /// The source recorded on backfilled signals, where a delivery's id stands for webhook ones.
 pub const SOURCE: &str = "backfill";
 
@@ -225,6 +243,22 @@ impl Backfills {
         Ok(claim)
     }
 
+    /// Renews `holder`'s lease on `owner`'s run until `now + lease`, while it waits between pages;
+    /// false when another run holds it (this one must stop).
+    pub async fn renew_lease(
+        &self,
+        owner: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.0.writer(Durability::Deferred).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Deferred).await?;
+        let held = renew(&mut tx, &owner_key(owner), holder, now, lease).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
     /// The checkpoint of one list of one repository (the start, when it has none).
     pub async fn checkpoint(&self, owner: &str, repo_id: i64, list: &str) -> Result<Checkpoint, StoreError> {
         let row = sqlx::query(
@@ -253,13 +287,7 @@ impl Backfills {
         let owner = owner_key(owner);
         let mut conn = store.writer(Durability::Deferred).await?;
         let mut tx = store.begin(&mut conn, Durability::Deferred).await?;
-        let renewed = sqlx::query("UPDATE backfill_runs SET lease_until = $3 WHERE owner = $1 AND holder = $2")
-            .bind(&owner)
-            .bind(holder)
-            .bind(millis(now) + lease.as_millis() as i64)
-            .execute(&mut *tx)
-            .await?;
-        if renewed.rows_affected() != 1 {
+        if !renew(&mut tx, &owner, holder, now, lease).await? {
             return Err(StoreError::Corrupt(format!(
                 "the backfill lease of {owner} was taken by another run; this one stops"
             )));
@@ -352,7 +380,8 @@ impl Backfills {
         let mut conn = store.writer(Durability::Full).await?;
         sqlx::query(
             "UPDATE backfill_runs SET holder = NULL, lease_until = NULL, \
-                finished_at = COALESCE($3, finished_at) WHERE owner = $1 AND holder = $2",
+                finished_at = COALESCE($3, finished_at), first_finished_at = COALESCE(first_finished_at, $3) \
+             WHERE owner = $1 AND holder = $2",
         )
         .bind(owner_key(owner))
         .bind(holder)
@@ -373,9 +402,14 @@ impl Backfills {
         rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?.to_lowercase())).collect()
     }
 
-    /// Whether a backfill of `owner` began (Some) and whether one has finished (the bool), in one read.
+    /// Whether a backfill of `owner` began (Some) and whether one has ever finished (the bool), in
+    /// one read: a later run (a lost window, one repository) leaves the first one finished.
     pub async fn history(&self, owner: &str) -> Result<Option<bool>, StoreError> {
-        Ok(self.last_run(owner).await?.map(|run| run.finished))
+        let row = sqlx::query("SELECT first_finished_at FROM backfill_runs WHERE owner = $1")
+            .bind(owner_key(owner))
+            .fetch_optional(&self.0.read)
+            .await?;
+        Ok(row.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.map(|at| at.is_some()))
     }
 
     /// The last run of `owner`, if one began.

@@ -123,6 +123,19 @@ impl super::Directory {
         rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("full_name")?))).collect()
     }
 
+    /// Whether org `login` holds a repository of an active installation (what `serve` backfills).
+    pub async fn installed(&self, login: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 FROM repositories r JOIN orgs o ON o.id = r.org_id \
+                JOIN installations i ON i.id = r.installation_id \
+             WHERE lower(o.login) = lower($1) AND r.removed = 0 AND i.state = 'active' LIMIT 1",
+        )
+        .bind(login)
+        .fetch_optional(&self.0.read)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// The state (`active`, `suspended`, `deleted`) of an installation, if known.
     pub async fn installation_state(&self, id: i64) -> Result<Option<String>, StoreError> {
         let row =

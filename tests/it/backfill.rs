@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ladder::backfill::Backfill;
 use ladder::backfill::progress::Lines;
 use ladder::backfill::run::Settings;
+use ladder::backfill::{Backfill, BackfillError};
 use ladder::github::history::Reader;
 use ladder::store::backfills::Selection;
 use sqlx::Row;
@@ -163,7 +163,8 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     github.graphql_latency(Duration::ZERO);
     tokio::time::sleep(Duration::from_millis(400)).await;
 
-    // ...is resumed, through 502s and a rate limit, by the next one.
+    // ...is resumed, through 502s, a rate limit and follow-up pages returned short, by the next one.
+    github.short_follow_ups(3);
     github.graphql_trouble(&[
         GraphqlTrouble::BadGateway,
         GraphqlTrouble::RateLimited { reset_in: 1 },
@@ -210,6 +211,10 @@ async fn backfill_records_what_the_webhooks_did(engine: Engine) {
     for op in ["PullRequestReviews", "PullRequestTimeline", "PullRequestFiles"] {
         assert!(calls.iter().any(|c| c == op), "no {op} follow-up among {} queries", calls.len());
     }
+    // An issue's timeline longer than a page was read whole, and every short follow-up page again.
+    assert!(history.items.iter().any(|i| !i.is_pr && i.steps.len() > 100), "a long issue timeline");
+    assert!(calls.iter().any(|c| c == "IssueTimeline"), "no IssueTimeline follow-up");
+    assert_eq!(github.short_follow_ups_left(), 0);
     // Every query asked for node ids in GitHub's current format, one at a time.
     assert_eq!(github.graphql_without_next_global_ids(), 0);
     assert_eq!(github.most_history_reads_at_once(), 1);
@@ -438,4 +443,87 @@ async fn serve_backfills_a_new_installation_and_repositories_added_later(engine:
     let posted: Vec<_> =
         github.take_calls().into_iter().filter(|c| c.method == "POST" && c.path.contains("/issues/")).collect();
     assert!(posted.is_empty(), "{posted:?}");
+}
+
+on_both_engines!(one_backfill_of_an_org_runs_at_a_time_however_long_it_waits);
+
+/// A run keeps its lease while it waits on GitHub longer than the lease lasts: a second run of the
+/// same org (another replica, or the command line) is refused as busy, names the holder, and runs
+/// once the first is done. Two runs never share a holder's name.
+async fn one_backfill_of_an_org_runs_at_a_time_however_long_it_waits(engine: Engine) {
+    let history = Arc::new(Org::generate(8, Size { repos: 1, prs: 10, issues: 5 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    github.graphql_latency(Duration::from_millis(900));
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let lease = Duration::from_millis(300);
+    let run = |holder: &str| Backfill {
+        reader: &reader,
+        store: store.backfills(),
+        progress: &Lines,
+        settings: Settings { holder: holder.into(), ..settings(lease) },
+        gate: None,
+    };
+    let (first, second) = (run("replica a"), run("replica b"));
+    let all = selection();
+    let first_run = first.run(&all);
+    tokio::pin!(first_run);
+    // Three leases into the first run's wait for its first answer, the second is refused.
+    tokio::select! {
+        result = &mut first_run => panic!("the first run ended early: {result:?}"),
+        () = tokio::time::sleep(lease * 3) => {}
+    }
+    match second.run(&all).await {
+        Err(BackfillError::Busy { holder, .. }) => assert_eq!(holder, "replica a"),
+        other => panic!("the second run was not refused: {other:?}"),
+    }
+    let summary = first_run.await.expect("the first run");
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    github.graphql_latency(Duration::ZERO);
+    second.run(&all).await.expect("the second run, after the first");
+    assert_ne!(Settings::default().holder, "pid 1");
+    assert!(Settings::default().holder.contains(&format!("pid {}", std::process::id())));
+}
+
+on_both_engines!(level_ups_wait_for_an_installations_first_backfill_and_only_the_first);
+
+/// What the planner reads about an org's history: recorded in dry-run and for an org `serve` will not
+/// backfill; pending, with App credentials, from the installation until its first backfill finishes
+/// (even before that backfill begins); recorded ever after, whatever later runs (a lost window, one
+/// repository) are under way.
+async fn level_ups_wait_for_an_installations_first_backfill_and_only_the_first(engine: Engine) {
+    use ladder::pipeline::reads::{Live, Reads};
+    use ladder_core::plan::readiness::History;
+
+    let github = FakeGitHub::start().await;
+    // Serve with App credentials, looking for orgs to backfill only once an hour: none begins here.
+    let app = crate::sending::app_on(engine, &github).await;
+    let store = app.store().clone();
+    let key =
+        octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&crate::support::fixture("../test-app-key.pem")).unwrap();
+    let credentials = ladder::github::AppCredentials { app_id: crate::support::github::APP_ID, key };
+    let client = Arc::new(ladder::github::GitHub::new(&github.url(), &credentials).unwrap());
+    let (live, dry_run) = (Live::new(&store, Some(client)), Live::new(&store, None));
+    assert_eq!(live.history(ORG.1).await.unwrap(), History::Recorded, "an org serve knows nothing of");
+
+    let repos = [(7001, "site".to_owned())];
+    assert_eq!(app.deliver("installation", "i-1", &installation_payload("created", &repos)).await.0, 202);
+    app.settle().await;
+    assert_eq!(live.history(ORG.1).await.unwrap(), History::Pending, "installed, not yet backfilled");
+    assert_eq!(dry_run.history(ORG.1).await.unwrap(), History::Recorded, "dry-run backfills nothing");
+
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let first = backfill(&reader, &store);
+    first.run(&selection()).await.expect("first backfill");
+    assert_eq!(live.history(ORG.1).await.unwrap(), History::Recorded);
+
+    // A later run (a window reconcile found lost) begins and is interrupted: still recorded.
+    let window = Selection { since: Some(chrono::Utc::now() - chrono::Duration::days(3)), ..selection() };
+    let lease = Duration::from_secs(60);
+    store.backfills().claim(&window, "later", chrono::Utc::now(), lease).await.unwrap();
+    assert_eq!(store.backfills().last_run(ORG.1).await.unwrap().map(|r| r.finished), Some(false));
+    assert_eq!(live.history(ORG.1).await.unwrap(), History::Recorded);
+    app.running.stop().await;
 }

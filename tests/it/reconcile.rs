@@ -43,6 +43,13 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
     github.put_hook_delivery(7, "guid-redelivered", "issues", 202, Some(issue(5)));
     // Missed, and GitHub will not give its payload: asked for again.
     github.put_hook_delivery(8, "guid-gone", "issues", 503, None);
+    // Missed, with a payload that is no `issues` event: the receiver would refuse it again, so it is
+    // neither stored nor asked for again.
+    github.put_hook_delivery(9, "guid-garbled", "issues", 400, Some(serde_json::json!({"action": "opened"})));
+    // Missed three times, and GitHub will not give its payload: not asked for a fourth time.
+    for id in 10..13 {
+        github.put_hook_delivery(id, "guid-hopeless", "issues", 503, None);
+    }
     app.settle().await;
 
     let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("../test-app-key.pem")).unwrap();
@@ -50,7 +57,7 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
     let reconcile =
         Reconcile { github: Arc::new(client), queue: app.store().queue(), backfills: app.store().backfills() };
     let outcome = reconcile.once(Utc::now()).await.expect("reconcile");
-    assert_eq!((outcome.listed, outcome.ingested, outcome.redelivered, outcome.lost), (8, 2, 1, 0), "{outcome:?}");
+    assert_eq!((outcome.listed, outcome.ingested, outcome.redelivered, outcome.lost), (12, 2, 1, 2), "{outcome:?}");
     assert_eq!(github.redelivered(), [8]);
     app.settle().await;
     let stored = app.db.scalar("SELECT COUNT(*) FROM deliveries WHERE id IN ('guid-down', 'guid-error')").await;
@@ -61,7 +68,7 @@ async fn reconcile_stores_exactly_the_missed_deliveries_once(engine: Engine) {
 
     // Again: nothing new is stored; the one GitHub will not give is asked for again.
     let again = reconcile.once(Utc::now()).await.expect("reconcile again");
-    assert_eq!((again.ingested, again.lost, again.gap), (0, 0, None), "{again:?}");
+    assert_eq!((again.ingested, again.lost, again.gap), (0, 2, None), "{again:?}");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM deliveries").await, 4);
     assert!(app.store().queue().reconcile_position().await.unwrap().is_some());
 }

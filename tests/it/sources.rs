@@ -193,12 +193,16 @@ fn merged(number: i64) -> Vec<u8> {
 
 async fn merged_prs_changing_only_mechanical_paths_are_not_substantial(engine: Engine) {
     let github = FakeGitHub::start().await;
-    let app = crate::sending::app_on(engine, &github).await;
+    let app = crate::sending::backfilling_app_on(engine, &github).await;
     let config = "readiness_comments: everyone\nsubstantial: {min_lines: 1, mechanical_paths: [\"docs/*\"]}\n\
                   levels:\n  - id: builder\n    name: Builder\n    requires: {substantial_prs: 1}\n";
     github.put_file(ORG_REPO, ".github/amp.yml", Some(config));
     app.deliver("installation", "i-1", &installed()).await;
     app.outbox_settled(3).await;
+    // Level-ups wait for the org's first backfill (of an org with no history here).
+    let backfills = app.store().backfills();
+    crate::backfill::wait_for("the first backfill", async || backfills.finished_once("Codertocat").await.unwrap())
+        .await;
     github.take_calls();
 
     // Documentation only: read, and not substantial. Code too: substantial, and bob moves up.

@@ -17,8 +17,8 @@
 //!   list reports nothing rather than a guess);
 //! - a merged PR's final `ClosedEvent` is its merge, not triage (a webhook says `closed` with
 //!   `merged: true`); earlier closes (closed, reopened, later merged) are triage, as their webhooks were;
-//! - an actor GitHub no longer knows (a deleted account reads `null`) earns nothing: there is no person
-//!   to credit; a deleted *author* of a subject reads as GitHub's `ghost`, as webhooks and REST show it;
+//! - an actor GitHub no longer knows (a deleted account reads `null`, or GitHub's `ghost`) earns
+//!   nothing: there is no person to credit; a deleted *author* of a subject reads as GitHub's `ghost`, as webhooks and REST show it;
 //! - `authorAssociation` is the association now, where a webhook carried the one at the time;
 //! - a review comment (REST) by `ghost` or `null` earns nothing, like a GraphQL actor read `null`.
 
@@ -49,7 +49,8 @@ struct Facts<'a> {
 impl Facts<'_> {
     fn push(&mut self, kind: Kind, identity: String, actor: Option<&Actor>, at: DateTime<Utc>, data: Value) {
         let Some(actor) = actor.and_then(Actor::account) else { return };
-        if signal::is_github_bot(&actor) {
+        // A deleted account, whether GitHub says `null` or names its `ghost`, is no one to credit.
+        if signal::is_github_bot(&actor) || actor.id == view::GHOST.0 {
             return;
         }
         self.out.push(Signal {
@@ -276,5 +277,33 @@ mod tests {
             }
         }
         assert_eq!(comment(None, "https://api.github.com/repos/acme/site/pulls/x").number(), None);
+    }
+
+    #[test]
+    fn a_deleted_account_earns_nothing_however_github_names_it() {
+        let org = Org { id: 1, login: "acme".into() };
+        let repo = Repo { id: 2, full_name: "acme/site".into(), private: false };
+        let comment = |id: i64, author: serde_json::Value| {
+            json!({"__typename": "IssueComment", "fullDatabaseId": id.to_string(),
+                   "createdAt": "2026-03-04T05:06:07Z", "author": author})
+        };
+        let user = |id: i64, login: &str| json!({"__typename": "User", "login": login, "databaseId": id});
+        let issue: view::Issue = serde_json::from_value(json!({
+            "fullDatabaseId": "40", "number": 4, "title": "t", "createdAt": "2026-03-01T00:00:00Z",
+            "updatedAt": "2026-03-05T00:00:00Z", "state": "OPEN", "author": null,
+            "timelineItems": {"totalCount": 3, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [
+                comment(61, user(view::GHOST.0, view::GHOST.1)),
+                comment(62, serde_json::Value::Null),
+                comment(63, user(5, "helper")),
+            ]},
+        }))
+        .unwrap();
+        let facts = of_issue(&org, &repo, &issue);
+        let credited: Vec<(Kind, &str, i64)> =
+            facts.iter().map(|s| (s.kind, s.identity.as_str(), s.actor.id)).collect();
+        // The issue's deleted author opened it as `ghost`, the subject every fact names; only the
+        // person's comment is credited.
+        assert_eq!(credited, [(Kind::IssueComment, "63", 5)]);
+        assert_eq!(facts[0].subject.as_ref().and_then(|s| s.author.as_ref()).map(|a| a.login.as_str()), Some("ghost"));
     }
 }

@@ -1,8 +1,8 @@
 //! The open work a backfilled page shows: each issue or pull request open now, as
 //! [`crate::open_work::OpenItem`].
 //!
-//! Owns: [`of_pull`] and [`of_issue`]: an item's state now (labels, assignees, review requests, draft)
-//! from its `...Now` fields, and who reviewed or commented from its reviews and timeline. A closed or
+//! Owns: [`of_pull`] and [`of_issue`]: an item's state now (labels, assignees, people asked to review
+//! (teams are not: see [`super::query`]), draft) from its `...Now` fields, and who reviewed or commented from its reviews and timeline. A closed or
 //! merged item reports none (the caller removes it from open work).
 //!
 //! Never does: check that the lists are whole (see [`super::gaps::now_is_short`]) or store anything.
@@ -93,15 +93,13 @@ fn now_people(now: &Now, people: &mut Involvement) {
     }
 }
 
-/// A requested reviewer as an account: a team by its slug, with the type `Team`.
+/// A requested reviewer as an account; None for a team (only its type is read).
 fn requested_account(reviewer: &view::Reviewer) -> Option<crate::event::Account> {
-    let id = reviewer.database_id?;
-    if reviewer.typename == "Team" {
-        let slug = reviewer.slug.clone()?;
-        return Some(crate::event::Account { id, login: slug, account_type: Some("Team".into()) });
-    }
-    let actor =
-        view::Actor { typename: reviewer.typename.clone(), login: reviewer.login.clone()?, database_id: Some(id) };
+    let actor = view::Actor {
+        typename: reviewer.typename.clone(),
+        login: reviewer.login.clone()?,
+        database_id: reviewer.database_id,
+    };
     actor.account()
 }
 
@@ -140,7 +138,7 @@ mod tests {
             "assignees": list(vec![user(1, "newcomer")]),
             "reviewRequests": list(vec![
                 json!({"requestedReviewer": user(3, "maintainer")}),
-                json!({"requestedReviewer": {"__typename": "Team", "slug": "tsc", "databaseId": 77}}),
+                json!({"requestedReviewer": {"__typename": "Team"}}),
                 json!({"requestedReviewer": null}),
             ]),
             "reviews": list(vec![
@@ -184,12 +182,10 @@ mod tests {
             [
                 (Role::Assignee, "newcomer", None),
                 (Role::Requested, "maintainer", None),
-                (Role::Requested, "tsc", None),
                 (Role::Reviewer, "maintainer", Some(4)),
                 (Role::Commenter, "friend", Some(5)),
             ]
         );
-        assert_eq!(item.people[2].account.account_type.as_deref(), Some("Team"));
         // The author's own comment and the bot's are no reply: the maintainer's review is the first.
         assert_eq!(item.replied_at().map(|t| t.to_rfc3339()), Some("2026-03-04T00:00:00+00:00".into()));
     }

@@ -72,9 +72,9 @@ fragment IssueEvent on IssueTimelineItems {
 const REVIEW: &str = "
 fragment Review on PullRequestReview { fullDatabaseId state submittedAt author { ...Actor } }";
 
-/// Largest page of an item's labels, assignees and review requests (GitHub allows 10 assignees).
-pub const NOW_PAGE: usize = 100;
-
+/// What an open item is now. A team asked to review is only named by its type: reading a team's
+/// fields needs the org's members permission (a token's `read:org`), which backfill does not ask for,
+/// and GitHub refuses the whole query without it.
 const LABELS_NOW: &str = "labels(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { id name } }
   assignees(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { __typename login databaseId } }";
 
@@ -89,7 +89,6 @@ fragment PullNow on PullRequest {
       ... on User { login databaseId }
       ... on Bot { login databaseId }
       ... on Mannequin { login databaseId }
-      ... on Team { slug databaseId }
     } }
   }
 }";

@@ -206,7 +206,8 @@ pub struct File {
     pub path: String,
 }
 
-/// A requested reviewer: a person (or bot, or mannequin) by login, or a team by slug.
+/// A requested reviewer: a person (or bot, or mannequin) by login; a team by its type alone (see
+/// [`super::query`]).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Reviewer {
@@ -214,8 +215,6 @@ pub struct Reviewer {
     pub typename: String,
     #[serde(default)]
     pub login: Option<String>,
-    #[serde(default)]
-    pub slug: Option<String>,
     #[serde(default)]
     pub database_id: Option<i64>,
 }

@@ -82,6 +82,9 @@ struct State {
     most_reading: std::sync::atomic::AtomicUsize,
     /// GraphQL queries that did not ask for node ids in the current format (`X-Github-Next-Global-ID`).
     graphql_legacy_ids: std::sync::atomic::AtomicU64,
+    /// Follow-up pages (one item's nested list) still to answer short: no nodes, the true `totalCount`,
+    /// and no next page, as GitHub sometimes does without an error.
+    short_follow_ups: std::sync::atomic::AtomicU32,
     /// Whether pages of pull requests come back empty (as if every pull request were opened later).
     pulls_hidden: std::sync::atomic::AtomicBool,
     /// Whether the last page of review comments holds one on a pull request GitHub cannot find.
@@ -199,7 +202,7 @@ impl FakeGitHub {
     pub fn put_hook_delivery(&self, id: i64, guid: &str, event: &str, status: u16, payload: Option<Value>) {
         let at = chrono::Utc::now() - chrono::Duration::seconds(1000 - id);
         let item = json!({"id": id, "guid": guid, "delivered_at": at.to_rfc3339(), "redelivery": false,
-                          "duration": 0.1, "status": if status < 400 { "OK" } else { "failed" },
+                          "duration": 0.1, "status": if (200..300).contains(&status) { "OK" } else { "failed" },
                           "status_code": status, "event": event, "action": null,
                           "installation_id": 77, "repository_id": 1});
         let mut list = self.state.hook_deliveries.lock().unwrap();
@@ -220,6 +223,16 @@ impl FakeGitHub {
     /// Answers the next GraphQL queries with these troubles, in order.
     pub fn graphql_trouble(&self, troubles: &[GraphqlTrouble]) {
         self.state.graphql_trouble.lock().unwrap().extend(troubles.iter().copied());
+    }
+
+    /// Follow-up pages still to be answered short.
+    pub fn short_follow_ups_left(&self) -> u32 {
+        self.state.short_follow_ups.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Answers the next `n` follow-up pages (one item's nested list) short.
+    pub fn short_follow_ups(&self, n: u32) {
+        self.state.short_follow_ups.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Makes every GraphQL query fail with a 502 (or answer again).
@@ -548,6 +561,13 @@ fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Some(problems) = super::schema::problems(query) {
         return axum::Json(json!({"errors": [{"message": problems}]})).into_response();
     }
+    // A team's fields need the org's members permission (a token's `read:org`), which backfill's
+    // reader does not have: GitHub refuses the whole query.
+    if query.contains("on Team {") {
+        let message = "Your token has not been granted the required scopes to execute this query. The 'slug' \
+                       field requires one of the following scopes: ['read:org'].";
+        return axum::Json(json!({"errors": [{"type": "INSUFFICIENT_SCOPES", "message": message}]})).into_response();
+    }
     if state.graphql_down.load(std::sync::atomic::Ordering::SeqCst) {
         return (StatusCode::BAD_GATEWAY, axum::Json(json!({"message": "Server Error"}))).into_response();
     }
@@ -585,7 +605,23 @@ fn graphql(state: &State, headers: &HeaderMap, body: &[u8]) -> Response {
             let error = json!({"type": "NOT_FOUND", "path": ["repository", "pullRequest"], "message": message});
             axum::Json(json!({"data": data, "errors": [error]})).into_response()
         }
-        Some(data) => axum::Json(json!({"data": data})).into_response(),
+        Some(mut data) => {
+            let follow_up = ["PullRequestFiles", "PullRequestReviews", "PullRequestTimeline", "IssueTimeline"];
+            let pointer = match op.as_str() {
+                "PullRequestFiles" => "/repository/pullRequest/files",
+                "PullRequestReviews" => "/repository/pullRequest/reviews",
+                "PullRequestTimeline" => "/repository/pullRequest/timelineItems",
+                _ => "/repository/issue/timelineItems",
+            };
+            let short = &state.short_follow_ups;
+            let shorten = follow_up.contains(&op.as_str()) && short.load(std::sync::atomic::Ordering::SeqCst) > 0;
+            if let Some(list) = data.pointer_mut(pointer).filter(|_| shorten) {
+                short.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                list["nodes"] = json!([]);
+                list["pageInfo"] = json!({"hasNextPage": false, "endCursor": null});
+            }
+            axum::Json(json!({"data": data})).into_response()
+        }
         None => axum::Json(json!({"errors": [{"message": format!("the fake has no answer to {op}")}]})).into_response(),
     }
 }

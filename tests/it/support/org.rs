@@ -20,9 +20,6 @@ use serde_json::{Value, json};
 
 pub const ORG: (i64, &str) = (9100, "acme");
 
-/// The team some open pull requests ask to review.
-pub const TEAM: (i64, &str) = (555, "maintainers");
-
 #[derive(Debug, Clone)]
 pub struct Who {
     pub id: i64,
@@ -252,7 +249,8 @@ impl Org {
                 steps: Vec::new(),
                 short: is_pr && n % 50 == 3,
             };
-            let big = is_pr && n % 400 == 5;
+            // Some pull requests and issues with more than 100 reviews, timeline events or files.
+            let big = n % 400 == if is_pr { 5 } else { 6 };
             steps(&mut rng, &mut item, big, &mut ids);
             items.push(item);
         }
@@ -346,12 +344,10 @@ fn steps(rng: &mut Rng, item: &mut Item, big: bool, ids: &mut i64) {
         t
     };
     let someone = |rng: &mut Rng| if rng.below(10) == 0 { 40 } else { rng.below(40) };
-    let reviews = if big {
-        120
-    } else if item.is_pr {
-        rng.below(6)
-    } else {
-        0
+    let reviews = match (item.is_pr, big) {
+        (false, _) => 0,
+        (true, true) => 120,
+        (true, false) => rng.below(6),
     };
     for _ in 0..reviews {
         *ids += 1;
@@ -783,8 +779,7 @@ impl Org {
             let mut requests: Vec<Value> =
                 people.into_iter().map(|p| json!({"requestedReviewer": self.people[p].graphql()})).collect();
             if team {
-                requests
-                    .push(json!({"requestedReviewer": {"__typename": "Team", "slug": TEAM.1, "databaseId": TEAM.0}}));
+                requests.push(json!({"requestedReviewer": {"__typename": "Team"}}));
             }
             now["isDraft"] = item.draft().into();
             now["reviewRequests"] = Org::nested(requests, 100, false);
@@ -870,12 +865,10 @@ impl Org {
         for who in self.assignees_now(item) {
             add(Role::Assignee, self.account(who), None);
         }
-        let (requested, team) = item.requested();
+        // A team asked to review is read by its type alone, and not recorded.
+        let (requested, _team) = item.requested();
         for who in requested {
             add(Role::Requested, self.account(who), None);
-        }
-        if team {
-            add(Role::Requested, Account { id: TEAM.0, login: TEAM.1.into(), account_type: Some("Team".into()) }, None);
         }
         for (t, step) in &item.steps {
             let (role, by) = match step {
