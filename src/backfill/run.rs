@@ -2,10 +2,12 @@
 //!
 //! A run pages each repository's pull requests and issues in the order GitHub last updated them,
 //! oldest first (so a cursor stays valid when the run resumes, and an item updated during the run
-//! comes round again instead of being skipped), finishes each item's nested lists that came back
+//! comes round again instead of being skipped; a run with a `since` reads pull requests, which take
+//! no `since` filter, newest first and stops at the first one updated before it: what changes during
+//! such a run, webhooks tell), finishes each item's nested lists that came back
 //! short, and commits each page's signals with the checkpoint after it, with the open work the page
 //! showed (items open now are written anew, items read closed leave it; a run limited by `since`
-//! also pages the issues open now, however long ago they were updated). Releases and answered
+//! also pages the pull requests and issues open now, however long ago they were updated). Releases and answered
 //! discussions follow, then the repository's review comments, which only REST lists repository-wide
 //! (100 a page, oldest first; each on the subject of its pull request as its page showed it). Last
 //! come the revisions of the repository's `CODEOWNERS` files, which later readers need.
@@ -164,11 +166,20 @@ impl Backfill<'_> {
             Claim::Resumed => summary.resumed = true,
             Claim::Started => {}
         }
+        // A run over every repository from a lost window's start (or earlier) covers that window.
+        let window = self
+            .store
+            .lost_window()
+            .await?
+            .filter(|lost| selection.repo.is_none() && selection.since.is_none_or(|since| since <= lost.since));
         let result = tokio::select! {
             result = self.repositories_then_pages(selection, only, &mut summary) => result,
             lost = self.keep_lease(&selection.owner) => Err(lost),
         };
         let finished = result.is_ok() && summary.failed.is_empty();
+        if let Some(window) = window.filter(|_| finished) {
+            self.store.covered(&selection.owner, holder, window.found_at).await?;
+        }
         self.store.release(&selection.owner, holder, finished, Utc::now()).await?;
         result?;
         summary.requests = self.reader.requests();
@@ -291,6 +302,7 @@ impl Backfill<'_> {
         self.list::<view::Issue>(t, &Filter::every(since), tally).await?;
         if since.is_some() {
             // Open work is what is open now, however long ago it was last updated.
+            self.list::<view::Pull>(t, &Filter::open_now(since), tally).await?;
             self.list::<view::Issue>(t, &Filter::open_now(since), tally).await?;
         }
         self.list::<view::Release>(t, &Filter::every(since), tally).await?;
@@ -353,8 +365,14 @@ impl Backfill<'_> {
         while !checkpoint.done {
             let mut vars = json!({"owner": t.owner, "name": t.name, "after": checkpoint.cursor});
             if N::TAKES_FILTER {
-                vars["since"] = json!(filter.updated_since);
                 vars["states"] = if filter.open_only { json!(["OPEN"]) } else { Value::Null };
+            }
+            // A list that takes no `since` is read newest first, up to the first item older than it.
+            let stop_before = filter.updated_since.filter(|_| N::NEWEST_FIRST_SINCE);
+            if N::NEWEST_FIRST_SINCE {
+                vars["direction"] = json!(if stop_before.is_some() { "DESC" } else { "ASC" });
+            } else if N::TAKES_FILTER {
+                vars["since"] = json!(filter.updated_since);
             }
             let data: Value = self.ask(&N::document(), vars, Some(&mut size), &full).await?;
             let list: Connection<N> = match data.pointer(N::POINTER) {
@@ -365,7 +383,13 @@ impl Backfill<'_> {
                 None => return Err(BackfillError::NoRepository(full)),
             };
             let mut read = Read::default();
+            let mut page_info = list.page_info;
             for node in list.nodes.into_iter().flatten() {
+                if stop_before.is_some_and(|since| node.updated_at().is_some_and(|at| at < since)) {
+                    // Newest first: this one and every later one changed before `since`.
+                    page_info.has_next_page = false;
+                    break;
+                }
                 read.pulls.extend(node.pull());
                 let whole = node.whole(self, t).await?;
                 read.items += whole.items;
@@ -377,9 +401,9 @@ impl Backfill<'_> {
                     None => {}
                 }
             }
-            self.commit(t, &name, &list.page_info, read, filter.facts_since, tally).await?;
-            checkpoint.cursor = list.page_info.end_cursor.or(checkpoint.cursor);
-            checkpoint.done = !list.page_info.has_next_page;
+            self.commit(t, &name, &page_info, read, filter.facts_since, tally).await?;
+            checkpoint.cursor = page_info.end_cursor.or(checkpoint.cursor);
+            checkpoint.done = !page_info.has_next_page;
         }
         Ok(())
     }
@@ -474,6 +498,7 @@ impl Backfill<'_> {
             revisions: &revisions,
             open: &open,
             closed: &closed,
+            whole_history: since.is_none(),
         };
         self.store.commit_page(&t.org.login, &self.settings.holder, &page, Utc::now(), self.settings.lease).await?;
         tally.items += items;
@@ -721,8 +746,15 @@ trait Listed: DeserializeOwned + Sized {
     const LIST: &'static str;
     /// Where the page is in the query's data.
     const POINTER: &'static str;
-    /// Whether the query takes `$since` and `$states`.
+    /// Whether the query takes `$states`, and `$since` unless it is read newest first.
     const TAKES_FILTER: bool = false;
+    /// Whether the query takes `$direction` instead of `$since`, so a run with a `since` reads it
+    /// newest first and stops at the first item updated before it.
+    const NEWEST_FIRST_SINCE: bool = false;
+    /// When the item was last updated, for lists read newest first.
+    fn updated_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
     fn document() -> Document;
     /// The subject of the item when it is a pull request (review comments are read on it later).
     fn pull(&self) -> Option<Subject> {
@@ -736,6 +768,12 @@ trait Listed: DeserializeOwned + Sized {
 impl Listed for view::Pull {
     const LIST: &'static str = "pulls";
     const POINTER: &'static str = "/repository/pullRequests";
+    const TAKES_FILTER: bool = true;
+    const NEWEST_FIRST_SINCE: bool = true;
+
+    fn updated_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.updated_at)
+    }
 
     fn document() -> Document {
         query::pull_requests()

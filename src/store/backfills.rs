@@ -73,6 +73,9 @@ pub struct Page<'a> {
     pub revisions: &'a [CodeownersRevision],
     pub open: &'a [OpenItem],
     pub closed: &'a [i64],
+    /// Whether the run reads the whole history (no `since`): a done list of pull requests then means
+    /// the repository's history is paged.
+    pub whole_history: bool,
 }
 
 /// A run as `ladder backfill --status` shows it.
@@ -310,6 +313,17 @@ impl Backfills {
         for revision in page.revisions {
             remember_revision(&mut tx, page.repo_id, revision).await?;
         }
+        if page.list == "pulls" && page.done && page.whole_history {
+            sqlx::query(
+                "INSERT INTO backfill_paged (owner, repo_name, paged_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (owner, repo_name) DO UPDATE SET paged_at = excluded.paged_at",
+            )
+            .bind(&owner)
+            .bind(page.repo_name.to_lowercase())
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         let repo = super::open_work::InRepo { id: page.repo_id, name: page.repo_name, private: page.repo_private };
         super::open_work::replace(&mut tx, store.backend, repo, page.open, page.closed).await?;
         sqlx::query(
@@ -391,15 +405,27 @@ impl Backfills {
         Ok(())
     }
 
-    /// The repositories (`owner/name`, lower case) whose pull requests some run of `owner` paged to
-    /// the end.
+    /// The repositories (`owner/name`, lower case) whose whole history of pull requests some run of
+    /// `owner` paged to the end (whatever runs came after).
     pub async fn paged_repositories(&self, owner: &str) -> Result<std::collections::HashSet<String>, StoreError> {
-        let rows =
-            sqlx::query("SELECT repo_name FROM backfill_checkpoints WHERE owner = $1 AND list = 'pulls' AND done = 1")
-                .bind(owner_key(owner))
-                .fetch_all(&self.0.read)
-                .await?;
+        let rows = sqlx::query("SELECT repo_name FROM backfill_paged WHERE owner = $1")
+            .bind(owner_key(owner))
+            .fetch_all(&self.0.read)
+            .await?;
         rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?.to_lowercase())).collect()
+    }
+
+    /// Records that `holder`'s finished run of `owner`, over every repository from the lost window's
+    /// start or earlier, covered the window reconcile found at `found_at`.
+    pub async fn covered(&self, owner: &str, holder: &str, found_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.0.writer(Durability::Full).await?;
+        sqlx::query("UPDATE backfill_runs SET window_found_at = $3 WHERE owner = $1 AND holder = $2")
+            .bind(owner_key(owner))
+            .bind(holder)
+            .bind(millis(found_at))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Whether a backfill of `owner` began (Some) and whether one has ever finished (the bool), in
@@ -414,15 +440,15 @@ impl Backfills {
 
     /// The last run of `owner`, if one began.
     pub async fn last_run(&self, owner: &str) -> Result<Option<LastRun>, StoreError> {
-        let row = sqlx::query("SELECT since_at, started_at, finished_at FROM backfill_runs WHERE owner = $1")
+        let row = sqlx::query("SELECT since_at, finished_at, window_found_at FROM backfill_runs WHERE owner = $1")
             .bind(owner_key(owner))
             .fetch_optional(&self.0.read)
             .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(LastRun {
             since: row.try_get::<Option<i64>, _>("since_at")?.map(from_millis),
-            started_at: from_millis(row.try_get("started_at")?),
             finished: row.try_get::<Option<i64>, _>("finished_at")?.is_some(),
+            covered: row.try_get::<Option<i64>, _>("window_found_at")?.map(from_millis),
         }))
     }
 

@@ -527,3 +527,100 @@ async fn level_ups_wait_for_an_installations_first_backfill_and_only_the_first(e
     assert_eq!(live.history(ORG.1).await.unwrap(), History::Recorded);
     app.running.stop().await;
 }
+
+on_both_engines!(a_run_with_another_selection_leaves_what_the_org_holds);
+
+/// A run of one repository (or from a day) after the whole org's clears the checkpoints it resumes
+/// by, not what the org's history holds: every repository stays paged, and a window of lost
+/// deliveries stays due until a run over every repository from its start covers it.
+async fn a_run_with_another_selection_leaves_what_the_org_holds(engine: Engine) {
+    use ladder_core::history::due;
+
+    let history = Arc::new(Org::generate(12, Size { repos: 3, prs: 30, issues: 15 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let backfills = store.backfills();
+    let reader = Reader::with_token(&github.url(), READ_TOKEN).unwrap();
+    let run = backfill(&reader, &store);
+    run.run(&selection()).await.expect("whole org");
+    assert_eq!(backfills.paged_repositories(ORG.1).await.unwrap().len(), 3);
+
+    // To the millisecond, as the store keeps times.
+    let now = ladder::store::from_millis(ladder::store::millis(chrono::Utc::now()));
+    let window_start = now - chrono::Duration::days(5);
+    backfills.lost(window_start, now).await.unwrap();
+    let due_now = async || {
+        let last = backfills.last_run(ORG.1).await.unwrap();
+        due::due(last.as_ref(), backfills.lost_window().await.unwrap().as_ref(), false)
+    };
+    let window = Some(due::Due { since: Some(window_start), keep_done: false });
+    assert_eq!(due_now().await, window);
+
+    // One repository, then the org from a day ago: neither covers the window, nothing is unpaged.
+    let one = Selection { repo: Some(format!("{}/{}", ORG.1, history.repos[1].1)), ..selection() };
+    run.run(&one).await.expect("one repository");
+    let recent = Selection { since: Some(now - chrono::Duration::days(1)), ..selection() };
+    run.run(&recent).await.expect("the last day");
+    assert_eq!(backfills.paged_repositories(ORG.1).await.unwrap().len(), 3);
+    assert_eq!(due_now().await, window);
+
+    // The window's own run covers it.
+    run.run(&Selection { since: Some(window_start), ..selection() }).await.expect("the window");
+    assert_eq!(due_now().await, None);
+}
+
+/// `ladder backfill` as a new user runs it: with a personal access token from a file, it prints a
+/// summary (items, signals added, requests, points, time) and exits 0; `--status` shows the run;
+/// the same command again adds nothing; a token file that is not there, or neither a token nor App
+/// credentials, is a clear error; and `ladder reconcile` says it needs the App.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backfill_command_reads_with_a_token_and_says_what_it_did() {
+    let history = Arc::new(Org::generate(13, Size { repos: 2, prs: 20, issues: 10 }));
+    let github = FakeGitHub::start().await;
+    github.serve_history(Arc::clone(&history));
+    let db = TestDb::new(Engine::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, format!("{READ_TOKEN}\n")).unwrap();
+    let backfill = |args: &[&str]| {
+        let mut cmd = ladder_command(&db.url);
+        cmd.arg("backfill").args(args).args(["--github-api-url", &github.url()]);
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let token_arg = token.to_str().unwrap();
+    let (code, out, err) = backfill(&["--org", ORG.1, "--token-file", token_arg]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let added = db.scalar("SELECT COUNT(*) FROM signals").await;
+    assert!(added > 100, "{added} signals");
+    assert!(
+        out.starts_with("backfill: 2 repositories, ") && out.contains(&format!(" signals read, {added} added, ")),
+        "{out}"
+    );
+    assert!(out.contains(" requests, ") && out.contains(" points, ") && out.trim_end().ends_with(" s"), "{out}");
+
+    let (code, out, _) = backfill(&["--status"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with(&format!("{} (*, all history): started ", ORG.1)) && out.contains(", finished "), "{out}");
+    assert!(out.contains(&format!("{}/{} pulls: ", ORG.1, history.repos[0].1)), "{out}");
+
+    let (code, out, _) = backfill(&["--org", ORG.1, "--token-file", token_arg]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains(" 0 added, "), "{out}");
+
+    let (code, _, err) = backfill(&["--org", ORG.1, "--token-file", "/nonexistent/token"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot read the token file /nonexistent/token; check the path"), "{err}");
+    let (code, _, err) = backfill(&["--org", ORG.1]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("give --token-file FILE"), "{err}");
+    let out = ladder_command(&db.url).arg("reconcile").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reconcile reads the App's deliveries from GitHub"));
+}

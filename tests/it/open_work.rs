@@ -120,8 +120,15 @@ async fn backfill_records_open_work_as_it_is_now(engine: Engine) {
     assert_eq!((person.id, person.login.as_str()), (107, "person7"));
     fresh_store.people().opt_out(person.id, &person.login, Utc::now()).await.unwrap();
     let day = Selection { owner: ORG.1.into(), repo: None, since: Some(Utc::now() - Duration::days(1)) };
+    let pages = || github.graphql_calls().iter().filter(|c| c.as_str() == "PullRequests").count();
+    let before = pages();
     let recent = backfill(&reader, &fresh_store).run(&day).await.expect("backfill since a day ago");
     assert!(recent.failed.is_empty(), "{recent:?}");
+    // Pull requests, newest first, are read up to the first one older than the day (a page each),
+    // and those open now (another page each), not the rest of the history.
+    let open_pulls = (0..later.repos.len()).map(|r| later.open_work(r).iter().filter(|i| i.is_pull_request).count());
+    assert!(open_pulls.max().unwrap() <= 50);
+    assert_eq!(pages() - before, 2 * later.repos.len());
     compare(&fresh_store, &later, Some(person.id)).await;
     assert_eq!(fresh.scalar(named).await, 0);
     assert!(fresh.scalar(involved).await > 0);

@@ -12,8 +12,10 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LastRun {
     pub since: Option<DateTime<Utc>>,
-    pub started_at: DateTime<Utc>,
     pub finished: bool,
+    /// The lost window (by when reconcile found it) that the last finished run over every repository,
+    /// from the window's start or earlier, covered.
+    pub covered: Option<DateTime<Utc>>,
 }
 
 /// Deliveries lost from `since` on (the app was down longer than GitHub keeps them), found by
@@ -35,7 +37,7 @@ pub struct Due {
 /// Whether an org is due a backfill, and from when:
 /// - never backfilled: the whole history (which covers any lost window);
 /// - a run that did not finish: that run, resumed as it was;
-/// - lost deliveries found after the last run started: the window, from its start;
+/// - lost deliveries no run over every repository covered: the window, from its start;
 /// - an installed repository no run has paged: the whole history of the new ones.
 ///
 /// A window's run starts afresh (every list paged again from the window's start); the others keep
@@ -46,7 +48,7 @@ pub fn due(last: Option<&LastRun>, lost: Option<&Lost>, unpaged: bool) -> Option
     if !last.finished {
         return keeping(last.since);
     }
-    if let Some(lost) = lost.filter(|l| last.started_at < l.found_at) {
+    if let Some(lost) = lost.filter(|l| last.covered.is_none_or(|c| c < l.found_at)) {
         return Some(Due { since: Some(lost.since), keep_done: false });
     }
     if unpaged { keeping(None) } else { None }
@@ -64,10 +66,10 @@ mod tests {
 
     #[test]
     fn an_org_is_due_what_its_history_lacks() {
-        let run = |since: Option<u32>, started: u32, finished: bool| LastRun {
+        let run = |since: Option<u32>, covered: Option<u32>, finished: bool| LastRun {
             since: since.map(day),
-            started_at: day(started),
             finished,
+            covered: covered.map(day),
         };
         let lost = Lost { since: day(3), found_at: day(10) };
         let whole = Some(Due { since: None, keep_done: true });
@@ -76,14 +78,16 @@ mod tests {
         let cases = [
             ("never backfilled", None, None, false, whole),
             ("never backfilled, a window lost", None, Some(lost), false, whole),
-            ("unfinished whole run", Some(run(None, 2, false)), Some(lost), false, whole),
-            ("unfinished window run", Some(run(Some(3), 11, false)), Some(lost), false, resumed_window),
-            ("finished before the loss was found", Some(run(None, 1, true)), Some(lost), false, window),
-            ("a window run finished before another loss", Some(run(Some(3), 9, true)), Some(lost), true, window),
-            ("finished after", Some(run(Some(3), 11, true)), Some(lost), false, None),
-            ("finished, nothing lost", Some(run(None, 1, true)), None, false, None),
-            ("finished, a repository added", Some(run(None, 1, true)), None, true, whole),
-            ("window covered, a repository added", Some(run(Some(3), 11, true)), Some(lost), true, whole),
+            ("unfinished whole run", Some(run(None, None, false)), Some(lost), false, whole),
+            ("unfinished window run", Some(run(Some(3), None, false)), Some(lost), false, resumed_window),
+            ("finished before the loss was found", Some(run(None, None, true)), Some(lost), false, window),
+            ("a window run finished before another loss", Some(run(Some(3), Some(8), true)), Some(lost), true, window),
+            ("window covered", Some(run(Some(3), Some(10), true)), Some(lost), false, None),
+            // One repository's run covers no window: the org's last whole run says.
+            ("one repository since", Some(run(Some(3), None, true)), Some(lost), false, window),
+            ("finished, nothing lost", Some(run(None, None, true)), None, false, None),
+            ("finished, a repository added", Some(run(None, None, true)), None, true, whole),
+            ("window covered, a repository added", Some(run(Some(3), Some(10), true)), Some(lost), true, whole),
         ];
         for (name, last, lost, unpaged, expected) in cases {
             assert_eq!(due(last.as_ref(), lost.as_ref(), unpaged), expected, "{name}");

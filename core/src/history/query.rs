@@ -167,13 +167,17 @@ pub fn repository() -> Document {
 }
 
 /// A page of a repository's pull requests with their nested lists. Variables: `owner`, `name`,
-/// `first`, `after`.
+/// `first`, `after`, `direction` (`ASC`: least recently updated first; `DESC` for a run that stops
+/// at the first one updated before its `since`, as pull requests take no `since` filter), `states`
+/// (null: every state).
 pub fn pull_requests() -> Document {
     let body = format!(
-        "query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
+        "query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String,
+             $direction: OrderDirection!, $states: [PullRequestState!]) {{
   {RATE}
   repository(owner: $owner, name: $name) {{
-    pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: ASC}}) {{
+    pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: $direction}},
+                 states: $states) {{
       pageInfo {{ hasNextPage endCursor }} nodes {{ ...Pull }}
     }}
   }}

@@ -538,6 +538,9 @@ impl Org {
                     .filter(|i| states.as_ref().is_none_or(|s| s.contains(&i.state())))
                     .collect();
                 list.sort_by_key(|i| (i.updated(), i.number));
+                if vars["direction"] == "DESC" {
+                    list.reverse();
+                }
                 let first = vars["first"].as_u64().unwrap_or(50) as usize;
                 let (page, info) = page(&list, vars["after"].as_str(), first);
                 let nodes: Vec<Value> =
