@@ -6,7 +6,7 @@
 //! evaluates a person from their facts into a [`report`]. [`commands`] parses `/amp` commands, says
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
-//! repository health, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
+//! repository health, [`growth`] how the org's people move up the ladder over time, [`chart`] its accessible SVG charts, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
 //! mentee's enrolment, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
@@ -14,6 +14,7 @@
 //! standard library's files, network and `SystemTime` are kept out by review and `purity.py`. The
 //! shell, the `ladder` crate, looks things up, passes `now`, and carries out what this crate decides.
 
+pub mod chart;
 pub mod commands;
 pub mod credit;
 pub mod delivery;
@@ -21,6 +22,7 @@ pub mod digest;
 pub mod directory;
 pub mod enrolment;
 pub mod event;
+pub mod growth;
 pub mod health;
 pub mod history;
 pub mod ladder;

@@ -71,16 +71,34 @@ pub fn is_substantial(pr: &MergedPr, ladder: &Ladder) -> bool {
 impl Facts {
     /// Facts from a person's signals. `merged` names the org's merged PRs as `(repo id, number)`.
     pub fn from_signals(signals: &[Signal], merged: &HashSet<(i64, i64)>, ladder: &Ladder) -> Facts {
+        Facts::from_signals_with(signals, |key| merged.contains(key), ladder)
+    }
+
+    /// [`Facts::from_signals`], with `merged` saying whether a PR is merged.
+    pub fn from_signals_with(signals: &[Signal], merged: impl Fn(&(i64, i64)) -> bool, ladder: &Ladder) -> Facts {
         let credited: Vec<&Signal> = signals.iter().filter(|s| is_credited(s, &ladder.bots)).collect();
         let mut digest = PersonDigest::default();
         for s in &credited {
             digest.add(s);
         }
+        let mut facts = Facts::from_digest(&digest, merged, ladder);
+        facts.recent = ladder
+            .metrics()
+            .into_iter()
+            .filter_map(|metric| Some((metric, recent(&credited, &metric.kinds()?))))
+            .collect();
+        facts
+    }
+
+    /// Facts from the digest of a person's credited signals, without the newest references behind
+    /// kinds and tracks (which need the signals): what evaluating a level needs. `merged` says whether
+    /// a PR, as `(repo id, number)`, is merged.
+    pub fn from_digest(digest: &PersonDigest, merged: impl Fn(&(i64, i64)) -> bool, ladder: &Ladder) -> Facts {
         let engaged = |pick: fn(&Engagement) -> Option<DateTime<Utc>>, needs_merge: bool| {
             let refs = digest
                 .engagements
                 .iter()
-                .filter(|(key, _)| !needs_merge || merged.contains(key))
+                .filter(|(key, _)| !needs_merge || merged(key))
                 .filter_map(|((_, number), e)| pick(e).map(|at| (at, e.repo_name.as_str(), Some(*number))))
                 .collect();
             counted(refs)
@@ -97,13 +115,14 @@ impl Facts {
             (Metric::NewcomersHelped, engaged(|e| e.newcomer_at, false)),
             (Metric::SubstantialPrs, counted(substantial)),
         ]);
-        let recent = ladder
-            .metrics()
-            .into_iter()
-            .filter_map(|metric| Some((metric, recent(&credited, &metric.kinds()?))))
-            .collect();
-        let endorsements = BTreeMap::new();
-        Facts { weeks: digest.weeks, months: digest.months, repos: digest.repos, derived, recent, endorsements }
+        Facts {
+            weeks: digest.weeks.clone(),
+            months: digest.months.clone(),
+            repos: digest.repos.clone(),
+            derived,
+            recent: BTreeMap::new(),
+            endorsements: BTreeMap::new(),
+        }
     }
 
     /// These facts with one more merged PR of the person's (the merge a delivery reports, before it is

@@ -1,0 +1,182 @@
+//! The org's growth: its people's timelines summed per period, and its newcomers' cohorts.
+//!
+//! Owns: [`Series`] and [`series`] (people at each level, levels first reached, people active,
+//! drifting and away, newcomers by their first action, signals per track, per period), and
+//! [`Cohort`] and [`cohorts`]: how many of each month's newcomers were still active [`RETAINED`]
+//! months later, that is, did something in the three months that end then (months `k - 2` to `k`
+//! after the one they came in; none counted for a month that has not come yet).
+//!
+//! Never does: I/O, or decide levels (see [`super::timeline`]).
+
+use std::collections::BTreeMap;
+
+use super::period::Period;
+use super::timeline::Timeline;
+use crate::ladder::Activity;
+use crate::signal::Kind;
+
+/// Months after their first one at which newcomers are counted again.
+pub const RETAINED: [usize; 3] = [3, 6, 12];
+
+/// An org's series, one value per period (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    pub periods: Vec<Period>,
+    /// Per level, in the ladder's order: the people whose highest level it is at each period's end.
+    pub levels: Vec<Vec<u64>>,
+    /// Levels reached for the first time in each period, summed over people (a promotion is the first
+    /// period a person holds a level).
+    pub promotions: Vec<u64>,
+    /// People active, drifting and away at each period's end, among those who had begun by then.
+    pub engagement: Vec<[u64; 3]>,
+    /// Per first action: people whose first credited action fell in each period.
+    pub newcomers: BTreeMap<Kind, Vec<u64>>,
+    /// Credited signals per track (in `Track::ALL`'s order) in each period.
+    pub tracks: Vec<[u64; 4]>,
+}
+
+fn engagement_index(activity: Activity) -> usize {
+    match activity {
+        Activity::Active => 0,
+        Activity::Drifting => 1,
+        Activity::Away => 2,
+    }
+}
+
+/// The org's series from its people's timelines over `periods` (each timeline walked over them), on
+/// a ladder of `levels` levels.
+pub fn series(periods: &[Period], levels: usize, people: &[Timeline]) -> Series {
+    let n = periods.len();
+    let mut out = Series {
+        periods: periods.to_vec(),
+        levels: vec![vec![0; n]; levels],
+        promotions: vec![0; n],
+        engagement: vec![[0; 3]; n],
+        newcomers: BTreeMap::new(),
+        tracks: vec![[0; 4]; n],
+    };
+    for person in people {
+        let mut highest = 0;
+        for (i, (period, state)) in periods.iter().zip(&person.states).enumerate() {
+            if let Some(level) = state.levels.checked_sub(1) {
+                out.levels[level][i] += 1;
+            }
+            out.promotions[i] += state.levels.saturating_sub(highest) as u64;
+            highest = highest.max(state.levels);
+            if person.first.is_some_and(|(at, _)| at < period.end) {
+                out.engagement[i][engagement_index(state.activity)] += 1;
+            }
+            for (track, count) in out.tracks[i].iter_mut().zip(state.signals) {
+                *track += count;
+            }
+        }
+        if let Some((at, kind)) = person.first
+            && let Some(i) = periods.iter().position(|p| p.start <= at && at < p.end)
+        {
+            out.newcomers.entry(kind).or_insert_with(|| vec![0; n])[i] += 1;
+        }
+    }
+    out
+}
+
+/// The newcomers of one month, and how many were still active [`RETAINED`] months later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub period: Period,
+    pub size: u64,
+    /// Per [`RETAINED`] month: how many did something in the three months ending then; None while
+    /// that month has not come.
+    pub retained: [Option<u64>; 3],
+}
+
+/// Each month's newcomers among `people` (timelines over the monthly `periods`), with how many stayed.
+pub fn cohorts(periods: &[Period], people: &[Timeline]) -> Vec<Cohort> {
+    let mut out: Vec<Cohort> = periods.iter().map(|p| Cohort { period: *p, size: 0, retained: [None; 3] }).collect();
+    for (i, cohort) in out.iter_mut().enumerate() {
+        for (slot, k) in cohort.retained.iter_mut().zip(RETAINED) {
+            if i + k < periods.len() {
+                *slot = Some(0);
+            }
+        }
+    }
+    for person in people {
+        let Some((at, _)) = person.first else { continue };
+        let Some(i) = periods.iter().position(|p| p.start <= at && at < p.end) else { continue };
+        out[i].size += 1;
+        for (slot, k) in out[i].retained.iter_mut().zip(RETAINED) {
+            let window = &person.states[(i + k - 2).min(person.states.len())..(i + k + 1).min(person.states.len())];
+            if let Some(n) = slot
+                && window.iter().any(|s| s.active_in_period())
+            {
+                *n += 1;
+            }
+        }
+    }
+    out.retain(|c| c.size > 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::growth::period::{Interval, periods};
+    use crate::growth::timeline::State;
+
+    fn state(levels: usize, activity: Activity, signals: u64) -> State {
+        State { levels, activity, signals: [signals, 0, 0, 0] }
+    }
+
+    #[test]
+    fn people_add_up_per_period() {
+        let now = Utc.with_ymd_and_hms(2026, 4, 10, 0, 0, 0).unwrap();
+        let periods = periods(Interval::Month, Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap(), now);
+        let jan = |d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+        let (a, d) = (Activity::Active, Activity::Drifting);
+        let people = [
+            // Came in January with a PR, first level in February, second in April.
+            Timeline {
+                first: Some((jan(6), Kind::PrOpened)),
+                states: vec![state(0, a, 2), state(1, a, 1), state(1, a, 0), state(2, a, 3)],
+            },
+            // Came in February with a comment, two levels at once in March, then quiet.
+            Timeline {
+                first: Some((Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(), Kind::IssueComment)),
+                states: vec![state(0, Activity::Away, 0), state(0, a, 1), state(2, a, 4), state(2, d, 0)],
+            },
+            // Never credited (a bot): counts nowhere.
+            Timeline { first: None, states: vec![state(0, Activity::Away, 0); 4] },
+        ];
+        let s = series(&periods, 2, &people);
+        assert_eq!(s.levels, [vec![0, 1, 1, 0], vec![0, 0, 1, 2]]);
+        assert_eq!(s.promotions, [0, 1, 2, 1]);
+        assert_eq!(s.engagement, [[1, 0, 0], [2, 0, 0], [2, 0, 0], [1, 1, 0]]);
+        assert_eq!(s.newcomers[&Kind::PrOpened], [1, 0, 0, 0]);
+        assert_eq!(s.newcomers[&Kind::IssueComment], [0, 1, 0, 0]);
+        assert_eq!(s.tracks.iter().map(|t| t[0]).collect::<Vec<_>>(), [2, 2, 4, 3]);
+    }
+
+    #[test]
+    fn cohorts_count_who_did_something_in_the_three_months_ending_k_months_later() {
+        let now = Utc.with_ymd_and_hms(2027, 3, 10, 0, 0, 0).unwrap();
+        let periods = periods(Interval::Month, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), now);
+        assert_eq!(periods.len(), 15);
+        let active_in = |months: &[usize]| Timeline {
+            first: Some((periods[months[0]].start, Kind::PrOpened)),
+            states: (0..15).map(|m| state(0, Activity::Active, u64::from(months.contains(&m)))).collect(),
+        };
+        let people = [
+            active_in(&[0, 1]),  // month 1 is within 3 months (1..=3): retained at 3 only
+            active_in(&[0, 6]),  // month 6 counts for k=6 (4..=6), not k=3 (1..=3)
+            active_in(&[0, 11]), // month 11: no window of 1..=3, 4..=6, 10..=12? yes, k=12
+            active_in(&[0]),     // came and went
+            active_in(&[13]),    // a newcomer of month 13: none of its months has come
+        ];
+        let c = cohorts(&periods, &people);
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].period.number, c[0].size), (periods[0].number, 4));
+        assert_eq!(c[0].retained, [Some(1), Some(1), Some(1)]);
+        assert_eq!((c[1].size, c[1].retained), (1, [None, None, None]));
+    }
+}
