@@ -4,7 +4,8 @@
 //! at each level, newcomers by first action) or lines (quantities to compare: engagement, tracks).
 //! Every chart is an `<svg role="img">` named by its `<title>` and described by its `<desc>` (the
 //! trend in a sentence), its drawn text hidden from assistive technology (the page's table carries
-//! the data), and each series told apart by more than colour: a fill pattern or a dash pattern, shown
+//! the data), each series' marks in a `<g data-series="NAME">`, and each series told apart by more
+//! than colour: a fill pattern or a dash pattern, shown
 //! in the legend beside its name. The same input always gives the same bytes.
 //!
 //! Never does: decide what is drawn (the web pages pick the series) or write the data table.
@@ -116,9 +117,8 @@ impl Chart {
         let _ = write!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
-             aria-labelledby=\"{id}-title {id}-desc\" class=\"chart\" data-series=\"{}\">\
+             aria-labelledby=\"{id}-title {id}-desc\" class=\"chart\">\
              <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
-            self.series.len(),
             escape(&self.title),
             escape(&self.desc)
         );
@@ -184,14 +184,15 @@ impl Chart {
 
     fn bars(&self, out: &mut String, id: &str, top: u64) {
         let width = ((WIDTH - LEFT - RIGHT) / self.labels.len().max(1) as f64 * 0.8).max(1.0);
-        for i in 0..self.labels.len() {
-            let mut below = 0;
-            for (s, series) in self.series.iter().enumerate() {
+        let mut below = vec![0; self.labels.len()];
+        for (s, series) in self.series.iter().enumerate() {
+            let _ = write!(out, "<g data-series=\"{}\">", escape(&series.name));
+            for (i, base) in below.iter_mut().enumerate() {
                 let value = series.values.get(i).copied().unwrap_or(0);
                 if value == 0 {
                     continue;
                 }
-                let (y_top, y_bottom) = (self.y(below + value, top), self.y(below, top));
+                let (y_top, y_bottom) = (self.y(*base + value, top), self.y(*base, top));
                 let _ = write!(
                     out,
                     "<rect x=\"{:.1}\" y=\"{y_top:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"url(#{id}-p{s})\" \
@@ -200,8 +201,9 @@ impl Chart {
                     y_bottom - y_top,
                     COLOURS[s % COLOURS.len()]
                 );
-                below += value;
+                *base += value;
             }
+            out.push_str("</g>");
         }
     }
 
@@ -215,7 +217,8 @@ impl Chart {
                 .collect();
             let _ = write!(
                 out,
-                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/>",
+                "<g data-series=\"{}\"><polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/></g>",
+                escape(&series.name),
                 COLOURS[s % COLOURS.len()],
                 dash_attribute(s),
                 points.join(" ")
@@ -284,7 +287,8 @@ mod tests {
         assert!(svg.contains("aria-labelledby=\"levels-title levels-desc\""));
         assert!(svg.contains("<title id=\"levels-title\">People at each level &lt;by month&gt;</title>"));
         assert!(svg.contains("<desc id=\"levels-desc\">Up from 1 to 5 &amp; rising.</desc>"));
-        assert!(svg.contains("data-series=\"2\""));
+        assert_eq!(svg.matches("<g data-series=").count(), 2);
+        assert!(svg.contains("<g data-series=\"Maintainer\">"));
         assert!(svg.contains("<g aria-hidden=\"true\">"));
         // Each series has its own pattern, used by its bars and its legend swatch.
         for p in ["levels-p0", "levels-p1"] {

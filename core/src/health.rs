@@ -19,7 +19,7 @@ use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Signal};
 
 /// Someone who is not a maintainer of the repository, ranked by readiness for its maintainer level.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Candidate {
     pub login: String,
     /// Mean share of the target level's requirements met, 0 to 100.
@@ -29,7 +29,7 @@ pub struct Candidate {
 }
 
 /// One repository's health.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RepoHealth {
     pub repo: String,
     pub private: bool,

@@ -17,7 +17,8 @@ use crate::event::Account;
 use crate::located::{self, Check, ConfigErrors, Scalar};
 
 /// A role on the org's ladder that people hold outside the app's evaluation, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Triager,
     /// Listed in a repository's `CODEOWNERS` (committers and maintainers alike).

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use crate::event::{self, Account, Event, PullRequest, Repository};
 
 /// The kinds of signal. Names are part of the external contract: add, never rename.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     PrOpened,
     PrMerged,
@@ -467,6 +468,17 @@ mod tests {
 
     fn received() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
+    }
+
+    #[test]
+    fn kinds_serialize_by_their_contract_names() {
+        for kind in Kind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(serde_json::from_value::<Kind>(kind.as_str().into()).unwrap(), kind);
+        }
+        for role in crate::roles::Role::ALL {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        }
     }
 
     fn fixture(path: &str) -> Value {

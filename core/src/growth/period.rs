@@ -36,7 +36,7 @@ impl Interval {
 }
 
 /// One period: its number (a [`month`] or [`week`]), start and end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     pub number: i64,
     pub start: DateTime<Utc>,

@@ -1,8 +1,8 @@
 //! The org's growth: its people's timelines summed per period, and its newcomers' cohorts.
 //!
-//! Owns: [`Series`] and [`series`] (people at each level, levels first reached, people active,
+//! Owns: [`Series`], [`series`] and [`Sums`] (people at each level, levels first reached, people active,
 //! drifting and away, newcomers by their first action, signals per track, per period), and
-//! [`Cohort`] and [`cohorts`]: how many of each month's newcomers were still active [`RETAINED`]
+//! [`Cohort`], [`cohorts`] and [`Cohorts`]: how many of each month's newcomers were still active [`RETAINED`]
 //! months later, that is, did something in the three months that end then (months `k - 2` to `k`
 //! after the one they came in; none counted for a month that has not come yet).
 //!
@@ -19,7 +19,7 @@ use crate::signal::Kind;
 pub const RETAINED: [usize; 3] = [3, 6, 12];
 
 /// An org's series, one value per period (oldest first).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     pub periods: Vec<Period>,
     /// Per level, in the ladder's order: the people whose highest level it is at each period's end.
@@ -46,18 +46,40 @@ fn engagement_index(activity: Activity) -> usize {
 /// The org's series from its people's timelines over `periods` (each timeline walked over them), on
 /// a ladder of `levels` levels.
 pub fn series(periods: &[Period], levels: usize, people: &[Timeline]) -> Series {
-    let n = periods.len();
-    let mut out = Series {
-        periods: periods.to_vec(),
-        levels: vec![vec![0; n]; levels],
-        promotions: vec![0; n],
-        engagement: vec![[0; 3]; n],
-        newcomers: BTreeMap::new(),
-        tracks: vec![[0; 4]; n],
-    };
+    let mut sums = Sums::new(periods, levels);
     for person in people {
+        sums.add(person);
+    }
+    sums.series
+}
+
+/// Series summed one person at a time, so that a large org's timelines need not all be held at once.
+#[derive(Debug, Clone)]
+pub struct Sums {
+    series: Series,
+}
+
+impl Sums {
+    pub fn new(periods: &[Period], levels: usize) -> Sums {
+        let n = periods.len();
+        Sums {
+            series: Series {
+                periods: periods.to_vec(),
+                levels: vec![vec![0; n]; levels],
+                promotions: vec![0; n],
+                engagement: vec![[0; 3]; n],
+                newcomers: BTreeMap::new(),
+                tracks: vec![[0; 4]; n],
+            },
+        }
+    }
+
+    /// Adds one person's timeline (walked over the same periods).
+    pub fn add(&mut self, person: &Timeline) {
+        let out = &mut self.series;
+        let n = out.periods.len();
         let mut highest = 0;
-        for (i, (period, state)) in periods.iter().zip(&person.states).enumerate() {
+        for (i, (period, state)) in out.periods.iter().zip(&person.states).enumerate() {
             if let Some(level) = state.levels.checked_sub(1) {
                 out.levels[level][i] += 1;
             }
@@ -71,16 +93,19 @@ pub fn series(periods: &[Period], levels: usize, people: &[Timeline]) -> Series 
             }
         }
         if let Some((at, kind)) = person.first
-            && let Some(i) = periods.iter().position(|p| p.start <= at && at < p.end)
+            && let Some(i) = out.periods.iter().position(|p| p.start <= at && at < p.end)
         {
             out.newcomers.entry(kind).or_insert_with(|| vec![0; n])[i] += 1;
         }
     }
-    out
+
+    pub fn finish(self) -> Series {
+        self.series
+    }
 }
 
 /// The newcomers of one month, and how many were still active [`RETAINED`] months later.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cohort {
     pub period: Period,
     pub size: u64,
@@ -91,20 +116,43 @@ pub struct Cohort {
 
 /// Each month's newcomers among `people` (timelines over the monthly `periods`), with how many stayed.
 pub fn cohorts(periods: &[Period], people: &[Timeline]) -> Vec<Cohort> {
-    let mut out: Vec<Cohort> = periods.iter().map(|p| Cohort { period: *p, size: 0, retained: [None; 3] }).collect();
-    for (i, cohort) in out.iter_mut().enumerate() {
-        for (slot, k) in cohort.retained.iter_mut().zip(RETAINED) {
-            if i + k < periods.len() {
-                *slot = Some(0);
+    let mut cohorts = Cohorts::new(periods);
+    for person in people {
+        cohorts.add(person);
+    }
+    cohorts.finish()
+}
+
+/// Cohorts counted one person at a time.
+#[derive(Debug, Clone)]
+pub struct Cohorts {
+    periods: Vec<Period>,
+    cohorts: Vec<Cohort>,
+}
+
+impl Cohorts {
+    pub fn new(periods: &[Period]) -> Cohorts {
+        let mut cohorts: Vec<Cohort> =
+            periods.iter().map(|p| Cohort { period: *p, size: 0, retained: [None; 3] }).collect();
+        for (i, cohort) in cohorts.iter_mut().enumerate() {
+            for (slot, k) in cohort.retained.iter_mut().zip(RETAINED) {
+                if i + k < periods.len() {
+                    *slot = Some(0);
+                }
             }
         }
+        Cohorts { periods: periods.to_vec(), cohorts }
     }
-    for person in people {
-        let Some((at, _)) = person.first else { continue };
-        let Some(i) = periods.iter().position(|p| p.start <= at && at < p.end) else { continue };
-        out[i].size += 1;
-        for (slot, k) in out[i].retained.iter_mut().zip(RETAINED) {
-            let window = &person.states[(i + k - 2).min(person.states.len())..(i + k + 1).min(person.states.len())];
+
+    /// Adds one person's timeline (walked over the same monthly periods).
+    pub fn add(&mut self, person: &Timeline) {
+        let Some((at, _)) = person.first else { return };
+        let Some(i) = self.periods.iter().position(|p| p.start <= at && at < p.end) else { return };
+        let cohort = &mut self.cohorts[i];
+        cohort.size += 1;
+        let states = &person.states;
+        for (slot, k) in cohort.retained.iter_mut().zip(RETAINED) {
+            let window = &states[(i + k - 2).min(states.len())..(i + k + 1).min(states.len())];
             if let Some(n) = slot
                 && window.iter().any(|s| s.active_in_period())
             {
@@ -112,8 +160,11 @@ pub fn cohorts(periods: &[Period], people: &[Timeline]) -> Vec<Cohort> {
             }
         }
     }
-    out.retain(|c| c.size > 0);
-    out
+
+    /// The months with newcomers, oldest first.
+    pub fn finish(self) -> Vec<Cohort> {
+        self.cohorts.into_iter().filter(|c| c.size > 0).collect()
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use super::metric::{Measure, Metric};
 use crate::roles::Role;
 
 /// Recent activity: active, drifting (nothing for 6 months) or away (nothing for 12 months).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Activity {
     Active,
     Drifting,
