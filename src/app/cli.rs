@@ -14,13 +14,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::settings::{DatabaseArgs, LadderArgs, LogArgs, ServeArgs, WorkerArgs};
 use crate::app::{replay, serve};
 use crate::metrics::Metrics;
+use crate::pipeline::views;
 use crate::pipeline::worker::Worker;
 use crate::store::Store;
 use crate::store::roles::Source;
 use ladder_core::ladder::Ladder;
 use ladder_core::rate::Resource;
-use ladder_core::report::Report;
 use ladder_core::signal::Org;
+use ladder_core::visibility::Scope;
 
 #[derive(Debug, Parser)]
 #[command(name = "ladder", version, about = "A GitHub App that grows maintainers.")]
@@ -130,6 +131,9 @@ pub struct ReposArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Public repositories only: what an anonymous page shows.
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +182,14 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Public repositories only: exactly what a public comment or an anonymous page shows.
+    #[arg(long)]
+    pub public: bool,
+}
+
+/// The audience a command's `--public` names.
+fn scope(public: bool) -> Scope {
+    if public { Scope::Public } else { Scope::All }
 }
 
 /// Runs the parsed command line.
@@ -395,26 +407,7 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let ladder = org_ladder(choice, &store, org.id).await?;
-    let now = chrono::Utc::now();
-    let grants = store.directory().roles_in_org(&org.login).await?;
-    let mut repos: std::collections::BTreeMap<String, bool> = store
-        .directory()
-        .repositories()
-        .await?
-        .into_iter()
-        .filter(|r| r.org_id == org.id && !r.removed)
-        .map(|r| (r.full_name, r.private))
-        .collect();
-    // Repositories known only from an imported CODEOWNERS: visibility unknown, so treated as private.
-    for repo in grants.iter().filter_map(|g| g.repo.as_deref()) {
-        repos.entry(format!("{}/{repo}", org.login)).or_insert(true);
-    }
-    let since = now - chrono::Months::new(12);
-    let signals = store.people().signals_in_org_since(org.id, since).await?;
-    let merged = store.people().merged_in_org(org.id).await?;
-    let activity =
-        ladder_core::health::OrgActivity { repos: &repos, grants: &grants, signals: &signals, merged: &merged };
-    let health = ladder_core::health::repo_health(&ladder, &activity, now);
+    let health = views::health(&store, &org, &ladder, scope(args.public), chrono::Utc::now()).await?;
     if args.json {
         let json: Vec<serde_json::Value> = health.iter().map(ladder_core::health::RepoHealth::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&json)?);
@@ -529,9 +522,7 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if !store.people().has_signals(org.id, person.id).await? {
             continue;
         }
-        let facts = store.people().facts_of(org.id, person.id, &ladder).await?;
-        let grants = store.directory().roles_of(&org.login, &person.login, person.id).await?;
-        let report = Report::new(org, person, &facts, &ladder, grants, chrono::Utc::now());
+        let report = views::report(&store, &org, &ladder, person, scope(args.public), chrono::Utc::now()).await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);
         } else {

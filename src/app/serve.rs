@@ -24,10 +24,13 @@ use crate::metrics::Metrics;
 use crate::outbound::dispatch::{Dispatcher, Mode};
 use crate::outbound::refresh::Keep;
 use crate::outbound::resync;
+use crate::pipeline::growth::Grower;
 use crate::pipeline::ladders::Ladders;
 use crate::pipeline::worker::Worker;
 use crate::store::{Store, StoreError, redact_url};
 use crate::supervise::{Failure, Supervisor};
+use crate::web::admin::Admin;
+use crate::web::site::Site;
 use crate::web::{self, Ops};
 
 /// How often SQLite's write-ahead log is copied into the database file.
@@ -81,6 +84,7 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let (intake_handle, intake) = Intake::new(store.queue(), Arc::clone(&stored));
     tasks.spawn("intake writer", intake);
     let ladders = Arc::new(Ladders::new(settings.ladders.clone(), store.configs()));
+    let growth_ladders = Arc::clone(&ladders);
     let mode = mode(settings)?;
     let github = match &mode {
         Mode::Send(github) => Some(Arc::clone(github)),
@@ -122,7 +126,11 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
         load: load.clone(),
     };
     let ops = Ops { store: store.clone(), metrics, load, health: tasks.health() };
-    let app = web::router(receiver, ops);
+    let grower = Arc::new(Grower::new(&store, Arc::clone(&growth_ladders), settings.growth_lag));
+    tasks.spawn("growth snapshots", Arc::clone(&grower).run(settings.growth_every, stop.clone()));
+    let admin = Arc::new(Admin::new(settings.admin_token.as_ref(), store.sessions()));
+    let site = Site { store: store.clone(), grower, ladders: growth_ladders, admin };
+    let app = web::router(receiver, ops, site);
     tasks.spawn("HTTP server", server::serve(listener, app, settings.header_timeout, stop));
     tracing::info!(%address, path = web::WEBHOOK_PATH, "listening for GitHub deliveries");
     Ok(Running { address, store, shutdown, tasks })

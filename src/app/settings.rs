@@ -110,6 +110,18 @@ pub struct ServeArgs {
     /// 0 turns reconcile off.
     #[arg(long, env = "LADDER_RECONCILE_SECS", default_value_t = 600)]
     pub reconcile_secs: u64,
+    /// File holding the admin token, which shows private repositories' data, the program pages and
+    /// the people CSV (log in at /login, or send `Authorization: Bearer TOKEN`). The ADMIN_TOKEN
+    /// variable is the alternative. Without one, everyone sees public data only.
+    #[arg(long)]
+    pub admin_token_file: Option<PathBuf>,
+    /// Seconds between looks for growth snapshots (the pages' data) whose data changed.
+    #[arg(long, env = "LADDER_GROWTH_SECS", default_value_t = 60)]
+    pub growth_secs: u64,
+    /// Seconds after its data changed that a growth snapshot may still be shown while a new one is
+    /// computed (0: pages always wait for a current one).
+    #[arg(long, env = "LADDER_GROWTH_LAG_SECS", default_value_t = 120)]
+    pub growth_lag_secs: u64,
     #[command(flatten)]
     pub worker: WorkerArgs,
     #[command(flatten)]
@@ -247,6 +259,11 @@ pub struct ServeSettings {
     pub backfill_in_flight: usize,
     /// How often `serve` reconciles missed deliveries; never when None.
     pub reconcile_every: Option<Duration>,
+    /// The admin token (never logged), if one is set.
+    pub admin_token: Option<crate::web::admin::AdminToken>,
+    /// How often growth snapshots are refreshed, and how far behind their data one may be shown.
+    pub growth_every: Duration,
+    pub growth_lag: Duration,
     /// What the operator should hear at start-up about these settings (never a secret's value).
     pub warnings: Vec<String>,
 }
@@ -326,6 +343,13 @@ impl ServeArgs {
             backfill_every: Duration::from_secs(self.backfill_check_secs.max(1)),
             backfill_in_flight: usize::from(self.backfill.backfill_in_flight),
             reconcile_every: (self.reconcile_secs > 0).then(|| Duration::from_secs(self.reconcile_secs)),
+            admin_token: match &self.admin_token_file {
+                Some(path) => Some(read_secret_file("the admin token", path).map(whole_line)?),
+                None => env_var("ADMIN_TOKEN"),
+            }
+            .map(crate::web::admin::AdminToken),
+            growth_every: Duration::from_secs(self.growth_secs.max(1)),
+            growth_lag: Duration::from_secs(self.growth_lag_secs),
             warnings,
         })
     }

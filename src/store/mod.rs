@@ -7,7 +7,7 @@
 //! agree; the few that differ are chosen by [`Backend`].
 //!
 //! [`Store`] is the connection; its queries live on one handle per area ([`Queue`], [`Outbox`],
-//! [`People`], [`Directory`], [`Configs`], [`Backfills`], [`OpenWork`]). The wings' long-lived parts hold only the handles they use
+//! [`People`], [`Directory`], [`Configs`], [`Backfills`], [`OpenWork`], [`Growth`], [`Sessions`]). The wings' long-lived parts hold only the handles they use
 //! (the intake a `Queue`, the dispatcher its `refresh::Keep`, the planner's reads `People`,
 //! `Directory` and the `Outbox`), so their fields say what they read and write; the command line and
 //! `serve`, which wire everything, take the `Store`.
@@ -23,12 +23,14 @@ pub mod digests;
 pub mod directory;
 pub mod endorsements;
 pub mod enrolments;
+pub mod growth;
 pub mod open_work;
 pub mod outbox;
 pub mod privacy;
 pub mod queue;
 pub mod reconciled;
 pub mod roles;
+pub mod sessions;
 pub mod signal_rows;
 pub mod signals;
 
@@ -123,6 +125,14 @@ pub struct Backfills(Store);
 /// The issues and pull requests open now ([`open_work`]).
 #[derive(Debug, Clone)]
 pub struct OpenWork(Store);
+
+/// Growth snapshots and the histories they are computed from ([`growth`]).
+#[derive(Debug, Clone)]
+pub struct Growth(Store);
+
+/// Admin sessions of the pages ([`sessions`]).
+#[derive(Debug, Clone)]
+pub struct Sessions(Store);
 
 /// Query parameters of a database URL whose values are secret.
 fn is_secret_parameter(key: &str) -> bool {
@@ -229,6 +239,14 @@ impl Store {
 
     pub fn open_work(&self) -> OpenWork {
         OpenWork(self.clone())
+    }
+
+    pub fn growth(&self) -> Growth {
+        Growth(self.clone())
+    }
+
+    pub fn sessions(&self) -> Sessions {
+        Sessions(self.clone())
     }
 
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).

@@ -236,6 +236,19 @@ impl super::People {
         Ok(row.is_some())
     }
 
+    /// Whether anything is recorded about a person in an org that `scope` shows.
+    pub async fn has_signals_in(
+        &self,
+        org_id: i64,
+        person_id: i64,
+        scope: ladder_core::visibility::Scope,
+    ) -> Result<bool, StoreError> {
+        let private = if scope == ladder_core::visibility::Scope::Public { " AND repo_private = 0" } else { "" };
+        let sql = format!("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2{private} LIMIT 1");
+        let row = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_optional(&self.0.read).await?;
+        Ok(row.is_some())
+    }
+
     /// Number of recorded signals (all people, all orgs).
     pub async fn signal_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) FROM signals").fetch_one(&self.0.read).await?.try_get(0)?)

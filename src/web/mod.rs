@@ -1,10 +1,17 @@
-//! The HTTP surface: the webhook route, health and readiness, and metrics.
+//! The HTTP surface: the webhook route, health and readiness, metrics, and the growth [`pages`], their
+//! CSV [`exports`] and the JSON [`api`], with the [`admin`] sessions that see private data.
 //!
 //! Owns: the router and the layers around it: request tracing and the latency histogram. The webhook
 //! route's limits (body deadline, memory budget, requests handled at once) are the receiver's own, see
-//! [`crate::inbound::webhook`].
+//! [`crate::inbound::webhook`]; what pages and the API share is the [`site`].
 //!
 //! Never does: write signals (the worker does) or decide anything about a delivery (the receiver does).
+
+pub mod admin;
+pub mod api;
+pub mod exports;
+pub mod pages;
+pub mod site;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,7 +44,7 @@ pub struct Ops {
     pub health: Health,
 }
 
-pub fn router(receiver: Receiver, ops: Ops) -> Router {
+pub fn router(receiver: Receiver, ops: Ops, site: site::Site) -> Router {
     let metrics = Arc::clone(&ops.metrics);
     let webhooks = Router::new()
         .route(WEBHOOK_PATH, post(webhook::receive))
@@ -49,8 +56,10 @@ pub fn router(receiver: Receiver, ops: Ops) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .with_state(ops);
+    let growth = pages::routes().merge(exports::routes()).merge(api::routes()).with_state(site);
     webhooks
         .merge(operations)
+        .merge(growth)
         .layer(middleware::from_fn_with_state(metrics, record_latency))
         .layer(TraceLayer::new_for_http())
 }

@@ -97,7 +97,7 @@ pub(crate) async fn signal_lines(db: &TestDb) -> Vec<String> {
 }
 
 /// Sends every webhook of the history to `app` (eight connections at once) and waits for the worker.
-async fn deliver_all(app: &App, org: &Org) {
+pub(crate) async fn deliver_all(app: &App, org: &Org) {
     let hooks = org.webhooks();
     let chunks: Vec<Vec<_>> = hooks.chunks(hooks.len().div_ceil(8)).map(<[_]>::to_vec).collect();
     let mut tasks = Vec::new();

@@ -9,6 +9,7 @@ mod commands;
 mod digests;
 mod faults;
 mod graphql;
+mod growth;
 mod history;
 mod leaks;
 mod open_work;

@@ -6,11 +6,13 @@
 //! signals as it goes (and is checked against [`as_of`] at every period end); [`series`] sums the
 //! people's timelines into the org's series and its newcomer cohorts; [`snapshot`] builds what the
 //! pages show of an org (series, cohorts, repositories, headline numbers, each person's standing)
-//! one person at a time; [`period`] cuts calendar months and weeks.
+//! one person at a time; [`figures`] picks the overview's charts from a snapshot; [`period`] cuts
+//! calendar months and weeks.
 //!
 //! Never does: I/O, or read the clock: the shell reads the history, and passes `now` and the periods.
 
 pub mod as_of;
+pub mod figures;
 pub mod period;
 pub mod series;
 pub mod snapshot;

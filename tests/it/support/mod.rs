@@ -24,6 +24,7 @@ use sqlx::{AnyPool, Row};
 
 pub mod cluster;
 pub mod github;
+pub mod openapi;
 pub mod org;
 pub mod proxy;
 pub mod schema;
@@ -177,6 +178,10 @@ pub fn settings(database_url: &str) -> ServeSettings {
         // Tests run reconcile themselves (its first look, a minute after start, would call GitHub in
         // the middle of slow tests).
         reconcile_every: None,
+        admin_token: Some(ladder::web::admin::AdminToken(secrets::ADMIN_TOKEN.into())),
+        // Pages always show current numbers: tests compare them with `ladder status`.
+        growth_every: Duration::from_secs(3600),
+        growth_lag: Duration::ZERO,
         warnings: Vec::new(),
     }
 }
@@ -189,6 +194,10 @@ pub struct App {
 }
 
 impl App {
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
     pub async fn start(engine: Engine) -> App {
         let db = TestDb::new(engine).await;
         App::start_with(db, |_| {}).await
@@ -262,6 +271,24 @@ pub fn signed_headers(event: &str, id: &str, body: &[u8]) -> Vec<(String, String
 }
 
 /// A real HTTP/1.1 client with keep-alive.
+/// An answer with its headers.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
 #[derive(Clone)]
 pub struct Http {
     addr: SocketAddr,
@@ -304,6 +331,23 @@ impl Http {
 
     pub async fn get(&self, path: &str) -> (u16, String) {
         self.request("GET", path, &[], Vec::new()).await
+    }
+
+    /// A request whose answer's headers matter too.
+    pub async fn fetch(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut builder = hyper::Request::builder().method(method).uri(format!("http://{}{path}", self.addr));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder.body(Full::new(Bytes::from(body.to_owned()))).expect("request");
+        let response = self.client.request(request).await.expect("response");
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.expect("body").to_bytes();
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn post_webhook(&self, headers: &[(String, String)], body: Vec<u8>) -> (u16, String) {

@@ -173,6 +173,8 @@ pub struct Org {
     pub codeowners: Vec<Codeowners>,
     /// A label renamed after the history (old name, new name): GraphQL tells the new name.
     pub renamed: Option<(&'static str, &'static str)>,
+    /// The repositories (by index) that are private.
+    pub private: std::collections::HashSet<usize>,
 }
 
 /// How big a history to generate.
@@ -280,7 +282,16 @@ impl Org {
             });
         }
         let codeowners = codeowners(size.repos, start);
-        Org { repos, people, items, releases, discussions, codeowners, renamed: Some(RENAMED) }
+        Org {
+            repos,
+            people,
+            items,
+            releases,
+            discussions,
+            codeowners,
+            renamed: Some(RENAMED),
+            private: Default::default(),
+        }
     }
 
     /// An org with no repositories.
@@ -293,6 +304,7 @@ impl Org {
             discussions: Vec::new(),
             codeowners: Vec::new(),
             renamed: None,
+            private: Default::default(),
         }
     }
 
@@ -302,8 +314,10 @@ impl Org {
 
     fn repo_json(&self, repo: usize) -> Value {
         let (id, name) = &self.repos[repo];
-        json!({"id": id, "name": name, "full_name": format!("{}/{name}", ORG.1), "private": false,
-               "visibility": "public", "owner": {"id": ORG.0, "login": ORG.1, "type": "Organization"}})
+        let private = self.private.contains(&repo);
+        json!({"id": id, "name": name, "full_name": format!("{}/{name}", ORG.1), "private": private,
+               "visibility": if private { "private" } else { "public" },
+               "owner": {"id": ORG.0, "login": ORG.1, "type": "Organization"}})
     }
 }
 
@@ -680,8 +694,9 @@ impl Org {
     fn repo_node(&self, r: usize) -> Value {
         let (id, name) = &self.repos[r];
         let count = |pr: bool| self.items.iter().filter(|i| i.repo == r && i.is_pr == pr).count();
-        json!({"databaseId": id, "nameWithOwner": format!("{}/{name}", ORG.1), "isPrivate": false,
-               "visibility": "PUBLIC", "pullRequests": {"totalCount": count(true)}, "issues": {"totalCount": count(false)},
+        let private = self.private.contains(&r);
+        json!({"databaseId": id, "nameWithOwner": format!("{}/{name}", ORG.1), "isPrivate": private,
+               "visibility": if private { "PRIVATE" } else { "PUBLIC" }, "pullRequests": {"totalCount": count(true)}, "issues": {"totalCount": count(false)},
                "owner": {"__typename": "Organization", "login": ORG.1, "databaseId": ORG.0}})
     }
 

@@ -12,15 +12,21 @@ use super::{SECRET, fixture};
 pub const DB_PASSWORD: &str = "pg-pass-never-logged-4711";
 /// The previous webhook secret the in-process app also accepts.
 pub const PREVIOUS_SECRET: &str = "rotated-away-old-secret";
+/// The admin token of the in-process app (pages and API for admins).
+pub const ADMIN_TOKEN: &str = "admin-token-never-logged-8150";
 
 /// What may never appear in a log or the database: webhook secrets, the private key's lines, the
-/// fake GitHub's installation tokens, the database password.
+/// fake GitHub's installation tokens, the database password, the admin token.
 pub fn secrets() -> &'static [String] {
     static SECRETS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SECRETS.get_or_init(|| {
         let key = String::from_utf8(fixture("../test-app-key.pem")).expect("the key is text");
         let key_lines = key.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned);
-        [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD].iter().map(|s| (*s).to_owned()).chain(key_lines).collect()
+        [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD, ADMIN_TOKEN]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(key_lines)
+            .collect()
     })
 }
 

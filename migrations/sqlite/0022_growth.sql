@@ -1,0 +1,26 @@
+-- Growth snapshots: what the pages and the API show of each org, per audience (`public`: public
+-- repositories only; `all`), computed from every person's history and kept (see core::growth).
+-- `version` names the data it was computed from (newest signal, endorsements, roles, opt-outs, the
+-- ladder in force); `body` is the snapshot as JSON. Times are Unix milliseconds.
+CREATE TABLE growth_snapshots (
+    org_id      INTEGER NOT NULL,
+    scope       TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    computed_at INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (org_id, scope)
+);
+
+-- Each person's standing in a snapshot (JSON in `body`), with what lists sort by: login (lower case), and need
+-- (0: ready for a role they do not hold, 1: drifting, 2: active, 3: away).
+CREATE TABLE growth_people (
+    org_id    INTEGER NOT NULL,
+    scope     TEXT NOT NULL,
+    person_id INTEGER NOT NULL,
+    login     TEXT NOT NULL,
+    need      INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (org_id, scope, person_id)
+);
+CREATE INDEX growth_people_by_login ON growth_people (org_id, scope, login);
+CREATE INDEX growth_people_by_need ON growth_people (org_id, scope, need, login);

@@ -1,0 +1,227 @@
+//! Growth snapshots, and the histories they are computed from.
+//!
+//! Owns: the `growth_*` tables (a snapshot per org and audience, and each person's standing in it),
+//! the version that says what data a snapshot was computed from, and the reads that computing one
+//! needs: the org's people, each person's signals (of public repositories only, for the public), the
+//! org's merges, endorsements with their dates, and when its history begins.
+//!
+//! Never does: compute a snapshot (`pipeline::growth` runs the core's builder) or decide who sees
+//! what (the caller names the [`Scope`]).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::signal_rows::signal_from_row;
+use super::{Durability, Growth, StoreError, from_millis, millis};
+use ladder_core::growth::as_of::{Endorsement, Merges};
+use ladder_core::growth::snapshot::{Snapshot, Standing};
+use ladder_core::ladder::Activity;
+use ladder_core::report::Person;
+use ladder_core::signal::Signal;
+use ladder_core::visibility::Scope;
+
+/// How a list of people is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Login,
+    /// Ready for a role first, then drifting, active and away; by login within each.
+    Need,
+}
+
+/// Where a standing sorts by need.
+fn need(standing: &Standing, ready: bool) -> i64 {
+    match (ready, standing.activity) {
+        (true, _) => 0,
+        (false, Activity::Drifting) => 1,
+        (false, Activity::Active) => 2,
+        (false, Activity::Away) => 3,
+    }
+}
+
+impl Growth {
+    /// The people who acted in org `org_id`, by id, with their newest login.
+    pub async fn people(&self, org_id: i64) -> Result<Vec<Person>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.login FROM people p WHERE p.id IN (SELECT DISTINCT actor_id FROM digest_months \
+             WHERE org_id = $1) ORDER BY p.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        rows.iter().map(|r| Ok(Person { id: r.try_get("id")?, login: r.try_get("login")? })).collect()
+    }
+
+    /// A person's signals in the org that `scope` shows, oldest first.
+    pub async fn signals_of(&self, org_id: i64, person_id: i64, scope: Scope) -> Result<Vec<Signal>, StoreError> {
+        let private = if scope == Scope::Public { " AND repo_private = 0" } else { "" };
+        let sql =
+            format!("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2{private} ORDER BY occurred_at, seq");
+        let rows = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_all(&self.0.read).await?;
+        rows.iter().map(signal_from_row).collect()
+    }
+
+    /// When each of the org's pull requests merged.
+    pub async fn merges(&self, org_id: i64) -> Result<Merges, StoreError> {
+        let rows = sqlx::query("SELECT repo_id, number, merged_at FROM digest_merged WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(&self.0.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(((r.try_get("repo_id")?, r.try_get("number")?), from_millis(r.try_get("merged_at")?))))
+            .collect()
+    }
+
+    /// Every endorsement in the org, by the endorsed login (lower case), with its date.
+    pub async fn endorsements(&self, org_id: i64) -> Result<HashMap<String, Vec<Endorsement>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT login_key, level, endorser_login, company, endorsed_at FROM endorsements WHERE org_id = $1 \
+             ORDER BY endorsed_at, endorser_login",
+        )
+        .bind(org_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        let mut out: HashMap<String, Vec<Endorsement>> = HashMap::new();
+        for r in rows {
+            out.entry(r.try_get("login_key")?).or_default().push(Endorsement {
+                level: r.try_get("level")?,
+                endorser: r.try_get("endorser_login")?,
+                company: r.try_get("company")?,
+                at: from_millis(r.try_get("endorsed_at")?),
+            });
+        }
+        Ok(out)
+    }
+
+    /// When the org's first signal occurred, if it has any.
+    pub async fn first_signal(&self, org_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT MIN(occurred_at) FROM signals WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(&self.0.read)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?.map(from_millis))
+    }
+
+    /// What the store holds now, as far as snapshots depend on it: the newest signal, and how many
+    /// endorsements, roles and opt-outs there are (with `ladder`, the ladder in force, it names the
+    /// data a snapshot was computed from).
+    pub async fn version(&self, ladder: &str) -> Result<String, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM signals), (SELECT COUNT(*) FROM endorsements), \
+                (SELECT COUNT(*) FROM roles), (SELECT COUNT(*) FROM optouts)",
+        )
+        .fetch_one(&self.0.read)
+        .await?;
+        let (a, b, c, d): (i64, i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+        Ok(format!("{a}.{b}.{c}.{d}.{ladder}"))
+    }
+
+    /// Replaces the org's snapshot for `scope`, and every standing in it, at once.
+    pub async fn save(
+        &self,
+        org_id: i64,
+        scope: Scope,
+        version: &str,
+        snapshot: &Snapshot,
+        standings: &[(Standing, bool)],
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(snapshot).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.0.writer(Durability::Deferred).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Deferred).await?;
+        sqlx::query(
+            "INSERT INTO growth_snapshots (org_id, scope, version, computed_at, body) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, scope) DO UPDATE SET version = excluded.version, \
+                computed_at = excluded.computed_at, body = excluded.body",
+        )
+        .bind(org_id)
+        .bind(scope.as_str())
+        .bind(version)
+        .bind(millis(snapshot.computed_at))
+        .bind(body)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM growth_people WHERE org_id = $1 AND scope = $2")
+            .bind(org_id)
+            .bind(scope.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for (standing, ready) in standings {
+            let body = serde_json::to_string(standing).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO growth_people (org_id, scope, person_id, login, need, body) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(org_id)
+            .bind(scope.as_str())
+            .bind(standing.id)
+            .bind(standing.login.to_lowercase())
+            .bind(need(standing, *ready))
+            .bind(body)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(tx.commit().await?)
+    }
+
+    /// The org's snapshot for `scope` and the version it was computed from, if one was.
+    pub async fn snapshot(&self, org_id: i64, scope: Scope) -> Result<Option<(String, Snapshot)>, StoreError> {
+        let row = sqlx::query("SELECT version, body FROM growth_snapshots WHERE org_id = $1 AND scope = $2")
+            .bind(org_id)
+            .bind(scope.as_str())
+            .fetch_optional(&self.0.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let body: String = row.try_get("body")?;
+        let snapshot = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("growth snapshot: {e}")))?;
+        Ok(Some((row.try_get("version")?, snapshot)))
+    }
+
+    /// One page (from 1) of the org's people in `scope`, `per_page` long, in `order`; and how many
+    /// there are in all.
+    pub async fn standings(
+        &self,
+        org_id: i64,
+        scope: Scope,
+        order: Order,
+        (page, per_page): (u32, u32),
+    ) -> Result<(Vec<Standing>, u64), StoreError> {
+        let by = match order {
+            Order::Login => "login, person_id",
+            Order::Need => "need, login, person_id",
+        };
+        let sql =
+            format!("SELECT body FROM growth_people WHERE org_id = $1 AND scope = $2 ORDER BY {by} LIMIT $3 OFFSET $4");
+        let offset = i64::from(page.max(1) - 1) * i64::from(per_page);
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(scope.as_str())
+            .bind(i64::from(per_page))
+            .bind(offset)
+            .fetch_all(&self.0.read)
+            .await?;
+        let people = rows.iter().map(standing_from_row).collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM growth_people WHERE org_id = $1 AND scope = $2")
+            .bind(org_id)
+            .bind(scope.as_str())
+            .fetch_one(&self.0.read)
+            .await?
+            .try_get(0)?;
+        Ok((people, total as u64))
+    }
+
+    /// One person's standing in `scope`, by login (any case).
+    pub async fn standing(&self, org_id: i64, scope: Scope, login: &str) -> Result<Option<Standing>, StoreError> {
+        let row = sqlx::query("SELECT body FROM growth_people WHERE org_id = $1 AND scope = $2 AND login = $3")
+            .bind(org_id)
+            .bind(scope.as_str())
+            .bind(login.to_lowercase())
+            .fetch_optional(&self.0.read)
+            .await?;
+        row.as_ref().map(standing_from_row).transpose()
+    }
+}
+
+fn standing_from_row(row: &sqlx::any::AnyRow) -> Result<Standing, StoreError> {
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("growth standing: {e}")))
+}

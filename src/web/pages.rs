@@ -1,0 +1,546 @@
+//! The pages: server-rendered HTML (askama templates in `templates/`, checked when the app compiles),
+//! charts as inline SVG, no JavaScript.
+//!
+//! Owns: the page routes (`/`, `/orgs/{org}`, `…/people`, `…/people/{login}`, `…/repos`, `/login`,
+//! `/logout`), the views each template reads, and how a [`Failure`] reads as a page. Every chart is a
+//! `<figure>` with its trend as caption, its data as a table and a link to its CSV; every number that
+//! the API also gives is a `<data value>`. Admin pages are never cached.
+//!
+//! Never does: compute (snapshots, reports and health come from the pipeline's views) or write
+//! anything but sessions.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::admin::Verdict;
+use super::site::{Failure, Site};
+use crate::pipeline::views;
+use crate::store::growth::Order;
+use ladder_core::chart::{Line, Shape};
+use ladder_core::digest::month_name;
+use ladder_core::growth::figures::{Figure, figures};
+use ladder_core::growth::period::Interval;
+use ladder_core::growth::snapshot::Standing;
+use ladder_core::report::Report;
+use ladder_core::signal::Track;
+use ladder_core::visibility::Scope;
+
+pub fn routes() -> Router<Site> {
+    Router::new()
+        .route("/", get(home))
+        .route("/orgs/{org}", get(overview))
+        .route("/orgs/{org}/people", get(people))
+        .route("/orgs/{org}/people/{login}", get(person))
+        .route("/orgs/{org}/repos", get(repos))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+}
+
+/// A figure as the template draws it.
+pub struct FigureView {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    pub trend: String,
+    pub names: Vec<String>,
+    pub rows: Vec<(String, Vec<u64>)>,
+    pub csv: String,
+}
+
+impl FigureView {
+    pub fn new(figure: &Figure, csv: String) -> FigureView {
+        let rows = figure
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                (label.clone(), figure.lines.iter().map(|l| l.values.get(i).copied().unwrap_or(0)).collect())
+            })
+            .collect();
+        FigureView {
+            id: figure.id.to_owned(),
+            title: figure.title.clone(),
+            svg: figure.chart().svg(),
+            trend: figure.trend(),
+            names: figure.lines.iter().map(|l| l.name.clone()).collect(),
+            rows,
+            csv,
+        }
+    }
+}
+
+/// A page's HTML; never cached when it shows what only admins may see.
+fn page(template: &impl Template, scope: Scope) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            if scope == Scope::All {
+                response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a page did not render (a bug)");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message {
+    admin: bool,
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            Failure::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            Failure::AdminOnly => {
+                return Redirect::to("/login").into_response();
+            }
+            Failure::Refused(Verdict::Limited(wait)) => {
+                let message = format!("Too many wrong admin tokens; try again in {} seconds.", wait.as_secs());
+                let mut response = (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+                return response;
+            }
+            Failure::Refused(_) => (StatusCode::UNAUTHORIZED, "Not an admin token", "The admin token is wrong.".into()),
+            Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, "Bad request", message),
+            Failure::Store(e) => {
+                tracing::error!(error = %e, "a page could not read the database");
+                (StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "The database does not answer; try again soon.".into())
+            }
+        };
+        let mut response = page(&Message { admin: false, title: title.into(), message }, Scope::Public);
+        *response.status_mut() = status;
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct Orgs {
+    admin: bool,
+    orgs: Vec<String>,
+}
+
+/// The only org's overview, or the list of orgs.
+async fn home(State(site): State<Site>, headers: HeaderMap) -> Result<Response, Failure> {
+    let scope = site.viewer(&headers).await?;
+    let orgs = site.store.directory().orgs().await?;
+    if let [only] = orgs.as_slice() {
+        return Ok(Redirect::to(&format!("/orgs/{}", only.login)).into_response());
+    }
+    Ok(page(&Orgs { admin: scope == Scope::All, orgs: orgs.into_iter().map(|o| o.login).collect() }, scope))
+}
+
+#[derive(Deserialize)]
+pub struct IntervalQuery {
+    interval: Option<String>,
+}
+
+impl IntervalQuery {
+    /// The interval asked for, if one was.
+    pub fn interval(&self) -> Option<Result<Interval, Failure>> {
+        let text = self.interval.as_deref()?;
+        Some(Interval::parse(text).ok_or_else(|| Failure::BadRequest(format!("interval is month or week, not {text}"))))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct Overview {
+    admin: bool,
+    admin_available: bool,
+    org: String,
+    interval: &'static str,
+    headline: ladder_core::growth::snapshot::Headline,
+    /// Level name and how many hold it now.
+    levels: Vec<(String, u64)>,
+    figures: Vec<FigureView>,
+    /// Month, newcomers, and how many stayed after 3, 6 and 12 months ("" while unknown).
+    cohorts: Vec<(String, u64, Vec<String>)>,
+    computed_at: String,
+}
+
+async fn overview(
+    State(site): State<Site>,
+    Path(org): Path<String>,
+    Query(query): Query<IntervalQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let scope = site.viewer(&headers).await?;
+    let org = site.org(&org).await?;
+    let interval = query.interval().transpose()?.unwrap_or(Interval::Month);
+    let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
+    let figures = figures(&snapshot, interval)
+        .iter()
+        .map(|f| FigureView::new(f, format!("/orgs/{}/charts/{}.csv?interval={}", org.login, f.id, interval.as_str())))
+        .collect();
+    let levels =
+        snapshot.levels.iter().zip(&snapshot.headline.by_level).map(|((_, name), n)| (name.clone(), *n)).collect();
+    let cohorts = snapshot
+        .cohorts
+        .iter()
+        .rev()
+        .map(|c| {
+            let kept = c.retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())).collect();
+            (month_name(c.period.number), c.size, kept)
+        })
+        .collect();
+    let view = Overview {
+        admin: scope == Scope::All,
+        admin_available: site.admin.configured(),
+        org: org.login,
+        interval: interval.as_str(),
+        headline: snapshot.headline.clone(),
+        levels,
+        figures,
+        cohorts,
+        computed_at: snapshot.computed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    Ok(page(&view, scope))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub sort: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl ListQuery {
+    pub fn order(&self) -> Result<Order, Failure> {
+        match self.sort.as_deref() {
+            None | Some("login") => Ok(Order::Login),
+            Some("need") => Ok(Order::Need),
+            Some(other) => Err(Failure::BadRequest(format!("sort is login or need, not {other}"))),
+        }
+    }
+
+    /// The page (from 1) and its length (30 unless asked, at most 100).
+    pub fn window(&self) -> Result<(u32, u32), Failure> {
+        let per_page = self.per_page.unwrap_or(30);
+        if !(1..=100).contains(&per_page) {
+            return Err(Failure::BadRequest(format!("per_page is 1 to 100, not {per_page}")));
+        }
+        Ok((self.page.unwrap_or(1).max(1), per_page))
+    }
+}
+
+/// A person as a row of a list.
+pub struct PersonRow {
+    pub login: String,
+    pub level: String,
+    pub activity: &'static str,
+    pub last: String,
+    pub ready: bool,
+}
+
+impl PersonRow {
+    pub fn new(standing: &Standing, ladder: &ladder_core::ladder::Ladder) -> PersonRow {
+        let level = standing.levels.checked_sub(1).and_then(|i| ladder.levels.get(i));
+        PersonRow {
+            login: standing.login.clone(),
+            level: level.map_or_else(|| "none yet".to_owned(), |l| l.name.clone()),
+            activity: standing.activity.as_str(),
+            last: standing.last_activity.map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
+            ready: standing.ready_for_a_role(ladder),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct People {
+    admin: bool,
+    org: String,
+    sort: &'static str,
+    page: u32,
+    pages: u32,
+    total: u64,
+    people: Vec<PersonRow>,
+}
+
+async fn people(
+    State(site): State<Site>,
+    Path(org): Path<String>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let scope = site.viewer(&headers).await?;
+    let org = site.org(&org).await?;
+    let (order, (page_number, per_page)) = (query.order()?, query.window()?);
+    site.grower.current(&org, scope, Utc::now()).await?;
+    let ladder = site.ladder(&org).await?;
+    let (standings, total) = site.store.growth().standings(org.id, scope, order, (page_number, per_page)).await?;
+    let view = People {
+        admin: scope == Scope::All,
+        org: org.login,
+        sort: if order == Order::Need { "need" } else { "login" },
+        page: page_number,
+        pages: (total.div_ceil(u64::from(per_page)).max(1)) as u32,
+        total,
+        people: standings.iter().map(|s| PersonRow::new(s, &ladder)).collect(),
+    };
+    Ok(page(&view, scope))
+}
+
+/// A requirement's progress as the person page shows it.
+struct ProgressView {
+    metric: String,
+    have: u64,
+    need: u64,
+    met: bool,
+    evidence: Vec<(String, String)>,
+}
+
+/// A reference (`owner/name#number`, or `owner/name`) and its address on GitHub.
+pub fn evidence_link(reference: &str) -> (String, String) {
+    let url = match reference.split_once('#') {
+        Some((repo, number)) => format!("https://github.com/{repo}/issues/{number}"),
+        None => format!("https://github.com/{reference}"),
+    };
+    (reference.to_owned(), url)
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    admin: bool,
+    org: String,
+    login: String,
+    level: String,
+    role: String,
+    activity: &'static str,
+    last_activity: Option<String>,
+    total: u64,
+    next: Option<String>,
+    progress: Vec<ProgressView>,
+    figure: FigureView,
+    signals: Vec<(&'static str, u64)>,
+    evidence: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// A person's activity per track and month, as a figure.
+pub fn activity_figure(standing: Option<&Standing>) -> Figure {
+    let months = standing.map(|s| s.months.as_slice()).unwrap_or_default();
+    let lines = Track::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line { name: t.as_str().to_owned(), values: months.iter().map(|(_, v)| v[i]).collect() })
+        .collect();
+    Figure {
+        id: "activity",
+        title: "Credited signals by track, in each month with any".into(),
+        unit: "signals",
+        shape: Shape::StackedBars,
+        labels: months.iter().map(|(m, _)| month_name(*m)).collect(),
+        lines,
+    }
+}
+
+async fn person(
+    State(site): State<Site>,
+    Path((org, login)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let scope = site.viewer(&headers).await?;
+    let org = site.org(&org).await?;
+    let person = site.person(&org, &login, scope).await?;
+    let ladder = site.ladder(&org).await?;
+    site.grower.current(&org, scope, Utc::now()).await?;
+    let standing = site.store.growth().standing(org.id, scope, &person.login).await?;
+    let report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
+    let figure = FigureView::new(
+        &activity_figure(standing.as_ref()),
+        format!("/orgs/{}/people/{}/activity.csv", org.login, report.person.login),
+    );
+    Ok(page(&person_view(&report, figure, scope), scope))
+}
+
+fn person_view(report: &Report, figure: FigureView, scope: Scope) -> PersonPage {
+    let r = &report.readiness;
+    let (next, progress) = match &r.next {
+        Some((id, progress)) => (
+            Some(report.level_name(id)),
+            progress
+                .iter()
+                .map(|p| ProgressView {
+                    metric: p.metric.name().to_owned(),
+                    have: p.have,
+                    need: p.need,
+                    met: p.met(),
+                    evidence: p.evidence.iter().map(|e| evidence_link(e)).collect(),
+                })
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let evidence = r
+        .metrics
+        .iter()
+        .filter(|(_, m)| !m.evidence.is_empty())
+        .map(|(metric, m)| (metric.name().to_owned(), m.evidence.iter().map(|e| evidence_link(e)).collect()))
+        .collect();
+    PersonPage {
+        admin: scope == Scope::All,
+        org: report.org.login.clone(),
+        login: report.person.login.clone(),
+        level: r.level.as_deref().map_or_else(|| "none yet".to_owned(), |id| report.level_name(id)),
+        role: report.role().map_or("none", |role| role.as_str()).to_owned(),
+        activity: r.activity.as_str(),
+        last_activity: r.last_activity.map(|t| t.format("%Y-%m-%d").to_string()),
+        total: report.tally.total(),
+        next,
+        progress,
+        figure,
+        signals: report.tally.by_kind.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+        evidence,
+    }
+}
+
+/// A repository as the repos page shows it.
+struct RepoRow {
+    name: String,
+    at_risk: bool,
+    maintainers: String,
+    active: String,
+    contributions: u64,
+    absence_factor: u64,
+    candidates: Vec<(String, u8)>,
+}
+
+#[derive(Template)]
+#[template(path = "repos.html")]
+struct Repos {
+    admin: bool,
+    org: String,
+    repos: Vec<RepoRow>,
+}
+
+async fn repos(State(site): State<Site>, Path(org): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
+    let scope = site.viewer(&headers).await?;
+    let org = site.org(&org).await?;
+    let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
+    let mut repos: Vec<RepoRow> = snapshot
+        .repos
+        .iter()
+        .map(|r| RepoRow {
+            name: r.repo.clone(),
+            at_risk: r.at_risk(),
+            maintainers: if r.maintainers.is_empty() { "none known".into() } else { r.maintainers.join(", ") },
+            active: r.active_maintainers.join(", "),
+            contributions: r.contributions,
+            absence_factor: r.absence_factor,
+            candidates: r.candidates.iter().map(|c| (c.login.clone(), c.readiness)).collect(),
+        })
+        .collect();
+    repos.sort_by(|a, b| b.at_risk.cmp(&a.at_risk).then_with(|| a.name.cmp(&b.name)));
+    Ok(page(&Repos { admin: scope == Scope::All, org: org.login, repos }, scope))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    admin: bool,
+    configured: bool,
+    next: String,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Where to go after logging in: a path on this site, never elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+async fn login_form(State(site): State<Site>, Query(query): Query<NextQuery>) -> Response {
+    let view = Login {
+        admin: false,
+        configured: site.admin.configured(),
+        next: safe_next(query.next.as_deref()),
+        message: None,
+    };
+    page(&view, Scope::All)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+    next: Option<String>,
+}
+
+async fn login(State(site): State<Site>, Form(form): Form<LoginForm>) -> Result<Response, Failure> {
+    let next = safe_next(form.next.as_deref());
+    match site.admin.check(&form.token) {
+        Verdict::Admin => {
+            let cookie = site.admin.start_session().await?;
+            let mut response = Redirect::to(&next).into_response();
+            let cookie = HeaderValue::from_str(&cookie).map_err(|e| Failure::BadRequest(e.to_string()))?;
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
+        Verdict::Wrong => {
+            let view = Login {
+                admin: false,
+                configured: site.admin.configured(),
+                next,
+                message: Some("That is not the admin token.".into()),
+            };
+            let mut response = page(&view, Scope::All);
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+        limited @ Verdict::Limited(_) => Err(Failure::Refused(limited)),
+    }
+}
+
+async fn logout(State(site): State<Site>, headers: HeaderMap) -> Result<Response, Failure> {
+    let cookie = site.admin.end_session(&headers).await?;
+    let mut response = Redirect::to("/").into_response();
+    let cookie = HeaderValue::from_str(&cookie).map_err(|e| Failure::BadRequest(e.to_string()))?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logging_in_only_ever_leads_back_to_this_site() {
+        let cases = [
+            (Some("/orgs/acme"), "/orgs/acme"),
+            (Some("//evil.example/x"), "/"),
+            (Some("https://evil.example"), "/"),
+            (Some("/\\evil.example"), "/"),
+            (None, "/"),
+        ];
+        for (next, want) in cases {
+            assert_eq!(safe_next(next), want, "{next:?}");
+        }
+        assert_eq!(
+            evidence_link("asyncapi/cli#12"),
+            ("asyncapi/cli#12".to_owned(), "https://github.com/asyncapi/cli/issues/12".to_owned())
+        );
+        assert_eq!(evidence_link("asyncapi/cli").1, "https://github.com/asyncapi/cli");
+    }
+}
