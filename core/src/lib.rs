@@ -7,7 +7,7 @@
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
 //! repository health, [`growth`] how the org's people move up the ladder over time, [`chart`] its accessible SVG charts, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
-//! mentee's enrolment, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`, [`visibility`] who may see private repositories' data.
+//! mentee's enrolment, [`program`] the program's progress, risks and outcomes, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`, [`visibility`] who may see private repositories' data.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
 //! octocrab, axum, hyper) and chrono without its clock, so reaching for them does not compile; the
@@ -30,6 +30,7 @@ pub mod located;
 pub mod node_id;
 pub mod open_work;
 pub mod plan;
+pub mod program;
 #[cfg(test)]
 mod properties;
 pub mod rate;

@@ -1,6 +1,7 @@
 //! Views the command line and the pages share, for an audience: a person's report (what `ladder
 //! status` prints and a person page shows) and the org's repository health (`ladder repos`, the repos
-//! page), so that both say exactly the same for the same data.
+//! page), so that both say exactly the same for the same data; and the program's mentees and
+//! outcomes (admins only).
 //!
 //! Owns: the lookups behind them. For everyone ([`Scope::All`]) a report reads the store's digests; for
 //! the public it is computed from the person's signals in public repositories, with roles held there
@@ -13,8 +14,10 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::store::{Store, StoreError};
+use ladder_core::enrolment::Enrolment;
 use ladder_core::health::{OrgActivity, RepoHealth, repo_health};
 use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::program::{Mentee, MenteeStatus, Outcome, at_risk, outcomes, progress, responsiveness};
 use ladder_core::report::{Person, Report};
 use ladder_core::roles::Grant;
 use ladder_core::signal::Org;
@@ -100,4 +103,97 @@ pub async fn health(
     let merged: HashSet<(i64, i64)> = store.people().merged_in_org(org.id).await?;
     let activity = OrgActivity { repos: &repos, grants: &grants, signals: &signals, merged: &merged };
     Ok(repo_health(ladder, &activity, now))
+}
+
+/// The program as its coordinators see it: the target level, the mentees (of one cohort, or everyone
+/// enrolled now) and the outcomes of cohorts that ended.
+#[derive(Debug, Clone)]
+pub struct ProgramView {
+    pub target: Option<String>,
+    pub mentees: Vec<MenteeStatus>,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The program in `org`: everyone enrolled now, or the members of `cohort`.
+pub async fn program(
+    store: &Store,
+    org: &Org,
+    ladder: &Ladder,
+    cohort: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ProgramView, StoreError> {
+    let all = store.people().enrolments(org.id).await?;
+    let target = ladder.program_target();
+    let members: Vec<&Enrolment> = all
+        .iter()
+        .filter(|e| match cohort {
+            Some(name) => e.cohort.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(name)),
+            None => e.is_active(),
+        })
+        .collect();
+    let mut mentees = Vec::new();
+    for enrolment in members {
+        mentees.push(mentee(store, org, ladder, target, enrolment, now).await?);
+    }
+    let growth = store.growth();
+    let mut histories = Vec::new();
+    for enrolment in &all {
+        let standing = growth.standing(org.id, Scope::All, &enrolment.login).await?;
+        histories.push(standing);
+    }
+    let past: Vec<Mentee<'_>> = all
+        .iter()
+        .zip(&histories)
+        .map(|(enrolment, standing)| Mentee {
+            enrolment,
+            months: standing.as_ref().map(|s| s.months.as_slice()).unwrap_or_default(),
+            role: standing.as_ref().and_then(|s| s.role),
+        })
+        .collect();
+    let outcomes = outcomes(&ladder.program.cohorts, &past, &all, now);
+    Ok(ProgramView { target: target.map(|l| l.name.clone()), mentees, outcomes })
+}
+
+async fn mentee(
+    store: &Store,
+    org: &Org,
+    ladder: &Ladder,
+    target: Option<&ladder_core::ladder::Level>,
+    enrolment: &Enrolment,
+    now: DateTime<Utc>,
+) -> Result<MenteeStatus, StoreError> {
+    let person = store.people().people_by_login(&enrolment.login).await?.into_iter().next();
+    let report = match person.clone() {
+        Some(person) => Some(report(store, org, ladder, person, Scope::All, now).await?),
+        None => None,
+    };
+    let readiness = report.as_ref().map(|r| &r.readiness);
+    let mentor = match &enrolment.mentor {
+        Some(login) => store.people().people_by_login(login).await?.into_iter().next(),
+        None => None,
+    };
+    let responsiveness = match (&person, &mentor) {
+        (Some(mentee), Some(mentor)) => {
+            let opened = store.people().opened_prs(org.id, mentee.id).await?;
+            let reviews = store.people().reviews_of(org.id, mentor.id, mentee.id).await?;
+            Some(responsiveness(&opened, &reviews))
+        }
+        _ => None,
+    };
+    let last_activity = readiness.and_then(|r| r.last_activity);
+    Ok(MenteeStatus {
+        login: enrolment.login.clone(),
+        mentor: enrolment.mentor.clone(),
+        cohort: enrolment.cohort.clone(),
+        enrolled_at: enrolment.enrolled_at,
+        level: report.as_ref().and_then(|r| r.readiness.level.as_deref().map(|id| r.level_name(id))),
+        progress: match (readiness, target) {
+            (Some(r), Some(t)) => progress(r, ladder, t),
+            _ => 0,
+        },
+        last_activity,
+        activity: readiness.map_or(ladder_core::ladder::Activity::Away, |r| r.activity),
+        at_risk: at_risk(last_activity, enrolment.enrolled_at, now),
+        responsiveness,
+    })
 }

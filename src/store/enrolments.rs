@@ -87,6 +87,15 @@ impl super::People {
         row.as_ref().map(from_row).transpose()
     }
 
+    /// Every enrolment in an org, ended ones too (past cohorts), by login.
+    pub async fn enrolments(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM enrolments WHERE org_id = $1 ORDER BY login_key")
+            .bind(org_id)
+            .fetch_all(&self.0.read)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Everyone enrolled in an org now, by login.
     pub async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {
         let rows = sqlx::query("SELECT * FROM enrolments WHERE org_id = $1 AND ended_at IS NULL ORDER BY login_key")

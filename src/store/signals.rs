@@ -175,6 +175,11 @@ async fn upsert_people(
     Ok(())
 }
 
+/// A row's pull request and time.
+fn pr_at(row: &sqlx::any::AnyRow) -> Result<((i64, i64), DateTime<Utc>), StoreError> {
+    Ok(((row.try_get("repo_id")?, row.try_get("subject_number")?), super::from_millis(row.try_get("occurred_at")?)))
+}
+
 impl super::People {
     /// Every recorded signal of one person in one org, oldest first.
     pub async fn signals_of(&self, org_id: i64, person_id: i64) -> Result<Vec<Signal>, StoreError> {
@@ -247,6 +252,44 @@ impl super::People {
         let sql = format!("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2{private} LIMIT 1");
         let row = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_optional(&self.0.read).await?;
         Ok(row.is_some())
+    }
+
+    /// The pull requests a person opened in an org, as `(repo id, number)`, with when.
+    pub async fn opened_prs(
+        &self,
+        org_id: i64,
+        author_id: i64,
+    ) -> Result<Vec<((i64, i64), DateTime<Utc>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT repo_id, subject_number, occurred_at FROM signals \
+             WHERE org_id = $1 AND actor_id = $2 AND kind = 'pr_opened' ORDER BY occurred_at",
+        )
+        .bind(org_id)
+        .bind(author_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        rows.iter().map(pr_at).collect()
+    }
+
+    /// The reviews `reviewer` gave on pull requests `author` wrote, as `(repo id, number)`, with when.
+    pub async fn reviews_of(
+        &self,
+        org_id: i64,
+        reviewer_id: i64,
+        author_id: i64,
+    ) -> Result<Vec<((i64, i64), DateTime<Utc>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT repo_id, subject_number, occurred_at FROM signals \
+             WHERE org_id = $1 AND actor_id = $2 AND subject_author_id = $3 \
+                AND kind IN ('review_approved', 'review_changes_requested', 'review_commented') \
+             ORDER BY occurred_at",
+        )
+        .bind(org_id)
+        .bind(reviewer_id)
+        .bind(author_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        rows.iter().map(pr_at).collect()
     }
 
     /// Number of recorded signals (all people, all orgs).

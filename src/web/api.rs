@@ -40,6 +40,7 @@ pub fn routes() -> Router<Site> {
         .route("/api/v1/orgs/{org}/people/{login}", get(person))
         .route("/api/v1/orgs/{org}/repos", get(repos))
         .route("/api/v1/orgs/{org}/growth", get(growth))
+        .route("/api/v1/orgs/{org}/cohorts/{name}", get(cohort))
 }
 
 /// A [`Failure`] as the API answers it.
@@ -187,6 +188,63 @@ async fn repos(State(site): State<Site>, Path(org): Path<String>, headers: Heade
     let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
     let list: Vec<Value> = snapshot.repos.iter().map(ladder_core::health::RepoHealth::to_json).collect();
     Ok(answer(Value::Array(list), scope))
+}
+
+/// A program cohort, for admins: its dates, its mentees and, once it ended, its outcome.
+async fn cohort(State(site): State<Site>, Path((org, name)): Path<(String, String)>, headers: HeaderMap) -> Answer {
+    if site.viewer(&headers).await? != Scope::All {
+        return Err(Failure::AdminOnly.into());
+    }
+    let org = site.org(&org).await?;
+    let ladder = site.ladder(&org).await?;
+    site.grower.current(&org, Scope::All, Utc::now()).await?;
+    let view = views::program(&site.store, &org, &ladder, Some(&name), Utc::now()).await?;
+    let dates = ladder.cohort(&name);
+    if dates.is_none() && view.mentees.is_empty() {
+        return Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)).into());
+    }
+    let mentees: Vec<Value> = view
+        .mentees
+        .iter()
+        .map(|m| {
+            json!({
+                "login": m.login,
+                "mentor": m.mentor,
+                "enrolled_at": m.enrolled_at.to_rfc3339(),
+                "level": m.level,
+                "progress": m.progress,
+                "last_activity": m.last_activity.map(|t| t.to_rfc3339()),
+                "activity": m.activity.as_str(),
+                "at_risk": m.at_risk,
+                "mentor_reviews": m.responsiveness.as_ref().map(|r| json!({
+                    "pull_requests": r.prs,
+                    "reviewed": r.reviewed,
+                    "median_hours": r.median.map(|d| d.num_minutes() as f64 / 60.0),
+                })),
+            })
+        })
+        .collect();
+    let outcome = view.outcomes.iter().find(|o| o.cohort.eq_ignore_ascii_case(&name)).map(|o| {
+        json!({
+            "mentees": o.mentees,
+            "after_3_months": o.retained[0],
+            "after_6_months": o.retained[1],
+            "after_12_months": o.retained[2],
+            "maintainers": o.maintainers,
+            "mentors": o.mentors,
+        })
+    });
+    let json = json!({
+        "name": dates.map_or(name.clone(), |c| c.name.clone()),
+        "target": view.target,
+        "start": dates.map(|c| c.start.to_string()),
+        "midterm": dates.map(|c| c.midterm.to_string()),
+        "final": dates.map(|c| c.final_evaluation.to_string()),
+        "end": dates.map(|c| c.end.to_string()),
+        "mentees": mentees,
+        "outcome": outcome,
+    });
+    Ok(answer(json, Scope::All))
 }
 
 #[derive(Deserialize)]

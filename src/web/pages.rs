@@ -1,8 +1,8 @@
 //! The pages: server-rendered HTML (askama templates in `templates/`, checked when the app compiles),
 //! charts as inline SVG, no JavaScript.
 //!
-//! Owns: the page routes (`/`, `/orgs/{org}`, `…/people`, `…/people/{login}`, `…/repos`, `/login`,
-//! `/logout`), the views each template reads, and how a [`Failure`] reads as a page. Every chart is a
+//! Owns: the page routes (`/`, `/orgs/{org}`, `…/people`, `…/people/{login}`, `…/repos`,
+//! `…/program[/{cohort}]` for admins, `/login`, `/logout`), the views each template reads, and how a [`Failure`] reads as a page. Every chart is a
 //! `<figure>` with its trend as caption, its data as a table and a link to its CSV; every number that
 //! the API also gives is a `<data value>`. Admin pages are never cached.
 //!
@@ -38,6 +38,8 @@ pub fn routes() -> Router<Site> {
         .route("/orgs/{org}/people", get(people))
         .route("/orgs/{org}/people/{login}", get(person))
         .route("/orgs/{org}/repos", get(repos))
+        .route("/orgs/{org}/program", get(program))
+        .route("/orgs/{org}/program/{cohort}", get(cohort))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
 }
@@ -447,6 +449,132 @@ async fn repos(State(site): State<Site>, Path(org): Path<String>, headers: Heade
         .collect();
     repos.sort_by(|a, b| b.at_risk.cmp(&a.at_risk).then_with(|| a.name.cmp(&b.name)));
     Ok(page(&Repos { admin: scope == Scope::All, org: org.login, repos }, scope))
+}
+
+/// A mentee as the program page shows them.
+struct MenteeRow {
+    login: String,
+    mentor: String,
+    cohort: String,
+    level: String,
+    progress: u8,
+    last: String,
+    activity: &'static str,
+    at_risk: bool,
+    responsiveness: String,
+}
+
+/// How quickly a mentor reviews, in words.
+pub fn responsiveness_text(r: Option<&ladder_core::program::Responsiveness>) -> String {
+    match r {
+        None => "no mentor".into(),
+        Some(r) if r.prs == 0 => "no pull request yet".into(),
+        Some(r) => {
+            let median = r.median.map_or_else(String::new, |m| {
+                let hours = m.num_hours();
+                if hours < 48 {
+                    format!(", first review after {hours} h (median)")
+                } else {
+                    format!(", first review after {} days (median)", hours / 24)
+                }
+            });
+            format!("{} of {} pull requests reviewed{median}", r.reviewed, r.prs)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "program.html")]
+struct Program {
+    admin: bool,
+    org: String,
+    cohort: Option<String>,
+    target: String,
+    quiet_days: i64,
+    /// Name, start, midterm, final, end.
+    cohorts: Vec<(String, String, String, String, String)>,
+    mentees: Vec<MenteeRow>,
+    /// Cohort, mentees, active 3, 6, 12 months after ("" while unknown), maintainers, mentors.
+    outcomes: Vec<(String, u64, Vec<String>, u64, u64)>,
+}
+
+async fn program(State(site): State<Site>, Path(org): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
+    program_page(site, org, None, headers).await
+}
+
+async fn cohort(
+    State(site): State<Site>,
+    Path((org, cohort)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    program_page(site, org, Some(cohort), headers).await
+}
+
+async fn program_page(
+    site: Site,
+    org: String,
+    cohort: Option<String>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    if site.viewer(&headers).await? != Scope::All {
+        return Err(Failure::AdminOnly);
+    }
+    let org = site.org(&org).await?;
+    let ladder = site.ladder(&org).await?;
+    site.grower.current(&org, Scope::All, Utc::now()).await?;
+    let view = views::program(&site.store, &org, &ladder, cohort.as_deref(), Utc::now()).await?;
+    if let Some(name) = &cohort
+        && ladder.cohort(name).is_none()
+        && view.mentees.is_empty()
+    {
+        return Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)));
+    }
+    let day = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    let page_view = Program {
+        admin: true,
+        org: org.login,
+        cohort,
+        target: view.target.unwrap_or_else(|| "the top of the ladder".into()),
+        quiet_days: ladder_core::program::QUIET_DAYS,
+        cohorts: ladder
+            .program
+            .cohorts
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.start.to_string(),
+                    c.midterm.to_string(),
+                    c.final_evaluation.to_string(),
+                    c.end.to_string(),
+                )
+            })
+            .collect(),
+        mentees: view
+            .mentees
+            .iter()
+            .map(|m| MenteeRow {
+                login: m.login.clone(),
+                mentor: m.mentor.clone().unwrap_or_default(),
+                cohort: m.cohort.clone().unwrap_or_default(),
+                level: m.level.clone().unwrap_or_else(|| "none yet".into()),
+                progress: m.progress,
+                last: m.last_activity.map_or_else(|| "never".into(), day),
+                activity: m.activity.as_str(),
+                at_risk: m.at_risk,
+                responsiveness: responsiveness_text(m.responsiveness.as_ref()),
+            })
+            .collect(),
+        outcomes: view
+            .outcomes
+            .iter()
+            .map(|o| {
+                let kept = o.retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())).collect();
+                (o.cohort.clone(), o.mentees, kept, o.maintainers, o.mentors)
+            })
+            .collect(),
+    };
+    Ok(page(&page_view, Scope::All))
 }
 
 #[derive(Template)]

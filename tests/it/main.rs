@@ -15,6 +15,7 @@ mod leaks;
 mod open_work;
 mod outages;
 mod pipeline;
+mod program;
 mod reconcile;
 mod replicas;
 mod sending;

@@ -2,13 +2,15 @@
 //! the built-in default (AsyncAPI's ladder).
 //!
 //! Owns: the config's shape and every rule a config must follow: known keys only, known metrics,
-//! positive whole-number thresholds, unique level ids, and levels in order (no level asks for less of a
-//! metric than a level before it).
+//! positive whole-number thresholds, unique level ids, levels in order (no level asks for less of a
+//! metric than a level before it), and the program's cohorts (unique names, dates in order: start,
+//! midterm, final evaluation, end).
 //!
 //! Never does: read files (callers pass the text and its name) or evaluate anyone.
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -56,6 +58,40 @@ pub struct Ladder {
     mechanical_paths: Vec<String>,
     weekly_caps: Vec<(Kind, u64)>,
     pub levels: Vec<Level>,
+    pub program: Program,
+}
+
+/// The maintainership program: the level mentees aim for, and each cohort's dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Program {
+    /// The level id mentees aim for; None: the highest level tied to a role, or the last level.
+    pub target: Option<String>,
+    pub cohorts: Vec<Cohort>,
+}
+
+/// A cohort of the program and its dates: start, midterm and final evaluations, end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub name: String,
+    pub start: NaiveDate,
+    pub midterm: NaiveDate,
+    pub final_evaluation: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Ladder {
+    /// The level mentees aim for: the configured one, or the highest level tied to a role, or the last.
+    pub fn program_target(&self) -> Option<&Level> {
+        match &self.program.target {
+            Some(id) => self.level(id),
+            None => self.levels.iter().rev().find(|l| l.role.is_some()).or_else(|| self.levels.last()),
+        }
+    }
+
+    /// The cohort named `name` (any case).
+    pub fn cohort(&self, name: &str) -> Option<&Cohort> {
+        self.program.cohorts.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
 }
 
 /// On whose pull requests the app keeps a sticky readiness comment.
@@ -123,6 +159,26 @@ struct RawConfig {
     weekly_caps: HashMap<Spanned<String>, Spanned<Scalar>>,
     /// Absent: the built-in levels.
     levels: Option<Spanned<Vec<RawLevel>>>,
+    program: Option<RawProgram>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    target: Option<Spanned<String>>,
+    #[serde(default)]
+    cohorts: Vec<RawCohort>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCohort {
+    name: Spanned<Scalar>,
+    start: Spanned<Scalar>,
+    midterm: Spanned<Scalar>,
+    #[serde(rename = "final")]
+    final_evaluation: Spanned<Scalar>,
+    end: Spanned<Scalar>,
 }
 
 /// What a repository's own `.github/amp.yml` may change for that repository.
@@ -166,6 +222,63 @@ impl Checker<'_> {
             self.error(value, field, message);
         }
         split.map(|(repo, path)| (repo.to_owned(), path.to_owned()))
+    }
+
+    /// A date (`YYYY-MM-DD`), or an error.
+    fn date(&mut self, value: &Spanned<Scalar>, field: &str) -> Option<NaiveDate> {
+        let text = self.0.text(value, field)?;
+        let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        if date.is_none() {
+            self.error(value, field, format!("`{text}` is not a date like 2026-03-01"));
+        }
+        date
+    }
+
+    fn program(&mut self, raw: Option<RawProgram>, levels: &[Level]) -> Program {
+        let Some(raw) = raw else { return Program::default() };
+        let target = raw.target.and_then(|t| {
+            if levels.iter().any(|l| l.id == t.value) {
+                Some(t.value)
+            } else {
+                let known: Vec<&str> = levels.iter().map(|l| l.id.as_str()).collect();
+                self.error(&t, "program.target", format!("unknown level `{}`; known: {}", t.value, known.join(", ")));
+                None
+            }
+        });
+        let mut cohorts: Vec<Cohort> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for (i, c) in raw.cohorts.into_iter().enumerate() {
+            let at = format!("program.cohorts[{i}]");
+            let name = match &c.name.value {
+                Scalar::Text(t) => t.clone(),
+                Scalar::Number(n) => n.to_string(),
+                Scalar::Bool(_) => {
+                    self.error(&c.name, format!("{at}.name"), "must be a name such as 2026");
+                    continue;
+                }
+            };
+            if names.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
+                self.error(&c.name, format!("{at}.name"), format!("`{name}` is used by an earlier cohort"));
+            }
+            names.push(name.clone());
+            let dates = [
+                (self.date(&c.start, &format!("{at}.start")), &c.start, "start"),
+                (self.date(&c.midterm, &format!("{at}.midterm")), &c.midterm, "midterm"),
+                (self.date(&c.final_evaluation, &format!("{at}.final")), &c.final_evaluation, "final"),
+                (self.date(&c.end, &format!("{at}.end")), &c.end, "end"),
+            ];
+            for pair in dates.windows(2) {
+                if let ((Some(a), _, first), (Some(b), at_b, second)) = (pair[0], pair[1])
+                    && b < a
+                {
+                    self.error(at_b, format!("{at}.{second}"), format!("{b} comes before {first} ({a})"));
+                }
+            }
+            if let [(Some(start), ..), (Some(midterm), ..), (Some(final_evaluation), ..), (Some(end), ..)] = dates {
+                cohorts.push(Cohort { name, start, midterm, final_evaluation, end });
+            }
+        }
+        Program { target, cohorts }
     }
 
     /// A positive whole number, or an error.
@@ -258,6 +371,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         Some(levels) => check_levels(&mut check, levels),
         None => Ladder::builtin().levels,
     };
+    let program = check.program(raw.program, &levels);
     check.0.finish(Ladder {
         command_prefix,
         label_prefix,
@@ -272,6 +386,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ladder, ConfigErrors> {
         mechanical_paths: substantial.mechanical_paths.unwrap_or_default(),
         weekly_caps,
         levels,
+        program,
     })
 }
 
@@ -467,6 +582,33 @@ mod tests {
                 "amp.yml:9:15: levels[1].requires.triage: must be a positive whole number, not 0",
                 "amp.yml:10:9: levels[2].id: `one` is used by an earlier level",
                 "amp.yml:12:14: levels[2].requires.repos: must be a positive whole number, not 1.5",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_program_names_its_target_and_dates_its_cohorts() {
+        let yaml = "program:\n  target: maintainer\n  cohorts:\n    - name: 2026\n      start: 2026-03-01\n      midterm: 2026-06-01\n      final: 2026-09-01\n      end: 2026-09-30\n";
+        let ladder = parse("amp.yml", yaml).unwrap();
+        assert_eq!(ladder.program_target().map(|l| l.id.as_str()), Some("maintainer"));
+        let cohort = ladder.cohort("2026").unwrap();
+        assert_eq!((cohort.start.to_string(), cohort.end.to_string()), ("2026-03-01".into(), "2026-09-30".into()));
+        // Without one, the highest level tied to a role.
+        assert_eq!(Ladder::builtin().program_target().map(|l| l.role.is_some()), Some(true));
+        let bad = "program:\n  target: wizard\n  cohorts:\n    - name: a\n      start: 2026-03-01\n      midterm: 2026-02-01\n      final: 2026-13-01\n      end: 2026-09-30\n    - name: A\n      start: 2026-03-01\n      midterm: 2026-03-01\n      final: 2026-03-01\n      end: 2026-03-01\n";
+        let errors = errors(bad);
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("amp.yml:2:11: program.target: unknown level `wizard`; known: "),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(
+            errors[1..],
+            [
+                "amp.yml:7:14: program.cohorts[0].final: `2026-13-01` is not a date like 2026-03-01",
+                "amp.yml:6:16: program.cohorts[0].midterm: 2026-02-01 comes before start (2026-03-01)",
+                "amp.yml:9:13: program.cohorts[1].name: `A` is used by an earlier cohort",
             ]
         );
     }

@@ -312,7 +312,7 @@ impl Org {
         self.items.iter().flat_map(|i| &i.steps).filter(|(_, s)| f(s)).count()
     }
 
-    fn repo_json(&self, repo: usize) -> Value {
+    pub fn repo_json(&self, repo: usize) -> Value {
         let (id, name) = &self.repos[repo];
         let private = self.private.contains(&repo);
         json!({"id": id, "name": name, "full_name": format!("{}/{name}", ORG.1), "private": private,
