@@ -41,8 +41,26 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// `serve` starts with the variables of its `.env` file (where setup writes the App's credentials).
+fn read_env_file() -> Result<(), ladder::app::dotenv::DotenvError> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) != Some("serve") {
+        return Ok(());
+    }
+    for (name, value) in ladder::app::dotenv::load(&ladder::app::dotenv::path(&args))? {
+        // SAFETY: no other thread runs yet (the runtime is built after this), so nothing reads the
+        // environment while it changes.
+        unsafe { std::env::set_var(name, value) };
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     give_memory_back();
+    if let Err(e) = read_env_file() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(e) => {

@@ -7,13 +7,14 @@
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
 //! repository health, [`growth`] how the org's people move up the ladder over time, [`chart`] its accessible SVG charts, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
-//! mentee's enrolment, [`program`] the program's progress, risks and outcomes, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`, [`visibility`] who may see private repositories' data.
+//! mentee's enrolment, [`program`] the program's progress, risks and outcomes, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`, [`visibility`] who may see private repositories' data, [`app_manifest`] the App's manifest for a deployment, [`env_file`] the `.env` file.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
 //! octocrab, axum, hyper) and chrono without its clock, so reaching for them does not compile; the
 //! standard library's files, network and `SystemTime` are kept out by review and `purity.py`. The
 //! shell, the `ladder` crate, looks things up, passes `now`, and carries out what this crate decides.
 
+pub mod app_manifest;
 pub mod chart;
 pub mod commands;
 pub mod credit;
@@ -21,6 +22,7 @@ pub mod delivery;
 pub mod digest;
 pub mod directory;
 pub mod enrolment;
+pub mod env_file;
 pub mod event;
 pub mod growth;
 pub mod health;

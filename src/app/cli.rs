@@ -327,7 +327,8 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let files = replay::find_payloads(&args.paths, args.event.as_deref())?;
     let store = open(&args.database).await?;
     let ladders = Arc::new(crate::pipeline::ladders::Ladders::new(args.ladder.choice()?, store.configs()));
-    let worker = Worker::new(&store, args.worker.settings(), ladders, None, Arc::new(Metrics::new()));
+    let dry_run = crate::github::AppClient::new(None);
+    let worker = Worker::new(&store, args.worker.settings(), ladders, dry_run, Arc::new(Metrics::new()));
     let summary = replay::replay(&store.queue(), &worker, &files).await?;
     println!(
         "{} files: {} new deliveries; {} processed, {} ignored, {} failed; {} signals in the database",

@@ -4,6 +4,7 @@
 //! take what they need as values.
 
 pub mod cli;
+pub mod dotenv;
 pub mod history;
 pub mod replay;
 pub mod serve;

@@ -15,13 +15,14 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::app::settings::ServeSettings;
-use crate::github::GitHub;
+use crate::github::{AppClient, GitHub};
 use crate::inbound::intake::Intake;
 use crate::inbound::server;
 use crate::inbound::webhook::signature::Verification;
+use crate::inbound::webhook::signature::Verifier;
 use crate::inbound::webhook::{Load, Receiver};
 use crate::metrics::Metrics;
-use crate::outbound::dispatch::{Dispatcher, Mode};
+use crate::outbound::dispatch::Dispatcher;
 use crate::outbound::refresh::Keep;
 use crate::outbound::resync;
 use crate::pipeline::growth::Grower;
@@ -30,6 +31,7 @@ use crate::pipeline::worker::Worker;
 use crate::store::{Store, StoreError, redact_url};
 use crate::supervise::{Failure, Supervisor};
 use crate::web::admin::Admin;
+use crate::web::setup::Setup;
 use crate::web::site::Site;
 use crate::web::{self, Ops};
 
@@ -53,20 +55,37 @@ pub enum ServeError {
     Failed(Failure),
     #[error(transparent)]
     GitHub(#[from] crate::github::ClientError),
+    #[error("the system gives no randomness for the setup link; check /dev/urandom")]
+    NoRandomness,
 }
 
-/// Sending to GitHub with the App's credentials, or dry-run without them.
-fn mode(settings: &ServeSettings) -> Result<Mode, ServeError> {
-    Ok(match &settings.credentials {
-        Some(credentials) => Mode::Send(Arc::new(GitHub::new(&settings.github_api_url, credentials)?)),
-        None => Mode::DryRun,
-    })
+/// The App's client from its credentials, or none (dry-run, or setup mode until the App is registered).
+fn client(settings: &ServeSettings) -> Result<AppClient, ServeError> {
+    Ok(AppClient::new(match &settings.credentials {
+        Some(credentials) => Some(Arc::new(GitHub::new(&settings.github_api_url, credentials)?)),
+        None => None,
+    }))
+}
+
+/// Runs `task` once the App has a client: at once with credentials, after setup in setup mode, never
+/// in dry-run (without credentials nothing can be read, and dry-run entries would be noise).
+async fn with_client<F, Fut>(client: AppClient, mut stop: watch::Receiver<bool>, task: F)
+where
+    F: FnOnce(Arc<GitHub>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    tokio::select! {
+        github = client.ready() => task(github).await,
+        _ = stop.changed() => {}
+    }
 }
 
 /// The app, running: HTTP server, intake, worker, dispatcher and housekeeping, each supervised.
 pub struct Running {
     address: std::net::SocketAddr,
     store: Store,
+    /// Setup mode's one-time link, if the app started in it.
+    setup_link: Option<String>,
     shutdown: watch::Sender<bool>,
     tasks: Supervisor,
 }
@@ -85,55 +104,57 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     tasks.spawn("intake writer", intake);
     let ladders = Arc::new(Ladders::new(settings.ladders.clone(), store.configs()));
     let growth_ladders = Arc::clone(&ladders);
-    let mode = mode(settings)?;
-    let github = match &mode {
-        Mode::Send(github) => Some(Arc::clone(github)),
-        Mode::DryRun => None,
-    };
+    let client = client(settings)?;
     let planned = Arc::new(Notify::new());
-    let worker = Worker::new(&store, settings.worker.clone(), Arc::clone(&ladders), github, Arc::clone(&metrics))
-        .waking(Arc::clone(&planned));
-    let reader = match &mode {
-        Mode::Send(github) => Some(Arc::clone(github)),
-        Mode::DryRun => None,
-    };
+    let worker =
+        Worker::new(&store, settings.worker.clone(), Arc::clone(&ladders), client.clone(), Arc::clone(&metrics))
+            .waking(Arc::clone(&planned));
     let pace = (settings.worker.poll, settings.write_spacing);
-    let dispatcher = Dispatcher::new(Keep::new(&store), mode, ladders, Arc::clone(&metrics), pace);
+    let dispatcher = Dispatcher::new(Keep::new(&store), client.clone(), ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));
     tasks.spawn("dispatcher", dispatcher.run(planned, stop.clone()));
     tasks.spawn("retention sweep", sweep_bodies(store.clone(), settings.body_retention, stop.clone()));
     tasks.spawn("checkpoint", checkpoint(store.clone(), stop.clone()));
-    if let Some(github) = reader {
-        // Without credentials nothing can be read, and dry-run entries every day would be noise.
-        tasks.spawn("config resync", resync::run(store.directory(), store.outbox(), stop.clone()));
-        if let Some(every) = settings.reconcile_every {
-            let reconcile = crate::backfill::reconcile::Reconcile {
-                github: Arc::clone(&github),
-                queue: store.queue(),
-                backfills: store.backfills(),
-            };
-            tasks.spawn("reconcile", reconcile.run(every, stop.clone()));
-        }
-        let auto = crate::backfill::auto::Auto::new(&store, github, settings.backfill_every)
-            .with_in_flight(settings.backfill_in_flight);
-        tasks.spawn("backfill", auto.run(stop.clone()));
+    let (directory, outbox, stopping) = (store.directory(), store.outbox(), stop.clone());
+    tasks.spawn(
+        "config resync",
+        with_client(client.clone(), stop.clone(), move |_| resync::run(directory, outbox, stopping)),
+    );
+    if let Some(every) = settings.reconcile_every {
+        let (queue, backfills, stopping) = (store.queue(), store.backfills(), stop.clone());
+        let reconcile =
+            move |github| crate::backfill::reconcile::Reconcile { github, queue, backfills }.run(every, stopping);
+        tasks.spawn("reconcile", with_client(client.clone(), stop.clone(), reconcile));
     }
-    let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);
-    let receiver = Receiver {
-        verification: settings.verification.clone(),
-        intake: intake_handle,
-        metrics: Arc::clone(&metrics),
-        load: load.clone(),
+    let (auto_store, every, in_flight, stopping) =
+        (store.clone(), settings.backfill_every, settings.backfill_in_flight, stop.clone());
+    let auto = move |github| {
+        crate::backfill::auto::Auto::new(&auto_store, github, every).with_in_flight(in_flight).run(stopping)
     };
+    tasks.spawn("backfill", with_client(client.clone(), stop.clone(), auto));
+    let load = Load::new(settings.body_memory, settings.max_concurrent_requests, settings.body_timeout);
+    let verifier = Verifier::new(settings.verification.clone());
+    let setup = match settings.verification {
+        Verification::NotSetUp => {
+            let setup = Setup::new(settings.setup.clone(), &settings.github_api_url, verifier.clone(), client.clone())
+                .ok_or(ServeError::NoRandomness)?;
+            tracing::warn!("setup: open {}", setup.link());
+            Some(Arc::new(setup))
+        }
+        _ => None,
+    };
+    let receiver =
+        Receiver { verification: verifier, intake: intake_handle, metrics: Arc::clone(&metrics), load: load.clone() };
     let ops = Ops { store: store.clone(), metrics, load, health: tasks.health() };
     let grower = Arc::new(Grower::new(&store, Arc::clone(&growth_ladders), settings.growth_lag));
     tasks.spawn("growth snapshots", Arc::clone(&grower).run(settings.growth_every, stop.clone()));
     let admin = Arc::new(Admin::new(settings.admin_token.as_ref(), store.sessions()));
     let site = Site { store: store.clone(), grower, ladders: growth_ladders, admin };
-    let app = web::router(receiver, ops, site);
+    let app = web::router(receiver, ops, site, setup.clone());
     tasks.spawn("HTTP server", server::serve(listener, app, settings.header_timeout, stop));
     tracing::info!(%address, path = web::WEBHOOK_PATH, "listening for GitHub deliveries");
-    Ok(Running { address, store, shutdown, tasks })
+    let setup_link = setup.as_ref().map(|s| s.link());
+    Ok(Running { address, store, setup_link, shutdown, tasks })
 }
 
 impl Running {
@@ -143,6 +164,11 @@ impl Running {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Setup mode's one-time link (what the log prints), if the app started in setup mode.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     /// Runs `task` as `name` under the same supervision as the app's own tasks: if it ends before the
@@ -204,6 +230,10 @@ fn announce(settings: &ServeSettings) {
         Verification::Disabled => tracing::warn!(
             "INSECURE: --insecure-no-verify is set; unsigned deliveries are accepted and anyone who can reach \
              this port can forge events. Never run like this where GitHub can reach it."
+        ),
+        Verification::NotSetUp => tracing::warn!(
+            "setup mode: neither WEBHOOK_SECRET nor APP_ID is set; webhooks are refused (503) until the GitHub \
+             App is registered through the setup link below"
         ),
     }
     match &settings.credentials {

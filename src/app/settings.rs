@@ -122,6 +122,16 @@ pub struct ServeArgs {
     /// computed (0: pages always wait for a current one).
     #[arg(long, env = "LADDER_GROWTH_LAG_SECS", default_value_t = 120)]
     pub growth_lag_secs: u64,
+    /// This deployment's address as GitHub and browsers reach it (setup fills the App's webhook and
+    /// redirect addresses with it); by default http://HOST:PORT.
+    #[arg(long, env = "LADDER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// GitHub's web address, where setup registers the App (GitHub Enterprise: https://HOST).
+    #[arg(long, env = "LADDER_GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+    /// The file `serve` reads settings from at start, and setup writes the App's credentials to.
+    #[arg(long, env = "LADDER_ENV_FILE", default_value = ".env")]
+    pub env_file: PathBuf,
     #[command(flatten)]
     pub worker: WorkerArgs,
     #[command(flatten)]
@@ -264,6 +274,8 @@ pub struct ServeSettings {
     /// How often growth snapshots are refreshed, and how far behind their data one may be shown.
     pub growth_every: Duration,
     pub growth_lag: Duration,
+    /// Where setup mode registers the App and writes its credentials.
+    pub setup: crate::web::setup::SetupSettings,
     /// What the operator should hear at start-up about these settings (never a secret's value).
     pub warnings: Vec<String>,
 }
@@ -272,9 +284,9 @@ pub struct ServeSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "no webhook secret: set WEBHOOK_SECRET or --webhook-secret-file (and, while rotating, the old one \
-         in LADDER_WEBHOOK_SECRET_PREVIOUS); for a local experiment only, --insecure-no-verify accepts \
-         unsigned deliveries"
+        "no webhook secret for the App: set WEBHOOK_SECRET or --webhook-secret-file (and, while rotating, \
+         the old one in LADDER_WEBHOOK_SECRET_PREVIOUS); for a local experiment only, --insecure-no-verify \
+         accepts unsigned deliveries"
     )]
     NoWebhookSecret,
     #[error("cannot read {what} from {path}: {source}")]
@@ -322,12 +334,14 @@ impl ServeArgs {
             .parse()
             .or_else(|_| format!("[{}]:{}", self.host, self.port).parse())
             .map_err(|_| ConfigError::BadListen(self.host.clone()))?;
-        let (verification, warnings) = self.verification()?;
+        let credentials = self.github.credentials()?;
+        let (verification, warnings) = self.verification(credentials.is_some())?;
+        let public_url = self.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
         Ok(ServeSettings {
             database_url: self.database.url()?,
             listen,
             verification,
-            credentials: self.github.credentials()?,
+            credentials,
             github_api_url: self.github.github_api_url.clone(),
             write_spacing: Duration::from_millis(self.write_spacing_ms),
             body_retention: Duration::from_secs(u64::from(self.body_retention_days) * 86_400),
@@ -350,12 +364,18 @@ impl ServeArgs {
             .map(crate::web::admin::AdminToken),
             growth_every: Duration::from_secs(self.growth_secs.max(1)),
             growth_lag: Duration::from_secs(self.growth_lag_secs),
+            setup: crate::web::setup::SetupSettings {
+                public_url,
+                github_url: self.github_url.trim_end_matches('/').to_owned(),
+                env_file: self.env_file.clone(),
+            },
             warnings,
         })
     }
 
-    /// The webhook secrets, and warnings about the current one.
-    fn verification(&self) -> Result<(Verification, Vec<String>), ConfigError> {
+    /// The webhook secrets, and warnings about the current one. With neither a secret nor App
+    /// credentials (`has_app`), setup mode.
+    fn verification(&self, has_app: bool) -> Result<(Verification, Vec<String>), ConfigError> {
         let secret = |file: &Option<PathBuf>, what, var| match file {
             Some(path) => read_secret_file(what, path).map(whole_line).map(Some),
             None => Ok(env_var(var)),
@@ -369,6 +389,7 @@ impl ServeArgs {
         match current.as_deref().and_then(|c| Secrets::new(c, previous.as_deref())) {
             Some(secrets) => Ok((Verification::Secrets(secrets), Secrets::warnings(current.as_deref().unwrap_or("")))),
             None if self.insecure_no_verify => Ok((Verification::Disabled, Vec::new())),
+            None if !has_app => Ok((Verification::NotSetUp, Vec::new())),
             None => Err(ConfigError::NoWebhookSecret),
         }
     }

@@ -12,6 +12,7 @@
 //! Never does: decide what to post, or wait (see [`crate::outbound::dispatch`]).
 
 pub mod history;
+pub mod manifest;
 pub mod verdict;
 
 use std::collections::HashMap;
@@ -47,6 +48,40 @@ impl std::fmt::Debug for AppCredentials {
 pub enum ClientError {
     #[error("cannot use GITHUB_API_URL `{url}`: {reason}; it should look like https://api.github.com")]
     BadUrl { url: String, reason: String },
+}
+
+/// The App's client once there is one: from the settings at start, or from the setup flow later (the
+/// app then sends without a restart). Without one the app runs in dry-run. Cheap to clone.
+#[derive(Clone)]
+pub struct AppClient(Arc<tokio::sync::watch::Sender<Option<Arc<GitHub>>>>);
+
+impl AppClient {
+    pub fn new(github: Option<Arc<GitHub>>) -> AppClient {
+        AppClient(Arc::new(tokio::sync::watch::Sender::new(github)))
+    }
+
+    /// The client now, if there is one.
+    pub fn get(&self) -> Option<Arc<GitHub>> {
+        self.0.borrow().clone()
+    }
+
+    /// Starts sending as this App, from now on.
+    pub fn set(&self, github: Arc<GitHub>) {
+        self.0.send_replace(Some(github));
+    }
+
+    /// The client, once there is one.
+    pub async fn ready(&self) -> Arc<GitHub> {
+        let mut changes = self.0.subscribe();
+        loop {
+            if let Some(github) = changes.borrow_and_update().clone() {
+                return github;
+            }
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }
 
 /// How long a call may take before it counts as a transient failure.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::github::{GitHub, Verdict};
+use crate::github::{AppClient, GitHub, Verdict};
 use crate::metrics::Metrics;
 use crate::outbound::pace::Pacer;
 use crate::outbound::refresh;
@@ -37,14 +37,6 @@ use ladder_core::text::render::guard;
 
 /// Attempts at an action that keeps failing with server errors before it is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
-
-/// Whether actions reach GitHub.
-#[derive(Clone)]
-pub enum Mode {
-    /// No App credentials: log actions, send nothing.
-    DryRun,
-    Send(Arc<GitHub>),
-}
 
 /// How an attempt at one action ended.
 enum Attempt {
@@ -68,7 +60,8 @@ const LEASE: Duration = Duration::from_secs(60);
 pub struct Dispatcher {
     /// The outbox it claims from, and where configs and roles read from GitHub go.
     keep: Keep,
-    mode: Mode,
+    /// Where actions go: to GitHub as the App, or (without one) to the log.
+    client: AppClient,
     /// The org's bots list applies to roles read from `CODEOWNERS`.
     ladders: Arc<Ladders>,
     metrics: Arc<Metrics>,
@@ -81,13 +74,13 @@ impl Dispatcher {
     /// A dispatcher that looks for work every `poll` and leaves `write_spacing` after each write.
     pub fn new(
         keep: Keep,
-        mode: Mode,
+        client: AppClient,
         ladders: Arc<Ladders>,
         metrics: Arc<Metrics>,
         (poll, write_spacing): (Duration, Duration),
     ) -> Dispatcher {
         let token = format!("dispatch-{}-{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or(0));
-        Dispatcher { keep, mode, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
+        Dispatcher { keep, client, ladders, metrics, poll, pacer: Pacer::new(write_spacing), token }
     }
 
     /// Dispatches until `shutdown` turns true, looking for work when `wake` is notified (this process's
@@ -202,12 +195,13 @@ impl Dispatcher {
 
 impl Dispatcher {
     async fn attempt(&self, entry: &Entry) -> Attempt {
-        match &self.mode {
-            Mode::DryRun => {
+        match self.client.get() {
+            None => {
                 log_dry_run(entry);
                 Attempt::Done(Outcome::DryRun, None)
             }
-            Mode::Send(github) => {
+            Some(github) => {
+                let github = &github;
                 let request = async {
                     match &entry.planned.action {
                         Action::Fetch { source } => {

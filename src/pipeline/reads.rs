@@ -23,7 +23,7 @@ use ladder_core::report::Person;
 use ladder_core::roles::Grant;
 use ladder_core::signal::Kind;
 
-use crate::github::{GitHub, Verdict};
+use crate::github::{AppClient, GitHub, Verdict};
 use crate::store::{Backfills, Directory, Outbox, People, Store, StoreError};
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
@@ -93,21 +93,21 @@ pub struct Live {
     directory: Directory,
     /// Whether GitHub asked to wait for an installation.
     outbox: Outbox,
-    /// `None` in dry-run: GitHub is never asked.
-    github: Option<Arc<GitHub>>,
+    /// Without an App (dry-run), GitHub is never asked.
+    github: AppClient,
     /// Whether an org's first backfill has finished.
     backfills: Backfills,
 }
 
 impl Live {
-    pub fn new(store: &Store, github: Option<Arc<GitHub>>) -> Live {
+    pub fn new(store: &Store, github: AppClient) -> Live {
         let backfills = store.backfills();
         Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github, backfills }
     }
 
     /// Whether GitHub can be asked about `installation` now.
-    async fn asking(&self, installation: Option<i64>, now: DateTime<Utc>) -> Result<Asking<'_>, StoreError> {
-        let (Some(github), Some(installation)) = (&self.github, installation) else { return Ok(Asking::NoClient) };
+    async fn asking(&self, installation: Option<i64>, now: DateTime<Utc>) -> Result<Asking, StoreError> {
+        let (Some(github), Some(installation)) = (self.github.get(), installation) else { return Ok(Asking::NoClient) };
         if self.outbox.held_until(installation, Resource::Core, now).await?.is_some() {
             return Ok(Asking::Held);
         }
@@ -116,12 +116,12 @@ impl Live {
 }
 
 /// Whether GitHub can be asked.
-enum Asking<'a> {
+enum Asking {
     /// Dry-run (no App credentials), or an event without an installation.
     NoClient,
     /// GitHub asked to wait for this installation.
     Held,
-    Ask(&'a GitHub, i64),
+    Ask(Arc<GitHub>, i64),
 }
 
 impl Reads for Live {
@@ -130,7 +130,7 @@ impl Reads for Live {
     async fn history(&self, org: &str) -> Result<History, StoreError> {
         let pending = match self.backfills.history(org).await? {
             Some(finished) => !finished,
-            None => self.github.is_some() && self.directory.installed(org).await?,
+            None => self.github.get().is_some() && self.directory.installed(org).await?,
         };
         Ok(if pending { History::Pending } else { History::Recorded })
     }

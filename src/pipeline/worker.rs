@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::github::GitHub;
+use crate::github::AppClient;
 use crate::metrics::{Metrics, Outcome};
 use crate::pipeline::heartbeat;
 use crate::pipeline::ladders::{Book, Ladders};
@@ -184,7 +184,7 @@ impl Worker {
         store: &Store,
         settings: WorkerSettings,
         ladders: Arc<Ladders>,
-        github: Option<Arc<GitHub>>,
+        github: AppClient,
         metrics: Arc<Metrics>,
     ) -> Worker {
         let retention_days = u32::try_from(settings.body_retention.as_secs() / 86_400).unwrap_or(u32::MAX);

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 pub mod exports;
 pub mod pages;
+pub mod setup;
 pub mod site;
 
 use std::sync::Arc;
@@ -44,7 +45,7 @@ pub struct Ops {
     pub health: Health,
 }
 
-pub fn router(receiver: Receiver, ops: Ops, site: site::Site) -> Router {
+pub fn router(receiver: Receiver, ops: Ops, site: site::Site, setup: Option<Arc<setup::Setup>>) -> Router {
     let metrics = Arc::clone(&ops.metrics);
     let webhooks = Router::new()
         .route(WEBHOOK_PATH, post(webhook::receive))
@@ -60,6 +61,7 @@ pub fn router(receiver: Receiver, ops: Ops, site: site::Site) -> Router {
     webhooks
         .merge(operations)
         .merge(growth)
+        .merge(setup::routes(setup))
         .layer(middleware::from_fn_with_state(metrics, record_latency))
         .layer(TraceLayer::new_for_http())
 }

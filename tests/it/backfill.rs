@@ -505,7 +505,10 @@ async fn level_ups_wait_for_an_installations_first_backfill_and_only_the_first(e
         octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(&crate::support::fixture("../test-app-key.pem")).unwrap();
     let credentials = ladder::github::AppCredentials { app_id: crate::support::github::APP_ID, key };
     let client = Arc::new(ladder::github::GitHub::new(&github.url(), &credentials).unwrap());
-    let (live, dry_run) = (Live::new(&store, Some(client)), Live::new(&store, None));
+    let (live, dry_run) = (
+        Live::new(&store, ladder::github::AppClient::new(Some(client))),
+        Live::new(&store, ladder::github::AppClient::new(None)),
+    );
     assert_eq!(live.history(ORG.1).await.unwrap(), History::Recorded, "an org serve knows nothing of");
 
     let repos = [(7001, "site".to_owned())];

@@ -16,8 +16,9 @@ fn serve_refuses_to_start_with_missing_or_mismatched_settings() {
     let key_path = dir.path().join("key.pem");
     std::fs::write(&key_path, "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n").unwrap();
     let key_path = key_path.to_str().unwrap();
+    let pem = String::from_utf8(crate::support::fixture("../test-app-key.pem")).unwrap();
     let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
-        ("no secret", vec![], "no webhook secret: set WEBHOOK_SECRET"),
+        ("an App without a secret", vec![("APP_ID", "42"), ("PRIVATE_KEY", &pem)], "no webhook secret for the App"),
         ("APP_ID without key", vec![("WEBHOOK_SECRET", "s"), ("APP_ID", "42")], "APP_ID is set but no private key"),
         ("key without APP_ID", vec![("WEBHOOK_SECRET", "s"), ("PRIVATE_KEY_PATH", key_path)], "APP_ID is not"),
         ("bad key", vec![("WEBHOOK_SECRET", "s"), ("APP_ID", "42"), ("PRIVATE_KEY_PATH", key_path)], "not an RSA key"),
@@ -34,6 +35,60 @@ fn serve_refuses_to_start_with_missing_or_mismatched_settings() {
         assert!(stderr.contains(expected), "{name}: {stderr}");
         assert!(!stderr.contains("not a key"), "{name}: the key's content leaked: {stderr}");
     }
+}
+
+/// `serve`'s log until `line` appears in it (or 20 s pass); the process is killed after.
+async fn serve_log_until(url: &str, env: &[(&str, &str)], line: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut cmd = ladder_command(url);
+    cmd.args(["serve", "--port", "0"]).stderr(std::fs::File::create(&log).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = String::new();
+    while !seen.contains(line) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        seen = std::fs::read_to_string(&log).unwrap_or_default();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    seen
+}
+
+#[tokio::test]
+async fn with_nothing_set_serve_starts_in_setup_mode_and_reads_its_env_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let seen = serve_log_until(&url, &[], "setup: open").await;
+    let link = seen.lines().find_map(|l| l.split("setup: open ").nth(1)).unwrap_or_else(|| panic!("{seen}"));
+    let token = link.trim().split("token=").nth(1).unwrap();
+    assert!(link.starts_with("http://127.0.0.1:"), "{link}");
+    assert_eq!(token.len(), 64, "{link}");
+    assert!(seen.contains("setup mode"), "{seen}");
+
+    // A .env holding the secret: serve starts verifying with it, not in setup mode.
+    let env_file = dir.path().join("app.env");
+    std::fs::write(&env_file, "# ours\nWEBHOOK_SECRET=\"from-the-file-secret-123\"\n").unwrap();
+    let file = env_file.to_str().unwrap();
+    let seen = serve_log_until(&url, &[("LADDER_ENV_FILE", file)], "listening").await;
+    assert!(seen.contains("webhook signatures are verified") && !seen.contains("setup"), "{seen}");
+    // The same variable set otherwise in the environment: an error naming it.
+    let out = ladder_command(&url)
+        .args(["serve", "--port", "0", "--env-file", file])
+        .env("WEBHOOK_SECRET", "another-secret-4567")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("WEBHOOK_SECRET set both in the environment and in"), "{stderr}");
+    assert!(!stderr.contains("from-the-file") && !stderr.contains("another-secret"), "{stderr}");
+    // A line that is not KEY=VALUE: an error naming the file and line.
+    std::fs::write(&env_file, "APP_ID 42\n").unwrap();
+    let out = ladder_command(&url).args(["serve", "--env-file", file]).output().unwrap();
+    assert!(text(&out).1.contains(&format!("{file}:1: not a KEY=VALUE line")), "{}", text(&out).1);
 }
 
 #[tokio::test]

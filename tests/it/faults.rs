@@ -100,7 +100,7 @@ async fn a_planning_failure_is_one_deliverys_attempt(engine: Engine) {
     // The planner reads enrolments for a pull request's readiness; without the table that lookup fails.
     sqlx::query("ALTER TABLE enrolments RENAME TO enrolments_away").execute(&db.pool().await).await.unwrap();
     store.queue().insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Planner::new(Live::new(&store, None), 30));
+    let worker = worker_with(&store, Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30));
     let now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3);
     assert_eq!(state_of(&store, "issue-1").await.0, "done");
@@ -144,7 +144,8 @@ async fn a_planner_panic_is_one_deliverys_attempt(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     store.queue().insert_deliveries(&mixed_batch()).await.unwrap();
-    let worker = worker_with(&store, Panicky(Planner::new(Live::new(&store, None), 30)));
+    let worker =
+        worker_with(&store, Panicky(Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30)));
     let mut now = Utc::now();
     assert_eq!(worker.run_once(now).await.unwrap(), 3, "the worker goes on past the panic");
     assert_eq!(state_of(&store, "pr").await.0, "done");
@@ -172,7 +173,7 @@ async fn a_claim_never_takes_a_delivery_past_its_attempt_limit(engine: Engine) {
         assert_eq!(claimed.len(), 1);
     }
     assert!(store.queue().claim_deliveries("fourth", now, Duration::ZERO, 10, 3).await.unwrap().is_empty());
-    let worker = worker_with(&store, Planner::new(Live::new(&store, None), 30));
+    let worker = worker_with(&store, Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30));
     assert_eq!(worker.run_once(now).await.unwrap(), 0);
     let (state, attempts, error) = state_of(&store, "issue-1").await;
     assert_eq!((state.as_str(), attempts), ("failed", 3));
@@ -204,8 +205,9 @@ async fn a_live_workers_claims_are_never_taken(engine: Engine) {
         Worker::with_planner(store.queue(), settings, ladders, planner, Arc::new(Metrics::new()))
     };
     // Its work takes five leases; the heartbeat keeps its claim.
-    let slow = short(Slow(Planner::new(Live::new(&store, None), 30), Duration::from_secs(3)));
-    let other = short(Slow(Planner::new(Live::new(&store, None), 30), Duration::ZERO));
+    let slow =
+        short(Slow(Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30), Duration::from_secs(3)));
+    let other = short(Slow(Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30), Duration::ZERO));
     let working = tokio::spawn(async move { slow.run_once(Utc::now()).await.unwrap() });
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -19,6 +19,7 @@ mod program;
 mod reconcile;
 mod replicas;
 mod sending;
+mod setup;
 mod shipping;
 mod sources;
 mod webhook;

@@ -32,12 +32,12 @@ use body::Failure;
 use budget::Budget;
 use ladder_core::delivery::{self, BodyError, MAX_BODY_BYTES, NewDelivery, State as DeliveryState};
 use ladder_core::event::ParseError;
-use signature::Verification;
+use signature::{Verification, Verifier};
 
 /// What the receiver needs.
 #[derive(Clone)]
 pub struct Receiver {
-    pub verification: Verification,
+    pub verification: Verifier,
     pub intake: Intake,
     pub metrics: Arc<Metrics>,
     pub load: Load,
@@ -149,10 +149,17 @@ async fn readable(event: &str, body: Vec<u8>) -> (Vec<u8>, Result<(), BodyError>
 }
 
 async fn check_and_store(receiver: &Receiver, headers: &HeaderMap, body: Vec<u8>) -> Response {
-    if let Verification::Secrets(secrets) = &receiver.verification {
-        let signature = headers.get("x-hub-signature-256").map(|v| v.as_bytes());
-        if let Err(e) = secrets.verify(signature, &body) {
-            return receiver.reject(Rejection::BadSignature, StatusCode::UNAUTHORIZED, e);
+    match &*receiver.verification.current() {
+        Verification::Secrets(secrets) => {
+            let signature = headers.get("x-hub-signature-256").map(|v| v.as_bytes());
+            if let Err(e) = secrets.verify(signature, &body) {
+                return receiver.reject(Rejection::BadSignature, StatusCode::UNAUTHORIZED, e);
+            }
+        }
+        Verification::Disabled => {}
+        Verification::NotSetUp => {
+            let why = "not set up: no GitHub App is registered yet; open the setup link `ladder serve` printed";
+            return receiver.reject(Rejection::Unavailable, StatusCode::SERVICE_UNAVAILABLE, why);
         }
     }
     let (event, id) = (header(headers, "x-github-event"), header(headers, "x-github-delivery"));

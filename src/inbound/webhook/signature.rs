@@ -112,6 +112,27 @@ pub enum Verification {
     Secrets(Secrets),
     /// `--insecure-no-verify`: every delivery is accepted.
     Disabled,
+    /// Setup mode: no App is registered yet, so no delivery is accepted (503).
+    NotSetUp,
+}
+
+/// The verification in force; the setup flow replaces [`Verification::NotSetUp`] with the new App's
+/// secret while the app runs. Cheap to clone and to read.
+#[derive(Debug, Clone)]
+pub struct Verifier(std::sync::Arc<std::sync::RwLock<std::sync::Arc<Verification>>>);
+
+impl Verifier {
+    pub fn new(verification: Verification) -> Verifier {
+        Verifier(std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(verification))))
+    }
+
+    pub fn current(&self) -> std::sync::Arc<Verification> {
+        std::sync::Arc::clone(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn set(&self, verification: Verification) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::new(verification);
+    }
 }
 
 /// Computes the header value GitHub would send for `body` signed with `secret`. Used by `replay`,

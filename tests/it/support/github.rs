@@ -96,6 +96,8 @@ struct State {
     hook_deliveries: Mutex<Vec<(Value, Option<Value>)>>,
     /// Deliveries the app asked GitHub to send again.
     redelivered: Mutex<Vec<i64>>,
+    /// Whether the manifest code was exchanged already.
+    converted: std::sync::atomic::AtomicBool,
 }
 
 /// One history read being answered, counted while it lasts.
@@ -115,6 +117,11 @@ impl Drop for Reading<'_> {
         self.0.reading.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// The code the fake's manifest flow exchanges (once) for an App: the test App, with
+/// [`MANIFEST_WEBHOOK_SECRET`].
+pub const MANIFEST_CODE: &str = "manifest-code-1";
+pub const MANIFEST_WEBHOOK_SECRET: &str = "setup-made-webhook-secret-3377";
 
 /// The personal access token the fake accepts for reads.
 pub const READ_TOKEN: &str = "ghp_fake_read_token";
@@ -521,6 +528,20 @@ fn handle(state: &State, method: Method, uri: Uri, headers: HeaderMap, body: Byt
             let external = body["external_id"].as_str().unwrap_or_default().to_owned();
             state.check_runs.lock().unwrap().push((id, runs_path, external));
             (StatusCode::CREATED, "token", json!({"id": id, "head_sha": body["head_sha"]}))
+        }
+        // The manifest flow's exchange: the one code the fake issued, once; any other is unknown
+        // (expired or used), as GitHub answers it.
+        ("POST", ["app-manifests", code, "conversions"]) => {
+            if *code == MANIFEST_CODE && !state.converted.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                let pem = String::from_utf8(fixture("../test-app-key.pem")).unwrap();
+                let app = json!({"id": APP_ID, "slug": "ladder-test", "name": "ladder test",
+                                 "html_url": "https://github.example/apps/ladder-test", "pem": pem,
+                                 "webhook_secret": MANIFEST_WEBHOOK_SECRET, "client_id": "Iv1.x",
+                                 "client_secret": "never-used"});
+                (StatusCode::CREATED, "none", app)
+            } else {
+                (StatusCode::NOT_FOUND, "none", json!({"message": "Not Found"}))
+            }
         }
         ("GET", ["app"]) if app_jwt_is_valid(&headers) => {
             (StatusCode::OK, "jwt", json!({"id": APP_ID, "slug": "ladder", "name": "ladder"}))

@@ -182,6 +182,11 @@ pub fn settings(database_url: &str) -> ServeSettings {
         // Pages always show current numbers: tests compare them with `ladder status`.
         growth_every: Duration::from_secs(3600),
         growth_lag: Duration::ZERO,
+        setup: ladder::web::setup::SetupSettings {
+            public_url: "https://ladder.example.org".into(),
+            github_url: "https://github.example".into(),
+            env_file: std::env::temp_dir().join("ladder-tests-never-written.env"),
+        },
         warnings: Vec::new(),
     }
 }
@@ -405,6 +410,8 @@ pub fn ladder_command(database_url: &str) -> std::process::Command {
     }
     let log_level = std::env::var("LADDER_TEST_LOG").unwrap_or_else(|_| "warn,ladder=info".into());
     cmd.env("DATABASE_URL", database_url).env("RUST_LOG", log_level);
+    // A developer's `.env` in the project's folder is not the tests' (tests that want one name it).
+    cmd.env("LADDER_ENV_FILE", "/nonexistent/ladder-tests.env");
     cmd
 }
 

@@ -22,7 +22,7 @@ pub fn secrets() -> &'static [String] {
     SECRETS.get_or_init(|| {
         let key = String::from_utf8(fixture("../test-app-key.pem")).expect("the key is text");
         let key_lines = key.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned);
-        [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD, ADMIN_TOKEN]
+        [SECRET, PREVIOUS_SECRET, "ghs_fake_", DB_PASSWORD, ADMIN_TOKEN, super::github::MANIFEST_WEBHOOK_SECRET]
             .iter()
             .map(|s| (*s).to_owned())
             .chain(key_lines)
