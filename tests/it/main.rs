@@ -3,6 +3,7 @@
 mod support;
 
 mod backfill;
+mod browser;
 mod budgets;
 mod cli;
 mod commands;

@@ -72,9 +72,16 @@ fn median_wait(history: &Org, mentee: usize, mentor: usize) -> Option<f64> {
     Some((median / 60_000) as f64 / 60.0)
 }
 
-on_both_engines!(admins_follow_the_program_cohort_by_cohort);
+/// The app, its history delivered, and mentees enrolled: one of a past cohort (with the mentor who
+/// reviewed most of their pull requests), two of the running one (one mentored by the first).
+pub(crate) struct Program {
+    pub app: App,
+    pub history: Arc<Org>,
+    pub mentee: String,
+    pub others: Vec<usize>,
+}
 
-async fn admins_follow_the_program_cohort_by_cohort(engine: Engine) {
+pub(crate) async fn program_app(engine: Engine) -> Program {
     let history = Arc::new(Org::generate(17, Size { repos: 2, prs: 200, issues: 60 }));
     let app = App::start_with(TestDb::new(engine).await, |s| {
         s.ladders = ladder::pipeline::ladders::Choice { local: Some(ladder()), bots: None };
@@ -107,6 +114,13 @@ async fn admins_follow_the_program_cohort_by_cohort(engine: Engine) {
     }
     app.settle().await;
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM enrolments").await, 3, "every enrolment was made");
+    Program { app, history, mentee, others }
+}
+
+on_both_engines!(admins_follow_the_program_cohort_by_cohort);
+
+async fn admins_follow_the_program_cohort_by_cohort(engine: Engine) {
+    let Program { app, history, mentee, others, .. } = program_app(engine).await;
 
     let bearer = format!("Bearer {ADMIN_TOKEN}");
     let admin = [("authorization", bearer.as_str())];

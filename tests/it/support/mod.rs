@@ -22,6 +22,7 @@ use ladder::store::Store;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
+pub mod browser;
 pub mod cluster;
 pub mod github;
 pub mod openapi;
