@@ -3,20 +3,21 @@
 //! page), so that both say exactly the same for the same data; and the program's mentees and
 //! outcomes (admins only).
 //!
-//! Owns: the lookups behind them. For everyone ([`Scope::All`]) a report reads the store's digests; for
-//! the public it is computed from the person's signals in public repositories, with roles held there
-//! (and org-wide), so nothing of a private repository shows, not even as a count.
+//! Owns: the lookups behind them. A report reads the store's digests of the person's signals that the
+//! scope shows (for the public, those in public repositories), with roles held there (and org-wide),
+//! so nothing of a private repository shows to the public, not even as a count.
 //!
 //! Never does: decide (the core's [`Report`] and [`repo_health`] do) or format anything.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use futures_util::future::try_join_all;
 
 use crate::store::{Store, StoreError};
 use ladder_core::enrolment::Enrolment;
 use ladder_core::health::{OrgActivity, RepoHealth, repo_health};
-use ladder_core::ladder::{Facts, Ladder};
+use ladder_core::ladder::Ladder;
 use ladder_core::program::{Mentee, MenteeStatus, Outcome, at_risk, outcomes, progress, responsiveness};
 use ladder_core::report::{Person, Report};
 use ladder_core::roles::Grant;
@@ -71,16 +72,7 @@ pub async fn report(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
-    let facts = match scope {
-        Scope::All => store.people().facts_of(org.id, person.id, ladder).await?,
-        Scope::Public => {
-            let signals = store.growth().signals_of(org.id, person.id, scope).await?;
-            let merged = store.people().merged_in_org(org.id).await?;
-            let mut facts = Facts::from_signals(&signals, &merged, ladder);
-            facts.endorsements = store.people().endorsements_of(org.id, &person.login).await?;
-            facts
-        }
-    };
+    let facts = store.people().facts_in(org.id, person.id, ladder, scope).await?;
     let grants = store.directory().roles_of(&org.login, &person.login, person.id).await?;
     let repos = repositories(store, org, &grants).await?;
     let grants = grants_shown(grants, &repos, org, scope);
@@ -131,16 +123,12 @@ pub async fn program(
             None => e.is_active(),
         })
         .collect();
-    let mut mentees = Vec::new();
-    for enrolment in members {
-        mentees.push(mentee(store, org, ladder, target, enrolment, now).await?);
-    }
+    // Each mentee's lookups are independent: side by side, the page takes as long as the slowest.
+    let mentees =
+        try_join_all(members.into_iter().map(|enrolment| mentee(store, org, ladder, target, enrolment, now))).await?;
     let growth = store.growth();
-    let mut histories = Vec::new();
-    for enrolment in &all {
-        let standing = growth.standing(org.id, Scope::All, &enrolment.login).await?;
-        histories.push(standing);
-    }
+    let histories =
+        try_join_all(all.iter().map(|enrolment| growth.standing(org.id, Scope::All, &enrolment.login))).await?;
     let past: Vec<Mentee<'_>> = all
         .iter()
         .zip(&histories)
@@ -175,7 +163,8 @@ async fn mentee(
     let responsiveness = match (&person, &mentor) {
         (Some(mentee), Some(mentor)) => {
             let opened = store.people().opened_prs(org.id, mentee.id).await?;
-            let reviews = store.people().reviews_of(org.id, mentor.id, mentee.id).await?;
+            let prs: Vec<(i64, i64)> = opened.iter().map(|(pr, _)| *pr).collect();
+            let reviews = store.people().first_reviews(org.id, mentor.id, &prs).await?;
             Some(responsiveness(&opened, &reviews))
         }
         _ => None,

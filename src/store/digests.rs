@@ -1,7 +1,8 @@
 //! Digests of people's signals, and the [`Facts`] read from them.
 //!
 //! Owns: the `digest_*` tables. Recording signals adds the digest ([`ladder_core::digest`]) of the ones that
-//! were new, in the same transaction, so the tables always sum up the `signals` table; [`People::facts_of`](super::People::facts_of)
+//! were new, in the same transaction (twice: of all of them, and of those in public repositories, under
+//! [`digest_org`], for what the public sees), so the tables always sum up the `signals` table; [`People::facts_of`](super::People::facts_of)
 //! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
 //! are missing (a database from before they existed), the first migration rebuilds them from signals.
 //!
@@ -24,9 +25,27 @@ use ladder_core::event::Account;
 use ladder_core::ladder::facts::{EVIDENCE, Facts, Reference, newest};
 use ladder_core::ladder::{Ladder, Metric};
 use ladder_core::signal::{Kind, Signal};
+use ladder_core::visibility::Scope;
 
 type Digests = BTreeMap<(i64, i64), PersonDigest>;
 type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// The org id a scope's digests are kept under: the org's own for everything, negated for what the
+/// public sees (signals in public repositories). GitHub's ids are positive, so the two never meet.
+pub fn digest_org(org_id: i64, scope: Scope) -> i64 {
+    match scope {
+        Scope::All => org_id,
+        Scope::Public => -org_id,
+    }
+}
+
+/// Each person's digests of `signals`: of all of them, and of those in public repositories.
+fn digests<'a>(signals: impl IntoIterator<Item = &'a Signal> + Clone) -> Digests {
+    let mut people = digest(signals.clone());
+    let public = digest(signals.into_iter().filter(|s| !s.repo.private));
+    people.extend(public.into_iter().map(|((org, actor), d)| ((digest_org(org, Scope::Public), actor), d)));
+    people
+}
 
 /// Adds the digests of newly recorded `signals`.
 pub(super) async fn add(
@@ -34,7 +53,7 @@ pub(super) async fn add(
     backend: Backend,
     signals: &[&Signal],
 ) -> Result<(), StoreError> {
-    let people = digest(signals.iter().copied());
+    let people = digests(signals.iter().copied());
     add_people(tx, backend, &people).await?;
     let touched: BTreeSet<(i64, i64)> =
         people.values().flat_map(|d| d.engagements.keys().chain(d.merged.keys())).copied().collect();
@@ -269,7 +288,7 @@ impl super::People {
             let Some(last) = rows.last() else { break };
             after = last.try_get("seq")?;
             let signals: Vec<Signal> = rows.iter().map(signal_from_row).collect::<Result<_, _>>()?;
-            let people = digest(&signals);
+            let people = digests(&signals);
             add_people(&mut tx, self.0.backend, &people).await?;
         }
         sqlx::query(
@@ -284,6 +303,18 @@ impl super::People {
     /// What is known about a person in an org, for evaluation against `ladder`, with the endorsements
     /// they received. A person the ladder counts as a bot has no credited facts.
     pub async fn facts_of(&self, org_id: i64, person_id: i64, ladder: &Ladder) -> Result<Facts, StoreError> {
+        self.facts_in(org_id, person_id, ladder, Scope::All).await
+    }
+
+    /// [`People::facts_of`] as `scope` may see them: for the public, from signals in public
+    /// repositories only (their own digests, and evidence from them alone).
+    pub async fn facts_in(
+        &self,
+        org_id: i64,
+        person_id: i64,
+        ladder: &Ladder,
+        scope: Scope,
+    ) -> Result<Facts, StoreError> {
         let account = sqlx::query("SELECT login, account_type FROM people WHERE id = $1")
             .bind(person_id)
             .fetch_optional(&self.0.read)
@@ -297,7 +328,7 @@ impl super::People {
             }
             endorsements = self.endorsements_of(org_id, &account.login).await?;
         }
-        let person = (org_id, person_id);
+        let person = (digest_org(org_id, scope), person_id);
         let mut derived = self.engagement_facts(person).await?;
         derived.insert(Metric::SubstantialPrs, self.substantial_prs(person, ladder).await?);
         let weeks = self.weeks(person).await?;
@@ -306,9 +337,10 @@ impl super::People {
             *counted.entry(*kind).or_default() += n;
         }
         let (mut recent, mut cache) = (BTreeMap::new(), BTreeMap::new());
+        let signals_of = ((org_id, person_id), scope);
         for metric in ladder.metrics() {
             if let Some(kinds) = metric.kinds() {
-                recent.insert(metric, self.recent(person, &kinds, &counted, &mut cache).await?);
+                recent.insert(metric, self.recent(signals_of, &kinds, &counted, &mut cache).await?);
             }
         }
         Ok(Facts {
@@ -474,7 +506,7 @@ impl super::People {
     /// gives [`EVIDENCE`] distinct references; the newest of all kinds together are among them.
     async fn recent(
         &self,
-        person: (i64, i64),
+        person: ((i64, i64), Scope),
         kinds: &[Kind],
         counted: &BTreeMap<Kind, u64>,
         cache: &mut BTreeMap<Kind, Vec<(i64, String, Option<i64>)>>,
@@ -497,7 +529,7 @@ impl super::People {
     /// A person's newest [`EVIDENCE`] distinct references of one kind, each with its latest time.
     async fn newest_of_kind(
         &self,
-        (org, person): (i64, i64),
+        ((org, person), scope): ((i64, i64), Scope),
         kind: Kind,
     ) -> Result<Vec<(i64, String, Option<i64>)>, StoreError> {
         const PAGE: i64 = 64;
@@ -506,9 +538,10 @@ impl super::People {
         } else {
             ""
         };
+        let public = if scope == Scope::Public { "AND repo_private = 0" } else { "" };
         let sql = format!(
             "SELECT occurred_at, repo_name, subject_number FROM signals \
-             WHERE org_id = $1 AND actor_id = $2 AND kind = $3 {own} \
+             WHERE org_id = $1 AND actor_id = $2 AND kind = $3 {own} {public} \
              ORDER BY occurred_at DESC, repo_name DESC, COALESCE(subject_number, -1) DESC LIMIT $4 OFFSET $5"
         );
         let mut found: Vec<(i64, String, Option<i64>)> = Vec::new();

@@ -406,9 +406,14 @@ fn list(backend: Backend, n: usize) -> String {
 
 /// Placeholders for a multi-row `VALUES` list of `rows` rows of `columns` columns, numbered from 1.
 fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    placeholders_after(backend, 0, rows, columns)
+}
+
+/// [`placeholders`], numbered after `skip` parameters that come before them.
+fn placeholders_after(backend: Backend, skip: usize, rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
-            let row: Vec<String> = (1..=columns).map(|c| placeholder(backend, r * columns + c)).collect();
+            let row: Vec<String> = (1..=columns).map(|c| placeholder(backend, skip + r * columns + c)).collect();
             format!("({})", row.join(", "))
         })
         .collect::<Vec<_>>()
@@ -465,6 +470,7 @@ mod tests {
     fn placeholders_number_rows_in_order() {
         assert_eq!(placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(placeholders_after(Backend::Postgres, 2, 2, 2), "($3, $4), ($5, $6)");
         assert_eq!(list(Backend::Postgres, 3), "$1, $2, $3");
         assert_eq!(rows_per_statement(20), 1500);
     }

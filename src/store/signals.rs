@@ -271,25 +271,32 @@ impl super::People {
         rows.iter().map(pr_at).collect()
     }
 
-    /// The reviews `reviewer` gave on pull requests `author` wrote, as `(repo id, number)`, with when.
-    pub async fn reviews_of(
+    /// When `reviewer` first reviewed each of `prs` (`(repo id, number)`) that they reviewed, from the
+    /// digests: a few key lookups, however many reviews they gave in all.
+    pub async fn first_reviews(
         &self,
         org_id: i64,
         reviewer_id: i64,
-        author_id: i64,
+        prs: &[(i64, i64)],
     ) -> Result<Vec<((i64, i64), DateTime<Utc>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT repo_id, subject_number, occurred_at FROM signals \
-             WHERE org_id = $1 AND actor_id = $2 AND subject_author_id = $3 \
-                AND kind IN ('review_approved', 'review_changes_requested', 'review_commented') \
-             ORDER BY occurred_at",
-        )
-        .bind(org_id)
-        .bind(reviewer_id)
-        .bind(author_id)
-        .fetch_all(&self.0.read)
-        .await?;
-        rows.iter().map(pr_at).collect()
+        let mut out = Vec::new();
+        let backend = self.0.backend;
+        for chunk in prs.chunks(super::rows_per_statement(2) - 2) {
+            let sql = format!(
+                "SELECT repo_id, number, reviewed_at FROM digest_engagements \
+                 WHERE org_id = $1 AND actor_id = $2 AND reviewed_at IS NOT NULL AND (repo_id, number) IN ({})",
+                super::placeholders_after(backend, 2, chunk.len(), 2)
+            );
+            let mut query = sqlx::query(&sql).bind(org_id).bind(reviewer_id);
+            for (repo, number) in chunk {
+                query = query.bind(*repo).bind(*number);
+            }
+            for row in query.fetch_all(&self.0.read).await? {
+                let pr = (row.try_get("repo_id")?, row.try_get("number")?);
+                out.push((pr, super::from_millis(row.try_get("reviewed_at")?)));
+            }
+        }
+        Ok(out)
     }
 
     /// Number of recorded signals (all people, all orgs).

@@ -4,7 +4,8 @@
 //! twice on purpose: in SQL over the digests (so that `status` reads a few hundred rows however active
 //! a person is) and in `Facts::from_signals`, the pure reference; this differential test pins the
 //! SQL to the reference over random histories (bots, self-actions, mechanical globs with `%` and `_`,
-//! non-ASCII titles) on both engines.
+//! non-ASCII titles, a private repository) on both engines, for everyone's facts and for the
+//! public's (from public repositories only).
 
 use std::collections::HashSet;
 
@@ -15,6 +16,7 @@ use ladder_core::ladder::config::parse;
 use ladder_core::ladder::{Facts, Ladder};
 use ladder_core::rng::Rng;
 use ladder_core::signal::{Kind, Org, Repo, Signal, Subject};
+use ladder_core::visibility::Scope;
 use serde_json::json;
 
 use crate::on_both_engines;
@@ -54,7 +56,8 @@ fn history(rng: &mut Rng, n: usize) -> Vec<Signal> {
                 kind,
                 identity,
                 org: Org { id: ORG, login: "asyncapi".into() },
-                repo: Repo { id: repo, full_name: format!("asyncapi/r{repo}"), private: false },
+                // The third repository is private: the public's digests leave it out.
+                repo: Repo { id: repo, full_name: format!("asyncapi/r{repo}"), private: repo == 2 },
                 subject: has_subject.then(|| Subject {
                     number,
                     is_pull_request: true,
@@ -85,6 +88,10 @@ async fn assert_digests_agree(store: &Store, context: &str) {
             let expected = Facts::from_signals(&signals, &merged, &ladder);
             let got = store.people().facts_of(ORG, id, &ladder).await.unwrap();
             assert_eq!(got, expected, "{context}: @{login}, {} signals", signals.len());
+            let public: Vec<Signal> = signals.into_iter().filter(|s| !s.repo.private).collect();
+            let expected = Facts::from_signals(&public, &merged, &ladder);
+            let got = store.people().facts_in(ORG, id, &ladder, Scope::Public).await.unwrap();
+            assert_eq!(got, expected, "{context}, public: @{login}, {} signals", public.len());
         }
     }
 }

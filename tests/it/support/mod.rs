@@ -23,6 +23,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 pub mod browser;
+pub mod bulk;
 pub mod cluster;
 pub mod github;
 pub mod openapi;

@@ -1,0 +1,100 @@
+//! A large org's history put straight into the database, for the benchmarks: signals from many people
+//! (a few very active, most occasional, activity falling off like 1 / rank) over the last thousand
+//! days, in 48 repositories; the store digests them when it next opens, as after an upgrade.
+
+use super::{Engine, TestDb};
+
+const KINDS: [&str; 8] = [
+    "pr_opened",
+    "pr_merged",
+    "review_approved",
+    "review_commented",
+    "issue_comment",
+    "triage_labeled",
+    "issue_opened",
+    "review_comment",
+];
+
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Person `i`'s share of activity falls off like 1 / (i + 1): a few people do most of the work.
+pub fn people_weights(people: usize) -> Vec<f64> {
+    let raw: Vec<f64> = (0..people).map(|i| 1.0 / (i as f64 + 1.0)).collect();
+    let total: f64 = raw.iter().sum();
+    raw.into_iter().map(|w| w / total).collect()
+}
+
+pub async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
+    let pool = db.pool().await;
+    let weights = people_weights(people);
+    let now = chrono::Utc::now().timestamp_millis();
+    let columns = 16;
+    let rows_per_statement = 1000;
+    let mut tx = pool.begin().await.unwrap();
+    let mut n = 0usize;
+    let mut person = 0usize;
+    let mut quota = 0.0f64;
+    while n < signals {
+        let count = rows_per_statement.min(signals - n);
+        let values: Vec<String> = (0..count)
+            .map(|r| {
+                let p: Vec<String> = (1..=columns)
+                    .map(|c| match engine {
+                        Engine::Sqlite => "?".to_owned(),
+                        Engine::Postgres => format!("${}", r * columns + c),
+                    })
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO signals (kind, identity, org_id, org_login, repo_id, repo_name, repo_private, subject_number, \
+             subject_is_pr, subject_author_id, subject_author_login, actor_id, actor_login, occurred_at, data, recorded_at) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for _ in 0..count {
+            // Hand out signals to people by weight, heaviest first.
+            while quota <= 0.0 && person < people {
+                quota += weights[person] * signals as f64;
+                person += 1;
+            }
+            quota -= 1.0;
+            let actor = person.max(1) as i64;
+            let repo = (n % 48) as i64;
+            let number = (n / 7) as i64;
+            query = query
+                .bind(KINDS[n % KINDS.len()])
+                .bind(format!("bench-{n}"))
+                .bind(900i64)
+                .bind("asyncapi")
+                .bind(repo)
+                .bind(format!("asyncapi/repo-{repo}"))
+                .bind(0i64)
+                .bind(number)
+                .bind(1i64)
+                .bind(1_000_000 + (n % 977) as i64)
+                .bind("someone")
+                .bind(actor)
+                .bind(format!("person-{actor}"))
+                .bind(now - (n as i64 % 1000) * 86_400_000)
+                .bind(r#"{"additions":40,"deletions":2,"title":"feat: x","head":"feature"}"#)
+                .bind(now);
+            n += 1;
+        }
+        query.execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let people_sql = "INSERT INTO people (id, login, account_type, seen_at) SELECT actor_id, MIN(actor_login), 'User', 0 FROM signals GROUP BY actor_id";
+    sqlx::query(people_sql).execute(&pool).await.unwrap();
+    sqlx::query("INSERT INTO orgs (id, login, seen_at) VALUES (900, 'asyncapi', 0)").execute(&pool).await.unwrap();
+    // Signals went in behind the store's back: have it digest them, as after an upgrade.
+    sqlx::query("INSERT INTO store_tasks (name) VALUES ('rebuild_digests')").execute(&pool).await.unwrap();
+    if engine == Engine::Postgres {
+        sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
