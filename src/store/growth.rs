@@ -1,6 +1,7 @@
 //! Growth snapshots, and the histories they are computed from.
 //!
-//! Owns: the `growth_*` tables (a snapshot per org and audience, and each person's standing in it),
+//! Owns: the `growth_*` tables (a snapshot per org and audience, and each person's standing in it,
+//! listed by login or need and filtered to the people behind one of the overview's numbers),
 //! the version that says what data a snapshot was computed from, and the reads that computing one
 //! needs: the org's people, each person's signals (of public repositories only, for the public), the
 //! org's merges, endorsements with their dates, and when its history begins.
@@ -19,8 +20,50 @@ use ladder_core::growth::as_of::{Endorsement, Merges};
 use ladder_core::growth::snapshot::{Snapshot, Standing};
 use ladder_core::ladder::Activity;
 use ladder_core::report::Person;
+use ladder_core::roles::Role;
 use ladder_core::signal::Signal;
 use ladder_core::visibility::Scope;
+
+/// Which people a list holds: those behind one of the overview's numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Whose highest level is this one (1 the first).
+    pub levels: Option<usize>,
+    pub activity: Option<Activity>,
+    /// Ready for a role they do not hold.
+    pub ready: bool,
+    /// Holding a maintainer role (or higher).
+    pub maintainers: bool,
+}
+
+impl Filter {
+    /// The `WHERE` conditions after org and scope, with their parameters from `$3` on.
+    fn conditions(&self) -> (String, Vec<Param>) {
+        let mut sql = String::new();
+        let mut params = Vec::new();
+        if let Some(levels) = self.levels {
+            params.push(Param::Int(levels as i64));
+            sql.push_str(&format!(" AND levels = ${}", 2 + params.len()));
+        }
+        if let Some(activity) = self.activity {
+            params.push(Param::Text(activity.as_str()));
+            sql.push_str(&format!(" AND activity = ${}", 2 + params.len()));
+        }
+        if self.ready {
+            sql.push_str(" AND ready = 1");
+        }
+        if self.maintainers {
+            sql.push_str(" AND maintainer = 1");
+        }
+        (sql, params)
+    }
+}
+
+/// A query parameter of a [`Filter`].
+enum Param {
+    Int(i64),
+    Text(&'static str),
+}
 
 /// How a list of people is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,8 +191,10 @@ impl Growth {
             .await?;
         for (standing, ready) in standings {
             let body = serde_json::to_string(standing).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let maintainer = standing.role.is_some_and(|r| r.rank() >= Role::Maintainer.rank());
             sqlx::query(
-                "INSERT INTO growth_people (org_id, scope, person_id, login, need, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO growth_people (org_id, scope, person_id, login, need, body, levels, activity, ready, \
+                    maintainer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(org_id)
             .bind(scope.as_str())
@@ -157,6 +202,10 @@ impl Growth {
             .bind(standing.login.to_lowercase())
             .bind(need(standing, *ready))
             .bind(body)
+            .bind(standing.levels as i64)
+            .bind(standing.activity.as_str())
+            .bind(i64::from(*ready))
+            .bind(i64::from(maintainer))
             .execute(&mut *tx)
             .await?;
         }
@@ -182,30 +231,32 @@ impl Growth {
         &self,
         org_id: i64,
         scope: Scope,
-        order: Order,
+        (order, filter): (Order, Filter),
         (page, per_page): (u32, u32),
     ) -> Result<(Vec<Standing>, u64), StoreError> {
         let by = match order {
             Order::Login => "login, person_id",
             Order::Need => "need, login, person_id",
         };
-        let sql =
-            format!("SELECT body FROM growth_people WHERE org_id = $1 AND scope = $2 ORDER BY {by} LIMIT $3 OFFSET $4");
+        let (conditions, params) = filter.conditions();
+        let next = 3 + params.len();
+        let sql = format!(
+            "SELECT body FROM growth_people WHERE org_id = $1 AND scope = $2{conditions} ORDER BY {by} \
+             LIMIT ${next} OFFSET ${}",
+            next + 1
+        );
+        let bind = |sql| {
+            let query = sqlx::query(sql).bind(org_id).bind(scope.as_str());
+            params.iter().fold(query, |q, p| match p {
+                Param::Int(n) => q.bind(*n),
+                Param::Text(t) => q.bind(*t),
+            })
+        };
         let offset = i64::from(page.max(1) - 1) * i64::from(per_page);
-        let rows = sqlx::query(&sql)
-            .bind(org_id)
-            .bind(scope.as_str())
-            .bind(i64::from(per_page))
-            .bind(offset)
-            .fetch_all(&self.0.read)
-            .await?;
+        let rows = bind(&sql).bind(i64::from(per_page)).bind(offset).fetch_all(&self.0.read).await?;
         let people = rows.iter().map(standing_from_row).collect::<Result<Vec<_>, _>>()?;
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM growth_people WHERE org_id = $1 AND scope = $2")
-            .bind(org_id)
-            .bind(scope.as_str())
-            .fetch_one(&self.0.read)
-            .await?
-            .try_get(0)?;
+        let count = format!("SELECT COUNT(*) FROM growth_people WHERE org_id = $1 AND scope = $2{conditions}");
+        let total: i64 = bind(&count).fetch_one(&self.0.read).await?.try_get(0)?;
         Ok((people, total as u64))
     }
 

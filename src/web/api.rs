@@ -123,9 +123,9 @@ fn standing_json(s: &Standing, ladder: &Ladder) -> Value {
 }
 
 /// `Link` header of a list: the next and last pages.
-fn link(path: &str, sort: &str, (page, per_page): (u32, u32), total: u64) -> Option<HeaderValue> {
+fn link(path: &str, parameters: &str, (page, per_page): (u32, u32), total: u64) -> Option<HeaderValue> {
     let last = total.div_ceil(u64::from(per_page)).max(1) as u32;
-    let url = |p: u32| format!("<{path}?sort={sort}&per_page={per_page}&page={p}>");
+    let url = |p: u32| format!("<{path}?{parameters}&page={p}>");
     let mut parts = Vec::new();
     if page < last {
         parts.push(format!("{}; rel=\"next\"", url(page + 1)));
@@ -146,13 +146,14 @@ async fn people(
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
     let (order, window) = (query.order()?, query.window()?);
-    site.grower.current(&org, scope, Utc::now()).await?;
     let ladder = site.ladder(&org).await?;
-    let (standings, total) = site.store.growth().standings(org.id, scope, order, window).await?;
+    let filter = query.filter(&ladder)?;
+    site.grower.current(&org, scope, Utc::now()).await?;
+    let (standings, total) = site.store.growth().standings(org.id, scope, (order, filter), window).await?;
     let list: Vec<Value> = standings.iter().map(|s| standing_json(s, &ladder)).collect();
     let mut response = answer(Value::Array(list), scope);
-    let sort = if order == crate::store::growth::Order::Need { "need" } else { "login" };
-    if let Some(link) = link(&format!("/api/v1/orgs/{}/people", org.login), sort, window, total) {
+    let parameters = query.parameters(order, Some(window.1));
+    if let Some(link) = link(&format!("/api/v1/orgs/{}/people", org.login), &parameters, window, total) {
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)
@@ -352,7 +353,7 @@ mod tests {
 
     #[test]
     fn lists_link_their_next_and_last_pages() {
-        let link = |page, total| link("/api/v1/orgs/o/people", "login", (page, 30), total).unwrap();
+        let link = |page, total| link("/api/v1/orgs/o/people", "sort=login&per_page=30", (page, 30), total).unwrap();
         assert_eq!(
             link(1, 65),
             "</api/v1/orgs/o/people?sort=login&per_page=30&page=2>; rel=\"next\", \

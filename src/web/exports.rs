@@ -14,7 +14,7 @@ use chrono::Utc;
 
 use super::pages::{IntervalQuery, PersonRow, activity_figure};
 use super::site::{Failure, Site};
-use crate::store::growth::Order;
+use crate::store::growth::{Filter, Order};
 use ladder_core::digest::month_name;
 use ladder_core::growth::figures::{Figure, figures};
 use ladder_core::growth::period::Interval;
@@ -95,7 +95,8 @@ async fn people(State(site): State<Site>, Path(org): Path<String>, headers: Head
     let ladder = site.ladder(&org).await?;
     let mut header = ["login", "level", "activity", "last_activity", "ready_for_a_role"].map(String::from).to_vec();
     header.extend(ladder_core::signal::Track::ALL.iter().map(|t| format!("{}_signals", t.as_str())));
-    let (standings, _) = site.store.growth().standings(org.id, scope, Order::Login, (1, u32::MAX)).await?;
+    let (standings, _) =
+        site.store.growth().standings(org.id, scope, (Order::Login, Filter::default()), (1, u32::MAX)).await?;
     let rows = standings.iter().map(|s| {
         let row = PersonRow::new(s, &ladder);
         let mut out = vec![row.login, row.level, row.activity.to_owned(), row.last, row.ready.to_string()];

@@ -21,12 +21,13 @@ use serde::Deserialize;
 use super::admin::Verdict;
 use super::site::{Failure, Site};
 use crate::pipeline::views;
-use crate::store::growth::Order;
+use crate::store::growth::{Filter, Order};
 use ladder_core::chart::{Line, Shape};
 use ladder_core::digest::month_name;
 use ladder_core::growth::figures::{Figure, figures};
 use ladder_core::growth::period::Interval;
 use ladder_core::growth::snapshot::Standing;
+use ladder_core::ladder::{Activity, Ladder};
 use ladder_core::report::Report;
 use ladder_core::signal::Track;
 use ladder_core::visibility::Scope;
@@ -166,8 +167,8 @@ struct Overview {
     org: String,
     interval: &'static str,
     headline: ladder_core::growth::snapshot::Headline,
-    /// Level name and how many hold it now.
-    levels: Vec<(String, u64)>,
+    /// The query naming a level (`level=ID`), its name, and how many hold it now.
+    levels: Vec<(String, String, u64)>,
     figures: Vec<FigureView>,
     /// Month, newcomers, and how many stayed after 3, 6 and 12 months ("" while unknown).
     cohorts: Vec<(String, u64, Vec<String>)>,
@@ -188,8 +189,14 @@ async fn overview(
         .iter()
         .map(|f| FigureView::new(f, format!("/orgs/{}/charts/{}.csv?interval={}", org.login, f.id, interval.as_str())))
         .collect();
-    let levels =
-        snapshot.levels.iter().zip(&snapshot.headline.by_level).map(|((_, name), n)| (name.clone(), *n)).collect();
+    let levels = snapshot
+        .levels
+        .iter()
+        .zip(&snapshot.headline.by_level)
+        .map(|((id, name), n)| {
+            (url::form_urlencoded::Serializer::new(String::new()).append_pair("level", id).finish(), name.clone(), *n)
+        })
+        .collect();
     let cohorts = snapshot
         .cohorts
         .iter()
@@ -213,11 +220,17 @@ async fn overview(
     Ok(page(&view, scope))
 }
 
+/// A list of people: its order, its page, and which people (those behind one of the overview's
+/// numbers: `level=ID`, `activity=active|drifting|away`, `ready=true`, `maintainers=true`).
 #[derive(Deserialize)]
 pub struct ListQuery {
     pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
+    pub level: Option<String>,
+    pub activity: Option<String>,
+    pub ready: Option<bool>,
+    pub maintainers: Option<bool>,
 }
 
 impl ListQuery {
@@ -227,6 +240,49 @@ impl ListQuery {
             Some("need") => Ok(Order::Need),
             Some(other) => Err(Failure::BadRequest(format!("sort is login or need, not {other}"))),
         }
+    }
+
+    /// Which people the list holds; a level is named by its id in the ladder.
+    pub fn filter(&self, ladder: &Ladder) -> Result<Filter, Failure> {
+        let levels = match self.level.as_deref() {
+            None => None,
+            Some(id) => Some(ladder.levels.iter().position(|l| l.id == id).map(|i| i + 1).ok_or_else(|| {
+                let ids: Vec<&str> = ladder.levels.iter().map(|l| l.id.as_str()).collect();
+                Failure::BadRequest(format!("level is one of {}, not {id}", ids.join(", ")))
+            })?),
+        };
+        let activity = match self.activity.as_deref() {
+            None => None,
+            Some("active") => Some(Activity::Active),
+            Some("drifting") => Some(Activity::Drifting),
+            Some("away") => Some(Activity::Away),
+            Some(other) => {
+                return Err(Failure::BadRequest(format!("activity is active, drifting or away, not {other}")));
+            }
+        };
+        let (ready, maintainers) = (self.ready.unwrap_or(false), self.maintainers.unwrap_or(false));
+        Ok(Filter { levels, activity, ready, maintainers })
+    }
+
+    /// The query string of this list in `order`, with `per_page` if given and without its page: what
+    /// pagination links keep. It starts with the sort.
+    pub fn parameters(&self, order: Order, per_page: Option<u32>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("sort", if order == Order::Need { "need" } else { "login" });
+        if let Some(per_page) = per_page {
+            query.append_pair("per_page", &per_page.to_string());
+        }
+        for (name, value) in [("level", &self.level), ("activity", &self.activity)] {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+        for (name, value) in [("ready", self.ready), ("maintainers", self.maintainers)] {
+            if value == Some(true) {
+                query.append_pair(name, "true");
+            }
+        }
+        query.finish()
     }
 
     /// The page (from 1) and its length (30 unless asked, at most 100).
@@ -249,7 +305,7 @@ pub struct PersonRow {
 }
 
 impl PersonRow {
-    pub fn new(standing: &Standing, ladder: &ladder_core::ladder::Ladder) -> PersonRow {
+    pub fn new(standing: &Standing, ladder: &Ladder) -> PersonRow {
         let level = standing.levels.checked_sub(1).and_then(|i| ladder.levels.get(i));
         PersonRow {
             login: standing.login.clone(),
@@ -267,6 +323,11 @@ struct People {
     admin: bool,
     org: String,
     sort: &'static str,
+    /// The list's query string without its page (and its sort, in `unsorted`), HTML-escaped by askama.
+    parameters: String,
+    unsorted: String,
+    /// Whether the list holds only the people behind one of the overview's numbers.
+    filtered: bool,
     page: u32,
     pages: u32,
     total: u64,
@@ -282,13 +343,19 @@ async fn people(
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
     let (order, (page_number, per_page)) = (query.order()?, query.window()?);
-    site.grower.current(&org, scope, Utc::now()).await?;
     let ladder = site.ladder(&org).await?;
-    let (standings, total) = site.store.growth().standings(org.id, scope, order, (page_number, per_page)).await?;
+    let filter = query.filter(&ladder)?;
+    site.grower.current(&org, scope, Utc::now()).await?;
+    let growth = site.store.growth();
+    let (standings, total) = growth.standings(org.id, scope, (order, filter), (page_number, per_page)).await?;
+    let parameters = query.parameters(order, query.per_page);
     let view = People {
         admin: scope == Scope::All,
         org: org.login,
         sort: if order == Order::Need { "need" } else { "login" },
+        unsorted: parameters.split_once('&').map_or_else(String::new, |(_, rest)| format!("&{rest}")),
+        parameters,
+        filtered: filter != Filter::default(),
         page: page_number,
         pages: (total.div_ceil(u64::from(per_page)).max(1)) as u32,
         total,

@@ -94,6 +94,16 @@ async fn pages_render_in_chromium_as_they_should() {
     assert_eq!(browser.find_in(levels_chart, "g[data-series]").await.len(), levels.len());
     both_widths(&browser, "overview").await;
 
+    // A headline number is a link to the people behind it: following "ready for a role" lists them.
+    let ready = browser.find_all(".headline a[href*='ready=true']").await;
+    browser.click(&ready[0]).await;
+    let listed = browser.run("return Number(document.querySelector('main p data').value)").await;
+    assert_eq!(listed.as_u64(), h["ready_for_a_role"].as_u64());
+    let rows =
+        browser.run("return [...document.querySelectorAll('tbody tr td:last-child')].map(c => c.textContent)").await;
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|c| c == "yes"), "{rows:?}");
+
     // A person: their chart, and their number of credited signals as the API counts it.
     browser.goto(&format!("{base}/orgs/acme/people/{}", program.mentee)).await;
     assert_eq!(charts_are_named_images(&browser).await, 1);

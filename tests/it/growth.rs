@@ -102,7 +102,7 @@ async fn pages_and_api_show_each_audience_what_it_may_see(engine: Engine) {
     assert!(page.body.contains(&format!("<g data-series=\"{}\">", rows[0][1])), "each series is a group");
 
     // People: paged like GitHub's REST API, sorted by login, each once; the opted-out one nowhere.
-    let all = walk_people(&app, false).await;
+    let all = walk_people(&app, "", false).await;
     let logins: Vec<&str> = all.iter().map(|p| p["login"].as_str().unwrap()).collect();
     let mut sorted = logins.clone();
     sorted.sort_by_key(|l| l.to_lowercase());
@@ -114,6 +114,35 @@ async fn pages_and_api_show_each_audience_what_it_may_see(engine: Engine) {
         check_schema(&doc, "/api/v1/orgs/{org}/people", &Value::Array(vec![p.clone()]));
     }
     assert_eq!(get(&app, "/api/v1/orgs/acme/people?per_page=101", false).await.status, 400);
+    assert_eq!(get(&app, "/api/v1/orgs/acme/people?level=no-such-level", false).await.status, 400);
+    assert_eq!(get(&app, "/orgs/acme/people?activity=asleep", false).await.status, 400);
+
+    // Each headline number links to the people behind it: as many on that list (page and API) as the
+    // number says, and exactly those of the whole list that it counts.
+    let (mut followed, mut paged_filters) = (0, 0);
+    for (query, n) in headline_links(&page.body) {
+        let counted = |p: &Value| counts(&query, p);
+        assert_eq!(all.iter().filter(|p| counted(p)).count() as u64, n, "{query}");
+        let listed = walk_people(&app, &query, false).await;
+        assert_eq!(listed.len() as u64, n, "{query}");
+        assert!(listed.iter().all(counted), "{query} lists someone it does not count");
+        let page = get(&app, &format!("/orgs/acme/people?{query}&per_page=5"), false).await;
+        let shown = if query.is_empty() { "people." } else { "people of those behind the number" };
+        assert!(page.body.contains(&format!("<data value=\"{n}\">{n}</data> {shown}")), "{query}");
+        if n > 5 {
+            paged_filters += usize::from(!query.is_empty());
+            // The next page keeps the filter.
+            let next = page.body.split("rel=\"next\" href=\"?").nth(1).unwrap().split('"').next().unwrap();
+            let next = next.replace("&#38;", "&").replace("&amp;", "&");
+            let next: BTreeSet<&str> = next.split('&').collect();
+            let kept: BTreeSet<&str> =
+                query.split('&').filter(|q| !q.is_empty()).chain(["per_page=5", "page=2"]).collect();
+            assert!(next.is_superset(&kept), "{query}: {next:?}");
+        }
+        followed += 1;
+    }
+    assert_eq!(followed, levels.len() + 4, "active maintainers, each level, ready, everyone and active");
+    assert!(paged_filters >= 2, "filtered lists long enough to page: {paged_filters}");
 
     // Every person, for each audience: exactly what `ladder status --json` says; private evidence
     // only for admins.
@@ -192,9 +221,36 @@ async fn pages_and_api_show_each_audience_what_it_may_see(engine: Engine) {
     app.running.stop().await;
 }
 
-/// Every page of the people list, following the `Link` header.
-async fn walk_people(app: &App, admin: bool) -> Vec<Value> {
-    let mut path = "/api/v1/orgs/acme/people?per_page=7".to_owned();
+/// The people lists the overview's headline links to (their query strings) and the number each shows.
+fn headline_links(page: &str) -> Vec<(String, u64)> {
+    let headline = page.split("<ul class=\"headline\">").nth(1).unwrap().split("</ul>").next().unwrap();
+    headline
+        .split("<a href=\"/orgs/acme/people")
+        .skip(1)
+        .map(|rest| {
+            let (href, rest) = rest.split_once("\">").unwrap();
+            let value = rest.strip_prefix("<data value=\"").unwrap().split('"').next().unwrap();
+            (href.trim_start_matches('?').replace("&amp;", "&"), value.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Whether a headline list with this query counts this person (as the whole list's API shows them).
+fn counts(query: &str, person: &Value) -> bool {
+    query.split('&').filter(|q| !q.is_empty() && !q.starts_with("sort=")).all(|q| match q.split_once('=').unwrap() {
+        ("level", id) => person["level"] == id,
+        ("activity", a) => person["activity"] == a,
+        ("ready", "true") => person["ready_for_a_role"] == true,
+        ("maintainers", "true") => {
+            ["maintainer", "champion", "tsc_member"].contains(&person["role"].as_str().unwrap_or(""))
+        }
+        other => panic!("the overview links to an unknown filter {other:?}"),
+    })
+}
+
+/// Every page of a people list (`query` its filter, if any), following the `Link` header.
+async fn walk_people(app: &App, query: &str, admin: bool) -> Vec<Value> {
+    let mut path = format!("/api/v1/orgs/acme/people?per_page=7&{query}");
     let mut all = Vec::new();
     loop {
         let page = get(app, &path, admin).await;
