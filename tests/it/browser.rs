@@ -69,9 +69,7 @@ async fn pages_render_in_chromium_as_they_should() {
     browser.goto(&format!("{base}/login?next=/orgs/acme")).await;
     let token = &browser.find_all("#token").await[0];
     browser.type_into(token, ADMIN_TOKEN).await;
-    browser.click(&browser.find_all("form button").await[0]).await;
-    let url = browser.run("return location.pathname").await;
-    assert_eq!(url, "/orgs/acme");
+    browser.click_to(&browser.find_all("form button").await[0], "/orgs/acme").await;
     assert!(!browser.find_all("form[action='/logout']").await.is_empty(), "logged in");
 
     // The overview: five charts, and the headline numbers the API gives.
@@ -96,7 +94,7 @@ async fn pages_render_in_chromium_as_they_should() {
 
     // A headline number is a link to the people behind it: following "ready for a role" lists them.
     let ready = browser.find_all(".headline a[href*='ready=true']").await;
-    browser.click(&ready[0]).await;
+    browser.click_to(&ready[0], "/orgs/acme/people").await;
     let listed = browser.run("return Number(document.querySelector('main p data').value)").await;
     assert_eq!(listed.as_u64(), h["ready_for_a_role"].as_u64());
     let rows =

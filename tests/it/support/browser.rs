@@ -195,6 +195,26 @@ impl Browser {
         self.session_call("POST", &format!("/element/{element}/click"), Some(json!({}))).await;
     }
 
+    /// Clicks a link or a form's button and waits (up to 10 s) until the page at `path` has loaded:
+    /// a click returns before the navigation it starts (a form's POST and its redirect) ends.
+    pub async fn click_to(&self, element: &str, path: &str) {
+        self.click(element).await;
+        let loaded = format!(
+            "return location.pathname === {} && document.readyState === 'complete'",
+            serde_json::to_string(path).unwrap()
+        );
+        for _ in 0..200 {
+            if self.run(&loaded).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the click did not lead to {path} within 10 s; the page is at {}",
+            self.run("return location.href").await
+        );
+    }
+
     /// Saves a screenshot of the page as a PNG; returns its bytes.
     pub async fn screenshot(&self, path: &Path) -> Vec<u8> {
         let shot = self.session_call("GET", "/screenshot", None).await;
