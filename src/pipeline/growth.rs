@@ -95,7 +95,7 @@ impl Grower {
         let merges = growth.merges(org.id).await?;
         let endorsements = growth.endorsements(org.id).await?;
         let (grants, _) = views::org_grants(&self.store, org, scope).await?;
-        let first = growth.first_signal(org.id).await?.unwrap_or(now);
+        let first = growth.first_signal(org.id, scope).await?.unwrap_or(now);
         let mut builder = Builder::new(&ladder, &merges, first, now);
         let mut standings = Vec::new();
         for person in growth.people(org.id).await? {

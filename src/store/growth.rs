@@ -137,9 +137,10 @@ impl Growth {
         Ok(out)
     }
 
-    /// When the org's first signal occurred, if it has any.
-    pub async fn first_signal(&self, org_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(occurred_at) FROM signals WHERE org_id = $1")
+    /// When the org's first signal that `scope` shows occurred, if it has any.
+    pub async fn first_signal(&self, org_id: i64, scope: Scope) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let private = if scope == Scope::Public { " AND repo_private = 0" } else { "" };
+        let row = sqlx::query(&format!("SELECT MIN(occurred_at) FROM signals WHERE org_id = $1{private}"))
             .bind(org_id)
             .fetch_one(&self.0.read)
             .await?;

@@ -64,12 +64,13 @@ pub(super) async fn opt_out(
     for blank in [
         "UPDATE open_items SET author_login = NULL WHERE author_id = $1",
         "UPDATE open_item_people SET login = NULL WHERE person_id = $1",
-        // Lists of people read growth snapshots: the person leaves them at once (sums wait for the
-        // next snapshot, which no longer counts them).
         "DELETE FROM growth_people WHERE person_id = $1",
     ] {
         sqlx::query(blank).bind(github_id).execute(&mut **tx).await?;
     }
+    // Snapshots name people (repositories' maintainers and candidates): none may be shown again,
+    // however fresh; pages compute new ones.
+    sqlx::query("DELETE FROM growth_snapshots").execute(&mut **tx).await?;
     sqlx::query("DELETE FROM people WHERE id = $1").bind(github_id).execute(&mut **tx).await?;
     Ok(Erased { signals: signals.rows_affected() })
 }

@@ -75,10 +75,14 @@ impl super::Directory {
         grants_from_rows(&rows)
     }
 
-    /// Every role held in `org`.
+    /// Every role held in `org` by someone who has not opted out (CODEOWNERS and MAINTAINERS.yaml
+    /// still name them, but the app shows them nowhere).
     pub async fn roles_in_org(&self, org: &str) -> Result<Vec<Grant>, StoreError> {
         let rows = sqlx::query(
-            "SELECT DISTINCT repo, login, github_id, role, detail FROM roles WHERE org = $1 ORDER BY repo, login, role",
+            "SELECT DISTINCT repo, login, github_id, role, detail FROM roles WHERE org = $1 \
+               AND NOT EXISTS (SELECT 1 FROM optouts o WHERE o.github_id = roles.github_id \
+                               OR lower(o.login) = lower(roles.login)) \
+             ORDER BY repo, login, role",
         )
         .bind(org.to_lowercase())
         .fetch_all(&self.0.read)

@@ -63,7 +63,13 @@ pub fn router(receiver: Receiver, ops: Ops, site: site::Site, setup: Option<Arc<
         .merge(growth)
         .merge(setup::routes(setup))
         .layer(middleware::from_fn_with_state(metrics, record_latency))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// A request's span: its method and path, never its query, which may hold a setup token or the
+/// manifest flow's one-time code.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = request.uri().path())
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -661,7 +661,15 @@ pub struct NextQuery {
 /// Where to go after logging in: a path on this site, never elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                // Browsers drop tabs and newlines from URLs: `/\t/evil.example` would be `//evil.example`.
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -727,6 +735,8 @@ mod tests {
             (Some("//evil.example/x"), "/"),
             (Some("https://evil.example"), "/"),
             (Some("/\\evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
             (None, "/"),
         ];
         for (next, want) in cases {

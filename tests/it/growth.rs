@@ -15,6 +15,8 @@ use crate::on_both_engines;
 use crate::support::org::{ORG, Org, Size};
 use crate::support::secrets::ADMIN_TOKEN;
 use crate::support::{App, Engine, Reply, ladder_command, openapi};
+use ladder::store::roles::Source;
+use ladder_core::roles::{Grant, Role};
 
 const PRIVATE: usize = 2;
 const OPTED_OUT: usize = 9;
@@ -59,7 +61,29 @@ async fn pages_and_api_show_each_audience_what_it_may_see(engine: Engine) {
     let app = App::start(engine).await;
     deliver_all(&app, &history).await;
     let gone = &history.people[OPTED_OUT];
+    let kept = history.people.iter().find(|p| !p.bot && p.login != gone.login).unwrap();
+    // Both maintain the first repository, by its CODEOWNERS.
+    let repo = history.repos[0].1.as_str();
+    let grant = |p: &crate::support::org::Who| Grant {
+        login: p.login.clone(),
+        github_id: None,
+        repo: Some(repo.to_owned()),
+        role: Role::Maintainer,
+        detail: None,
+    };
+    let grants = [grant(gone), grant(kept)];
+    app.store().directory().replace_roles(ORG.1, Source::Codeowners, Some(repo), &grants).await.unwrap();
+    assert!(get(&app, "/orgs/acme/repos", false).await.body.contains(&gone.login));
+    // A snapshot computed before the opt-out is never shown after it, however fresh.
+    assert_eq!(get(&app, "/orgs/acme", false).await.status, 200);
+    let snapshots = || async {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM growth_snapshots").fetch_one(&app.db.pool().await).await.unwrap();
+        count
+    };
+    assert_eq!(snapshots().await, 1);
     app.store().people().opt_out(gone.id, &gone.login, chrono::Utc::now()).await.unwrap();
+    assert_eq!(snapshots().await, 0);
     let secret_repo = private_repo(&history);
     let doc = openapi::document();
 
@@ -202,6 +226,9 @@ async fn pages_and_api_show_each_audience_what_it_may_see(engine: Engine) {
         assert_eq!(repos.body.contains(&secret_repo), admin);
         let page = get(&app, "/orgs/acme/repos", admin).await;
         assert_eq!(page.body.contains(&secret_repo), admin);
+        // Still named in CODEOWNERS, the opted-out maintainer is shown nowhere; the other one is.
+        assert!(page.body.contains(&kept.login) && !page.body.contains(&gone.login), "admin: {admin}");
+        assert!(!repos.body.contains(&gone.login));
         assert_eq!(page.header("cache-control") == Some("no-store"), admin);
     }
     check_schema(&doc, "/api/v1/orgs", &get(&app, "/api/v1/orgs", false).await.json());
