@@ -21,21 +21,14 @@ use ladder::backfill::run::Settings;
 use ladder::github::history::Reader;
 use ladder::store::backfills::Selection;
 use support::github::{FakeGitHub, READ_TOKEN};
+use support::knobs::env_or;
 use support::org::{ORG, Org, Size};
 use support::{Engine, TestDb};
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let latency = Duration::from_millis(env_or("LADDER_BENCH_LATENCY_MS", 300));
-    let size = Size {
-        repos: 3,
-        prs: env_or("LADDER_BENCH_PRS", 2000) as usize,
-        issues: env_or("LADDER_BENCH_ISSUES", 1000) as usize,
-    };
+    let latency = Duration::from_millis(env_or("LADDER_BENCH_LATENCY_MS", 300) as u64);
+    let size = Size { repos: 3, prs: env_or("LADDER_BENCH_PRS", 2000), issues: env_or("LADDER_BENCH_ISSUES", 1000) };
     let history = Arc::new(Org::generate(42, size));
     let github = FakeGitHub::start().await;
     github.serve_history(Arc::clone(&history));

@@ -14,15 +14,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ladder::inbound::webhook::signature::sign;
+use support::knobs::env_or;
 use support::{Engine, Process, SECRET, TestDb, fixture_json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const MIB: usize = 1024 * 1024;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// `VmRSS` and `VmHWM` of process `pid`, in MB.
 fn memory(pid: u32) -> (f64, f64) {

@@ -14,11 +14,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ladder::inbound::webhook::signature::sign;
+use support::knobs::{engines, env_or};
 use support::{Engine, Process, SECRET, TestDb, fixture_json, settle_db};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A merged-PR delivery of about 20 KB (a real delivery, compacted), made unique by its PR number.
 fn bodies(n: usize) -> Vec<(String, Vec<u8>, String)> {
@@ -104,13 +101,7 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
 async fn main() {
     let requests = env_or("LADDER_BENCH_REQUESTS", 40_000);
     let connections = env_or("LADDER_BENCH_CONNECTIONS", 48);
-    let engines = std::env::var("LADDER_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    for name in engines.split(',') {
-        let engine = match name.trim() {
-            "sqlite" => Engine::Sqlite,
-            "postgres" => Engine::Postgres,
-            other => panic!("unknown engine {other}: use sqlite or postgres"),
-        };
+    for engine in engines() {
         run(engine, requests, connections).await;
     }
 }

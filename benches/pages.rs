@@ -13,7 +13,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::bulk::{env_or, fill};
+use support::bulk::fill;
+use support::knobs::{engines, env_or};
 use support::secrets::ADMIN_TOKEN;
 use support::{App, Engine, TestDb};
 
@@ -167,13 +168,7 @@ async fn run(engine: Engine, signals: usize, people: usize) {
 async fn main() {
     let signals = env_or("LADDER_BENCH_SIGNALS", 1_000_000);
     let people = env_or("LADDER_BENCH_PEOPLE", 10_000);
-    let engines = std::env::var("LADDER_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    for name in engines.split(',') {
-        let engine = match name.trim() {
-            "sqlite" => Engine::Sqlite,
-            "postgres" => Engine::Postgres,
-            other => panic!("unknown engine {other}: use sqlite or postgres"),
-        };
+    for engine in engines() {
         run(engine, signals, people).await;
     }
 }

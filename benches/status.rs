@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use ladder::store::Store;
 use ladder_core::ladder::Ladder;
 use ladder_core::report::Report;
-use support::bulk::{env_or, fill};
+use support::bulk::fill;
+use support::knobs::{engines, env_or};
 use support::{Engine, TestDb, ladder_command};
 
 /// What `ladder status` does once connected, for one login.
@@ -100,13 +101,7 @@ async fn run(engine: Engine, signals: usize, people: usize) {
 async fn main() {
     let signals = env_or("LADDER_BENCH_SIGNALS", 1_000_000);
     let people = env_or("LADDER_BENCH_PEOPLE", 10_000);
-    let engines = std::env::var("LADDER_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    for name in engines.split(',') {
-        let engine = match name.trim() {
-            "sqlite" => Engine::Sqlite,
-            "postgres" => Engine::Postgres,
-            other => panic!("unknown engine {other}: use sqlite or postgres"),
-        };
+    for engine in engines() {
         run(engine, signals, people).await;
     }
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::packages;
 use base64::Engine as _;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -25,23 +26,10 @@ const DRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn install() -> Result<(), String> {
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    if !is_root || !Path::new("/usr/bin/apt-get").exists() {
+    if !packages::can_install() {
         return Err("the browser tests need Chromium and ChromeDriver: apt-get install chromium chromium-driver".into());
     }
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| e.to_string())
-    };
-    apt(&["update", "-qq"])?;
-    match apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])?.success() {
-        true => Ok(()),
-        false => Err("apt-get install chromium chromium-driver failed".into()),
-    }
+    packages::install(&["chromium", "chromium-driver"])
 }
 
 /// A browser session; the browser and its driver end when it is dropped.

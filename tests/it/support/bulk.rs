@@ -15,10 +15,6 @@ const KINDS: [&str; 8] = [
     "review_comment",
 ];
 
-pub fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 /// Person `i`'s share of activity falls off like 1 / (i + 1): a few people do most of the work.
 pub fn people_weights(people: usize) -> Vec<f64> {
     let raw: Vec<f64> = (0..people).map(|i| 1.0 / (i as f64 + 1.0)).collect();

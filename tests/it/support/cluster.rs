@@ -14,6 +14,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use super::packages;
+
 /// The URL of the server the tests create their databases on.
 pub fn admin_url() -> String {
     if let Ok(url) = std::env::var("LADDER_TEST_POSTGRES_URL") {
@@ -34,28 +36,6 @@ fn server_binaries() -> Option<PathBuf> {
     versions.pop()
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid only reads the process's credentials.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// Installs PostgreSQL's server from Debian's packages, as `.ci/run` did.
-fn install() -> Result<(), String> {
-    let quiet = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| e.to_string())
-    };
-    quiet(&["update", "-qq"])?;
-    match quiet(&["install", "-y", "-qq", "postgresql"])?.success() {
-        true => Ok(()),
-        false => Err("apt-get install postgresql failed".to_owned()),
-    }
-}
-
 /// The `postgres` system user's uid and gid, to run the server as when the tests run as root.
 fn postgres_user() -> Result<(u32, u32), String> {
     let id = |flag: &str| -> Result<u32, String> {
@@ -71,13 +51,13 @@ fn start() -> Result<String, String> {
                    may create databases";
     let bin = match server_binaries() {
         Some(bin) => bin,
-        None if is_root() && Path::new("/usr/bin/apt-get").exists() => {
-            install().map_err(|e| format!("{missing} ({e})"))?;
+        None if packages::can_install() => {
+            packages::install(&["postgresql"]).map_err(|e| format!("{missing} ({e})"))?;
             server_binaries().ok_or(missing)?
         }
         None => return Err(missing.to_owned()),
     };
-    let user = if is_root() { Some(postgres_user()?) } else { None };
+    let user = if packages::is_root() { Some(postgres_user()?) } else { None };
     remove_stale_clusters();
     let dir = std::env::temp_dir().join(format!("{PREFIX}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
