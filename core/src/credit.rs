@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::event::Account;
-use crate::signal::{Kind, Signal, Track, is_github_bot};
+use crate::signal::{Kind, Signal, Track, is_no_one};
 
 /// Plain user accounts that are bots in practice. AsyncAPI's are the default.
 pub const DEFAULT_BOTS: &[&str] = &["asyncapi-bot", "asyncapi-bot-eve", "holopin-bot"];
@@ -42,7 +42,7 @@ impl Bots {
     }
 
     pub fn is_bot(&self, account: &Account) -> bool {
-        is_github_bot(account) || self.logins.contains(&account.login.to_ascii_lowercase())
+        is_no_one(account) || self.logins.contains(&account.login.to_ascii_lowercase())
     }
 }
 

@@ -114,10 +114,10 @@ impl Involvement {
     }
 
     /// Notes `account` in `role`. Reviews and comments count from a person other than the author whom
-    /// GitHub does not mark as a bot; assignees and requested reviewers count whoever they are.
+    /// who is someone (not a bot, not a deleted account); assignees and requested reviewers count whoever they are.
     pub fn note(&mut self, role: Role, account: Account, at: Option<DateTime<Utc>>) {
         let replies = matches!(role, Role::Reviewer | Role::Commenter);
-        if replies && (Some(account.id) == self.author_id || signal::is_github_bot(&account)) {
+        if replies && (Some(account.id) == self.author_id || signal::is_no_one(&account)) {
             return;
         }
         let entry = self.seen.entry((role, account.id)).or_insert(Involved { role, account, first_at: at });
@@ -156,6 +156,8 @@ mod tests {
             (Role::Commenter, account(1, "author", "User"), Some(at(3)), false),
             (Role::Reviewer, account(1, "author", "User"), Some(at(3)), false),
             (Role::Commenter, account(9, "helper[bot]", "Bot"), Some(at(2)), false),
+            // A deleted account's comment is no reply.
+            (Role::Commenter, account(crate::signal::GHOST.0, "ghost", "User"), Some(at(2)), false),
             (Role::Assignee, account(1, "author", "User"), None, true),
             (Role::Requested, account(7, "maintainer", "User"), None, true),
             (Role::Commenter, account(2, "helper", "User"), Some(at(9)), true),

@@ -7,7 +7,8 @@
 //!
 //! Never does: I/O, or decide credit. Self-actions are recorded with their subject's author so that the
 //! counting rules in [`crate::credit`] can exclude them; only accounts of GitHub type `Bot` (and `[bot]`
-//! logins, which are always GitHub App bots) are dropped here, because they are never people.
+//! logins, which are always GitHub App bots) and `ghost` (deleted accounts) are dropped here, because
+//! they are never people.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -172,6 +173,16 @@ pub fn add_paths(signals: &mut [Signal], paths: &[String]) {
     }
 }
 
+/// GitHub's deleted-account placeholder, as webhooks and REST name it: authors of items whose account
+/// was deleted read `null` in GraphQL and `ghost` elsewhere.
+pub const GHOST: (i64, &str) = (10137, "ghost");
+
+/// True for accounts that stand for no person, to credit or to count as a reply: GitHub's own bots
+/// and `ghost`, a deleted account.
+pub fn is_no_one(account: &Account) -> bool {
+    is_github_bot(account) || account.id == GHOST.0
+}
+
 /// True for accounts GitHub itself marks as bots: type `Bot`, or a login ending in `[bot]`.
 pub fn is_github_bot(account: &Account) -> bool {
     account.account_type.as_deref() == Some("Bot") || account.login.ends_with("[bot]")
@@ -321,7 +332,7 @@ pub fn derive(event: &Event, received_at: DateTime<Utc>) -> Vec<Signal> {
         Event::Discussion(e) if action == "answered" => ctx.answer(e).into_iter().collect(),
         _ => Vec::new(),
     };
-    out.retain(|s| !is_github_bot(&s.actor));
+    out.retain(|s| !is_no_one(&s.actor));
     out
 }
 
@@ -615,6 +626,9 @@ mod tests {
             "/comment/user",
             serde_json::json!({"login": "github-actions[bot]", "id": 6, "type": "User"}),
         );
+        assert_eq!(derive_json("issue_comment", &payload), vec![]);
+        // Nor is `ghost`, which stands for deleted accounts, as on the backfill path.
+        set(&mut payload, "/comment/user", serde_json::json!({"login": "ghost", "id": GHOST.0, "type": "User"}));
         assert_eq!(derive_json("issue_comment", &payload), vec![]);
     }
 

@@ -12,14 +12,20 @@ CREATE TABLE growth_snapshots (
 );
 
 -- Each person's standing in a snapshot (JSON in `body`), with what lists sort by: login (lower case), and need
--- (0: ready for a role they do not hold, 1: drifting, 2: active, 3: away).
+-- (0: ready for a role they do not hold, 1: drifting, 2: active, 3: away); and what the overview's
+-- numbers count, so that each links to the people behind it: the levels held, activity, whether they
+-- are ready for a role they do not hold, and whether they hold a maintainer role (or higher).
 CREATE TABLE growth_people (
-    org_id    BIGINT NOT NULL,
-    scope     TEXT NOT NULL,
-    person_id BIGINT NOT NULL,
-    login     TEXT NOT NULL,
-    need      BIGINT NOT NULL,
-    body      TEXT NOT NULL,
+    org_id     BIGINT NOT NULL,
+    scope      TEXT NOT NULL,
+    person_id  BIGINT NOT NULL,
+    login      TEXT NOT NULL,
+    need       BIGINT NOT NULL,
+    body       TEXT NOT NULL,
+    levels     BIGINT NOT NULL,
+    activity   TEXT NOT NULL,
+    ready      BIGINT NOT NULL,
+    maintainer BIGINT NOT NULL,
     PRIMARY KEY (org_id, scope, person_id)
 );
 CREATE INDEX growth_people_by_login ON growth_people (org_id, scope, login);

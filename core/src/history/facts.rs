@@ -49,8 +49,7 @@ struct Facts<'a> {
 impl Facts<'_> {
     fn push(&mut self, kind: Kind, identity: String, actor: Option<&Actor>, at: DateTime<Utc>, data: Value) {
         let Some(actor) = actor.and_then(Actor::account) else { return };
-        // A deleted account, whether GitHub says `null` or names its `ghost`, is no one to credit.
-        if signal::is_github_bot(&actor) || actor.id == view::GHOST.0 {
+        if signal::is_no_one(&actor) {
             return;
         }
         self.out.push(Signal {
@@ -168,7 +167,7 @@ pub fn of_issue(org: &Org, repo: &Repo, issue: &view::Issue) -> Vec<Signal> {
 /// longer knows). Its author stands for whoever published it, as on the webhook path.
 pub fn of_release(org: &Org, repo: &Repo, release: &view::Release) -> Vec<Signal> {
     let actor = release.author.as_ref().and_then(Actor::account);
-    let Some(actor) = actor.filter(|a| !release.is_draft && !signal::is_github_bot(a)) else { return Vec::new() };
+    let Some(actor) = actor.filter(|a| !release.is_draft && !signal::is_no_one(a)) else { return Vec::new() };
     vec![Signal {
         kind: Kind::ReleasePublished,
         identity: release.database_id.to_string(),
@@ -196,7 +195,7 @@ pub fn of_discussion(org: &Org, repo: &Repo, discussion: &view::Discussion) -> V
 /// The signal a review comment reports on its pull request, `subject` (none when its author is a bot
 /// or an account GitHub no longer knows).
 pub fn of_review_comment(org: &Org, repo: &Repo, subject: &Subject, comment: &view::ReviewComment) -> Option<Signal> {
-    let actor = comment.user.clone().filter(|u| u.id != view::GHOST.0 && !signal::is_github_bot(u))?;
+    let actor = comment.user.clone().filter(|u| !signal::is_no_one(u))?;
     Some(Signal {
         kind: Kind::ReviewComment,
         identity: comment.id.to_string(),
@@ -260,7 +259,7 @@ mod tests {
         let cases = [
             (Some((5, "reviewer", "User")), Some(5)),
             (Some((6, "helper[bot]", "Bot")), None),
-            (Some((view::GHOST.0, view::GHOST.1, "User")), None),
+            (Some((signal::GHOST.0, signal::GHOST.1, "User")), None),
             (None, None),
         ];
         for (user, credited) in cases {
@@ -292,7 +291,7 @@ mod tests {
             "fullDatabaseId": "40", "number": 4, "title": "t", "createdAt": "2026-03-01T00:00:00Z",
             "updatedAt": "2026-03-05T00:00:00Z", "state": "OPEN", "author": null,
             "timelineItems": {"totalCount": 3, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [
-                comment(61, user(view::GHOST.0, view::GHOST.1)),
+                comment(61, user(signal::GHOST.0, signal::GHOST.1)),
                 comment(62, serde_json::Value::Null),
                 comment(63, user(5, "helper")),
             ]},

@@ -12,10 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use crate::event::Account;
+use crate::signal::GHOST;
 
-/// GitHub's deleted-account placeholder, as webhooks and REST name it: authors of items whose account
-/// was deleted read `null` in GraphQL and `ghost` elsewhere.
-pub const GHOST: (i64, &str) = (10137, "ghost");
 
 fn big_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
