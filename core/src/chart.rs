@@ -60,7 +60,7 @@ fn dash_attribute(s: usize) -> String {
 }
 
 /// Escapes text for SVG and HTML (`&`, `<`, `>`, quotes).
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -22,4 +22,9 @@ impl Enrolment {
     pub fn is_active(&self) -> bool {
         self.ended_at.is_none()
     }
+
+    /// Whether this enrolment is in the cohort named `name` (any case).
+    pub fn in_cohort(&self, name: &str) -> bool {
+        self.cohort.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(name))
+    }
 }

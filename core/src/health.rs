@@ -193,15 +193,7 @@ fn candidates(
         .filter(|(login, _)| !maintainers.contains(*login))
         .map(|(_, signals)| {
             let readiness = evaluate(ladder, &Facts::from_signals(signals, merged, ladder), None, now);
-            let shares: Vec<f64> = target
-                .requires
-                .iter()
-                .map(|(metric, need)| {
-                    let have = readiness.metrics.get(metric).map_or(0, |m| m.value);
-                    (have.min(*need) as f64) / (*need as f64)
-                })
-                .collect();
-            let mean = if shares.is_empty() { 1.0 } else { shares.iter().sum::<f64>() / shares.len() as f64 };
+            let mean = readiness.share_of(target).unwrap_or(1.0);
             let missing = target
                 .requires
                 .iter()

@@ -10,13 +10,13 @@
 //!
 //! Never does: I/O, or read the clock (`now` is a parameter).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::digest::month;
 use crate::enrolment::Enrolment;
-use crate::growth::series::RETAINED;
+use crate::growth::series::{RETAINED, retention_window};
 use crate::ladder::config::Cohort;
 use crate::ladder::{Ladder, Level, Readiness};
 use crate::roles::Role;
@@ -27,23 +27,10 @@ pub const QUIET_DAYS: i64 = 30;
 /// How far a person has come toward `target`: 100 once they hold it, otherwise the mean share of its
 /// requirements met (each counted at most whole), in percent, rounded down.
 pub fn progress(readiness: &Readiness, ladder: &Ladder, target: &Level) -> u8 {
-    let index = |id: &str| ladder.levels.iter().position(|l| l.id == id);
-    let held = readiness.level.as_deref().and_then(index);
-    if held.is_some_and(|h| index(&target.id).is_some_and(|t| h >= t)) {
+    if ladder.levels_held(readiness.level.as_deref()) >= ladder.levels_held(Some(&target.id)) {
         return 100;
     }
-    if target.requires.is_empty() {
-        return 0;
-    }
-    let share: f64 = target
-        .requires
-        .iter()
-        .map(|(metric, need)| {
-            let have = readiness.metrics.get(metric).map_or(0, |m| m.value);
-            (have as f64 / *need as f64).min(1.0)
-        })
-        .sum::<f64>()
-        / target.requires.len() as f64;
+    let Some(share) = readiness.share_of(target) else { return 0 };
     (share * 100.0).floor().min(99.0) as u8
 }
 
@@ -131,34 +118,28 @@ pub struct Mentee<'a> {
 /// The outcomes of the program's cohorts that ended before `now`, oldest first.
 pub fn outcomes(cohorts: &[Cohort], mentees: &[Mentee<'_>], all: &[Enrolment], now: DateTime<Utc>) -> Vec<Outcome> {
     let this_month = month(now);
+    // Whoever mentors someone other than themselves (lower case).
+    let mentoring: HashSet<String> = all
+        .iter()
+        .filter_map(|e| e.mentor.as_deref().filter(|mentor| !mentor.eq_ignore_ascii_case(&e.login)))
+        .map(str::to_lowercase)
+        .collect();
     let mut out = Vec::new();
     for cohort in cohorts.iter().filter(|c| c.end < now.date_naive()) {
         let end = month(cohort.end.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-        let members: Vec<&Mentee<'_>> = mentees
-            .iter()
-            .filter(|m| m.enrolment.cohort.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&cohort.name)))
-            .collect();
+        let members: Vec<&Mentee<'_>> = mentees.iter().filter(|m| m.enrolment.in_cohort(&cohort.name)).collect();
         let mut retained = [None; 3];
         for (slot, k) in retained.iter_mut().zip(RETAINED) {
-            let (from, to) = (end + k as i64 - 2, end + k as i64);
-            if to <= this_month {
-                let active = |m: &&&Mentee<'_>| {
-                    m.months.iter().any(|(mo, n)| (from..=to).contains(mo) && n.iter().any(|x| *x > 0))
-                };
+            let window = retention_window(end, k);
+            if *window.end() <= this_month {
+                let active =
+                    |m: &&&Mentee<'_>| m.months.iter().any(|(mo, n)| window.contains(mo) && n.iter().any(|x| *x > 0));
                 *slot = Some(members.iter().filter(active).count() as u64);
             }
         }
         let maintainers =
             members.iter().filter(|m| m.role.is_some_and(|r| r.rank() >= Role::Maintainer.rank())).count();
-        let mentors = members
-            .iter()
-            .filter(|m| {
-                all.iter().any(|e| {
-                    !e.login.eq_ignore_ascii_case(&m.enrolment.login)
-                        && e.mentor.as_deref().is_some_and(|mentor| mentor.eq_ignore_ascii_case(&m.enrolment.login))
-                })
-            })
-            .count();
+        let mentors = members.iter().filter(|m| mentoring.contains(&m.enrolment.login.to_lowercase())).count();
         out.push(Outcome {
             cohort: cohort.name.clone(),
             mentees: members.len() as u64,

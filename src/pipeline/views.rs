@@ -119,7 +119,7 @@ pub async fn program(
     let members: Vec<&Enrolment> = all
         .iter()
         .filter(|e| match cohort {
-            Some(name) => e.cohort.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(name)),
+            Some(name) => e.in_cohort(name),
             None => e.is_active(),
         })
         .collect();

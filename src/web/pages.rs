@@ -25,7 +25,7 @@ use crate::store::growth::{Filter, Order};
 use ladder_core::chart::{Line, Shape};
 use ladder_core::digest::month_name;
 use ladder_core::growth::figures::{Figure, figures};
-use ladder_core::growth::period::Interval;
+use ladder_core::growth::period::{Interval, day};
 use ladder_core::growth::snapshot::Standing;
 use ladder_core::ladder::{Activity, Ladder};
 use ladder_core::report::Report;
@@ -246,7 +246,7 @@ impl ListQuery {
     pub fn filter(&self, ladder: &Ladder) -> Result<Filter, Failure> {
         let levels = match self.level.as_deref() {
             None => None,
-            Some(id) => Some(ladder.levels.iter().position(|l| l.id == id).map(|i| i + 1).ok_or_else(|| {
+            Some(id) => Some(ladder.position(id).map(|i| i + 1).ok_or_else(|| {
                 let ids: Vec<&str> = ladder.levels.iter().map(|l| l.id.as_str()).collect();
                 Failure::BadRequest(format!("level is one of {}, not {id}", ids.join(", ")))
             })?),
@@ -311,7 +311,7 @@ impl PersonRow {
             login: standing.login.clone(),
             level: level.map_or_else(|| "none yet".to_owned(), |l| l.name.clone()),
             activity: standing.activity.as_str(),
-            last: standing.last_activity.map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
+            last: standing.last_activity.map_or_else(String::new, day),
             ready: standing.ready_for_a_role(ladder),
         }
     }
@@ -468,7 +468,7 @@ fn person_view(report: &Report, figure: FigureView, scope: Scope) -> PersonPage 
         level: r.level.as_deref().map_or_else(|| "none yet".to_owned(), |id| report.level_name(id)),
         role: report.role().map_or("none", |role| role.as_str()).to_owned(),
         activity: r.activity.as_str(),
-        last_activity: r.last_activity.map(|t| t.format("%Y-%m-%d").to_string()),
+        last_activity: r.last_activity.map(day),
         total: report.tally.total(),
         next,
         progress,
@@ -596,7 +596,6 @@ async fn program_page(
     {
         return Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)));
     }
-    let day = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d").to_string();
     let page_view = Program {
         admin: true,
         org: org.login,

@@ -1,10 +1,10 @@
 //! The org's growth: its people's timelines summed per period, and its newcomers' cohorts.
 //!
-//! Owns: [`Series`], [`series`] and [`Sums`] (people at each level, levels first reached, people active,
+//! Owns: [`Series`] and [`Sums`] (people at each level, levels first reached, people active,
 //! drifting and away, newcomers by their first action, signals per track, per period), and
-//! [`Cohort`], [`cohorts`] and [`Cohorts`]: how many of each month's newcomers were still active [`RETAINED`]
+//! [`Cohort`] and [`Cohorts`]: how many of each month's newcomers were still active [`RETAINED`]
 //! months later, that is, did something in the three months that end then (months `k - 2` to `k`
-//! after the one they came in; none counted for a month that has not come yet).
+//! after the one they came in, [`retention_window`]; none counted for a month that has not come yet).
 //!
 //! Never does: I/O, or decide levels (see [`super::timeline`]).
 
@@ -17,6 +17,12 @@ use crate::signal::Kind;
 
 /// Months after their first one at which newcomers are counted again.
 pub const RETAINED: [usize; 3] = [3, 6, 12];
+
+/// Where "still there `k` periods after period `base`" looks: the three periods ending then
+/// (numbered as `base` is). Someone active in any of them stayed.
+pub fn retention_window(base: i64, k: usize) -> std::ops::RangeInclusive<i64> {
+    base + k as i64 - 2..=base + k as i64
+}
 
 /// An org's series, one value per period (oldest first).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,6 +49,7 @@ fn engagement_index(activity: Activity) -> usize {
     }
 }
 
+#[cfg(test)]
 /// The org's series from its people's timelines over `periods` (each timeline walked over them), on
 /// a ladder of `levels` levels.
 pub fn series(periods: &[Period], levels: usize, people: &[Timeline]) -> Series {
@@ -114,6 +121,7 @@ pub struct Cohort {
     pub retained: [Option<u64>; 3],
 }
 
+#[cfg(test)]
 /// Each month's newcomers among `people` (timelines over the monthly `periods`), with how many stayed.
 pub fn cohorts(periods: &[Period], people: &[Timeline]) -> Vec<Cohort> {
     let mut cohorts = Cohorts::new(periods);
@@ -152,9 +160,10 @@ impl Cohorts {
         cohort.size += 1;
         let states = &person.states;
         for (slot, k) in cohort.retained.iter_mut().zip(RETAINED) {
-            let window = &states[(i + k - 2).min(states.len())..(i + k + 1).min(states.len())];
+            let window = retention_window(i as i64, k);
+            let end = (*window.end() as usize + 1).min(states.len());
             if let Some(n) = slot
-                && window.iter().any(|s| s.active_in_period())
+                && states[(*window.start() as usize).min(end)..end].iter().any(|s| s.active_in_period())
             {
                 *n += 1;
             }
@@ -190,14 +199,16 @@ mod tests {
             Timeline {
                 first: Some((jan(6), Kind::PrOpened)),
                 states: vec![state(0, a, 2), state(1, a, 1), state(1, a, 0), state(2, a, 3)],
+                earned: None,
             },
             // Came in February with a comment, two levels at once in March, then quiet.
             Timeline {
                 first: Some((Utc.with_ymd_and_hms(2026, 2, 3, 0, 0, 0).unwrap(), Kind::IssueComment)),
                 states: vec![state(0, Activity::Away, 0), state(0, a, 1), state(2, a, 4), state(2, d, 0)],
+                earned: None,
             },
             // Never credited (a bot): counts nowhere.
-            Timeline { first: None, states: vec![state(0, Activity::Away, 0); 4] },
+            Timeline { first: None, states: vec![state(0, Activity::Away, 0); 4], earned: None },
         ];
         let s = series(&periods, 2, &people);
         assert_eq!(s.levels, [vec![0, 1, 1, 0], vec![0, 0, 1, 2]]);
@@ -216,6 +227,7 @@ mod tests {
         let active_in = |months: &[usize]| Timeline {
             first: Some((periods[months[0]].start, Kind::PrOpened)),
             states: (0..15).map(|m| state(0, Activity::Active, u64::from(months.contains(&m)))).collect(),
+            earned: None,
         };
         let people = [
             active_in(&[0, 1]),  // month 1 is within 3 months (1..=3): retained at 3 only

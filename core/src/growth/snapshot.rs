@@ -12,12 +12,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::as_of::{History, Merges, facts_as_of, role_as_of};
+use super::as_of::{History, Merges, role_as_of};
 use super::period::{Interval, Period, back, periods};
 use super::series::{Cohort, Cohorts, Series, Sums};
 use super::timeline::timeline;
 use crate::health::RepoHealth;
-use crate::ladder::{Activity, Ladder, evaluate};
+use crate::ladder::{Activity, Ladder};
 use crate::roles::Role;
 use crate::signal::Kind;
 
@@ -132,10 +132,7 @@ impl<'a> Builder<'a> {
         self.cohorts.add(&by_month);
         self.week_sums.add(&timeline(history, self.merges, self.ladder, &self.weeks));
         let now = by_month.states.last().copied()?;
-        let facts = facts_as_of(history, self.merges, self.ladder, self.now);
-        let earned = evaluate(self.ladder, &facts, None, self.now);
-        let earned =
-            earned.level.and_then(|id| self.ladder.levels.iter().position(|l| l.id == id)).map_or(0, |i| i + 1);
+        let earned = by_month.earned.as_ref()?;
         let role = role_as_of(history.roles, self.now);
         let mut signals = [0; 4];
         let mut months: Vec<(i64, [u64; 4])> = Vec::new();
@@ -149,11 +146,11 @@ impl<'a> Builder<'a> {
             id,
             login: login.to_owned(),
             levels: now.levels,
-            earned,
+            earned: self.ladder.levels_held(earned.level.as_deref()),
             role,
             activity: now.activity,
             first: Some(first),
-            last_activity: facts.last_activity(),
+            last_activity: earned.last_activity,
             signals,
             months,
         };

@@ -14,7 +14,7 @@ use super::as_of::{History, Merges, endorsements_before, merged_before, role_as_
 use super::period::Period;
 use crate::credit::is_credited;
 use crate::digest::PersonDigest;
-use crate::ladder::{Activity, Facts, Ladder, evaluate};
+use crate::ladder::{Activity, Facts, Ladder, Readiness, evaluate};
 use crate::signal::{Kind, Track};
 
 /// Where a person stood at the end of one period.
@@ -34,10 +34,13 @@ impl State {
 }
 
 /// A person's states at the end of each period, and their first credited action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub first: Option<(DateTime<Utc>, Kind)>,
     pub states: Vec<State>,
+    /// Where their work alone (whatever role they hold) stood at the last period's end: its level and
+    /// last activity (evidence lists only the references a digest keeps).
+    pub earned: Option<Readiness>,
 }
 
 fn track_index(track: Track) -> usize {
@@ -51,7 +54,8 @@ pub fn timeline(history: History<'_>, merges: &Merges, ladder: &Ladder, periods:
     let mut digest = PersonDigest::default();
     let mut next = 0;
     let mut states = Vec::with_capacity(periods.len());
-    for period in periods {
+    let mut earned = None;
+    for (i, period) in periods.iter().enumerate() {
         let mut signals = [0; 4];
         while let Some(s) = credited.get(next).filter(|s| s.occurred_at < period.end) {
             digest.add(s);
@@ -63,10 +67,13 @@ pub fn timeline(history: History<'_>, merges: &Merges, ladder: &Ladder, periods:
         let mut facts = Facts::from_digest(&digest, |key| merged_before(merges, key, period.end), ladder);
         facts.endorsements = endorsements_before(history.endorsements, period.end);
         let readiness = evaluate(ladder, &facts, role_as_of(history.roles, period.end), period.end);
-        let levels = readiness.level.and_then(|id| ladder.levels.iter().position(|l| l.id == id)).map_or(0, |i| i + 1);
+        let levels = ladder.levels_held(readiness.level.as_deref());
         states.push(State { levels, activity: readiness.activity, signals });
+        if i + 1 == periods.len() {
+            earned = Some(evaluate(ladder, &facts, None, period.end));
+        }
     }
-    Timeline { first, states }
+    Timeline { first, states, earned }
 }
 
 #[cfg(test)]
@@ -161,8 +168,7 @@ mod tests {
                 assert_eq!(walked.states.len(), periods.len());
                 for (period, state) in periods.iter().zip(&walked.states) {
                     let direct = readiness_as_of(history, &merges, &ladder, period.end);
-                    let levels =
-                        direct.level.and_then(|id| ladder.levels.iter().position(|l| l.id == id)).map_or(0, |i| i + 1);
+                    let levels = ladder.levels_held(direct.level.as_deref());
                     assert_eq!((state.levels, state.activity), (levels, direct.activity), "{:?} {period:?}", interval);
                     let in_period = signals
                         .iter()
@@ -172,6 +178,12 @@ mod tests {
                     assert_eq!(state.signals.iter().sum::<u64>(), in_period);
                     reached[state.levels] += 1;
                 }
+                // Their work alone at the end: the as-of rule without a role.
+                let end = periods.last().unwrap().end;
+                let alone =
+                    evaluate(&ladder, &super::super::as_of::facts_as_of(history, &merges, &ladder, end), None, end);
+                let earned = walked.earned.as_ref().unwrap();
+                assert_eq!((&earned.level, earned.last_activity), (&alone.level, alone.last_activity), "{interval:?}");
             }
         }
         assert!(reached.iter().all(|n| *n > 0), "every level was reached somewhere: {reached:?}");

@@ -14,7 +14,6 @@ use serde::{Deserialize, Deserializer};
 use crate::event::Account;
 use crate::signal::GHOST;
 
-
 fn big_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]

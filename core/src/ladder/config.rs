@@ -527,6 +527,16 @@ impl Ladder {
     pub fn level(&self, id: &str) -> Option<&Level> {
         self.levels.iter().find(|l| l.id == id)
     }
+
+    /// Where level `id` stands on the ladder: 0 the first.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l.id == id)
+    }
+
+    /// How many levels someone holds whose highest is `id` (0 for none, or one the ladder lacks).
+    pub fn levels_held(&self, id: Option<&str>) -> usize {
+        id.and_then(|id| self.position(id)).map_or(0, |i| i + 1)
+    }
 }
 
 #[cfg(test)]

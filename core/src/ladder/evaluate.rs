@@ -79,6 +79,19 @@ impl Readiness {
     pub fn missing(&self) -> Vec<&Progress> {
         self.next.iter().flat_map(|(_, p)| p.iter().filter(|p| !p.met())).collect()
     }
+
+    /// The mean share of `level`'s requirements met, each counted at most whole (0.0 to 1.0); `None`
+    /// for a level that requires nothing.
+    pub fn share_of(&self, level: &Level) -> Option<f64> {
+        if level.requires.is_empty() {
+            return None;
+        }
+        let met = level.requires.iter().map(|(metric, need)| {
+            let have = self.metrics.get(metric).map_or(0, |m| m.value);
+            have.min(*need) as f64 / *need as f64
+        });
+        Some(met.sum::<f64>() / level.requires.len() as f64)
+    }
 }
 
 fn progress(level: &Level, metrics: &BTreeMap<Metric, Measure>, facts: &Facts) -> Vec<Progress> {

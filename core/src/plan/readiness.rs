@@ -122,9 +122,8 @@ pub fn level_up_by(
 /// The level-up comment when a merge moved the author from `before` to `after` (level ids, `None`
 /// below the first), once per person and level ever.
 fn level_up(ladder: &Ladder, pr: &PrView, before: Option<&str>, after: &Report) -> Option<Planned> {
-    let rank = |id: Option<&str>| id.and_then(|id| ladder.levels.iter().position(|l| l.id == id));
     let reached = after.readiness.level.as_deref()?;
-    if rank(Some(reached)) <= rank(before) {
+    if ladder.levels_held(Some(reached)) <= ladder.levels_held(before) {
         return None;
     }
     Some(Planned {
