@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ladder::app::cli::{self, Cli};
+use ladder::app::cli::{self, Cli, Command};
 use ladder::app::settings::LogFormat;
 use tracing_subscriber::EnvFilter;
 
@@ -41,28 +41,34 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// `serve` starts with the variables of its `.env` file (where setup writes the App's credentials).
-fn read_env_file() -> Result<(), ladder::app::dotenv::DotenvError> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) != Some("serve") {
-        return Ok(());
+/// `serve` starts with the variables of its `.env` file (where setup writes the App's credentials):
+/// the file is the one its arguments name (`--env-file`, `LADDER_ENV_FILE`, or `.env`), and the
+/// command line is read again with the file's variables in the environment.
+fn with_env_file(cli: Cli) -> Result<Cli, ladder::app::dotenv::DotenvError> {
+    let Command::Serve(args) = &cli.command else { return Ok(cli) };
+    let vars = ladder::app::dotenv::load(&args.env_file)?;
+    if vars.is_empty() {
+        return Ok(cli);
     }
-    for (name, value) in ladder::app::dotenv::load(&ladder::app::dotenv::path(&args))? {
+    for (name, value) in vars {
         // SAFETY: no other thread runs yet (the runtime is built after this), so nothing reads the
         // environment while it changes.
         unsafe { std::env::set_var(name, value) };
     }
-    Ok(())
+    Ok(Cli::parse())
 }
 
 fn main() -> ExitCode {
     give_memory_back();
-    if let Err(e) = read_env_file() {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
-    }
+    let cli = match with_env_file(Cli::parse()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(run()),
+        Ok(runtime) => runtime.block_on(run(cli)),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             ExitCode::FAILURE
@@ -70,8 +76,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run() -> ExitCode {
-    let cli = Cli::parse();
+async fn run(cli: Cli) -> ExitCode {
     init_logging(cli.log.log_format);
     match cli::run(cli).await {
         Ok(code) => code,

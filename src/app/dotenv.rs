@@ -26,14 +26,6 @@ pub enum DotenvError {
     Conflict { names: String, path: PathBuf },
 }
 
-/// The env file `serve` reads: `--env-file FILE`, `LADDER_ENV_FILE`, or `.env`.
-pub fn path(args: &[String]) -> PathBuf {
-    let flag = args.windows(2).find(|w| w[0] == "--env-file").map(|w| w[1].clone());
-    let inline = args.iter().find_map(|a| a.strip_prefix("--env-file=").map(str::to_owned));
-    let var = std::env::var("LADDER_ENV_FILE").ok().filter(|v| !v.is_empty());
-    PathBuf::from(flag.or(inline).or(var).unwrap_or_else(|| ".env".to_owned()))
-}
-
 /// The file's variables that the environment lacks, to set; an error for one set to something else.
 pub fn load(path: &Path) -> Result<Vec<(String, String)>, DotenvError> {
     let text = match std::fs::read_to_string(path) {

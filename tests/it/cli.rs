@@ -85,6 +85,13 @@ async fn with_nothing_set_serve_starts_in_setup_mode_and_reads_its_env_file() {
     assert!(!out.status.success());
     assert!(stderr.contains("WEBHOOK_SECRET set both in the environment and in"), "{stderr}");
     assert!(!stderr.contains("from-the-file") && !stderr.contains("another-secret"), "{stderr}");
+    // Read as well when a global flag comes before `serve`.
+    let out = ladder_command(&url)
+        .args(["--log-format", "json", "serve", "--port", "0", "--env-file", file])
+        .env("WEBHOOK_SECRET", "another-secret-4567")
+        .output()
+        .unwrap();
+    assert!(text(&out).1.contains("WEBHOOK_SECRET set both in the environment"), "{}", text(&out).1);
     // A line that is not KEY=VALUE: an error naming the file and line.
     std::fs::write(&env_file, "APP_ID 42\n").unwrap();
     let out = ladder_command(&url).args(["serve", "--env-file", file]).output().unwrap();
