@@ -74,10 +74,8 @@ impl Auto {
         for org in self.directory.orgs().await? {
             let installed: Vec<_> =
                 repos.iter().filter(|r| r.org_id == org.id && !r.removed && r.installation_id.is_some()).collect();
-            let Some(installation) = installed.iter().find_map(|r| r.installation_id) else { continue };
-            if self.directory.installation_state(installation).await?.as_deref() != Some("active") {
-                continue;
-            }
+            // The same test as the one that holds level-ups back until the first backfill.
+            let Some(installation) = self.directory.active_installation(&org.login).await? else { continue };
             let names: HashSet<String> = installed.iter().map(|r| r.full_name.to_lowercase()).collect();
             let paged = self.backfills.paged_repositories(&org.login).await?;
             let asked = self.asked.lock().unwrap_or_else(|e| e.into_inner()).get(&org.login).cloned();

@@ -57,33 +57,45 @@ impl Grower {
 
     /// The org's snapshot for `scope`: the kept one while it may be shown, otherwise computed now.
     pub async fn current(&self, org: &Org, scope: Scope, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
-        if let Some(snapshot) = self.usable(org, scope, now).await? {
-            return Ok(snapshot);
+        if let Some(computed) = self.ensure(org, scope, now).await? {
+            return Ok(computed);
+        }
+        match self.store.growth().snapshot(org.id, scope).await? {
+            Some(snapshot) => Ok(snapshot),
+            // Discarded since it was judged fresh (by an opt-out): computed anew.
+            None => {
+                let _one = self.computing.lock().await;
+                self.compute(org, scope, now).await
+            }
+        }
+    }
+
+    /// Makes sure the org has a snapshot for `scope` that may be shown at `now`, which the lists of
+    /// people read their standings from: computes one (and returns it) when the kept one may not be
+    /// shown; reads only its version and age otherwise.
+    pub async fn ensure(&self, org: &Org, scope: Scope, now: DateTime<Utc>) -> Result<Option<Snapshot>, StoreError> {
+        if self.may_show(org, scope, now).await? {
+            return Ok(None);
         }
         let _one = self.computing.lock().await;
         // Another request may have computed it while this one waited.
-        if let Some(snapshot) = self.usable(org, scope, now).await? {
-            return Ok(snapshot);
-        }
-        self.compute(org, scope, now).await
-    }
-
-    /// The kept snapshot, if it may be shown at `now`.
-    async fn usable(&self, org: &Org, scope: Scope, now: DateTime<Utc>) -> Result<Option<Snapshot>, StoreError> {
-        let Some((version, snapshot)) = self.store.growth().snapshot(org.id, scope).await? else { return Ok(None) };
-        let age = (now - snapshot.computed_at).to_std().unwrap_or_default();
-        if age >= MAX_AGE {
+        if self.may_show(org, scope, now).await? {
             return Ok(None);
         }
-        if age < self.lag || version == self.version(org).await? {
-            return Ok(Some(snapshot));
-        }
-        Ok(None)
+        self.compute(org, scope, now).await.map(Some)
+    }
+
+    /// Whether the kept snapshot may be shown at `now`: younger than an hour, and computed from the
+    /// data there is now or changed less than `lag` ago.
+    async fn may_show(&self, org: &Org, scope: Scope, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let Some((version, computed_at)) = self.store.growth().kept(org.id, scope).await? else { return Ok(false) };
+        let age = (now - computed_at).to_std().unwrap_or_default();
+        Ok(age < MAX_AGE && (age < self.lag || version == self.version(org).await?))
     }
 
     async fn version(&self, org: &Org) -> Result<String, StoreError> {
         let ladder = self.ladders.book().await?.org(org.id);
-        self.store.growth().version(&fingerprint(&ladder)).await
+        self.store.growth().version(org, &fingerprint(&ladder)).await
     }
 
     /// Computes the org's snapshot for `scope` at `now` and keeps it.
@@ -91,7 +103,7 @@ impl Grower {
         let started = std::time::Instant::now();
         let ladder = self.ladders.book().await?.org(org.id);
         let growth = self.store.growth();
-        let version = growth.version(&fingerprint(&ladder)).await?;
+        let version = growth.version(org, &fingerprint(&ladder)).await?;
         let merges = growth.merges(org.id).await?;
         let endorsements = growth.endorsements(org.id).await?;
         let (grants, _) = views::org_grants(&self.store, org, scope).await?;
@@ -99,7 +111,7 @@ impl Grower {
         let mut builder = Builder::new(&ladder, &merges, first, now);
         let mut standings = Vec::new();
         for person in growth.people(org.id).await? {
-            let signals = growth.signals_of(org.id, person.id, scope).await?;
+            let signals = self.store.people().signals_in(org.id, person.id, scope).await?;
             let roles: Vec<RoleSince> = grants
                 .iter()
                 .filter(|g| g.github_id == Some(person.id) || g.login.eq_ignore_ascii_case(&person.login))
@@ -141,15 +153,11 @@ impl Grower {
 
     async fn refresh_stale(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         for org in self.store.directory().orgs().await? {
+            let current = self.version(&org).await?;
             for scope in Scope::BOTH {
-                let kept = self.store.growth().snapshot(org.id, scope).await?;
-                let fresh = match kept {
-                    Some((version, snapshot)) => {
-                        let age = (now - snapshot.computed_at).to_std().unwrap_or_default();
-                        age < MAX_AGE / 2 && version == self.version(&org).await?
-                    }
-                    None => false,
-                };
+                let fresh = self.store.growth().kept(org.id, scope).await?.is_some_and(|(version, computed_at)| {
+                    (now - computed_at).to_std().unwrap_or_default() < MAX_AGE / 2 && version == current
+                });
                 if !fresh {
                     let _one = self.computing.lock().await;
                     self.compute(&org, scope, now).await?;

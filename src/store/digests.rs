@@ -538,7 +538,7 @@ impl super::People {
         } else {
             ""
         };
-        let public = if scope == Scope::Public { "AND repo_private = 0" } else { "" };
+        let public = super::shown_to(scope);
         let sql = format!(
             "SELECT occurred_at, repo_name, subject_number FROM signals \
              WHERE org_id = $1 AND actor_id = $2 AND kind = $3 {own} {public} \

@@ -125,15 +125,21 @@ impl super::Directory {
 
     /// Whether org `login` holds a repository of an active installation (what `serve` backfills).
     pub async fn installed(&self, login: &str) -> Result<bool, StoreError> {
+        Ok(self.active_installation(login).await?.is_some())
+    }
+
+    /// The active installation that holds a repository of org `login`, if one does: the one `serve`
+    /// backfills the org as.
+    pub async fn active_installation(&self, login: &str) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query(
-            "SELECT 1 FROM repositories r JOIN orgs o ON o.id = r.org_id \
+            "SELECT i.id FROM repositories r JOIN orgs o ON o.id = r.org_id \
                 JOIN installations i ON i.id = r.installation_id \
-             WHERE lower(o.login) = lower($1) AND r.removed = 0 AND i.state = 'active' LIMIT 1",
+             WHERE lower(o.login) = lower($1) AND r.removed = 0 AND i.state = 'active' ORDER BY i.id LIMIT 1",
         )
         .bind(login)
         .fetch_optional(&self.0.read)
         .await?;
-        Ok(row.is_some())
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// The state (`active`, `suspended`, `deleted`) of an installation, if known.

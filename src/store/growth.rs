@@ -3,8 +3,8 @@
 //! Owns: the `growth_*` tables (a snapshot per org and audience, and each person's standing in it,
 //! listed by login or need and filtered to the people behind one of the overview's numbers),
 //! the version that says what data a snapshot was computed from, and the reads that computing one
-//! needs: the org's people, each person's signals (of public repositories only, for the public), the
-//! org's merges, endorsements with their dates, and when its history begins.
+//! needs besides each person's signals ([`super::People::signals_in`]): the org's people, its merges,
+//! endorsements with their dates, and when its history begins (for the public, in public repositories).
 //!
 //! Never does: compute a snapshot (`pipeline::growth` runs the core's builder) or decide who sees
 //! what (the caller names the [`Scope`]).
@@ -14,14 +14,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::signal_rows::signal_from_row;
 use super::{Durability, Growth, StoreError, from_millis, millis};
 use ladder_core::growth::as_of::{Endorsement, Merges};
 use ladder_core::growth::snapshot::{Snapshot, Standing};
 use ladder_core::ladder::Activity;
 use ladder_core::report::Person;
 use ladder_core::roles::Role;
-use ladder_core::signal::Signal;
+use ladder_core::signal::Org;
 use ladder_core::visibility::Scope;
 
 /// Which people a list holds: those behind one of the overview's numbers.
@@ -96,15 +95,6 @@ impl Growth {
         rows.iter().map(|r| Ok(Person { id: r.try_get("id")?, login: r.try_get("login")? })).collect()
     }
 
-    /// A person's signals in the org that `scope` shows, oldest first.
-    pub async fn signals_of(&self, org_id: i64, person_id: i64, scope: Scope) -> Result<Vec<Signal>, StoreError> {
-        let private = if scope == Scope::Public { " AND repo_private = 0" } else { "" };
-        let sql =
-            format!("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2{private} ORDER BY occurred_at, seq");
-        let rows = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_all(&self.0.read).await?;
-        rows.iter().map(signal_from_row).collect()
-    }
-
     /// When each of the org's pull requests merged.
     pub async fn merges(&self, org_id: i64) -> Result<Merges, StoreError> {
         let rows = sqlx::query("SELECT repo_id, number, merged_at FROM digest_merged WHERE org_id = $1")
@@ -139,22 +129,25 @@ impl Growth {
 
     /// When the org's first signal that `scope` shows occurred, if it has any.
     pub async fn first_signal(&self, org_id: i64, scope: Scope) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let private = if scope == Scope::Public { " AND repo_private = 0" } else { "" };
-        let row = sqlx::query(&format!("SELECT MIN(occurred_at) FROM signals WHERE org_id = $1{private}"))
+        let shown = super::shown_to(scope);
+        let row = sqlx::query(&format!("SELECT MIN(occurred_at) FROM signals WHERE org_id = $1{shown}"))
             .bind(org_id)
             .fetch_one(&self.0.read)
             .await?;
         Ok(row.try_get::<Option<i64>, _>(0)?.map(from_millis))
     }
 
-    /// What the store holds now, as far as snapshots depend on it: the newest signal, and how many
-    /// endorsements, roles and opt-outs there are (with `ladder`, the ladder in force, it names the
-    /// data a snapshot was computed from).
-    pub async fn version(&self, ladder: &str) -> Result<String, StoreError> {
+    /// What the store holds of `org` now, as far as its snapshots depend on it: its newest signal, how
+    /// many endorsements and roles it has, and how many opt-outs there are (with `ladder`, the ladder
+    /// in force, it names the data a snapshot was computed from). Another org's data leaves it as is.
+    pub async fn version(&self, org: &Org, ladder: &str) -> Result<String, StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM signals), (SELECT COUNT(*) FROM endorsements), \
-                (SELECT COUNT(*) FROM roles), (SELECT COUNT(*) FROM optouts)",
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM signals WHERE org_id = $1), \
+                (SELECT COUNT(*) FROM endorsements WHERE org_id = $1), \
+                (SELECT COUNT(*) FROM roles WHERE org = $2), (SELECT COUNT(*) FROM optouts)",
         )
+        .bind(org.id)
+        .bind(org.login.to_lowercase())
         .fetch_one(&self.0.read)
         .await?;
         let (a, b, c, d): (i64, i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
@@ -214,16 +207,26 @@ impl Growth {
     }
 
     /// The org's snapshot for `scope` and the version it was computed from, if one was.
-    pub async fn snapshot(&self, org_id: i64, scope: Scope) -> Result<Option<(String, Snapshot)>, StoreError> {
-        let row = sqlx::query("SELECT version, body FROM growth_snapshots WHERE org_id = $1 AND scope = $2")
+    pub async fn snapshot(&self, org_id: i64, scope: Scope) -> Result<Option<Snapshot>, StoreError> {
+        let row = sqlx::query("SELECT body FROM growth_snapshots WHERE org_id = $1 AND scope = $2")
             .bind(org_id)
             .bind(scope.as_str())
             .fetch_optional(&self.0.read)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let body: String = row.try_get("body")?;
-        let snapshot = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("growth snapshot: {e}")))?;
-        Ok(Some((row.try_get("version")?, snapshot)))
+        serde_json::from_str(&body).map(Some).map_err(|e| StoreError::Corrupt(format!("growth snapshot: {e}")))
+    }
+
+    /// The version of the org's kept snapshot for `scope` and when it was computed, without reading
+    /// the snapshot itself.
+    pub async fn kept(&self, org_id: i64, scope: Scope) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        let row = sqlx::query("SELECT version, computed_at FROM growth_snapshots WHERE org_id = $1 AND scope = $2")
+            .bind(org_id)
+            .bind(scope.as_str())
+            .fetch_optional(&self.0.read)
+            .await?;
+        row.map(|r| Ok((r.try_get("version")?, from_millis(r.try_get("computed_at")?)))).transpose()
     }
 
     /// One page (from 1) of the org's people in `scope`, `per_page` long, in `order`; and how many

@@ -38,6 +38,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use ladder_core::visibility::Scope;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
@@ -425,6 +426,15 @@ fn placeholders_after(backend: Backend, skip: usize, rows: usize, columns: usize
 fn rows_per_statement(columns: usize) -> usize {
     const MAX_PARAMETERS: usize = 30_000;
     MAX_PARAMETERS / columns
+}
+
+/// The condition (after others, with `AND`) that keeps the signals `scope` may see: those of public
+/// repositories only, for the public.
+fn shown_to(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Public => " AND repo_private = 0",
+        Scope::All => "",
+    }
 }
 
 /// Milliseconds since the Unix epoch, the storage form of every time.

@@ -15,6 +15,7 @@ use super::{Backend, StoreError, millis};
 use ladder_core::event::Account;
 use ladder_core::report::Person;
 use ladder_core::signal::{Kind, Signal};
+use ladder_core::visibility::Scope;
 
 const SIGNAL_COLUMNS: usize = 20;
 const PEOPLE_COLUMNS: usize = 4;
@@ -183,11 +184,14 @@ fn pr_at(row: &sqlx::any::AnyRow) -> Result<((i64, i64), DateTime<Utc>), StoreEr
 impl super::People {
     /// Every recorded signal of one person in one org, oldest first.
     pub async fn signals_of(&self, org_id: i64, person_id: i64) -> Result<Vec<Signal>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2 ORDER BY occurred_at, seq")
-            .bind(org_id)
-            .bind(person_id)
-            .fetch_all(&self.0.read)
-            .await?;
+        self.signals_in(org_id, person_id, Scope::All).await
+    }
+
+    /// [`Self::signals_of`], of the repositories `scope` shows.
+    pub async fn signals_in(&self, org_id: i64, person_id: i64, scope: Scope) -> Result<Vec<Signal>, StoreError> {
+        let shown = super::shown_to(scope);
+        let sql = format!("SELECT * FROM signals WHERE org_id = $1 AND actor_id = $2{shown} ORDER BY occurred_at, seq");
+        let rows = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_all(&self.0.read).await?;
         rows.iter().map(signal_from_row).collect()
     }
 
@@ -233,23 +237,13 @@ impl super::People {
 
     /// Whether anything is recorded about a person in an org.
     pub async fn has_signals(&self, org_id: i64, person_id: i64) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2 LIMIT 1")
-            .bind(org_id)
-            .bind(person_id)
-            .fetch_optional(&self.0.read)
-            .await?;
-        Ok(row.is_some())
+        self.has_signals_in(org_id, person_id, Scope::All).await
     }
 
     /// Whether anything is recorded about a person in an org that `scope` shows.
-    pub async fn has_signals_in(
-        &self,
-        org_id: i64,
-        person_id: i64,
-        scope: ladder_core::visibility::Scope,
-    ) -> Result<bool, StoreError> {
-        let private = if scope == ladder_core::visibility::Scope::Public { " AND repo_private = 0" } else { "" };
-        let sql = format!("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2{private} LIMIT 1");
+    pub async fn has_signals_in(&self, org_id: i64, person_id: i64, scope: Scope) -> Result<bool, StoreError> {
+        let shown = super::shown_to(scope);
+        let sql = format!("SELECT 1 FROM signals WHERE org_id = $1 AND actor_id = $2{shown} LIMIT 1");
         let row = sqlx::query(&sql).bind(org_id).bind(person_id).fetch_optional(&self.0.read).await?;
         Ok(row.is_some())
     }
