@@ -23,7 +23,6 @@ use super::pages::ListQuery;
 use super::site::{Failure, Site};
 use crate::pipeline::views;
 use ladder_core::digest::month_name;
-use ladder_core::growth::period::Interval;
 use ladder_core::growth::snapshot::Standing;
 use ladder_core::ladder::Ladder;
 use ladder_core::signal::Track;
@@ -106,7 +105,7 @@ async fn orgs(State(site): State<Site>, headers: HeaderMap) -> Answer {
 
 /// A standing as the API lists it.
 fn standing_json(s: &Standing, ladder: &Ladder) -> Value {
-    let level = s.levels.checked_sub(1).and_then(|i| ladder.levels.get(i));
+    let level = s.level(ladder);
     let signals: serde_json::Map<String, Value> =
         Track::ALL.iter().zip(s.signals).map(|(t, n)| (t.as_str().to_owned(), json!(n))).collect();
     json!({
@@ -148,7 +147,7 @@ async fn people(
     let (order, window) = (query.order()?, query.window()?);
     let ladder = site.ladder(&org).await?;
     let filter = query.filter(&ladder)?;
-    site.grower.current(&org, scope, Utc::now()).await?;
+    site.grower.ensure(&org, scope, Utc::now()).await?;
     let (standings, total) = site.store.growth().standings(org.id, scope, (order, filter), window).await?;
     let list: Vec<Value> = standings.iter().map(|s| standing_json(s, &ladder)).collect();
     let mut response = answer(Value::Array(list), scope);
@@ -164,8 +163,7 @@ async fn person(State(site): State<Site>, Path((org, login)): Path<(String, Stri
     let org = site.org(&org).await?;
     let person = site.person(&org, &login, scope).await?;
     let ladder = site.ladder(&org).await?;
-    site.grower.current(&org, scope, Utc::now()).await?;
-    let standing = site.store.growth().standing(org.id, scope, &person.login).await?;
+    let standing = site.standing(&org, &person, scope).await?;
     let report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
     let mut json = report.to_json();
     let months: Vec<Value> = standing
@@ -193,17 +191,11 @@ async fn repos(State(site): State<Site>, Path(org): Path<String>, headers: Heade
 
 /// A program cohort, for admins: its dates, its mentees and, once it ended, its outcome.
 async fn cohort(State(site): State<Site>, Path((org, name)): Path<(String, String)>, headers: HeaderMap) -> Answer {
-    if site.viewer(&headers).await? != Scope::All {
-        return Err(Failure::AdminOnly.into());
-    }
+    site.admin(&headers).await?;
     let org = site.org(&org).await?;
     let ladder = site.ladder(&org).await?;
-    site.grower.current(&org, Scope::All, Utc::now()).await?;
-    let view = views::program(&site.store, &org, &ladder, Some(&name), Utc::now()).await?;
+    let view = site.program(&org, &ladder, Some(&name)).await?;
     let dates = ladder.cohort(&name);
-    if dates.is_none() && view.mentees.is_empty() {
-        return Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)).into());
-    }
     let mentees: Vec<Value> = view
         .mentees
         .iter()
@@ -273,11 +265,7 @@ async fn growth(
 ) -> Answer {
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
-    let interval = match query.interval.as_deref() {
-        None => Interval::Month,
-        Some(text) => Interval::parse(text)
-            .ok_or_else(|| Failure::BadRequest(format!("interval is month or week, not {text}")))?,
-    };
+    let interval = super::pages::interval(query.interval.as_deref())?;
     let (from, to) = (date("from", query.from.as_deref())?, date("to", query.to.as_deref())?);
     let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
     let series = snapshot.series(interval);

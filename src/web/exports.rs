@@ -17,7 +17,6 @@ use super::site::{Failure, Site};
 use crate::store::growth::{Filter, Order};
 use ladder_core::digest::month_name;
 use ladder_core::growth::figures::{Figure, figures};
-use ladder_core::growth::period::Interval;
 use ladder_core::visibility::Scope;
 
 pub fn routes() -> Router<Site> {
@@ -48,9 +47,9 @@ fn csv(header: &[String], rows: impl IntoIterator<Item = Vec<String>>, scope: Sc
 pub fn figure_csv(figure: &Figure, scope: Scope) -> Result<Response, Failure> {
     let mut header = vec!["period".to_owned()];
     header.extend(figure.lines.iter().map(|l| l.name.clone()));
-    let rows = figure.labels.iter().enumerate().map(|(i, label)| {
-        let mut row = vec![label.clone()];
-        row.extend(figure.lines.iter().map(|l| l.values.get(i).copied().unwrap_or(0).to_string()));
+    let rows = figure.rows().map(|(label, values)| {
+        let mut row = vec![label.to_owned()];
+        row.extend(values.iter().map(u64::to_string));
         row
     });
     csv(&header, rows, scope)
@@ -65,13 +64,13 @@ async fn chart(
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
     let name = file.strip_suffix(".csv").ok_or_else(|| Failure::NotFound(format!("No chart named {file}.")))?;
-    let interval = query.interval().transpose()?.unwrap_or(Interval::Month);
+    let interval = query.interval()?;
     let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
     if name == "cohorts" {
         let header = ["month", "new", "after_3_months", "after_6_months", "after_12_months"].map(String::from);
         let rows = snapshot.cohorts.iter().map(|c| {
             let mut row = vec![month_name(c.period.number), c.size.to_string()];
-            row.extend(c.retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())));
+            row.extend(super::pages::retained_cells(&c.retained));
             row
         });
         return csv(&header, rows, scope);
@@ -86,12 +85,10 @@ async fn chart(
 /// Every person, for admins only: login, level, activity, last activity, ready for a role, signals
 /// per track.
 async fn people(State(site): State<Site>, Path(org): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
-    let scope = site.viewer(&headers).await?;
-    if scope != Scope::All {
-        return Err(Failure::AdminOnly);
-    }
+    site.admin(&headers).await?;
+    let scope = Scope::All;
     let org = site.org(&org).await?;
-    site.grower.current(&org, scope, Utc::now()).await?;
+    site.grower.ensure(&org, scope, Utc::now()).await?;
     let ladder = site.ladder(&org).await?;
     let mut header = ["login", "level", "activity", "last_activity", "ready_for_a_role"].map(String::from).to_vec();
     header.extend(ladder_core::signal::Track::ALL.iter().map(|t| format!("{}_signals", t.as_str())));
@@ -114,7 +111,6 @@ async fn activity(
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
     let person = site.person(&org, &login, scope).await?;
-    site.grower.current(&org, scope, Utc::now()).await?;
-    let standing = site.store.growth().standing(org.id, scope, &person.login).await?;
+    let standing = site.standing(&org, &person, scope).await?;
     figure_csv(&activity_figure(standing.as_ref()), scope)
 }

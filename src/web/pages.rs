@@ -30,6 +30,7 @@ use ladder_core::growth::snapshot::Standing;
 use ladder_core::ladder::{Activity, Ladder};
 use ladder_core::report::Report;
 use ladder_core::signal::Track;
+use ladder_core::text::render::parse_reference;
 use ladder_core::visibility::Scope;
 
 pub fn routes() -> Router<Site> {
@@ -58,14 +59,7 @@ pub struct FigureView {
 
 impl FigureView {
     pub fn new(figure: &Figure, csv: String) -> FigureView {
-        let rows = figure
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                (label.clone(), figure.lines.iter().map(|l| l.values.get(i).copied().unwrap_or(0)).collect())
-            })
-            .collect();
+        let rows = figure.rows().map(|(label, values)| (label.to_owned(), values)).collect();
         FigureView {
             id: figure.id.to_owned(),
             title: figure.title.clone(),
@@ -78,8 +72,13 @@ impl FigureView {
     }
 }
 
+/// How many stayed after 3, 6 and 12 months, as table cells: empty while a month has not come.
+pub(super) fn retained_cells(retained: &[Option<u64>; 3]) -> Vec<String> {
+    retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())).collect()
+}
+
 /// A page's HTML; never cached when it shows what only admins may see.
-fn page(template: &impl Template, scope: Scope) -> Response {
+pub(super) fn page(template: &impl Template, scope: Scope) -> Response {
     match template.render() {
         Ok(html) => {
             let mut response = Html(html).into_response();
@@ -152,10 +151,18 @@ pub struct IntervalQuery {
 }
 
 impl IntervalQuery {
-    /// The interval asked for, if one was.
-    pub fn interval(&self) -> Option<Result<Interval, Failure>> {
-        let text = self.interval.as_deref()?;
-        Some(Interval::parse(text).ok_or_else(|| Failure::BadRequest(format!("interval is month or week, not {text}"))))
+    pub fn interval(&self) -> Result<Interval, Failure> {
+        interval(self.interval.as_deref())
+    }
+}
+
+/// The interval `?interval=` asks for: month (when not given) or week.
+pub fn interval(text: Option<&str>) -> Result<Interval, Failure> {
+    match text {
+        None => Ok(Interval::Month),
+        Some(text) => {
+            Interval::parse(text).ok_or_else(|| Failure::BadRequest(format!("interval is month or week, not {text}")))
+        }
     }
 }
 
@@ -183,7 +190,7 @@ async fn overview(
 ) -> Result<Response, Failure> {
     let scope = site.viewer(&headers).await?;
     let org = site.org(&org).await?;
-    let interval = query.interval().transpose()?.unwrap_or(Interval::Month);
+    let interval = query.interval()?;
     let snapshot = site.grower.current(&org, scope, Utc::now()).await?;
     let figures = figures(&snapshot, interval)
         .iter()
@@ -202,7 +209,7 @@ async fn overview(
         .iter()
         .rev()
         .map(|c| {
-            let kept = c.retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())).collect();
+            let kept = retained_cells(&c.retained);
             (month_name(c.period.number), c.size, kept)
         })
         .collect();
@@ -306,7 +313,7 @@ pub struct PersonRow {
 
 impl PersonRow {
     pub fn new(standing: &Standing, ladder: &Ladder) -> PersonRow {
-        let level = standing.levels.checked_sub(1).and_then(|i| ladder.levels.get(i));
+        let level = standing.level(ladder);
         PersonRow {
             login: standing.login.clone(),
             level: level.map_or_else(|| "none yet".to_owned(), |l| l.name.clone()),
@@ -345,7 +352,7 @@ async fn people(
     let (order, (page_number, per_page)) = (query.order()?, query.window()?);
     let ladder = site.ladder(&org).await?;
     let filter = query.filter(&ladder)?;
-    site.grower.current(&org, scope, Utc::now()).await?;
+    site.grower.ensure(&org, scope, Utc::now()).await?;
     let growth = site.store.growth();
     let (standings, total) = growth.standings(org.id, scope, (order, filter), (page_number, per_page)).await?;
     let parameters = query.parameters(order, query.per_page);
@@ -370,16 +377,17 @@ struct ProgressView {
     have: u64,
     need: u64,
     met: bool,
-    evidence: Vec<(String, String)>,
+    evidence: Vec<(String, Option<String>)>,
 }
 
-/// A reference (`owner/name#number`, or `owner/name`) and its address on GitHub.
-pub fn evidence_link(reference: &str) -> (String, String) {
-    let url = match reference.split_once('#') {
-        Some((repo, number)) => format!("https://github.com/{repo}/issues/{number}"),
-        None => format!("https://github.com/{reference}"),
-    };
-    (reference.to_owned(), url)
+/// Evidence as the pages show it, with its address on GitHub when it is a reference
+/// (`owner/name#number`, or `owner/name`); other evidence (a month, a login) is only text.
+pub fn evidence_link(evidence: &str) -> (String, Option<String>) {
+    let url = parse_reference(evidence).map(|(repo, number)| match number {
+        Some(n) => format!("https://github.com/{repo}/issues/{n}"),
+        None => format!("https://github.com/{repo}"),
+    });
+    (evidence.to_owned(), url)
 }
 
 #[derive(Template)]
@@ -397,7 +405,7 @@ struct PersonPage {
     progress: Vec<ProgressView>,
     figure: FigureView,
     signals: Vec<(&'static str, u64)>,
-    evidence: Vec<(String, Vec<(String, String)>)>,
+    evidence: Vec<(String, Vec<(String, Option<String>)>)>,
 }
 
 /// A person's activity per track and month, as a figure.
@@ -427,8 +435,7 @@ async fn person(
     let org = site.org(&org).await?;
     let person = site.person(&org, &login, scope).await?;
     let ladder = site.ladder(&org).await?;
-    site.grower.current(&org, scope, Utc::now()).await?;
-    let standing = site.store.growth().standing(org.id, scope, &person.login).await?;
+    let standing = site.standing(&org, &person, scope).await?;
     let report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
     let figure = FigureView::new(
         &activity_figure(standing.as_ref()),
@@ -583,19 +590,10 @@ async fn program_page(
     cohort: Option<String>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    if site.viewer(&headers).await? != Scope::All {
-        return Err(Failure::AdminOnly);
-    }
+    site.admin(&headers).await?;
     let org = site.org(&org).await?;
     let ladder = site.ladder(&org).await?;
-    site.grower.current(&org, Scope::All, Utc::now()).await?;
-    let view = views::program(&site.store, &org, &ladder, cohort.as_deref(), Utc::now()).await?;
-    if let Some(name) = &cohort
-        && ladder.cohort(name).is_none()
-        && view.mentees.is_empty()
-    {
-        return Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)));
-    }
+    let view = site.program(&org, &ladder, cohort.as_deref()).await?;
     let page_view = Program {
         admin: true,
         org: org.login,
@@ -635,7 +633,7 @@ async fn program_page(
             .outcomes
             .iter()
             .map(|o| {
-                let kept = o.retained.iter().map(|k| k.map_or_else(String::new, |n| n.to_string())).collect();
+                let kept = retained_cells(&o.retained);
                 (o.cohort.clone(), o.mentees, kept, o.maintainers, o.mentors)
             })
             .collect(),
@@ -743,8 +741,9 @@ mod tests {
         }
         assert_eq!(
             evidence_link("asyncapi/cli#12"),
-            ("asyncapi/cli#12".to_owned(), "https://github.com/asyncapi/cli/issues/12".to_owned())
+            ("asyncapi/cli#12".to_owned(), Some("https://github.com/asyncapi/cli/issues/12".to_owned()))
         );
-        assert_eq!(evidence_link("asyncapi/cli").1, "https://github.com/asyncapi/cli");
+        assert_eq!(evidence_link("asyncapi/cli").1.as_deref(), Some("https://github.com/asyncapi/cli"));
+        assert_eq!(evidence_link("since 2025-01-01").1, None);
     }
 }

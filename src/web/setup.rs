@@ -24,7 +24,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -145,13 +145,8 @@ fn page(setup: &Setup, step: SetupStep) -> Response {
         env_file: setup.settings.env_file.display().to_string(),
         step,
     };
-    match view.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "the setup page did not render (a bug)");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
-        }
-    }
+    // Never cached, like every admin page.
+    super::pages::page(&view, ladder_core::visibility::Scope::All)
 }
 
 /// A plain answer with a status and a sentence that says what to do.

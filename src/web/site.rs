@@ -2,8 +2,9 @@
 //! a request speaks for, and the lookups of an org and a person that answer 404 alike for what does
 //! not exist and what may not be shown.
 //!
-//! Owns: [`Site`], [`Failure`] (why a request cannot be answered, whatever renders it), and
-//! [`Site::org`], [`Site::person`] and [`Site::viewer`].
+//! Owns: [`Site`], [`Failure`] (why a request cannot be answered, whatever renders it), and the
+//! lookups pages and the API share: [`Site::viewer`] and [`Site::admin`], [`Site::org`],
+//! [`Site::person`] and their [`Site::standing`], a program's [`Site::program`].
 //!
 //! Never does: render (pages and the API do) or decide what a scope shows (the core does).
 
@@ -14,7 +15,10 @@ use axum::http::HeaderMap;
 use super::admin::{self, Admin};
 use crate::pipeline::growth::Grower;
 use crate::pipeline::ladders::Ladders;
+use crate::pipeline::views::{self, ProgramView};
 use crate::store::{Store, StoreError};
+use chrono::Utc;
+use ladder_core::growth::snapshot::Standing;
 use ladder_core::ladder::Ladder;
 use ladder_core::report::Person;
 use ladder_core::signal::Org;
@@ -55,6 +59,14 @@ impl Site {
         self.admin.scope(headers).await?.map_err(Failure::Refused)
     }
 
+    /// Nothing when the request speaks for an admin; [`Failure::AdminOnly`] otherwise.
+    pub async fn admin(&self, headers: &HeaderMap) -> Result<(), Failure> {
+        match self.viewer(headers).await? {
+            Scope::All => Ok(()),
+            Scope::Public => Err(Failure::AdminOnly),
+        }
+    }
+
     /// The org named `login` (any case).
     pub async fn org(&self, login: &str) -> Result<Org, Failure> {
         let orgs = self.store.directory().orgs().await?;
@@ -82,5 +94,24 @@ impl Site {
             }
         }
         Err(missing())
+    }
+
+    /// `person`'s standing in the org's growth snapshot for `scope` (kept fresh): their months.
+    pub async fn standing(&self, org: &Org, person: &Person, scope: Scope) -> Result<Option<Standing>, Failure> {
+        self.grower.ensure(org, scope, Utc::now()).await?;
+        Ok(self.store.growth().standing(org.id, scope, &person.login).await?)
+    }
+
+    /// The program as admins see it: of one cohort (not found when the ladder has no such cohort and
+    /// no one is enrolled in it), or of everyone enrolled now.
+    pub async fn program(&self, org: &Org, ladder: &Ladder, cohort: Option<&str>) -> Result<ProgramView, Failure> {
+        self.grower.ensure(org, Scope::All, Utc::now()).await?;
+        let view = views::program(&self.store, org, ladder, cohort, Utc::now()).await?;
+        match cohort {
+            Some(name) if ladder.cohort(name).is_none() && view.mentees.is_empty() => {
+                Err(Failure::NotFound(format!("No cohort named {name} in {}.", org.login)))
+            }
+            _ => Ok(view),
+        }
     }
 }

@@ -27,6 +27,13 @@ pub struct Figure {
 }
 
 impl Figure {
+    /// Each period's name and its value in each line: the figure's data as a table.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, Vec<u64>)> {
+        self.labels.iter().enumerate().map(|(i, label)| {
+            (label.as_str(), self.lines.iter().map(|l| l.values.get(i).copied().unwrap_or(0)).collect())
+        })
+    }
+
     /// Each period's values summed over the lines.
     pub fn totals(&self) -> Vec<u64> {
         (0..self.labels.len()).map(|i| self.lines.iter().filter_map(|l| l.values.get(i)).sum()).collect()

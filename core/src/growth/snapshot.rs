@@ -17,7 +17,7 @@ use super::period::{Interval, Period, back, periods};
 use super::series::{Cohort, Cohorts, Series, Sums};
 use super::timeline::timeline;
 use crate::health::RepoHealth;
-use crate::ladder::{Activity, Ladder};
+use crate::ladder::{Activity, Ladder, Level};
 use crate::roles::Role;
 use crate::signal::Kind;
 
@@ -46,6 +46,11 @@ pub struct Standing {
 }
 
 impl Standing {
+    /// The highest level they hold, if any.
+    pub fn level<'l>(&self, ladder: &'l Ladder) -> Option<&'l Level> {
+        self.levels.checked_sub(1).and_then(|i| ladder.levels.get(i))
+    }
+
     /// Whether the person meets, by metrics alone, a level tied to a role they do not hold.
     pub fn ready_for_a_role(&self, ladder: &Ladder) -> bool {
         let held = self.role.map_or(0, Role::rank);

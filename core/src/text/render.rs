@@ -130,14 +130,21 @@ pub fn reference(repo: &str, number: Option<i64>) -> String {
     format!("[{text}](https:&#47;&#47;github.com&#47;{})", path.replace('/', "&#47;"))
 }
 
-/// A reference given as `owner/repo#N` text (evidence), rendered with [`reference`].
+/// The repository (`owner/repo`) and number an evidence text names, if it is a reference
+/// (`owner/repo#N` or `owner/repo`) and not other evidence (a month, a login, "since" a date).
+pub fn parse_reference(text: &str) -> Option<(&str, Option<i64>)> {
+    let (repo, number) = match text.rsplit_once('#') {
+        Some((repo, n)) => (repo, Some(n.parse().ok()?)),
+        None => (text, None),
+    };
+    let is_repo = repo.split('/').count() == 2 && !repo.starts_with('/') && !repo.ends_with('/');
+    (is_repo && !repo.contains(char::is_whitespace)).then_some((repo, number))
+}
+
+/// Evidence as a comment shows it: a reference rendered with [`reference`], anything else as text.
 pub fn evidence(text: &str) -> String {
-    match text.rsplit_once('#') {
-        Some((repo, n)) => match n.parse() {
-            Ok(n) => reference(repo, Some(n)),
-            Err(_) => user_text(text),
-        },
-        None if text.contains('/') => reference(text, None),
+    match parse_reference(text) {
+        Some((repo, number)) => reference(repo, number),
         None => user_text(text),
     }
 }
@@ -183,6 +190,24 @@ mod tests {
         for text in ["asyncapi/cli#3", "@u and @au-dev", "a / b", "1/2", "and/or"] {
             assert_eq!(guard(text), Ok(()), "{text:?}");
         }
+    }
+
+    #[test]
+    fn evidence_names_a_reference_or_is_text() {
+        let cases = [
+            ("asyncapi/cli#12", Some(("asyncapi/cli", Some(12)))),
+            ("asyncapi/cli", Some(("asyncapi/cli", None))),
+            ("asyncapi/cli#x", None),
+            ("since 2025-01-01", None),
+            ("2025-03", None),
+            ("mentor", None),
+            ("a/b/c#1", None),
+            ("since 2025/01 a/b", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_reference(text), want, "{text}");
+        }
+        assert_eq!(evidence("asyncapi/cli#12"), "asyncapi/cli#12");
     }
 
     #[test]

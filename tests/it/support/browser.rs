@@ -130,39 +130,29 @@ impl Browser {
             .map(str::to_owned)
     }
 
+    /// What the driver says of the element at `what` (after `/element/ID/`), as text.
+    async fn element_text(&self, element: &str, what: &str) -> String {
+        let value = self.session_call("GET", &format!("/element/{element}/{what}"), None).await;
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
     /// A DOM property of the element, as text.
     pub async fn property(&self, element: &str, name: &str) -> String {
-        self.session_call("GET", &format!("/element/{element}/property/{name}"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.element_text(element, &format!("property/{name}")).await
     }
 
     pub async fn text(&self, element: &str) -> String {
-        self.session_call("GET", &format!("/element/{element}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.element_text(element, "text").await
     }
 
     /// The element's accessible name, as the browser computes it.
     pub async fn accessible_name(&self, element: &str) -> String {
-        self.session_call("GET", &format!("/element/{element}/computedlabel"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.element_text(element, "computedlabel").await
     }
 
     /// The element's role, as the browser computes it.
     pub async fn role(&self, element: &str) -> String {
-        self.session_call("GET", &format!("/element/{element}/computedrole"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.element_text(element, "computedrole").await
     }
 
     /// Runs `script` in the page (the test's own JavaScript; the pages have none).

@@ -279,7 +279,6 @@ pub fn signed_headers(event: &str, id: &str, body: &[u8]) -> Vec<(String, String
     ]
 }
 
-/// A real HTTP/1.1 client with keep-alive.
 /// An answer with its headers.
 #[derive(Debug)]
 pub struct Reply {
@@ -298,6 +297,7 @@ impl Reply {
     }
 }
 
+/// A real HTTP/1.1 client with keep-alive.
 #[derive(Clone)]
 pub struct Http {
     addr: SocketAddr,
@@ -327,15 +327,31 @@ impl Http {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<(u16, String), String> {
+        let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let reply = self.send(method, path, headers, body).await?;
+        Ok((reply.status, reply.body))
+    }
+
+    async fn send<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        headers: impl Iterator<Item = (&'h str, &'h str)>,
+        body: Vec<u8>,
+    ) -> Result<Reply, String> {
         let mut builder = hyper::Request::builder().method(method).uri(format!("http://{}{path}", self.addr));
         for (k, v) in headers {
             builder = builder.header(k, v);
         }
         let request = builder.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
         let response = self.client.request(request).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok(Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -344,19 +360,7 @@ impl Http {
 
     /// A request whose answer's headers matter too.
     pub async fn fetch(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut builder = hyper::Request::builder().method(method).uri(format!("http://{}{path}", self.addr));
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
-        let request = builder.body(Full::new(Bytes::from(body.to_owned()))).expect("request");
-        let response = self.client.request(request).await.expect("response");
-        let (parts, body) = response.into_parts();
-        let bytes = body.collect().await.expect("body").to_bytes();
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        self.send(method, path, headers.iter().copied(), body.as_bytes().to_vec()).await.expect("response")
     }
 
     pub async fn post_webhook(&self, headers: &[(String, String)], body: Vec<u8>) -> (u16, String) {

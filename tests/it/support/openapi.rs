@@ -5,9 +5,9 @@
 
 use serde_json::Value;
 
+/// The document the app serves.
 pub fn document() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/openapi.json")).unwrap();
-    serde_json::from_str(&text).expect("the OpenAPI document is JSON")
+    serde_json::from_str(ladder::web::api::OPENAPI).expect("the OpenAPI document is JSON")
 }
 
 /// The schema of the 200 answer to `GET path` (a path as the document spells it, `{org}` and all).
