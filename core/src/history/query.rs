@@ -75,13 +75,18 @@ fragment Review on PullRequestReview { fullDatabaseId state submittedAt author {
 /// What an open item is now. A team asked to review is only named by its type: reading a team's
 /// fields needs the org's members permission (a token's `read:org`), which backfill does not ask for,
 /// and GitHub refuses the whole query without it.
-const LABELS_NOW: &str = "labels(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { id name } }
-  assignees(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { __typename login databaseId } }";
+const NOW: &str = "
+fragment LabelsNow on Labelable {
+  labels(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { id name } }
+}
+fragment AssigneesNow on Assignable {
+  assignees(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { __typename login databaseId } }
+}";
 
 const PULL_NOW: &str = "
 fragment PullNow on PullRequest {
   state isDraft
-  LABELS_NOW
+  ...LabelsNow ...AssigneesNow
   reviewRequests(first: 100) {
     totalCount pageInfo { hasNextPage endCursor }
     nodes { requestedReviewer {
@@ -96,7 +101,7 @@ fragment PullNow on PullRequest {
 const ISSUE_NOW: &str = "
 fragment IssueNow on Issue {
   state
-  LABELS_NOW
+  ...LabelsNow ...AssigneesNow
 }";
 
 const PULL: &str = "
@@ -135,7 +140,7 @@ fn document(name: &'static str, body: &str, fragments: &[&str]) -> Document {
     let mut text = body.trim().to_owned();
     for fragment in fragments {
         text.push('\n');
-        text.push_str(&fragment.trim().replace("LABELS_NOW", LABELS_NOW));
+        text.push_str(fragment.trim());
     }
     Document { name, text }
 }
@@ -183,7 +188,7 @@ pub fn pull_requests() -> Document {
   }}
 }}"
     );
-    document("PullRequests", &body, &[PULL, PULL_NOW, REVIEW, PULL_EVENT, ACTOR, ASSIGNEE])
+    document("PullRequests", &body, &[PULL, PULL_NOW, NOW, REVIEW, PULL_EVENT, ACTOR, ASSIGNEE])
 }
 
 /// A page of a repository's issues (pull requests are not among them). Variables: `owner`, `name`,
@@ -201,7 +206,7 @@ pub fn issues() -> Document {
   }}
 }}"
     );
-    document("Issues", &body, &[ISSUE, ISSUE_NOW, ISSUE_EVENT, ACTOR, ASSIGNEE])
+    document("Issues", &body, &[ISSUE, ISSUE_NOW, NOW, ISSUE_EVENT, ACTOR, ASSIGNEE])
 }
 
 /// One open item's labels, assignees (and, for a pull request, review requests) as they are now, for
@@ -218,7 +223,7 @@ pub fn now_of(is_pull_request: bool) -> Document {
   repository(owner: $owner, name: $name) {{ {item}(number: $number) {{ ...{fragment} }} }}
 }}"
     );
-    document(name, &body, &[text])
+    document(name, &body, &[text, NOW])
 }
 
 /// A page of a repository's releases. Variables: `owner`, `name`, `first`, `after`. A release's
