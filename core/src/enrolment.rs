@@ -23,6 +23,11 @@ impl Enrolment {
         self.ended_at.is_none()
     }
 
+    /// Whether `login` is this mentee's mentor (any case).
+    pub fn mentored_by(&self, login: &str) -> bool {
+        self.mentor.as_deref().is_some_and(|m| m.trim_start_matches('@').eq_ignore_ascii_case(login))
+    }
+
     /// Whether this enrolment is in the cohort named `name` (any case).
     pub fn in_cohort(&self, name: &str) -> bool {
         self.cohort.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(name))

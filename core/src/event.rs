@@ -133,6 +133,14 @@ pub struct PullRequest {
     pub labels: Vec<Label>,
     #[serde(default)]
     pub draft: Option<bool>,
+    /// `open` or `closed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub assignees: Vec<Account>,
+    /// The people asked to review it and not yet reviewing (teams are listed apart, and not read).
+    #[serde(default)]
+    pub requested_reviewers: Vec<Account>,
 }
 
 impl PullRequest {
@@ -147,6 +155,15 @@ pub struct Issue {
     pub id: i64,
     pub number: i64,
     pub user: Account,
+    #[serde(default)]
+    pub title: String,
+    /// `open` or `closed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    #[serde(default)]
+    pub assignees: Vec<Account>,
     #[serde(default)]
     pub author_association: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -6,7 +6,7 @@
 //! evaluates a person from their facts into a [`report`]. [`commands`] parses `/amp` commands, says
 //! who may run them and answers them; [`plan`] decides the actions on GitHub (readiness comments and
 //! labels, config reads); [`text`] renders every word the app posts, through one guard. [`health`] is
-//! repository health, [`growth`] how the org's people move up the ladder over time, [`chart`] its accessible SVG charts, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
+//! repository health, [`growth`] how the org's people move up the ladder over time, [`chart`] its accessible SVG charts, [`history`] backfill's pure half (GitHub's past as signals), [`open_work`] the issues and pull requests open now, [`next_steps`] which of them would take a person to their next level, [`calibration`] the ladder checked against the promotions the org made, [`delivery`] a stored delivery's record and retry schedule, [`enrolment`] a
 //! mentee's enrolment, [`program`] the program's progress, risks and outcomes, [`located`] a config error's place, [`reconcile`] which missed deliveries to fetch, [`rate`] GitHub's rate-limit budgets, [`repo_name`] an `owner/name`, [`visibility`] who may see private repositories' data, [`app_manifest`] the App's manifest for a deployment, [`env_file`] the `.env` file.
 //!
 //! Never does: I/O, or read the clock. This crate's `Cargo.toml` has no I/O crate (tokio, sqlx,
@@ -15,6 +15,7 @@
 //! shell, the `ladder` crate, looks things up, passes `now`, and carries out what this crate decides.
 
 pub mod app_manifest;
+pub mod calibration;
 pub mod chart;
 pub mod commands;
 pub mod credit;
@@ -29,6 +30,7 @@ pub mod health;
 pub mod history;
 pub mod ladder;
 pub mod located;
+pub mod next_steps;
 pub mod node_id;
 pub mod open_work;
 pub mod plan;

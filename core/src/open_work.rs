@@ -5,9 +5,13 @@
 //!
 //! Owns: [`OpenItem`], its labels and the people involved in it ([`Involved`], by [`Role`]), and the
 //! rule of who counts as having reviewed or replied: a person other than its author whom GitHub does
-//! not mark as a bot ([`Involvement::note`]). Backfill records it from history (`history::open`).
+//! not mark as a bot ([`Involvement::note`]). Backfill records it from history (`history::open`), and webhooks keep it current
+//! ([`sighting`]).
 //!
-//! Never does: store or read it (the shell's store does), or choose what to suggest.
+//! Never does: store or read it (the shell's store does), or choose what to suggest
+//! ([`crate::next_steps`] does).
+
+pub mod sighting;
 
 use std::collections::HashMap;
 

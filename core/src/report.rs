@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::credit::Tally;
 use crate::ladder::{Facts, Ladder, Progress, Readiness, evaluate};
+use crate::next_steps::{OpenWork, Place, Seeker, Step, next_steps};
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Track};
 
@@ -46,6 +47,10 @@ pub struct Report {
     pub grants: Vec<Grant>,
     /// Endorsements received, per level id: endorser login and company.
     pub endorsements: BTreeMap<String, Vec<(String, Option<String>)>>,
+    /// The repositories (`owner/name`) with counted activity.
+    pub repos: BTreeSet<String>,
+    /// Open work that would take them to the next level, once [`Report::suggest`] looked.
+    pub next_steps: Vec<Step>,
     ladder: Ladder,
 }
 
@@ -66,8 +71,16 @@ impl Report {
             readiness: evaluate(ladder, facts, role, now),
             grants,
             endorsements: facts.endorsements.clone(),
+            repos: facts.repos.clone(),
+            next_steps: Vec::new(),
             ladder: ladder.clone(),
         }
+    }
+
+    /// Looks for their [`next_steps`] in `work`, for the audience of `place`.
+    pub fn suggest(&mut self, work: OpenWork<'_>, place: Place<'_>, now: DateTime<Utc>) {
+        let seeker = Seeker { id: self.person.id, repos: &self.repos };
+        self.next_steps = next_steps(&self.readiness, seeker, work, place, now);
     }
 
     /// The highest role held in the org, if any.
@@ -120,6 +133,7 @@ impl Report {
             "next": next,
             "role": self.role().map(Role::as_str),
             "roles": self.roles_by_repo(),
+            "next_steps": self.next_steps.iter().map(step_json).collect::<Vec<_>>(),
         })
     }
 
@@ -160,6 +174,12 @@ impl Report {
                 }
             }
         }
+        if !self.next_steps.is_empty() {
+            out.push_str("\nnext steps\n");
+            for step in &self.next_steps {
+                out.push_str(&step_text(step));
+            }
+        }
         out.push_str("\ncredited signals\n");
         let tracks = self.tally.by_track();
         for track in Track::ALL {
@@ -172,6 +192,51 @@ impl Report {
         }
         out
     }
+}
+
+/// `{"metric", "have", "need", "work", "found", "items": [{"ref", "url", "title", "pull_request",
+/// "updated_at"}], "guides": [{"repo", "url"}]}`.
+fn step_json(step: &Step) -> Value {
+    let items: Vec<Value> = step
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "ref": i.reference(),
+                "url": i.url(),
+                "title": i.title,
+                "pull_request": i.is_pull_request,
+                "updated_at": i.updated_at.to_rfc3339(),
+            })
+        })
+        .collect();
+    let guides: Vec<Value> = step.guides.iter().map(|g| json!({"repo": g.repo, "url": g.url})).collect();
+    json!({
+        "metric": step.metric.name(),
+        "have": step.have,
+        "need": step.need,
+        "work": step.serves.as_str(),
+        "found": step.found,
+        "items": items,
+        "guides": guides,
+    })
+}
+
+/// `  triage 0/4: 5 issues with no label or unanswered for a week` and a line per item.
+fn step_text(step: &Step) -> String {
+    let mut out = format!("  {} {}/{}: ", step.metric.name(), step.have, step.need);
+    if step.serves == crate::next_steps::Need::Release {
+        out.push_str(&format!("{}\n", step.serves.what()));
+        for guide in &step.guides {
+            out.push_str(&format!("    {}  {}\n", guide.repo, guide.url));
+        }
+        return out;
+    }
+    out.push_str(&format!("{} {}\n", step.found, step.serves.what()));
+    for item in &step.items {
+        out.push_str(&format!("    {:<32} {}\n", item.reference(), item.title.chars().take(60).collect::<String>()));
+    }
+    out
 }
 
 /// `  pr_merged          ██████░░░░  2/3  asyncapi/cli#12, …`

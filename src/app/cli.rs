@@ -48,6 +48,10 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Show where a person stands on the ladder: level, what is missing, activity, credited signals.
     Status(StatusArgs),
+    /// Check the ladder against the promotions the org made: from the CODEOWNERS history backfill
+    /// recorded, each promoted person's metrics on the day they were promoted, who the ladder would
+    /// have called ready, who meets a level today but was never promoted, and suggested thresholds.
+    Calibrate(CalibrateArgs),
     /// Repo health: maintainers and which are active, contributor absence factor, and who is closest
     /// to maintaining each repository; repositories without an active maintainer first.
     Repos(ReposArgs),
@@ -117,6 +121,20 @@ pub struct RolesImportArgs {
     /// The CODEOWNERS file (with --repo).
     #[arg(required_unless_present = "maintainers", requires = "repo")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub ladder: LadderArgs,
+    /// The organization; optional when the database holds one.
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +234,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => run_status(args).await,
         Command::Roles(RolesCommand::Import(args)) => import_roles(args).await,
         Command::Repos(args) => run_repos(args).await,
+        Command::Calibrate(args) => run_calibrate(args).await,
         Command::Optout(args) => opt_out(args).await,
         Command::Optin(args) => opt_in(args).await,
         Command::Outbox(args) => show_outbox(args).await,
@@ -420,6 +439,26 @@ async fn run_repos(args: ReposArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn run_calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
+    let choice = args.ladder.choice()?;
+    let store = open(&args.database).await?;
+    let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
+    let ladder = org_ladder(choice, &store, org.id).await?;
+    let calibration = views::calibration(&store, &org, &ladder, chrono::Utc::now()).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&calibration.to_json())?);
+    } else {
+        print!("{}", calibration.to_text());
+        if calibration.levels.iter().all(|l| l.promoted.is_empty()) {
+            println!(
+                "\nNo promotion found: `ladder backfill --org {}` records each repository's CODEOWNERS history.",
+                org.login
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn opt_out(args: PrivacyArgs) -> anyhow::Result<ExitCode> {
     let store = open(&args.database).await?;
     let login = args.login.trim_start_matches('@');
@@ -523,7 +562,9 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         if !store.people().has_signals(org.id, person.id).await? {
             continue;
         }
-        let report = views::report(&store, &org, &ladder, person, scope(args.public), chrono::Utc::now()).await?;
+        let now = chrono::Utc::now();
+        let mut report = views::report(&store, &org, &ladder, person, scope(args.public), now).await?;
+        views::suggest(&store, &ladder, &mut report, scope(args.public), now).await?;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report.to_json())?);
         } else {

@@ -11,12 +11,13 @@
 //!
 //! [`permission`]: ladder_core::commands::permission
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use ladder_core::commands::answer::{self, Context, Lookups, Person, Read, Request};
 use ladder_core::commands::permission::Standing;
 use ladder_core::ladder::Ladder;
+use ladder_core::next_steps::{OpenWork, Place};
 use ladder_core::plan::action::{Action, Effect, Planned};
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::repo_name::RepoName;
@@ -122,7 +123,10 @@ impl<R: Reads> Planner<R> {
     ) -> Result<Vec<Planned>, StoreError> {
         let enrolled = self.enrolled(pr.org.id, &pr.author.login).await?;
         let report = match self.person_in(&pr.org, &pr.author.login, ladder, now).await? {
-            Person::Known(report) => Some(report),
+            Person::Known(mut report) => {
+                self.suggest(&mut report, &pr.org, &pr.repo, ladder, now).await?;
+                Some(report)
+            }
             Person::OptedOut(_) => return Ok(Vec::new()),
             Person::Unknown(_) => None,
         };
@@ -180,6 +184,23 @@ impl<R: Reads> Planner<R> {
         Ok(self.reads.enrolment(org_id, login).await?.is_some_and(|e| e.is_active()))
     }
 
+    /// Looks for the open work that would take the person of `report` to their next level, for a text
+    /// posted in `here`.
+    async fn suggest(
+        &self,
+        report: &mut Report,
+        org: &Org,
+        here: &Repo,
+        ladder: &Ladder,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let items = self.reads.open_work(&org.login).await?;
+        let guides = BTreeMap::new();
+        let work = OpenWork { items: &items, guides: &guides, bots: &ladder.bots };
+        report.suggest(work, Place::In(&here.full_name), now);
+        Ok(())
+    }
+
     /// The private repositories whose evidence may not be shown in `here`.
     async fn hidden(&self, org: &Org, here: &Repo) -> Result<BTreeSet<String>, StoreError> {
         Ok(hidden_in(self.reads.private_repositories(org.id).await?, here.id))
@@ -197,7 +218,11 @@ impl<R: Reads> Planner<R> {
         let needs = request.needs();
         let mut known = Lookups::default();
         if let Some(login) = needs.person_of {
-            known.person = Some(self.person_in(&request.org, login, ladder, now).await?);
+            let mut person = self.person_in(&request.org, login, ladder, now).await?;
+            if let (Person::Known(report), true) = (&mut person, needs.next_steps) {
+                self.suggest(report, &request.org, &request.repo, ladder, now).await?;
+            }
+            known.person = Some(person);
             known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
@@ -359,6 +384,10 @@ mod tests {
             self.asked.lock().unwrap().push(login.to_owned());
             Ok(self.permission)
         }
+        async fn open_work(&self, _org: &str) -> Result<Vec<ladder_core::next_steps::RepoItem>, StoreError> {
+            Ok(Vec::new())
+        }
+
         async fn history(&self, _org: &str) -> Result<History, StoreError> {
             Ok(if self.history_pending { History::Pending } else { History::Recorded })
         }

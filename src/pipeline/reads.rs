@@ -24,7 +24,8 @@ use ladder_core::roles::Grant;
 use ladder_core::signal::Kind;
 
 use crate::github::{AppClient, GitHub, Verdict};
-use crate::store::{Backfills, Directory, Outbox, People, Store, StoreError};
+use crate::store::{Backfills, Directory, OpenWork, Outbox, People, Store, StoreError};
+use ladder_core::next_steps::RepoItem;
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
 /// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
@@ -84,6 +85,8 @@ pub trait Reads: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<String>>, StoreError>> + Send;
     /// Whether the org's history is recorded, or its first backfill is still under way.
     fn history(&self, org: &str) -> impl Future<Output = Result<History, StoreError>> + Send;
+    /// The issues and pull requests open in the org's repositories.
+    fn open_work(&self, org: &str) -> impl Future<Output = Result<Vec<RepoItem>, StoreError>> + Send;
 }
 
 /// Planning's reads from the store and, with App credentials, from GitHub.
@@ -97,12 +100,20 @@ pub struct Live {
     github: AppClient,
     /// Whether an org's first backfill has finished.
     backfills: Backfills,
+    open_work: OpenWork,
 }
 
 impl Live {
     pub fn new(store: &Store, github: AppClient) -> Live {
         let backfills = store.backfills();
-        Live { people: store.people(), directory: store.directory(), outbox: store.outbox(), github, backfills }
+        Live {
+            people: store.people(),
+            directory: store.directory(),
+            outbox: store.outbox(),
+            github,
+            backfills,
+            open_work: store.open_work(),
+        }
     }
 
     /// Whether GitHub can be asked about `installation` now.
@@ -137,6 +148,10 @@ impl Reads for Live {
 
     async fn enrolment(&self, org_id: i64, login: &str) -> Result<Option<Enrolment>, StoreError> {
         self.people.enrolment(org_id, login).await
+    }
+
+    async fn open_work(&self, org: &str) -> Result<Vec<RepoItem>, StoreError> {
+        self.open_work.of_org(org).await
     }
 
     async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {

@@ -1,5 +1,5 @@
 //! Views the command line and the pages share, for an audience: a person's report (what `ladder
-//! status` prints and a person page shows) and the org's repository health (`ladder repos`, the repos
+//! status` prints and a person page shows, with their next steps) and the org's repository health (`ladder repos`, the repos
 //! page), so that both say exactly the same for the same data; and the program's mentees and
 //! outcomes (admins only).
 //!
@@ -15,13 +15,16 @@ use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
 
 use crate::store::{Store, StoreError};
+use ladder_core::calibration::{self, Calibration, Inputs, Past};
 use ladder_core::enrolment::Enrolment;
+use ladder_core::growth::as_of::History;
 use ladder_core::health::{OrgActivity, RepoHealth, repo_health};
-use ladder_core::ladder::Ladder;
+use ladder_core::ladder::{Ladder, evaluate};
+use ladder_core::next_steps::{OpenWork, Place};
 use ladder_core::program::{Mentee, MenteeStatus, Outcome, at_risk, outcomes, progress, responsiveness};
 use ladder_core::report::{Person, Report};
 use ladder_core::roles::Grant;
-use ladder_core::signal::Org;
+use ladder_core::signal::{Org, Signal};
 use ladder_core::visibility::Scope;
 
 /// The org's repositories that `scope` shows, by full name, with whether each is private. A
@@ -77,6 +80,65 @@ pub async fn report(
     let repos = repositories(store, org, &grants).await?;
     let grants = grants_shown(grants, &repos, org, scope);
     Ok(Report::new(org.clone(), person, &facts, ladder, grants, now))
+}
+
+/// Looks for the open work that would take the person of `report` to their next level, as `scope`
+/// may see it.
+pub async fn suggest(
+    store: &Store,
+    ladder: &Ladder,
+    report: &mut Report,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let items = store.open_work().of_org(&report.org.login).await?;
+    let guides = BTreeMap::new();
+    let place = match scope {
+        Scope::All => Place::Trusted,
+        Scope::Public => Place::Public,
+    };
+    report.suggest(OpenWork { items: &items, guides: &guides, bots: &ladder.bots }, place, now);
+    Ok(())
+}
+
+/// The ladder checked against the promotions the org's `CODEOWNERS` history records (admins only:
+/// it reads every repository).
+pub async fn calibration(
+    store: &Store,
+    org: &Org,
+    ladder: &Ladder,
+    now: DateTime<Utc>,
+) -> Result<Calibration, StoreError> {
+    let revisions = store.backfills().codeowners_history(org.id).await?;
+    let promotions = calibration::promotions(&revisions, &ladder.bots);
+    let growth = store.growth();
+    let merges = growth.merges(org.id).await?;
+    let endorsements = growth.endorsements(org.id).await?;
+    let logins: BTreeMap<String, &str> =
+        promotions.iter().map(|p| (p.login.to_lowercase(), p.login.as_str())).collect();
+    let mut found: Vec<(String, &str, Option<Vec<Signal>>)> = Vec::new();
+    for (key, login) in logins {
+        let signals = match store.people().people_by_login(login).await?.into_iter().next() {
+            Some(person) => Some(store.people().signals_of(org.id, person.id).await?),
+            None => None,
+        };
+        found.push((key, login, signals));
+    }
+    let pasts: BTreeMap<String, Past<'_>> = found
+        .iter()
+        .map(|(key, login, signals)| {
+            let endorsed = endorsements.get(key).map(Vec::as_slice).unwrap_or_default();
+            let history = signals.as_deref().map(|signals| History { signals, endorsements: endorsed, roles: &[] });
+            (key.clone(), Past { login, history })
+        })
+        .collect();
+    let mut today = Vec::new();
+    for person in growth.people(org.id).await? {
+        let facts = store.people().facts_of(org.id, person.id, ladder).await?;
+        today.push((person.login, evaluate(ladder, &facts, None, now)));
+    }
+    let inputs = Inputs { promotions: &promotions, pasts: &pasts, merges: &merges, today: &today };
+    Ok(calibration::calibrate(&org.login, ladder, &inputs))
 }
 
 /// The health of the org's repositories that `scope` shows, from the last 12 months.

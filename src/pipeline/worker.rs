@@ -2,8 +2,8 @@
 //!
 //! Owns: the processing loop. It claims a batch (with a short lease that a heartbeat renews while it
 //! works, so a crashed worker's claims expire in seconds and a live one's never do), turns each delivery
-//! into signals, directory changes, command requests and pull requests to look at with the pure
-//! functions of [`ladder_core::signal`], [`ladder_core::directory`], [`ladder_core::commands::answer`], [`ladder_core::plan::readiness`] and
+//! into signals, directory changes, open-work sightings, command requests and pull requests to look at with the pure
+//! functions of [`ladder_core::signal`], [`ladder_core::directory`], [`ladder_core::open_work::sighting`], [`ladder_core::commands::answer`], [`ladder_core::plan::readiness`] and
 //! [`ladder_core::plan::sources`] under the ladder in force in the delivery's org and repository (a [`Book`] read
 //! once per batch), has the [`Planner`] plan the actions, and stores everything (signals, changes,
 //! actions, command effects) together with the done marks in one transaction. One bad delivery never
@@ -33,6 +33,7 @@ use crate::supervise::panic_message;
 use ladder_core::commands::answer::{self, Request};
 use ladder_core::delivery::{self, Claimed, State};
 use ladder_core::ladder::Ladder;
+use ladder_core::open_work::sighting;
 use ladder_core::plan::action::Planned;
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::plan::sources;
@@ -108,6 +109,7 @@ pub fn process(claimed: &Claimed, book: &Book) -> Result<Processed, ProcessError
         delivery_id: claimed.id.clone(),
         signals: signal::derive(&event, claimed.received_at),
         changes: directory::changes(&event),
+        open_work: sighting::changes(&event),
         actions: [sources::fetches(&event, &claimed.id, &ladder), sources::checks(&event)].concat(),
         effects: Vec::new(),
         reads: Vec::new(),

@@ -164,6 +164,28 @@ fn owner_key(owner: &str) -> String {
 }
 
 impl Backfills {
+    /// Every `CODEOWNERS` revision backfill recorded in org `org_id`'s repositories, oldest first, each
+    /// with its repository's name (without the owner).
+    pub async fn codeowners_history(&self, org_id: i64) -> Result<Vec<ladder_core::calibration::Revision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.full_name, c.committed_at, c.text FROM codeowners_revisions c \
+             JOIN repositories r ON r.id = c.repo_id WHERE r.org_id = $1 ORDER BY c.committed_at, r.full_name, c.path",
+        )
+        .bind(org_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let full: String = row.try_get("full_name")?;
+                Ok(ladder_core::calibration::Revision {
+                    repo: full.split_once('/').map_or(full.clone(), |(_, name)| name.to_owned()),
+                    committed_at: from_millis(row.try_get("committed_at")?),
+                    text: row.try_get("text")?,
+                })
+            })
+            .collect()
+    }
+
     /// Takes the owner's lease for `holder` (or renews it) until `now + lease`, and says whether the run
     /// resumes an unfinished one with the same selection.
     pub async fn claim(

@@ -1,8 +1,10 @@
 //! Open work: the issues and pull requests open now, their labels and the people involved in them.
 //!
-//! Owns: replacing a repository's items as a page read them (an open item's rows are written anew, a
-//! closed one's removed), inside the caller's transaction, and reading them back as
-//! [`ladder_core::open_work::OpenItem`]. The login of a person who opted out is stored as NULL (and
+//! Owns: replacing a repository's items as a backfill page read them (an open item's rows are written
+//! anew, a closed one's removed) and applying what webhooks show ([`apply`]: the newest sighting of an
+//! item wins, a closed item keeps a row marked closed so that a late, older delivery cannot open it
+//! again, and a reply keeps its earliest time), inside the caller's transaction; and reading the open
+//! ones back as [`ladder_core::open_work::OpenItem`]. The login of a person who opted out is stored as NULL (and
 //! read back empty; [`super::privacy`] blanks it when they opt out later); their id stays, so an item
 //! assigned to them still reads as assigned.
 //!
@@ -14,6 +16,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, OpenWork, StoreError, from_millis, millis};
 use ladder_core::event::Account;
+use ladder_core::next_steps::RepoItem;
+use ladder_core::open_work::sighting::{Change, Sighting};
 use ladder_core::open_work::{Involved, ItemLabel, OpenItem, Role};
 
 /// The repository an item is in, as signals name it.
@@ -49,30 +53,169 @@ pub(super) async fn replace(
     for item in open {
         insert_item(tx, repo, item, login(&item.author)).await?;
         for label in &item.labels {
-            sqlx::query("INSERT INTO open_item_labels (repo_id, number, label_id, name) VALUES ($1, $2, $3, $4)")
-                .bind(repo.id)
-                .bind(item.number)
-                .bind(label.id)
-                .bind(super::storable(&label.name).into_owned())
-                .execute(&mut **tx)
-                .await?;
+            insert_label(tx, repo.id, item.number, label).await?;
         }
         for person in &item.people {
-            sqlx::query(
-                "INSERT INTO open_item_people (repo_id, number, role, person_id, login, person_type, first_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(repo.id)
-            .bind(item.number)
-            .bind(person.role.as_str())
-            .bind(person.account.id)
-            .bind(login(&person.account))
-            .bind(&person.account.account_type)
-            .bind(person.first_at.map(millis))
-            .execute(&mut **tx)
-            .await?;
+            insert_person(tx, repo.id, item.number, person, login(&person.account)).await?;
         }
     }
+    Ok(())
+}
+
+/// Applies what webhooks showed of open work, in order, in `tx`.
+pub(super) async fn apply(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    changes: &[&Change],
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let ids: HashSet<i64> = changes
+        .iter()
+        .flat_map(|c| match c {
+            Change::Seen(s) => {
+                std::iter::once(s.item.author.id).chain(s.item.people.iter().map(|p| p.account.id)).collect()
+            }
+            Change::Replied { person, .. } => vec![person.account.id],
+        })
+        .collect();
+    let opted_out = super::privacy::opted_out_among(tx, backend, &ids).await?;
+    let login = |account: &Account| (!opted_out.contains(&account.id)).then(|| account.login.clone());
+    for change in changes {
+        match change {
+            Change::Seen(sighting) => see(tx, sighting, &login).await?,
+            Change::Replied { repo_id, number, person } => {
+                sqlx::query(
+                    "INSERT INTO open_item_people (repo_id, number, role, person_id, login, person_type, first_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM open_items \
+                         WHERE repo_id = $1 AND number = $2 AND closed_at IS NULL) \
+                     ON CONFLICT (repo_id, number, role, person_id) DO UPDATE SET first_at = CASE \
+                         WHEN open_item_people.first_at IS NULL OR excluded.first_at < open_item_people.first_at \
+                         THEN excluded.first_at ELSE open_item_people.first_at END",
+                )
+                .bind(repo_id)
+                .bind(number)
+                .bind(person.role.as_str())
+                .bind(person.account.id)
+                .bind(login(&person.account))
+                .bind(&person.account.account_type)
+                .bind(person.first_at.map(millis))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records a sighting unless a newer one was recorded; then its labels and people (assignees, and the
+/// requested reviewers it shows) are replaced, or, closed, removed.
+async fn see(
+    tx: &mut Transaction<'_, Any>,
+    s: &Sighting,
+    login: &impl Fn(&Account) -> Option<String>,
+) -> Result<(), StoreError> {
+    let item = &s.item;
+    let won = sqlx::query(
+        "INSERT INTO open_items (repo_id, number, repo_name, repo_private, is_pr, title, draft, author_id, \
+            author_login, author_type, author_association, created_at, updated_at, closed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         ON CONFLICT (repo_id, number) DO UPDATE SET repo_name = excluded.repo_name, \
+            repo_private = excluded.repo_private, is_pr = excluded.is_pr, title = excluded.title, \
+            draft = CASE WHEN $15 = 1 THEN excluded.draft ELSE open_items.draft END, \
+            author_login = excluded.author_login, author_type = excluded.author_type, \
+            author_association = excluded.author_association, updated_at = excluded.updated_at, \
+            closed_at = excluded.closed_at \
+         WHERE open_items.updated_at <= excluded.updated_at \
+         RETURNING repo_id",
+    )
+    .bind(s.repo.id)
+    .bind(item.number)
+    .bind(&s.repo.full_name)
+    .bind(i64::from(s.repo.private))
+    .bind(i64::from(item.is_pull_request))
+    .bind(super::storable(&item.title).into_owned())
+    .bind(i64::from(item.draft))
+    .bind(item.author.id)
+    .bind(login(&item.author))
+    .bind(&item.author.account_type)
+    .bind(&item.author_association)
+    .bind(millis(item.created_at))
+    .bind(millis(item.updated_at))
+    .bind((!s.open).then(|| millis(item.updated_at)))
+    .bind(i64::from(s.pull_details))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if won.is_none() {
+        return Ok(());
+    }
+    let replaced: &[Role] = match (s.open, s.pull_details) {
+        (false, _) => &Role::ALL,
+        (true, true) => &[Role::Assignee, Role::Requested],
+        (true, false) => &[Role::Assignee],
+    };
+    for role in replaced {
+        sqlx::query("DELETE FROM open_item_people WHERE repo_id = $1 AND number = $2 AND role = $3")
+            .bind(s.repo.id)
+            .bind(item.number)
+            .bind(role.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM open_item_labels WHERE repo_id = $1 AND number = $2")
+        .bind(s.repo.id)
+        .bind(item.number)
+        .execute(&mut **tx)
+        .await?;
+    if !s.open {
+        return Ok(());
+    }
+    for label in &item.labels {
+        insert_label(tx, s.repo.id, item.number, label).await?;
+    }
+    for person in &item.people {
+        insert_person(tx, s.repo.id, item.number, person, login(&person.account)).await?;
+    }
+    Ok(())
+}
+
+async fn insert_label(
+    tx: &mut Transaction<'_, Any>,
+    repo_id: i64,
+    number: i64,
+    label: &ItemLabel,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO open_item_labels (repo_id, number, label_id, name) VALUES ($1, $2, $3, $4)")
+        .bind(repo_id)
+        .bind(number)
+        .bind(label.id)
+        .bind(super::storable(&label.name).into_owned())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_person(
+    tx: &mut Transaction<'_, Any>,
+    repo_id: i64,
+    number: i64,
+    person: &Involved,
+    login: Option<String>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO open_item_people (repo_id, number, role, person_id, login, person_type, first_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(repo_id)
+    .bind(number)
+    .bind(person.role.as_str())
+    .bind(person.account.id)
+    .bind(login)
+    .bind(&person.account.account_type)
+    .bind(person.first_at.map(millis))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -113,46 +256,78 @@ fn account(row: &sqlx::any::AnyRow, id: &str, login: &str, kind: &str) -> Result
     })
 }
 
+/// Which open items to read: the `WHERE` clause over `open_items` and its one text parameter.
+struct Filter {
+    clause: &'static str,
+    value: Value,
+}
+
+enum Value {
+    Id(i64),
+    Range(String, String),
+}
+
+impl Filter {
+    fn bind<'q>(&self, sql: &'q str) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        match &self.value {
+            Value::Id(id) => sqlx::query(sql).bind(*id),
+            Value::Range(from, to) => sqlx::query(sql).bind(from.clone()).bind(to.clone()),
+        }
+    }
+}
+
+type Key = (i64, i64);
+
 impl OpenWork {
     /// The items open in repository `repo_id`, by number.
     pub async fn of_repo(&self, repo_id: i64) -> Result<Vec<OpenItem>, StoreError> {
+        let filter = Filter { clause: "repo_id = $1", value: Value::Id(repo_id) };
+        Ok(self.read(&filter).await?.into_iter().map(|i| i.item).collect())
+    }
+
+    /// The items open in org `org`'s repositories, by repository and number.
+    pub async fn of_org(&self, org: &str) -> Result<Vec<RepoItem>, StoreError> {
+        // Every `org/...` name sorts between `org/` and `org0` (`0` follows `/`).
+        let range = Value::Range(format!("{org}/"), format!("{org}0"));
+        self.read(&Filter { clause: "repo_name >= $1 AND repo_name < $2", value: range }).await
+    }
+
+    async fn read(&self, filter: &Filter) -> Result<Vec<RepoItem>, StoreError> {
         let read = &self.0.read;
-        let mut labels: HashMap<i64, Vec<ItemLabel>> = HashMap::new();
-        let rows = sqlx::query("SELECT number, label_id, name FROM open_item_labels WHERE repo_id = $1 ORDER BY name")
-            .bind(repo_id)
-            .fetch_all(read)
-            .await?;
-        for row in rows {
+        let chosen = format!("SELECT repo_id, number FROM open_items WHERE {} AND closed_at IS NULL", filter.clause);
+        let mut labels: HashMap<Key, Vec<ItemLabel>> = HashMap::new();
+        let sql = format!(
+            "SELECT repo_id, number, label_id, name FROM open_item_labels WHERE (repo_id, number) IN ({chosen}) ORDER BY name"
+        );
+        for row in filter.bind(&sql).fetch_all(read).await? {
             let label = ItemLabel { id: row.try_get("label_id")?, name: row.try_get("name")? };
-            labels.entry(row.try_get("number")?).or_default().push(label);
+            labels.entry((row.try_get("repo_id")?, row.try_get("number")?)).or_default().push(label);
         }
-        let mut people: HashMap<i64, Vec<Involved>> = HashMap::new();
-        let rows = sqlx::query(
-            "SELECT number, role, person_id, login, person_type, first_at FROM open_item_people \
-             WHERE repo_id = $1 ORDER BY person_id",
-        )
-        .bind(repo_id)
-        .fetch_all(read)
-        .await?;
-        for row in rows {
+        let mut people: HashMap<Key, Vec<Involved>> = HashMap::new();
+        let sql = format!(
+            "SELECT repo_id, number, role, person_id, login, person_type, first_at FROM open_item_people \
+             WHERE (repo_id, number) IN ({chosen}) ORDER BY person_id"
+        );
+        for row in filter.bind(&sql).fetch_all(read).await? {
             let role: String = row.try_get("role")?;
             let role =
                 Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown open-work role {role}")))?;
             let first_at = row.try_get::<Option<i64>, _>("first_at")?.map(from_millis);
             let person = Involved { role, account: account(&row, "person_id", "login", "person_type")?, first_at };
-            people.entry(row.try_get("number")?).or_default().push(person);
+            people.entry((row.try_get("repo_id")?, row.try_get("number")?)).or_default().push(person);
         }
-        let rows = sqlx::query("SELECT * FROM open_items WHERE repo_id = $1 ORDER BY number")
-            .bind(repo_id)
-            .fetch_all(read)
-            .await?;
+        let sql = format!(
+            "SELECT * FROM open_items WHERE {} AND closed_at IS NULL ORDER BY repo_name, number",
+            filter.clause
+        );
+        let rows = filter.bind(&sql).fetch_all(read).await?;
         rows.iter()
             .map(|row| {
-                let number: i64 = row.try_get("number")?;
-                let mut involved = people.remove(&number).unwrap_or_default();
+                let key: Key = (row.try_get("repo_id")?, row.try_get("number")?);
+                let mut involved = people.remove(&key).unwrap_or_default();
                 involved.sort_by_key(|p| (p.role, p.account.id));
-                Ok(OpenItem {
-                    number,
+                let item = OpenItem {
+                    number: key.1,
                     is_pull_request: row.try_get::<i64, _>("is_pr")? != 0,
                     title: row.try_get("title")?,
                     draft: row.try_get::<i64, _>("draft")? != 0,
@@ -160,8 +335,13 @@ impl OpenWork {
                     author_association: row.try_get("author_association")?,
                     created_at: from_millis(row.try_get("created_at")?),
                     updated_at: from_millis(row.try_get("updated_at")?),
-                    labels: labels.remove(&number).unwrap_or_default(),
+                    labels: labels.remove(&key).unwrap_or_default(),
                     people: involved,
+                };
+                Ok(RepoItem {
+                    repo: row.try_get("repo_name")?,
+                    private: row.try_get::<i64, _>("repo_private")? != 0,
+                    item,
                 })
             })
             .collect()

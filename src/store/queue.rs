@@ -33,6 +33,8 @@ pub struct Completion {
     pub delivery_id: String,
     pub signals: Vec<Signal>,
     pub changes: Vec<Change>,
+    /// What the delivery showed of open issues and pull requests.
+    pub open_work: Vec<ladder_core::open_work::sighting::Change>,
     /// Actions to take on GitHub, added to the outbox.
     pub actions: Vec<Planned>,
     /// Changes commands ask for, each with the key of its reply: made only when that reply is new.
@@ -280,6 +282,8 @@ impl super::Queue {
         let signals: Vec<(&str, &Signal)> =
             kept.iter().flat_map(|c| c.signals.iter().map(|s| (c.delivery_id.as_str(), s))).collect();
         super::signals::record(&mut tx, self.0.backend, &signals, now).await?;
+        let open_work: Vec<_> = kept.iter().flat_map(|c| c.open_work.iter()).collect();
+        super::open_work::apply(&mut tx, self.0.backend, &open_work).await?;
         let actions: Vec<&Planned> = kept.iter().flat_map(|c| c.actions.iter()).collect();
         let new = super::outbox::insert(&mut tx, self.0.backend, &actions, now).await?;
         for (key, effect) in kept.iter().flat_map(|c| c.effects.iter()) {

@@ -164,7 +164,8 @@ async fn person(State(site): State<Site>, Path((org, login)): Path<(String, Stri
     let person = site.person(&org, &login, scope).await?;
     let ladder = site.ladder(&org).await?;
     let standing = site.standing(&org, &person, scope).await?;
-    let report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
+    let mut report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
+    views::suggest(&site.store, &ladder, &mut report, scope, Utc::now()).await?;
     let mut json = report.to_json();
     let months: Vec<Value> = standing
         .iter()

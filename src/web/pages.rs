@@ -28,6 +28,7 @@ use ladder_core::growth::figures::{Figure, figures};
 use ladder_core::growth::period::{Interval, day};
 use ladder_core::growth::snapshot::Standing;
 use ladder_core::ladder::{Activity, Ladder};
+use ladder_core::next_steps::Step;
 use ladder_core::report::Report;
 use ladder_core::signal::Track;
 use ladder_core::text::render::parse_reference;
@@ -403,9 +404,37 @@ struct PersonPage {
     total: u64,
     next: Option<String>,
     progress: Vec<ProgressView>,
+    steps: Vec<StepView>,
     figure: FigureView,
     signals: Vec<(&'static str, u64)>,
     evidence: Vec<(String, Vec<(String, Option<String>)>)>,
+}
+
+/// One requirement's next steps as the person page shows them.
+struct StepView {
+    metric: &'static str,
+    have: u64,
+    need: u64,
+    found: usize,
+    what: &'static str,
+    /// Reference, link and title.
+    items: Vec<(String, String, String)>,
+    /// Repository and link.
+    guides: Vec<(String, String)>,
+}
+
+impl StepView {
+    fn new(step: &Step) -> StepView {
+        StepView {
+            metric: step.metric.name(),
+            have: step.have,
+            need: step.need,
+            found: step.found,
+            what: step.serves.what(),
+            items: step.items.iter().map(|i| (i.reference(), i.url(), i.title.clone())).collect(),
+            guides: step.guides.iter().map(|g| (g.repo.clone(), g.url.clone())).collect(),
+        }
+    }
 }
 
 /// A person's activity per track and month, as a figure.
@@ -436,7 +465,8 @@ async fn person(
     let person = site.person(&org, &login, scope).await?;
     let ladder = site.ladder(&org).await?;
     let standing = site.standing(&org, &person, scope).await?;
-    let report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
+    let mut report = views::report(&site.store, &org, &ladder, person, scope, Utc::now()).await?;
+    views::suggest(&site.store, &ladder, &mut report, scope, Utc::now()).await?;
     let figure = FigureView::new(
         &activity_figure(standing.as_ref()),
         format!("/orgs/{}/people/{}/activity.csv", org.login, report.person.login),
@@ -479,6 +509,7 @@ fn person_view(report: &Report, figure: FigureView, scope: Scope) -> PersonPage 
         total: report.tally.total(),
         next,
         progress,
+        steps: report.next_steps.iter().map(StepView::new).collect(),
         figure,
         signals: report.tally.by_kind.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
         evidence,

@@ -13,6 +13,7 @@ mod graphql;
 mod growth;
 mod history;
 mod leaks;
+mod next_steps;
 mod open_work;
 mod outages;
 mod pipeline;

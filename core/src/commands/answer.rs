@@ -40,9 +40,23 @@ impl Request {
     /// The login a `status` (the one named, or the commenter), `endorse` or `nominate` is about.
     pub fn person_of(&self) -> Option<&str> {
         match &self.parsed.command {
-            Ok(Command::Status { login }) => Some(login.as_deref().unwrap_or(&self.commenter.login)),
+            Ok(Command::Status { login } | Command::Next { login }) => {
+                Some(login.as_deref().unwrap_or(&self.commenter.login))
+            }
             Ok(Command::Endorse { login, .. } | Command::Nominate { login, .. }) => Some(login),
             _ => None,
+        }
+    }
+
+    /// Who may run this command here: [`permission::audience`], except that a `next` naming the
+    /// commenter themself is anyone's.
+    pub fn audience(&self) -> Option<Audience> {
+        let command = self.parsed.command.as_ref().ok()?;
+        match command {
+            Command::Next { login: Some(login) } if login.eq_ignore_ascii_case(&self.commenter.login) => {
+                Some(Audience::Anyone)
+            }
+            _ => Some(permission::audience(command)),
         }
     }
 
@@ -240,12 +254,14 @@ pub struct Lookups {
 /// What a request needs looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs<'a> {
-    /// The login a `status`, `endorse` or `nominate` is about.
+    /// The login a `status`, `next`, `endorse` or `nominate` is about.
     pub person_of: Option<&'a str>,
     /// Whether the commenter's standing matters.
     pub standing: bool,
     /// The login whose enrolment matters.
     pub enrolment_of: Option<&'a str>,
+    /// Whether the person's next steps matter (`status`, `next`).
+    pub next_steps: bool,
     /// Whether the enrolled cohort matters (`report`).
     pub cohort: bool,
 }
@@ -253,15 +269,19 @@ pub struct Needs<'a> {
 impl Request {
     pub fn needs(&self) -> Needs<'_> {
         let Ok(command) = &self.parsed.command else {
-            return Needs { person_of: None, standing: false, enrolment_of: None, cohort: false };
+            return Needs { person_of: None, standing: false, enrolment_of: None, cohort: false, next_steps: false };
         };
+        let audience = self.audience().unwrap_or(Audience::Anyone);
         let enrolment_of = match command {
             Command::Enroll { login, .. } | Command::Unenroll { login } => Some(login.as_str()),
+            // Whether the commenter mentors the person named.
+            Command::Next { login: Some(login) } if audience != Audience::Anyone => Some(login.as_str()),
             _ => None,
         };
-        let standing = !matches!(permission::audience(command), Audience::Anyone | Audience::Yourself);
+        let standing = !matches!(audience, Audience::Anyone | Audience::Yourself);
         let cohort = matches!(command, Command::Report);
-        Needs { person_of: self.person_of(), standing, enrolment_of, cohort }
+        let next_steps = matches!(command, Command::Status { .. } | Command::Next { .. });
+        Needs { person_of: self.person_of(), standing, enrolment_of, cohort, next_steps }
     }
 }
 
@@ -295,8 +315,10 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
         Err(problem) => return Some(reply::problem(prefix, commenter, problem).into()),
         Ok(command) => command,
     };
-    let audience = permission::audience(command);
-    match permission::decide(audience, &known.standing) {
+    let audience = request.audience().unwrap_or(Audience::Anyone);
+    let mut standing = known.standing;
+    standing.mentor = known.enrolment.as_ref().is_some_and(|e| e.is_active() && e.mentored_by(commenter));
+    match permission::decide(audience, &standing) {
         Decision::Run => {}
         Decision::Refuse => return Some(reply::refused(prefix, commenter, command.name(), audience).into()),
         Decision::Unknown => return Some(reply::unchecked(prefix, commenter, command.name()).into()),
@@ -310,6 +332,14 @@ pub fn reply(ctx: &Context<'_>, request: &Request, known: &Lookups) -> Option<An
                 Person::Unknown(login) => reply::unknown_person(commenter, login),
                 Person::OptedOut(login) => reply::opted_out(commenter, login),
                 Person::Known(report) => reply::status(report, commenter, &known.hidden),
+            }
+            .into()
+        }),
+        Command::Next { .. } => known.person.as_ref().map(|person| {
+            match person {
+                Person::Unknown(login) => reply::unknown_person(commenter, login),
+                Person::OptedOut(login) => reply::opted_out(commenter, login),
+                Person::Known(report) => reply::next(report, commenter),
             }
             .into()
         }),
@@ -544,7 +574,7 @@ mod tests {
         let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
         assert_eq!(
             found[0].needs(),
-            Needs { person_of: None, standing: true, enrolment_of: Some("bob"), cohort: false }
+            Needs { person_of: None, standing: true, enrolment_of: Some("bob"), cohort: false, next_steps: false }
         );
         let refused = reply(&ctx, &found[0], &Lookups::default()).unwrap();
         assert_eq!(refused.effect, None);

@@ -22,6 +22,10 @@ pub enum Command {
     Status {
         login: Option<String>,
     },
+    /// Open work that would take a person to their next level (the commenter when no login is given).
+    Next {
+        login: Option<String>,
+    },
     Enroll {
         login: String,
         mentor: Option<String>,
@@ -50,6 +54,7 @@ impl Command {
             Command::Help => "help",
             Command::Ladder => "ladder",
             Command::Status { .. } => "status",
+            Command::Next { .. } => "next",
             Command::Enroll { .. } => "enroll",
             Command::Unenroll { .. } => "unenroll",
             Command::Endorse { .. } => "endorse",
@@ -83,10 +88,11 @@ pub struct Parsed {
 }
 
 /// How each command is written, for help texts and usage errors.
-pub const USAGE: [(&str, &str); 10] = [
+pub const USAGE: [(&str, &str); 11] = [
     ("help", "help"),
     ("ladder", "ladder"),
     ("status", "status [@login]"),
+    ("next", "next [@login]"),
     ("enroll", "enroll @login [mentor @login] [cohort NAME]"),
     ("unenroll", "unenroll @login"),
     ("endorse", "endorse @login [level]"),
@@ -175,7 +181,8 @@ fn command(words: &[&str]) -> Result<Command, Problem> {
         "report" => ("report", args.is_empty().then_some(Command::Report)),
         "optout" => ("optout", args.is_empty().then_some(Command::OptOut)),
         "optin" => ("optin", args.is_empty().then_some(Command::OptIn)),
-        "status" => ("status", status(args)),
+        "status" => ("status", optional_login(args).map(|login| Command::Status { login })),
+        "next" => ("next", optional_login(args).map(|login| Command::Next { login })),
         "enroll" => ("enroll", enroll(args)),
         "unenroll" => ("unenroll", one_login(args).map(|login| Command::Unenroll { login })),
         "endorse" => ("endorse", endorse(args)),
@@ -192,10 +199,11 @@ fn one_login(args: &[&str]) -> Option<String> {
     }
 }
 
-fn status(args: &[&str]) -> Option<Command> {
+/// No argument (`Some(None)`: oneself) or one login.
+fn optional_login(args: &[&str]) -> Option<Option<String>> {
     match args {
-        [] => Some(Command::Status { login: None }),
-        [one] => login(one).map(|login| Command::Status { login: Some(login) }),
+        [] => Some(None),
+        [one] => login(one).map(Some),
         _ => None,
     }
 }

@@ -22,6 +22,8 @@ pub enum Audience {
     Admins,
     Maintainers,
     AdminsAndMaintainers,
+    /// Program admins, maintainers of this repository, and the mentor of the mentee named.
+    MentorsAdminsAndMaintainers,
 }
 
 impl Audience {
@@ -33,6 +35,9 @@ impl Audience {
             Audience::Admins => "program admins",
             Audience::Maintainers => "maintainers of this repository",
             Audience::AdminsAndMaintainers => "program admins and maintainers of this repository",
+            Audience::MentorsAdminsAndMaintainers => {
+                "anyone for themselves; for someone else, program admins, maintainers of this repository and their mentor"
+            }
         }
     }
 }
@@ -40,7 +45,8 @@ impl Audience {
 /// The audience of a command.
 pub fn audience(command: &Command) -> Audience {
     match command {
-        Command::Help | Command::Ladder | Command::Status { .. } => Audience::Anyone,
+        Command::Help | Command::Ladder | Command::Status { .. } | Command::Next { login: None } => Audience::Anyone,
+        Command::Next { login: Some(_) } => Audience::MentorsAdminsAndMaintainers,
         Command::OptOut | Command::OptIn => Audience::Yourself,
         Command::Enroll { .. } | Command::Unenroll { .. } => Audience::AdminsAndMaintainers,
         Command::Endorse { .. } | Command::Nominate { .. } => Audience::Maintainers,
@@ -92,6 +98,8 @@ pub struct Standing {
     pub admin: bool,
     /// A maintainer of this repository in `CODEOWNERS` (or `MAINTAINERS.yaml`).
     pub codeowner: bool,
+    /// The active mentor of the mentee the command names.
+    pub mentor: bool,
     pub permission: Permission,
 }
 
@@ -106,13 +114,13 @@ impl Standing {
             g.repo.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo))
                 && matches!(g.role, Role::Maintainer | Role::Champion)
         });
-        Standing { admin, codeowner, permission: Permission::NotAsked }
+        Standing { admin, codeowner, mentor: false, permission: Permission::NotAsked }
     }
 
     /// Whether GitHub's answer could change a decision: not for an admin or a codeowner, who may
     /// already run every command a repository permission allows.
     pub fn asks_github(&self) -> bool {
-        !self.admin && !self.codeowner
+        !self.admin && !self.codeowner && !self.mentor
     }
 
     pub fn maintainer(&self) -> bool {
@@ -136,8 +144,12 @@ pub fn decide(audience: Audience, standing: &Standing) -> Decision {
         Audience::Admins => standing.admin,
         Audience::Maintainers => standing.maintainer(),
         Audience::AdminsAndMaintainers => standing.admin || standing.maintainer(),
+        Audience::MentorsAdminsAndMaintainers => standing.mentor || standing.admin || standing.maintainer(),
     };
-    let github_decides = matches!(audience, Audience::Maintainers | Audience::AdminsAndMaintainers);
+    let github_decides = matches!(
+        audience,
+        Audience::Maintainers | Audience::AdminsAndMaintainers | Audience::MentorsAdminsAndMaintainers
+    );
     match (allowed, standing.permission) {
         (true, _) => Decision::Run,
         (false, Permission::Unanswered) if github_decides => Decision::Unknown,
@@ -158,15 +170,17 @@ mod tests {
         let writer = Standing { permission: Permission::Known(RepoPermission::parse("write")), ..none };
         let triager = Standing { permission: Permission::Known(RepoPermission::parse("triage")), ..none };
         let unanswered = Standing { permission: Permission::Unanswered, ..none };
+        let mentor = Standing { mentor: true, ..none };
         let cases = [
-            (Audience::Anyone, [Run, Run, Run, Run, Run, Run]),
-            (Audience::Yourself, [Run, Run, Run, Run, Run, Run]),
-            (Audience::Admins, [No, Run, No, No, No, No]),
-            (Audience::Maintainers, [No, No, Run, Run, No, Ask]),
-            (Audience::AdminsAndMaintainers, [No, Run, Run, Run, No, Ask]),
+            (Audience::Anyone, [Run, Run, Run, Run, Run, Run, Run]),
+            (Audience::Yourself, [Run, Run, Run, Run, Run, Run, Run]),
+            (Audience::Admins, [No, Run, No, No, No, No, No]),
+            (Audience::Maintainers, [No, No, Run, Run, No, Ask, No]),
+            (Audience::AdminsAndMaintainers, [No, Run, Run, Run, No, Ask, No]),
+            (Audience::MentorsAdminsAndMaintainers, [No, Run, Run, Run, No, Ask, Run]),
         ];
         for (audience, expected) in cases {
-            let got = [none, admin, owner, writer, triager, unanswered].map(|s| decide(audience, &s));
+            let got = [none, admin, owner, writer, triager, unanswered, mentor].map(|s| decide(audience, &s));
             assert_eq!(got, expected, "{audience:?}");
         }
         assert_eq!(RepoPermission::parse("maintain"), RepoPermission::Maintain);

@@ -8,6 +8,8 @@
 //!
 //! Never does: I/O. The GitHub client lists the comments page by page and carries out the move.
 
+use crate::text::reply::{NEXT_STEPS, NEXT_STEPS_END};
+
 /// A comment as GitHub lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Comment<'a> {
@@ -40,12 +42,27 @@ pub fn ours<'a>(comments: &[Comment<'a>], me: &str, marker: &str) -> Option<Comm
 }
 
 /// Whether the comment found (its id and text, if any) is left, edited to `body`, or a new one
-/// posted.
+/// posted. Texts that differ only between [`NEXT_STEPS`] and [`NEXT_STEPS_END`] count as the same:
+/// fresher suggestions ride along with an edit made anyway, and never cost one of their own.
 pub fn decide(found: Option<(i64, &str)>, body: &str) -> Move {
     match found {
-        Some((id, text)) if text == body => Move::Leave(id),
+        Some((id, text)) if lasting(text) == lasting(body) => Move::Leave(id),
         Some((id, _)) => Move::Edit(id),
         None => Move::Post,
+    }
+}
+
+/// A text without its next-steps block (and the line break before and after it).
+fn lasting(text: &str) -> std::borrow::Cow<'_, str> {
+    let block = text.find(NEXT_STEPS).and_then(|start| {
+        let end = text[start..].find(NEXT_STEPS_END)? + start + NEXT_STEPS_END.len();
+        let start = if text[..start].ends_with('\n') { start - 1 } else { start };
+        let end = if text[end..].starts_with('\n') { end + 1 } else { end };
+        Some((start, end))
+    });
+    match block {
+        Some((start, end)) => format!("{}{}", &text[..start], &text[end..]).into(),
+        None => text.into(),
     }
 }
 
@@ -84,6 +101,28 @@ mod tests {
             ("none: post one", None, Move::Post),
             ("same text: leave it", Some((1, "<!-- amp:readiness -->\nready for committer")), Move::Leave(1)),
             ("other text: edit it", Some((2, "<!-- amp:readiness -->\nnot yet")), Move::Edit(2)),
+        ];
+        for (case, found, expected) in cases {
+            assert_eq!(decide(found, body), expected, "{case}");
+        }
+        let body = "<!-- amp:readiness -->\nready\n\n<!-- amp:next -->\n- a#1\n<!-- /amp:next -->\n\nfooter";
+        let cases = [
+            (
+                "only the next steps differ: leave it",
+                Some((3, "<!-- amp:readiness -->\nready\n\n<!-- amp:next -->\n- b#2\n<!-- /amp:next -->\n\nfooter")),
+                Move::Leave(3),
+            ),
+            ("it had none: leave it", Some((4, "<!-- amp:readiness -->\nready\n\nfooter")), Move::Leave(4)),
+            (
+                "the standing differs too: edit it",
+                Some((5, "<!-- amp:readiness -->\nnot yet\n\n<!-- amp:next -->\n- a#1\n<!-- /amp:next -->\n\nfooter")),
+                Move::Edit(5),
+            ),
+            (
+                "the footer differs: edit it",
+                Some((6, "<!-- amp:readiness -->\nready\n\n<!-- amp:next -->\n- a#1\n<!-- /amp:next -->\n\nother")),
+                Move::Edit(6),
+            ),
         ];
         for (case, found, expected) in cases {
             assert_eq!(decide(found, body), expected, "{case}");

@@ -130,6 +130,27 @@ pub fn reference(repo: &str, number: Option<i64>) -> String {
     format!("[{text}](https:&#47;&#47;github.com&#47;{})", path.replace('/', "&#47;"))
 }
 
+/// A Markdown link to a `https://github.com/...` page, whose text and destination write `/` as `&#47;`
+/// (which renders the same) so that neither holds a trigger; other characters of Markdown are escaped
+/// in the text and percent-encoded in the destination.
+pub fn link(text: &str, url: &str) -> String {
+    let text = user_text(text);
+    let mut destination = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '/' => destination.push_str("&#47;"),
+            c if c.is_ascii_alphanumeric() || "-._~:#?=&%".contains(c) => destination.push(c),
+            c => {
+                let mut bytes = [0; 4];
+                for b in c.encode_utf8(&mut bytes).bytes() {
+                    destination.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    format!("[{text}]({destination})")
+}
+
 /// The repository (`owner/repo`) and number an evidence text names, if it is a reference
 /// (`owner/repo#N` or `owner/repo`) and not other evidence (a month, a login, "since" a date).
 pub fn parse_reference(text: &str) -> Option<(&str, Option<i64>)> {
@@ -152,6 +173,28 @@ pub fn evidence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_hold_no_trigger() {
+        let cases = [
+            (
+                "asyncapi/utils",
+                "https://github.com/asyncapi/utils/releases",
+                "[asyncapi&#47;utils](https:&#47;&#47;github.com&#47;asyncapi&#47;utils&#47;releases)",
+            ),
+            (
+                "a (b)",
+                "https://github.com/o/r/blob/HEAD/RELEASING.md",
+                "[a \\(b\\)](https:&#47;&#47;github.com&#47;o&#47;r&#47;blob&#47;HEAD&#47;RELEASING.md)",
+            ),
+            ("x", "https://github.com/o/r) [y](z", "[x](https:&#47;&#47;github.com&#47;o&#47;r%29%20%5By%5D%28z)"),
+        ];
+        for (text, url, want) in cases {
+            let got = link(text, url);
+            assert_eq!(got, want, "{text}");
+            assert_eq!(guard(&got), Ok(()), "{got}");
+        }
+    }
 
     #[test]
     fn bodies_are_cut_to_what_github_keeps() {

@@ -17,20 +17,29 @@ use crate::commands::grammar::{Problem, USAGE};
 use crate::commands::permission::Audience;
 use crate::enrolment::Enrolment;
 use crate::ladder::{ConfigErrors, Ladder, Level, Progress};
+use crate::next_steps::{Need, Step};
 use crate::report::Report;
-use crate::text::render::{evidence, inert, login, user_text};
+use crate::text::render::{evidence, inert, link, login, reference, user_text};
 
 /// The hidden first line of the sticky readiness comment, by which the app finds it again.
 pub const MARKER: &str = "<!-- amp:readiness -->";
+
+/// The marks around a text's next steps. The sticky comment is not edited when only they changed.
+pub const NEXT_STEPS: &str = "<!-- amp:next -->";
+pub const NEXT_STEPS_END: &str = "<!-- /amp:next -->";
+
+/// Next-steps lines in the sticky readiness comment, at most.
+pub const STICKY_STEPS: usize = 3;
 
 /// Evidence listed per requirement in a comment.
 const EVIDENCE: usize = 5;
 
 /// What each command does, in the order of [`USAGE`].
-const WHAT: [&str; 10] = [
+const WHAT: [&str; 11] = [
     "this help",
     "the levels of the ladder and what each requires",
     "where a person stands, what is missing for their next level, with evidence",
+    "open work that would take a person to their next level",
     "enrol a mentee in the program, with their mentor and cohort",
     "end a mentee's enrolment",
     "endorse a person for their next level, or the one named",
@@ -41,10 +50,11 @@ const WHAT: [&str; 10] = [
 ];
 
 /// Who may run each command, in the order of [`USAGE`].
-const WHO: [Audience; 10] = [
+const WHO: [Audience; 11] = [
     Audience::Anyone,
     Audience::Anyone,
     Audience::Anyone,
+    Audience::MentorsAdminsAndMaintainers,
     Audience::AdminsAndMaintainers,
     Audience::AdminsAndMaintainers,
     Audience::Maintainers,
@@ -89,7 +99,51 @@ pub fn ladder(ladder: &Ladder, commenter: &str) -> String {
 pub fn status(report: &Report, commenter: &str, private: &BTreeSet<String>) -> String {
     let is_self = report.person.login.eq_ignore_ascii_case(commenter);
     let who = if is_self { "you stand".to_owned() } else { format!("{} stands", login(&report.person.login, false)) };
-    format!("{}, here is where {who} on the ladder.\n\n{}", login(commenter, true), standing(report, private))
+    let steps = next_steps(report, usize::MAX);
+    format!("{}, here is where {who} on the ladder.\n\n{}{steps}", login(commenter, true), standing(report, private))
+}
+
+/// `/amp next [@login]`: the open work that would take the person to their next level.
+pub fn next(report: &Report, commenter: &str) -> String {
+    let is_self = report.person.login.eq_ignore_ascii_case(commenter);
+    let whose = if is_self { "your".to_owned() } else { format!("{}'s", login(&report.person.login, false)) };
+    let addressed = login(commenter, true);
+    if report.readiness.next.is_none() {
+        return format!("{addressed}, every level of the ladder is met: there is no next level to work toward.");
+    }
+    if report.next_steps.is_empty() {
+        return format!(
+            "{addressed}, I found no open work here that counts toward {whose} next level just now: what is \
+             missing is time, months of activity or endorsements, or no open item fits yet."
+        );
+    }
+    format!("{addressed}, open work that counts toward {whose} next level:\n{}", next_steps(report, usize::MAX))
+}
+
+/// The next-steps block: one line per requirement (at most `lines`), each with links to its items,
+/// between [`NEXT_STEPS`] and its closing mark. Empty when there are none.
+fn next_steps(report: &Report, lines: usize) -> String {
+    if report.next_steps.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{NEXT_STEPS}\n**Next steps** (open work that counts toward the next level):\n\n");
+    for step in report.next_steps.iter().take(lines) {
+        let _ = writeln!(out, "{}", step_line(step));
+    }
+    let _ = writeln!(out, "{NEXT_STEPS_END}");
+    out
+}
+
+/// `- `triage` 1/4: 5 issues with no label or unanswered for a week: asyncapi/cli#12, …`
+fn step_line(step: &Step) -> String {
+    let head = format!("- `{}` {}/{}", step.metric.name(), step.have, step.need);
+    if step.serves == Need::Release {
+        let guides: Vec<String> = step.guides.iter().map(|g| link(&g.repo, &g.url)).collect();
+        return format!("{head}: {}: {}", step.serves.what(), guides.join(", "));
+    }
+    let items: Vec<String> = step.items.iter().map(|i| reference(&i.repo, Some(i.number))).collect();
+    let more = if step.found > step.items.len() { ", …" } else { "" };
+    format!("{head}: {} {}: {}{more}", step.found, step.serves.what(), items.join(", "))
 }
 
 /// Level, role, activity, and progress towards the next level with evidence.
@@ -125,7 +179,10 @@ pub fn readiness(ladder: &Ladder, author: &str, report: Option<&Report>, private
         login(author, true)
     );
     match report {
-        Some(report) => out.push_str(&standing(report, private)),
+        Some(report) => {
+            out.push_str(&standing(report, private));
+            out.push_str(&next_steps(report, STICKY_STEPS));
+        }
         None => {
             let first = ladder
                 .levels
@@ -199,6 +256,11 @@ pub fn opted_in(prefix: &str, commenter: &str) -> String {
 pub fn refused(prefix: &str, commenter: &str, command: &str, audience: Audience) -> String {
     let who = match audience {
         Audience::Admins => "program admins (the `admins` of the ladder config)".to_owned(),
+        Audience::MentorsAdminsAndMaintainers => {
+            "program admins, maintainers of this repository and the person's mentor (anyone may ask for \
+             themselves)"
+                .to_owned()
+        }
         other => other.describe().to_owned(),
     };
     format!("{}, only {who} may run `{prefix} {command}`, so I have not done it.", login(commenter, true))
@@ -560,6 +622,37 @@ mod tests {
         Report::new(org, Person { id: 42, login: person.into() }, &facts, &ladder, Vec::new(), now)
     }
 
+    /// [`report`] with next steps: two `help wanted` issues in `repo` (the person merged there) and
+    /// a release guide for it.
+    fn stepped(person: &str, repo: &str) -> Report {
+        use crate::credit::Bots;
+        use crate::next_steps::{OpenWork, Place, RepoItem};
+        use crate::open_work::{ItemLabel, OpenItem};
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let issue = |number| RepoItem {
+            repo: repo.into(),
+            private: false,
+            item: OpenItem {
+                number,
+                is_pull_request: false,
+                title: format!("@{person} /u fix {repo}"),
+                draft: false,
+                author: Account { id: 7, login: person.into(), account_type: Some("User".into()) },
+                author_association: None,
+                created_at: at,
+                updated_at: at,
+                labels: vec![ItemLabel { id: None, name: "help wanted".into() }],
+                people: Vec::new(),
+            },
+        };
+        let mut report = report(person, repo);
+        let items = [issue(7), issue(8)];
+        let guides = [(repo.to_owned(), format!("https://github.com/{repo}/blob/HEAD/RELEASING.md"))].into();
+        let work = OpenWork { items: &items, guides: &guides, bots: &Bots::default() };
+        report.suggest(work, Place::In(repo), at);
+        report
+    }
+
     fn enrolment(login: &str) -> Enrolment {
         Enrolment {
             org_id: 1,
@@ -608,6 +701,26 @@ mod tests {
         let private = status(&report("bob", "asyncapi/secret"), "alice", &["asyncapi/secret".to_owned()].into());
         assert!(!private.contains("secret"), "{private}");
         assert!(private.contains("| `pr_merged` | 2 | 3 |  |"), "numbers stay: {private}");
+    }
+
+    #[test]
+    fn a_next_reply_links_items_and_never_names_their_authors() {
+        let text = next(&stepped("bob", "asyncapi/cli"), "alice");
+        assert_eq!(
+            text,
+            "@alice, open work that counts toward **bob**'s next level:\n\n\
+             <!-- amp:next -->\n**Next steps** (open work that counts toward the next level):\n\n\
+             - `pr_merged` 2/3: 2 good first issue or help wanted issues nobody is assigned: asyncapi/cli#7, asyncapi/cli#8\n\
+             <!-- /amp:next -->\n"
+        );
+        let own = next(&stepped("bob", "asyncapi/cli"), "bob");
+        assert!(own.contains("toward your next level"), "{own}");
+        let none = next(&report("bob", "asyncapi/cli"), "alice");
+        assert!(none.contains("I found no open work here"), "{none}");
+        // The sticky comment carries the same lines, at most three.
+        let sticky = readiness(&Ladder::builtin(), "bob", Some(&stepped("bob", "asyncapi/cli")), &BTreeSet::new());
+        assert!(sticky.contains("- `pr_merged` 2/3: 2 good first issue"), "{sticky}");
+        assert!(!sticky.contains("/u fix"), "titles are not posted: {sticky}");
     }
 
     #[test]
@@ -685,6 +798,12 @@ mod tests {
                 self::ladder(&ladder, name),
                 status(&report(name, &repo), name, &BTreeSet::new()),
                 status(&report(name, &repo), "alice", &BTreeSet::new()),
+                status(&stepped(name, &repo), "alice", &BTreeSet::new()),
+                next(&stepped(name, &repo), name),
+                next(&stepped(name, &repo), "alice"),
+                next(&report(name, &repo), "alice"),
+                refused("/amp", name, "next", Audience::MentorsAdminsAndMaintainers),
+                readiness(&ladder, name, Some(&stepped(name, &repo)), &BTreeSet::new()),
                 unknown_person(name, name),
                 opted_out(name, name),
                 opted_out_now("/amp", name, Utc::now()),
@@ -741,6 +860,8 @@ mod tests {
         for name in &names {
             let repo = format!("asyncapi/{name}");
             let text = status(&report(name, &repo), "alice", &BTreeSet::new());
+            assert_eq!(guard(&text), Ok(()), "{name}: {text}");
+            let text = next(&stepped(name, &repo), "alice");
             assert_eq!(guard(&text), Ok(()), "{name}: {text}");
             assert_eq!(guard(&unknown_person(name, name)), Ok(()), "{name}");
         }

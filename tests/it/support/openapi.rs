@@ -1,6 +1,6 @@
 //! The API's OpenAPI document (`src/web/openapi.json`), and a check of real answers against it: the
 //! JSON Schema keywords the document uses (`type`, with `null`; `properties`, `required`,
-//! `additionalProperties`, `items`, `enum`, `minimum`, `maximum`, `format: date-time`) and `$ref`s
+//! `additionalProperties`, `items`, `maxItems`, `enum`, `minimum`, `maximum`, `format: date-time`) and `$ref`s
 //! within it. A keyword it does not know fails the check, so the document cannot drift past it.
 
 use serde_json::Value;
@@ -57,6 +57,7 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<Str
         "enum",
         "minimum",
         "maximum",
+        "maxItems",
         "format",
         "description",
         "default",
@@ -91,6 +92,11 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<Str
         && n > max
     {
         out.push(format!("{at}: {n} > {max}"));
+    }
+    if let (Some(max), Some(items)) = (schema.get("maxItems").and_then(Value::as_u64), value.as_array())
+        && items.len() as u64 > max
+    {
+        out.push(format!("{at}: {} items, more than {max}", items.len()));
     }
     if schema.get("format").and_then(Value::as_str) == Some("date-time")
         && let Some(text) = value.as_str()
