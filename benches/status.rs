@@ -1,21 +1,25 @@
 //! `ladder status` on a large org: 1,000,000 signals from 10,000 people (a few very active, most
-//! occasional), on SQLite and PostgreSQL. Prints how long digesting the signals takes (as after an
+//! occasional) and 10,000 open issues and pull requests to suggest next steps from, on SQLite and
+//! PostgreSQL. Prints how long digesting the signals takes (as after an
 //! upgrade), and how long answering takes: in process (lookup, reading the person's facts from the
-//! digests, roles, evaluation and rendering) for a sample of people
+//! digests, roles, evaluation, next steps from the open work and rendering) for a sample of people
 //! and for the most active person, and the whole command as a process.
 //!
 //! Run: `cargo bench --bench status`. Knobs: LADDER_BENCH_SIGNALS (default 1000000), LADDER_BENCH_PEOPLE
-//! (default 10000), LADDER_BENCH_ENGINES (default `sqlite,postgres`).
+//! (default 10000), LADDER_BENCH_OPEN_ITEMS (default 10000), LADDER_BENCH_ENGINES (default
+//! `sqlite,postgres`).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
 
+use ladder::pipeline::views;
 use ladder::store::Store;
 use ladder_core::ladder::Ladder;
 use ladder_core::report::Report;
-use support::bulk::fill;
+use ladder_core::visibility::Scope;
+use support::bulk::{fill, fill_open_work};
 use support::knobs::{engines, env_or};
 use support::{Engine, TestDb, ladder_command};
 
@@ -27,7 +31,8 @@ async fn answer(store: &Store, ladder: &Ladder, login: &str) -> usize {
     let grants = store.directory().roles_of("asyncapi", &person.login, person.id).await.unwrap();
     let org = ladder_core::signal::Org { id: 900, login: "asyncapi".into() };
     let n = facts.tally().values().sum::<u64>() as usize;
-    let report = Report::new(org, person, &facts, ladder, grants, chrono::Utc::now());
+    let mut report = Report::new(org, person, &facts, ladder, grants, chrono::Utc::now());
+    views::suggest(store, ladder, &mut report, Scope::All, chrono::Utc::now()).await.unwrap();
     std::hint::black_box(report.to_json());
     n
 }
@@ -36,11 +41,12 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-async fn run(engine: Engine, signals: usize, people: usize) {
+async fn run(engine: Engine, signals: usize, people: usize, open: usize) {
     let db = TestDb::new(engine).await;
     let started = Instant::now();
     db.store().await; // migrate
     fill(&db, engine, signals, people).await;
+    fill_open_work(&db, open).await;
     let filled = started.elapsed();
     let started = Instant::now();
     let store = db.store().await; // digests the signals
@@ -83,7 +89,7 @@ async fn run(engine: Engine, signals: usize, people: usize) {
         sizes[sizes.len() / 2]
     };
     println!(
-        "{engine:?}: {signals} signals, {people} people (filled in {:.1} s, digested in {:.1} s). status answered in process: \
+        "{engine:?}: {signals} signals, {people} people, {open} open items (filled in {:.1} s, digested in {:.1} s). status answered in process: \
          p50 {:.2} ms, max {:.2} ms over 50 people (median {median_size} signals each); most active person \
          ({heaviest} signals) {:.2} ms (median of 5); whole `ladder status` process {:.1} ms for a typical person, {:.1} ms \
          for the second most active",
@@ -101,7 +107,8 @@ async fn run(engine: Engine, signals: usize, people: usize) {
 async fn main() {
     let signals = env_or("LADDER_BENCH_SIGNALS", 1_000_000);
     let people = env_or("LADDER_BENCH_PEOPLE", 10_000);
+    let open = env_or("LADDER_BENCH_OPEN_ITEMS", 10_000);
     for engine in engines() {
-        run(engine, signals, people).await;
+        run(engine, signals, people, open).await;
     }
 }

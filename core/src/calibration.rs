@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::credit::Bots;
-use crate::growth::as_of::{History, Merges, readiness_as_of};
-use crate::ladder::{Ladder, Level, Metric, Readiness};
+use crate::growth::as_of::{History, Merges, facts_as_of};
+use crate::ladder::{Facts, Ladder, Level, Metric, Readiness, evaluate};
 use crate::roles::{Role, parse_codeowners};
 
 /// Promotions needed before a threshold is suggested.
@@ -82,7 +82,8 @@ pub struct Checked {
     pub at: DateTime<Utc>,
     /// Whether the ladder would have called them ready for the level that day.
     pub ready: bool,
-    /// Each of the level's requirements: metric, value that day, threshold.
+    /// Each of the level's requirements (then its endorsements, when it asks for some): metric, value
+    /// that day, threshold.
     pub values: Vec<(Metric, u64, u64)>,
 }
 
@@ -182,9 +183,10 @@ fn check(ladder: &Ladder, index: usize, level: &Level, role: Role, inputs: &Inpu
         .iter()
         .filter_map(|(key, p)| {
             let history = inputs.pasts.get(key)?.history?;
-            let unroled = History { roles: &[], ..history };
-            let r = readiness_as_of(unroled, inputs.merges, ladder, p.at);
-            let values = requirements(level, &r);
+            let facts = facts_as_of(history, inputs.merges, ladder, p.at);
+            // Earned, not held: the role they were just given does not count.
+            let r = evaluate(ladder, &facts, None, p.at);
+            let values = requirements(level, &r, &facts);
             let ready = ladder.levels_held(r.level.as_deref()) > index;
             Some(Checked { login: p.login.clone(), repo: p.repo.clone(), at: p.at, ready, values })
         })
@@ -219,9 +221,17 @@ fn check(ladder: &Ladder, index: usize, level: &Level, role: Role, inputs: &Inpu
     LevelCheck { level: level.id.clone(), name: level.name.clone(), role, promoted, spreads, candidates }
 }
 
-/// The level's requirements as `r` measured them.
-fn requirements(level: &Level, r: &Readiness) -> Vec<(Metric, u64, u64)> {
-    level.requires.iter().map(|(metric, need)| (*metric, r.metrics.get(metric).map_or(0, |m| m.value), *need)).collect()
+/// The level's requirements as `r` measured them, in the ladder's order, then its endorsements.
+fn requirements(level: &Level, r: &Readiness, facts: &Facts) -> Vec<(Metric, u64, u64)> {
+    let mut out: Vec<(Metric, u64, u64)> = level
+        .requires
+        .iter()
+        .map(|(metric, need)| (*metric, r.metrics.get(metric).map_or(0, |m| m.value), *need))
+        .collect();
+    if let Some(need) = level.endorsements {
+        out.push((Metric::Endorsements, facts.endorsed(&level.id).value, need));
+    }
+    out
 }
 
 impl Calibration {
@@ -261,7 +271,7 @@ impl Calibration {
                     c.login,
                     c.repo,
                     c.at.format("%Y-%m-%d"),
-                    if lacked.is_empty() { "an earlier level".to_owned() } else { lacked.join(", ") }
+                    if lacked.is_empty() { "a level below it".to_owned() } else { lacked.join(", ") }
                 );
             }
             if !level.candidates.is_empty() {
@@ -343,7 +353,6 @@ mod tests {
     use super::*;
     use crate::event::Account;
     use crate::ladder::config::parse;
-    use crate::ladder::{Facts, evaluate};
     use crate::signal::{Kind, Org, Repo, Signal, Subject};
 
     fn day(d: u32) -> DateTime<Utc> {

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod calibration;
 pub mod exports;
 pub mod pages;
 pub mod setup;
@@ -57,7 +58,8 @@ pub fn router(receiver: Receiver, ops: Ops, site: site::Site, setup: Option<Arc<
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .with_state(ops);
-    let growth = pages::routes().merge(exports::routes()).merge(api::routes()).with_state(site);
+    let growth =
+        pages::routes().merge(exports::routes()).merge(api::routes()).merge(calibration::routes()).with_state(site);
     webhooks
         .merge(operations)
         .merge(growth)

@@ -5,6 +5,7 @@ mod support;
 mod backfill;
 mod browser;
 mod budgets;
+mod calibration;
 mod cli;
 mod commands;
 mod digests;

@@ -94,3 +94,61 @@ pub async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
     }
     pool.close().await;
 }
+
+/// `items` open issues and pull requests across the same 48 repositories, as webhooks and backfill
+/// leave them: a third pull requests, every fifth labelled `good first issue`, every seventh `bug`,
+/// every fourth assigned, every third pull request reviewed; written by the first 500 people.
+pub async fn fill_open_work(db: &TestDb, items: usize) {
+    let pool = db.pool().await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..items {
+        let (repo, number) = ((i % 48) as i64, 100_000 + i as i64);
+        let is_pr = i % 3 == 0;
+        sqlx::query(
+            "INSERT INTO open_items (repo_id, number, repo_name, repo_private, is_pr, title, draft, author_id, \
+                author_login, author_type, author_association, created_at, updated_at) \
+             VALUES ($1, $2, $3, 0, $4, $5, 0, $6, $7, 'User', 'CONTRIBUTOR', $8, $9)",
+        )
+        .bind(repo)
+        .bind(number)
+        .bind(format!("asyncapi/repo-{repo}"))
+        .bind(i64::from(is_pr))
+        .bind(format!("open item {i}"))
+        .bind(2 + (i % 500) as i64)
+        .bind(format!("person-{}", 2 + i % 500))
+        .bind(now - (i as i64 % 90) * 86_400_000)
+        .bind(now - (i as i64 % 30) * 3_600_000)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let labels = [(i % 5 == 0, "good first issue"), (i % 7 == 0, "bug")];
+        for (_, name) in labels.iter().filter(|(on, _)| *on) {
+            sqlx::query("INSERT INTO open_item_labels (repo_id, number, label_id, name) VALUES ($1, $2, NULL, $3)")
+                .bind(repo)
+                .bind(number)
+                .bind(*name)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let people = [(i % 4 == 0, "assignee", 700 + (i % 50) as i64), (is_pr && i % 9 == 0, "reviewer", 800)];
+        for (_, role, who) in people.iter().filter(|(on, _, _)| *on) {
+            sqlx::query(
+                "INSERT INTO open_item_people (repo_id, number, role, person_id, login, person_type, first_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'User', $6)",
+            )
+            .bind(repo)
+            .bind(number)
+            .bind(*role)
+            .bind(*who)
+            .bind(format!("person-{who}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    pool.close().await;
+}
