@@ -41,6 +41,11 @@ impl Bots {
         Bots::new(list.split(','))
     }
 
+    /// The configured logins, lowercased (GitHub's own bots and `ghost` are known without them).
+    pub fn logins(&self) -> impl Iterator<Item = &str> {
+        self.logins.iter().map(String::as_str)
+    }
+
     pub fn is_bot(&self, account: &Account) -> bool {
         is_no_one(account) || self.logins.contains(&account.login.to_ascii_lowercase())
     }

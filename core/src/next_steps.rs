@@ -1,11 +1,12 @@
 //! Next steps: real open work that would take a person to their next level.
 //!
 //! Owns: which kind of open work serves which requirement ([`Need::serving`]), the order requirements
-//! are taken in (the nearest to met first), and every rule of what may be suggested to whom
-//! ([`next_steps`]): only in repositories the person already contributed to (a newcomer: items labelled
+//! are taken in (the nearest to met first, [`wanted`]), every rule of what may be suggested to whom
+//! ([`offer`], the reference the store's fast lookup is held to): only in repositories the person already contributed to (a newcomer: items labelled
 //! `good first issue` anywhere), never their own items, drafts, items written by a bot, or items someone
 //! else is assigned, and never a private repository's item where the audience may not see it; at most
-//! [`PER_REQUIREMENT`] per requirement, the most recently active first, with how many there are.
+//! [`PER_REQUIREMENT`] per requirement, the most recently active first (then by number), with how many
+//! there are; and the steps built from those offers ([`next_steps`]).
 //!
 //! Never does: I/O, read the clock (`now` is given), or mention anyone: renderers link items by
 //! reference and never name their authors.
@@ -21,6 +22,10 @@ use crate::signal::{Kind, Track};
 
 /// Items suggested for one requirement, at most.
 pub const PER_REQUIREMENT: usize = 3;
+
+/// Fitting items are reported up to one more than this, which reads "more than 100": past a hundred,
+/// the exact number tells a person nothing more.
+pub const COUNT_CAP: usize = 100;
 
 /// How long an issue may wait for a first reply before it counts as needing triage.
 pub const UNANSWERED_DAYS: i64 = 7;
@@ -189,80 +194,124 @@ pub struct Step {
     pub serves: Need,
     /// The most recently active fitting items, at most [`PER_REQUIREMENT`].
     pub items: Vec<Suggestion>,
-    /// How many items fit in all.
+    /// How many items fit in all, counted up to [`COUNT_CAP`] + 1 (which reads "more than 100").
     pub found: usize,
     /// For [`Need::Release`]: where the person's repositories say how releases are made.
     pub guides: Vec<ReleaseGuide>,
 }
 
-/// What the suggestions are drawn from.
+/// What the store found for one kind of work: how many items fit (up to [`COUNT_CAP`] + 1), and the
+/// most recently active few.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offer {
+    pub found: usize,
+    pub items: Vec<Suggestion>,
+}
+
+/// A count of fitting items in words: the number, or "more than 100".
+pub fn count_text(found: usize) -> String {
+    if found > COUNT_CAP { format!("more than {COUNT_CAP}") } else { found.to_string() }
+}
+
+/// What the steps are built from besides the offers.
 #[derive(Debug, Clone, Copy)]
-pub struct OpenWork<'a> {
-    /// The org's open items.
-    pub items: &'a [RepoItem],
+pub struct Guides<'a> {
     /// Each repository's release guide (`RELEASING.md` or `CONTRIBUTING.md`) where one is known; a
     /// repository without one is pointed at its releases page.
     pub guides: &'a BTreeMap<String, String>,
-    /// The org's bots, whose items are never suggested.
-    pub bots: &'a Bots,
+    /// The org's private repositories (`owner/name`), whose guides only some places show.
+    pub private: &'a BTreeSet<String>,
 }
 
-/// The next steps for `seeker` toward the next level of `readiness`, nearest-to-met requirement
-/// first, for the audience of `place`. Requirements no open work serves, or none fits now, are left
-/// out; each kind of work is suggested once, for the nearest requirement it serves.
-pub fn next_steps(
-    readiness: &Readiness,
-    seeker: Seeker<'_>,
-    work: OpenWork<'_>,
-    place: Place<'_>,
-    now: DateTime<Utc>,
-) -> Vec<Step> {
+/// The requirements not met that open work serves, nearest to met first (the larger share
+/// have/need; ties keep the ladder's order), each kind of work once, for the nearest requirement
+/// it serves: the kinds of work to look up, in order.
+pub fn wanted(readiness: &Readiness) -> Vec<(&Progress, Need)> {
     let mut missing = readiness.missing();
-    // Nearest to met first: the larger share have/need, compared without division; ties keep order.
     missing.sort_by(|a, b| (b.have * a.need).cmp(&(a.have * b.need)));
     let mut served: BTreeSet<Need> = BTreeSet::new();
     missing
         .into_iter()
         .filter_map(|p| Need::serving(p.metric).map(|need| (p, need)))
         .filter(|(_, need)| served.insert(*need))
-        .map(|(p, need)| step(p, need, seeker, work, place, now))
+        .collect()
+}
+
+/// Which of `items` are offered to `seeker` as work of kind `need`, for the audience of `place`:
+/// the reference the store's fast lookup is held to (`tests/it/open_work.rs`).
+pub fn offer(
+    need: Need,
+    items: &[RepoItem],
+    seeker: Seeker<'_>,
+    bots: &Bots,
+    place: Place<'_>,
+    now: DateTime<Utc>,
+) -> Offer {
+    let mut fitting: Vec<&RepoItem> =
+        items.iter().filter(|i| may_suggest(i, seeker, bots, place) && need.fits(&i.item, now)).collect();
+    fitting.sort_by(|a, b| {
+        b.item.updated_at.cmp(&a.item.updated_at).then_with(|| (a.item.number, &a.repo).cmp(&(b.item.number, &b.repo)))
+    });
+    let found = fitting.len().min(COUNT_CAP + 1);
+    Offer { found, items: fitting.iter().take(PER_REQUIREMENT).map(|i| suggestion(i)).collect() }
+}
+
+/// The offers of every kind of work `readiness` wants, from all of `items` (what the store's fast
+/// lookup returns, computed the slow way).
+pub fn offers(
+    readiness: &Readiness,
+    items: &[RepoItem],
+    seeker: Seeker<'_>,
+    bots: &Bots,
+    place: Place<'_>,
+    now: DateTime<Utc>,
+) -> BTreeMap<Need, Offer> {
+    wanted(readiness).into_iter().map(|(_, need)| (need, offer(need, items, seeker, bots, place, now))).collect()
+}
+
+/// The next steps for `seeker` toward the next level of `readiness`, in the order of [`wanted`],
+/// from the `offers` of each kind of work, for the audience of `place`. Requirements no open work
+/// serves, or none fits now, are left out.
+pub fn next_steps(
+    readiness: &Readiness,
+    seeker: Seeker<'_>,
+    offers: &BTreeMap<Need, Offer>,
+    guides: Guides<'_>,
+    place: Place<'_>,
+) -> Vec<Step> {
+    wanted(readiness)
+        .into_iter()
+        .map(|(p, need)| {
+            let offer = offers.get(&need).cloned().unwrap_or_default();
+            let guides = match need {
+                Need::Release => release_guides(seeker, guides, place),
+                _ => Vec::new(),
+            };
+            Step {
+                metric: p.metric,
+                have: p.have,
+                need: p.need,
+                serves: need,
+                items: offer.items,
+                found: offer.found,
+                guides,
+            }
+        })
         .filter(|s| !s.items.is_empty() || !s.guides.is_empty())
         .collect()
 }
 
-fn step(
-    p: &Progress,
-    need: Need,
-    seeker: Seeker<'_>,
-    work: OpenWork<'_>,
-    place: Place<'_>,
-    now: DateTime<Utc>,
-) -> Step {
-    let mut fitting: Vec<&RepoItem> =
-        work.items.iter().filter(|i| may_suggest(i, seeker, work.bots, place) && need.fits(&i.item, now)).collect();
-    fitting.sort_by(|a, b| {
-        b.item.updated_at.cmp(&a.item.updated_at).then_with(|| (&a.repo, a.item.number).cmp(&(&b.repo, b.item.number)))
-    });
-    let items = fitting.iter().take(PER_REQUIREMENT).map(|i| suggestion(i)).collect();
-    let guides = match need {
-        Need::Release => seeker
-            .repos
-            .iter()
-            .filter(|repo| place.shows(repo, private_repo(work.items, repo)))
-            .take(PER_REQUIREMENT)
-            .map(|repo| ReleaseGuide {
-                repo: repo.clone(),
-                url: work.guides.get(repo).cloned().unwrap_or_else(|| format!("https://github.com/{repo}/releases")),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    Step { metric: p.metric, have: p.have, need: p.need, serves: need, items, found: fitting.len(), guides }
-}
-
-/// Whether a repository is private, as its open items say; unknown counts as private.
-fn private_repo(items: &[RepoItem], repo: &str) -> bool {
-    items.iter().find(|i| i.repo.eq_ignore_ascii_case(repo)).is_none_or(|i| i.private)
+fn release_guides(seeker: Seeker<'_>, guides: Guides<'_>, place: Place<'_>) -> Vec<ReleaseGuide> {
+    seeker
+        .repos
+        .iter()
+        .filter(|repo| place.shows(repo, guides.private.iter().any(|p| p.eq_ignore_ascii_case(repo))))
+        .take(PER_REQUIREMENT)
+        .map(|repo| ReleaseGuide {
+            repo: repo.clone(),
+            url: guides.guides.get(repo).cloned().unwrap_or_else(|| format!("https://github.com/{repo}/releases")),
+        })
+        .collect()
 }
 
 /// The rules every suggestion keeps, whatever it is for.
@@ -364,8 +413,11 @@ mod tests {
         let guides =
             BTreeMap::from([("o/guided".to_owned(), "https://github.com/o/guided/blob/HEAD/RELEASING.md".to_owned())]);
         let bots = Bots::new(["asyncapi-bot"]);
-        let work = OpenWork { items, guides: &guides, bots: &bots };
-        next_steps(&readiness(missing), Seeker { id: ME, repos: &repos }, work, place, day(20))
+        let private: BTreeSet<String> = items.iter().filter(|i| i.private).map(|i| i.repo.clone()).collect();
+        let readiness = readiness(missing);
+        let seeker = Seeker { id: ME, repos: &repos };
+        let offers = offers(&readiness, items, seeker, &bots, place, day(20));
+        next_steps(&readiness, seeker, &offers, Guides { guides: &guides, private: &private }, place)
     }
 
     fn picked(step: &Step) -> Vec<String> {
@@ -488,6 +540,17 @@ mod tests {
         assert_eq!(picked(&got[0]), ["o/a#5", "o/a#4", "o/a#3"]);
         assert!(steps(&items, &[], &["o/a"], Place::Trusted).is_empty());
         assert!(steps(&items, &[(TRIAGE, 0, 1)], &["o/a"], Place::Trusted).is_empty(), "no issue to triage: no step");
+    }
+
+    #[test]
+    fn counts_stop_past_the_cap() {
+        let items: Vec<RepoItem> = (1..=150).map(|n| item("o/a", n, true, 1 + (n % 20) as u32)).collect();
+        let got = steps(&items, &[(REVIEWS, 0, 1)], &["o/a"], Place::Trusted);
+        assert_eq!(got[0].found, COUNT_CAP + 1);
+        assert_eq!(count_text(got[0].found), "more than 100");
+        assert_eq!(count_text(COUNT_CAP), "100");
+        let got = steps(&items[..100], &[(REVIEWS, 0, 1)], &["o/a"], Place::Trusted);
+        assert_eq!(got[0].found, 100);
     }
 
     #[test]

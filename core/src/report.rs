@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::credit::Tally;
 use crate::ladder::{Facts, Ladder, Progress, Readiness, evaluate};
-use crate::next_steps::{OpenWork, Place, Seeker, Step, next_steps};
+use crate::next_steps::{Guides, Need, Offer, Place, Seeker, Step, next_steps};
 use crate::roles::{Grant, Role};
 use crate::signal::{Kind, Org, Track};
 
@@ -77,10 +77,14 @@ impl Report {
         }
     }
 
-    /// Looks for their [`next_steps`] in `work`, for the audience of `place`.
-    pub fn suggest(&mut self, work: OpenWork<'_>, place: Place<'_>, now: DateTime<Utc>) {
-        let seeker = Seeker { id: self.person.id, repos: &self.repos };
-        self.next_steps = next_steps(&self.readiness, seeker, work, place, now);
+    /// Who looks for next steps: this person, with the repositories they contributed to.
+    pub fn seeker(&self) -> Seeker<'_> {
+        Seeker { id: self.person.id, repos: &self.repos }
+    }
+
+    /// Sets their [`next_steps`] from what the open work `offers`, for the audience of `place`.
+    pub fn suggest(&mut self, offers: &BTreeMap<Need, Offer>, guides: Guides<'_>, place: Place<'_>) {
+        self.next_steps = next_steps(&self.readiness, self.seeker(), offers, guides, place);
     }
 
     /// The highest role held in the org, if any.
@@ -232,7 +236,7 @@ fn step_text(step: &Step) -> String {
         }
         return out;
     }
-    out.push_str(&format!("{} {}\n", step.found, step.serves.what()));
+    out.push_str(&format!("{} {}\n", crate::next_steps::count_text(step.found), step.serves.what()));
     for item in &step.items {
         out.push_str(&format!("    {:<32} {}\n", item.reference(), item.title.chars().take(60).collect::<String>()));
     }

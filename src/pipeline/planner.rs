@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use ladder_core::commands::answer::{self, Context, Lookups, Person, Read, Request};
 use ladder_core::commands::permission::Standing;
 use ladder_core::ladder::Ladder;
-use ladder_core::next_steps::{OpenWork, Place};
+use ladder_core::next_steps::{Guides, Need, Place, wanted};
 use ladder_core::plan::action::{Action, Effect, Planned};
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::repo_name::RepoName;
@@ -194,10 +194,12 @@ impl<R: Reads> Planner<R> {
         ladder: &Ladder,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let items = self.reads.open_work(&org.login).await?;
-        let guides = BTreeMap::new();
-        let work = OpenWork { items: &items, guides: &guides, bots: &ladder.bots };
-        report.suggest(work, Place::In(&here.full_name), now);
+        let place = Place::In(&here.full_name);
+        let needs: Vec<Need> = wanted(&report.readiness).into_iter().map(|(_, need)| need).collect();
+        let offers = self.reads.offers(&org.login, &needs, report.seeker(), &ladder.bots, place, now).await?;
+        let private: BTreeSet<String> =
+            self.reads.private_repositories(org.id).await?.into_iter().map(|(_, name)| name).collect();
+        report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);
         Ok(())
     }
 
@@ -384,8 +386,16 @@ mod tests {
             self.asked.lock().unwrap().push(login.to_owned());
             Ok(self.permission)
         }
-        async fn open_work(&self, _org: &str) -> Result<Vec<ladder_core::next_steps::RepoItem>, StoreError> {
-            Ok(Vec::new())
+        async fn offers(
+            &self,
+            _org: &str,
+            _needs: &[Need],
+            _seeker: ladder_core::next_steps::Seeker<'_>,
+            _bots: &ladder_core::credit::Bots,
+            _place: Place<'_>,
+            _now: DateTime<Utc>,
+        ) -> Result<BTreeMap<Need, ladder_core::next_steps::Offer>, StoreError> {
+            Ok(BTreeMap::new())
         }
 
         async fn history(&self, _org: &str) -> Result<History, StoreError> {

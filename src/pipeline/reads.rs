@@ -9,7 +9,7 @@
 //! Never does: write, or decide what to do with an answer (the core does); it only says what GitHub
 //! could not be asked or did not answer, as a [`Permission`] or an absent file list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -25,7 +25,8 @@ use ladder_core::signal::Kind;
 
 use crate::github::{AppClient, GitHub, Verdict};
 use crate::store::{Backfills, Directory, OpenWork, Outbox, People, Store, StoreError};
-use ladder_core::next_steps::RepoItem;
+use ladder_core::credit::Bots;
+use ladder_core::next_steps::{Need, Offer, Place, Seeker};
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
 /// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
@@ -85,8 +86,16 @@ pub trait Reads: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<String>>, StoreError>> + Send;
     /// Whether the org's history is recorded, or its first backfill is still under way.
     fn history(&self, org: &str) -> impl Future<Output = Result<History, StoreError>> + Send;
-    /// The issues and pull requests open in the org's repositories.
-    fn open_work(&self, org: &str) -> impl Future<Output = Result<Vec<RepoItem>, StoreError>> + Send;
+    /// What the org's open work offers `seeker` for each of `needs`, for the audience of `place`.
+    fn offers(
+        &self,
+        org: &str,
+        needs: &[Need],
+        seeker: Seeker<'_>,
+        bots: &Bots,
+        place: Place<'_>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<BTreeMap<Need, Offer>, StoreError>> + Send;
 }
 
 /// Planning's reads from the store and, with App credentials, from GitHub.
@@ -150,8 +159,16 @@ impl Reads for Live {
         self.people.enrolment(org_id, login).await
     }
 
-    async fn open_work(&self, org: &str) -> Result<Vec<RepoItem>, StoreError> {
-        self.open_work.of_org(org).await
+    async fn offers(
+        &self,
+        org: &str,
+        needs: &[Need],
+        seeker: Seeker<'_>,
+        bots: &Bots,
+        place: Place<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeMap<Need, Offer>, StoreError> {
+        self.open_work.offers(org, needs, seeker, bots, place, now).await
     }
 
     async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {

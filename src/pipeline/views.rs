@@ -9,7 +9,7 @@
 //!
 //! Never does: decide (the core's [`Report`] and [`repo_health`] do) or format anything.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
@@ -20,7 +20,7 @@ use ladder_core::enrolment::Enrolment;
 use ladder_core::growth::as_of::History;
 use ladder_core::health::{OrgActivity, RepoHealth, repo_health};
 use ladder_core::ladder::{Ladder, evaluate};
-use ladder_core::next_steps::{OpenWork, Place};
+use ladder_core::next_steps::{Guides, Need, Place, wanted};
 use ladder_core::program::{Mentee, MenteeStatus, Outcome, at_risk, outcomes, progress, responsiveness};
 use ladder_core::report::{Person, Report};
 use ladder_core::roles::Grant;
@@ -91,13 +91,15 @@ pub async fn suggest(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let items = store.open_work().of_org(&report.org.login).await?;
-    let guides = BTreeMap::new();
     let place = match scope {
         Scope::All => Place::Trusted,
         Scope::Public => Place::Public,
     };
-    report.suggest(OpenWork { items: &items, guides: &guides, bots: &ladder.bots }, place, now);
+    let needs: Vec<Need> = wanted(&report.readiness).into_iter().map(|(_, need)| need).collect();
+    let offers = store.open_work().offers(&report.org.login, &needs, report.seeker(), &ladder.bots, place, now).await?;
+    let private: BTreeSet<String> =
+        store.directory().private_repositories(report.org.id).await?.into_iter().map(|(_, name)| name).collect();
+    report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);
     Ok(())
 }
 

@@ -4,21 +4,29 @@
 //! anew, a closed one's removed) and applying what webhooks show ([`apply`]: the newest sighting of an
 //! item wins, a closed item keeps a row marked closed so that a late, older delivery cannot open it
 //! again, and a reply keeps its earliest time), inside the caller's transaction; and reading the open
-//! ones back as [`ladder_core::open_work::OpenItem`]. The login of a person who opted out is stored as NULL (and
+//! ones back as [`ladder_core::open_work::OpenItem`]; and [`OpenWork::offers`], what the open work
+//! offers a person for each kind of work, in SQL: the rules of [`ladder_core::next_steps::offer`]
+//! (the pure reference) written as queries, so that a person's answer reads a few rows whatever the
+//! number of open items. `tests/it/open_work.rs` pins one to the other on both engines. The login of a person who opted out is stored as NULL (and
 //! read back empty; [`super::privacy`] blanks it when they opt out later); their id stays, so an item
 //! assigned to them still reads as assigned.
 //!
 //! Never does: decide which items are open or who counts as involved (`ladder_core::history::open`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, OpenWork, StoreError, from_millis, millis};
+use ladder_core::credit::Bots;
+use ladder_core::digest::NEWCOMER_ASSOCIATIONS;
 use ladder_core::event::Account;
-use ladder_core::next_steps::RepoItem;
+use ladder_core::next_steps::{
+    COUNT_CAP, Need, Offer, PER_REQUIREMENT, Place, RepoItem, Seeker, Suggestion, UNANSWERED_DAYS,
+};
 use ladder_core::open_work::sighting::{Change, Sighting};
 use ladder_core::open_work::{Involved, ItemLabel, OpenItem, Role};
+use ladder_core::signal::GHOST;
 
 /// The repository an item is in, as signals name it.
 #[derive(Debug, Clone, Copy)]
@@ -256,6 +264,39 @@ fn account(row: &sqlx::any::AnyRow, id: &str, login: &str, kind: &str) -> Result
     })
 }
 
+/// An item's key in the people subqueries (`p`) and the label subqueries (`l`) of [`OpenWork::offers`].
+const KEY: &str = "p.repo_id = o.repo_id AND p.number = o.number";
+const LABEL_KEY: &str = "l.repo_id = o.repo_id AND l.number = o.number";
+/// A label's name as `ladder_core::next_steps` compares it: trimmed, lowercased, `-` and `_` as spaces.
+const NORMAL: &str = "replace(replace(lower(trim(l.name)), '-', ' '), '_', ' ')";
+
+/// A value bound to a query built piece by piece.
+enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+/// A query's parameters, numbered as they are added.
+#[derive(Default)]
+struct Sql {
+    bound: Vec<Bound>,
+}
+
+impl Sql {
+    /// Adds a parameter; returns its placeholder.
+    fn bind(&mut self, value: Bound) -> String {
+        self.bound.push(value);
+        format!("${}", self.bound.len())
+    }
+
+    fn query<'q>(&'q self, sql: &'q str) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        self.bound.iter().fold(sqlx::query(sql), |q, b| match b {
+            Bound::Int(n) => q.bind(*n),
+            Bound::Text(t) => q.bind(t.as_str()),
+        })
+    }
+}
+
 /// Which open items to read: the `WHERE` clause over `open_items` and its one text parameter.
 struct Filter {
     clause: &'static str,
@@ -283,6 +324,121 @@ impl OpenWork {
     pub async fn of_repo(&self, repo_id: i64) -> Result<Vec<OpenItem>, StoreError> {
         let filter = Filter { clause: "repo_id = $1", value: Value::Id(repo_id) };
         Ok(self.read(&filter).await?.into_iter().map(|i| i.item).collect())
+    }
+
+    /// What the org's open work offers `seeker` for each of `needs`, for the audience of `place`:
+    /// [`ladder_core::next_steps::offer`], answered by the database.
+    pub async fn offers(
+        &self,
+        org: &str,
+        needs: &[Need],
+        seeker: Seeker<'_>,
+        bots: &Bots,
+        place: Place<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BTreeMap<Need, Offer>, StoreError> {
+        // Each kind of work is one query over the org's open items; side by side, the answer takes
+        // as long as the slowest.
+        let wanted: Vec<Need> = needs.iter().copied().filter(|n| *n != Need::Release).collect();
+        let offers = futures_util::future::try_join_all(
+            wanted.iter().map(|need| self.offer(org, *need, seeker, bots, place, now)),
+        )
+        .await?;
+        Ok(wanted.into_iter().zip(offers).collect())
+    }
+
+    async fn offer(
+        &self,
+        org: &str,
+        need: Need,
+        seeker: Seeker<'_>,
+        bots: &Bots,
+        place: Place<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Offer, StoreError> {
+        let mut sql = Sql::default();
+        let from = sql.bind(Bound::Text(format!("{org}/")));
+        let to = sql.bind(Bound::Text(format!("{org}0")));
+        let me = sql.bind(Bound::Int(seeker.id));
+        let mut clauses = vec![
+            format!("o.repo_name >= {from} AND o.repo_name < {to} AND o.closed_at IS NULL AND o.draft = 0"),
+            format!("o.author_id <> {me} AND o.author_id <> {}", GHOST.0),
+            "COALESCE(o.author_type, '') <> 'Bot' AND COALESCE(o.author_login, '') NOT LIKE '%[bot]'".to_owned(),
+            format!(
+                "NOT EXISTS (SELECT 1 FROM open_item_people p WHERE {KEY} AND p.role = 'assignee' AND p.person_id <> {me})"
+            ),
+        ];
+        let bot_logins: Vec<String> = bots.logins().map(|l| sql.bind(Bound::Text(l.to_owned()))).collect();
+        if !bot_logins.is_empty() {
+            clauses.push(format!("lower(COALESCE(o.author_login, '')) NOT IN ({})", bot_logins.join(", ")));
+        }
+        clauses.push(if seeker.repos.is_empty() {
+            format!("EXISTS (SELECT 1 FROM open_item_labels l WHERE {LABEL_KEY} AND {NORMAL} = 'good first issue')")
+        } else {
+            let repos: Vec<String> = seeker.repos.iter().map(|r| sql.bind(Bound::Text(r.to_lowercase()))).collect();
+            format!("lower(o.repo_name) IN ({})", repos.join(", "))
+        });
+        match place {
+            Place::Trusted => {}
+            Place::Public => clauses.push("o.repo_private = 0".to_owned()),
+            Place::In(here) => {
+                let here = sql.bind(Bound::Text(here.to_lowercase()));
+                clauses.push(format!("(o.repo_private = 0 OR lower(o.repo_name) = {here})"));
+            }
+        }
+        let replied = format!(
+            "EXISTS (SELECT 1 FROM open_item_people p WHERE {KEY} AND p.role IN ('reviewer', 'commenter') \
+             AND p.first_at IS NOT NULL)"
+        );
+        clauses.push(match need {
+            Need::Triage => {
+                let week_ago = sql.bind(Bound::Int(millis(now - chrono::Duration::days(UNANSWERED_DAYS))));
+                format!(
+                    "o.is_pr = 0 AND (NOT EXISTS (SELECT 1 FROM open_item_labels l WHERE {LABEL_KEY}) \
+                     OR (NOT {replied} AND o.created_at <= {week_ago}))"
+                )
+            }
+            Need::Review => {
+                format!(
+                    "o.is_pr = 1 AND NOT EXISTS (SELECT 1 FROM open_item_people p WHERE {KEY} AND p.role = 'reviewer')"
+                )
+            }
+            Need::Newcomers => {
+                let associations: Vec<String> =
+                    NEWCOMER_ASSOCIATIONS.iter().map(|a| sql.bind(Bound::Text((*a).to_owned()))).collect();
+                format!("o.author_association IN ({}) AND NOT {replied}", associations.join(", "))
+            }
+            Need::Contribution => format!(
+                "o.is_pr = 0 AND EXISTS (SELECT 1 FROM open_item_labels l WHERE {LABEL_KEY} \
+                 AND {NORMAL} IN ('good first issue', 'help wanted')) \
+                 AND NOT EXISTS (SELECT 1 FROM open_item_people p WHERE {KEY} AND p.role = 'assignee')"
+            ),
+            Need::Release => return Ok(Offer::default()),
+        });
+        // One statement: the few newest, and how many fit in all (reported up to the cap).
+        let query = format!(
+            "SELECT o.repo_name, o.number, o.is_pr, o.title, o.updated_at, COUNT(*) OVER () AS found \
+             FROM open_items o WHERE {} ORDER BY o.updated_at DESC, o.number, o.repo_name LIMIT {PER_REQUIREMENT}",
+            clauses.join(" AND ")
+        );
+        let rows = sql.query(&query).fetch_all(&self.0.read).await?;
+        let found = match rows.first() {
+            Some(row) => usize::try_from(row.try_get::<i64, _>("found")?).unwrap_or(0).min(COUNT_CAP + 1),
+            None => 0,
+        };
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(Suggestion {
+                    repo: row.try_get("repo_name")?,
+                    number: row.try_get("number")?,
+                    is_pull_request: row.try_get::<i64, _>("is_pr")? != 0,
+                    title: row.try_get("title")?,
+                    updated_at: from_millis(row.try_get("updated_at")?),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Offer { found, items })
     }
 
     /// The items open in org `org`'s repositories, by repository and number.

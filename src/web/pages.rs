@@ -416,6 +416,8 @@ struct StepView {
     have: u64,
     need: u64,
     found: usize,
+    /// The count in words ("more than 100" past the cap).
+    count: String,
     what: &'static str,
     /// Reference, link and title.
     items: Vec<(String, String, String)>,
@@ -430,6 +432,7 @@ impl StepView {
             have: step.have,
             need: step.need,
             found: step.found,
+            count: ladder_core::next_steps::count_text(step.found),
             what: step.serves.what(),
             items: step.items.iter().map(|i| (i.reference(), i.url(), i.title.clone())).collect(),
             guides: step.guides.iter().map(|g| (g.repo.clone(), g.url.clone())).collect(),

@@ -138,3 +138,55 @@ async fn backfill_records_open_work_as_it_is_now(engine: Engine) {
     );
     assert_eq!(fresh.scalar(&old).await, 0, "no fact older than the run's start");
 }
+
+on_both_engines!(the_database_offers_what_the_rules_offer);
+
+/// [`OpenWork::offers`](ladder::store::OpenWork::offers) answers in SQL what
+/// [`ladder_core::next_steps::offer`] decides over every open item: the same counts and the same
+/// items, in the same order, for people with and without repositories of their own, an author, an
+/// assignee, and every audience.
+async fn the_database_offers_what_the_rules_offer(engine: Engine) {
+    use ladder_core::credit::Bots;
+    use ladder_core::next_steps::{Need, Place, Seeker, offer};
+    use std::collections::BTreeSet;
+
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    crate::support::bulk::fill_open_work(&db, 1500).await;
+    let items = store.open_work().of_org("asyncapi").await.unwrap();
+    assert_eq!(items.len(), 1500);
+    let bots = Bots::new(["asyncapi-bot"]);
+    let now = Utc::now();
+    let some: BTreeSet<String> = ["asyncapi/repo-3", "ASYNCAPI/Repo-4", "asyncapi/repo-47", "asyncapi/repo-9"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let all: BTreeSet<String> = (0..48).map(|r| format!("asyncapi/repo-{r}")).collect();
+    let none = BTreeSet::new();
+    let seekers = [(3, &some), (4, &all), (703, &all), (999, &none)];
+    let places = [Place::Trusted, Place::Public, Place::In("asyncapi/repo-47"), Place::In("asyncapi/repo-3")];
+    let needs = [Need::Triage, Need::Review, Need::Newcomers, Need::Contribution];
+    let mut nonempty = 0;
+    for (id, repos) in seekers {
+        let seeker = Seeker { id, repos };
+        for place in places {
+            let stored = store.open_work().offers("asyncapi", &needs, seeker, &bots, place, now).await.unwrap();
+            for need in needs {
+                let want = offer(need, &items, seeker, &bots, place, now);
+                assert_eq!(stored[&need], want, "{need:?} for {id} in {place:?}");
+                nonempty += usize::from(want.found > 0);
+            }
+        }
+    }
+    assert!(nonempty > 50, "the cases offer something: {nonempty}");
+    assert!(
+        store
+            .open_work()
+            .offers("other", &needs, Seeker { id: 3, repos: &all }, &bots, Place::Trusted, now)
+            .await
+            .unwrap()
+            .values()
+            .all(|o| o.found == 0),
+        "another org's items are never offered"
+    );
+}

@@ -17,7 +17,7 @@ use crate::commands::grammar::{Problem, USAGE};
 use crate::commands::permission::Audience;
 use crate::enrolment::Enrolment;
 use crate::ladder::{ConfigErrors, Ladder, Level, Progress};
-use crate::next_steps::{Need, Step};
+use crate::next_steps::{Need, Step, count_text};
 use crate::report::Report;
 use crate::text::render::{evidence, inert, link, login, reference, user_text};
 
@@ -143,7 +143,7 @@ fn step_line(step: &Step) -> String {
     }
     let items: Vec<String> = step.items.iter().map(|i| reference(&i.repo, Some(i.number))).collect();
     let more = if step.found > step.items.len() { ", …" } else { "" };
-    format!("{head}: {} {}: {}{more}", step.found, step.serves.what(), items.join(", "))
+    format!("{head}: {} {}: {}{more}", count_text(step.found), step.serves.what(), items.join(", "))
 }
 
 /// Level, role, activity, and progress towards the next level with evidence.
@@ -626,7 +626,7 @@ mod tests {
     /// a release guide for it.
     fn stepped(person: &str, repo: &str) -> Report {
         use crate::credit::Bots;
-        use crate::next_steps::{OpenWork, Place, RepoItem};
+        use crate::next_steps::{Guides, Place, RepoItem, offers};
         use crate::open_work::{ItemLabel, OpenItem};
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
         let issue = |number| RepoItem {
@@ -648,8 +648,8 @@ mod tests {
         let mut report = report(person, repo);
         let items = [issue(7), issue(8)];
         let guides = [(repo.to_owned(), format!("https://github.com/{repo}/blob/HEAD/RELEASING.md"))].into();
-        let work = OpenWork { items: &items, guides: &guides, bots: &Bots::default() };
-        report.suggest(work, Place::In(repo), at);
+        let offers = offers(&report.readiness, &items, report.seeker(), &Bots::default(), Place::In(repo), at);
+        report.suggest(&offers, Guides { guides: &guides, private: &BTreeSet::new() }, Place::In(repo));
         report
     }
 

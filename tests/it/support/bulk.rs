@@ -95,9 +95,11 @@ pub async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
     pool.close().await;
 }
 
-/// `items` open issues and pull requests across the same 48 repositories, as webhooks and backfill
-/// leave them: a third pull requests, every fifth labelled `good first issue`, every seventh `bug`,
-/// every fourth assigned, every third pull request reviewed; written by the first 500 people.
+/// `items` open issues and pull requests across the same 48 repositories (the last one private), as
+/// webhooks and backfill leave them, in every shape suggestions tell apart: a third pull requests
+/// (every eleventh of those a draft), labels (`good first issue`, `bug`, `Help-Wanted`) or none,
+/// assignees, reviewers and commenters, first-time contributors, GitHub's and the org's bots as
+/// authors, opened from today to 20 days ago; written by the first 500 people.
 pub async fn fill_open_work(db: &TestDb, items: usize) {
     let pool = db.pool().await;
     let now = chrono::Utc::now().timestamp_millis();
@@ -105,24 +107,34 @@ pub async fn fill_open_work(db: &TestDb, items: usize) {
     for i in 0..items {
         let (repo, number) = ((i % 48) as i64, 100_000 + i as i64);
         let is_pr = i % 3 == 0;
+        let (author, login, kind) = match i {
+            i if i % 13 == 0 => (9_000, "helper[bot]".to_owned(), "Bot"),
+            i if i % 17 == 0 => (9_001, "asyncapi-bot".to_owned(), "User"),
+            i => (2 + (i % 500) as i64, format!("person-{}", 2 + i % 500), "User"),
+        };
+        let association = if i % 6 == 0 { "FIRST_TIME_CONTRIBUTOR" } else { "CONTRIBUTOR" };
         sqlx::query(
             "INSERT INTO open_items (repo_id, number, repo_name, repo_private, is_pr, title, draft, author_id, \
                 author_login, author_type, author_association, created_at, updated_at) \
-             VALUES ($1, $2, $3, 0, $4, $5, 0, $6, $7, 'User', 'CONTRIBUTOR', $8, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(repo)
         .bind(number)
         .bind(format!("asyncapi/repo-{repo}"))
+        .bind(i64::from(repo == 47))
         .bind(i64::from(is_pr))
         .bind(format!("open item {i}"))
-        .bind(2 + (i % 500) as i64)
-        .bind(format!("person-{}", 2 + i % 500))
-        .bind(now - (i as i64 % 90) * 86_400_000)
+        .bind(i64::from(is_pr && i % 11 == 0))
+        .bind(author)
+        .bind(login)
+        .bind(kind)
+        .bind(association)
+        .bind(now - (i as i64 % 20) * 86_400_000)
         .bind(now - (i as i64 % 30) * 3_600_000)
         .execute(&mut *tx)
         .await
         .unwrap();
-        let labels = [(i % 5 == 0, "good first issue"), (i % 7 == 0, "bug")];
+        let labels = [(i % 5 == 0, "good first issue"), (i % 7 == 0, "bug"), (i % 10 == 3, "Help-Wanted")];
         for (_, name) in labels.iter().filter(|(on, _)| *on) {
             sqlx::query("INSERT INTO open_item_labels (repo_id, number, label_id, name) VALUES ($1, $2, NULL, $3)")
                 .bind(repo)
@@ -132,8 +144,13 @@ pub async fn fill_open_work(db: &TestDb, items: usize) {
                 .await
                 .unwrap();
         }
-        let people = [(i % 4 == 0, "assignee", 700 + (i % 50) as i64), (is_pr && i % 9 == 0, "reviewer", 800)];
-        for (_, role, who) in people.iter().filter(|(on, _, _)| *on) {
+        let people = [
+            (i % 4 == 0, "assignee", 700 + (i % 50) as i64, None),
+            (is_pr && i % 9 == 0, "reviewer", 800, Some(now)),
+            (i % 8 == 0, "commenter", 801, Some(now - 3_600_000)),
+            (i % 19 == 0, "requested", 802, None),
+        ];
+        for (_, role, who, at) in people.iter().filter(|(on, ..)| *on) {
             sqlx::query(
                 "INSERT INTO open_item_people (repo_id, number, role, person_id, login, person_type, first_at) \
                  VALUES ($1, $2, $3, $4, $5, 'User', $6)",
@@ -143,7 +160,7 @@ pub async fn fill_open_work(db: &TestDb, items: usize) {
             .bind(*role)
             .bind(*who)
             .bind(format!("person-{who}"))
-            .bind(now)
+            .bind(*at)
             .execute(&mut *tx)
             .await
             .unwrap();
