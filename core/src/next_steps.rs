@@ -5,7 +5,7 @@
 //! ([`offer`], the reference the store's fast lookup is held to): only in repositories the person already contributed to (a newcomer: items labelled
 //! `good first issue` anywhere), never their own items, drafts, items written by a bot, or items someone
 //! else is assigned, and never a private repository's item where the audience may not see it; at most
-//! [`PER_REQUIREMENT`] per requirement, the most recently active first (then by number), with how many
+//! [`PER_REQUIREMENT`] per requirement, the most recently active first (then by number and repository id), with how many
 //! there are; and the steps built from those offers ([`next_steps`]).
 //!
 //! Never does: I/O, read the clock (`now` is given), or mention anyone: renderers link items by
@@ -31,7 +31,7 @@ pub const COUNT_CAP: usize = 100;
 pub const UNANSWERED_DAYS: i64 = 7;
 
 /// The labels that invite newcomers (and, with `help wanted`, anyone) to take an issue, compared
-/// lowercased with `-` and `_` read as spaces.
+/// without surrounding spaces, lowercased, with `-` and `_` read as spaces.
 const GOOD_FIRST_ISSUE: &str = "good first issue";
 const HELP_WANTED: &str = "help wanted";
 
@@ -118,9 +118,10 @@ impl Need {
     }
 }
 
-/// An open item and the repository (`owner/name`) it is in.
+/// An open item and the repository it is in: its id, name (`owner/name`) and visibility now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoItem {
+    pub repo_id: i64,
     pub repo: String,
     pub private: bool,
     pub item: OpenItem,
@@ -332,7 +333,7 @@ fn may_suggest(i: &RepoItem, seeker: Seeker<'_>, bots: &Bots, place: Place<'_>) 
 }
 
 fn has_label(item: &OpenItem, names: &[&str]) -> bool {
-    let normal = |name: &str| name.trim().to_lowercase().replace(['-', '_'], " ");
+    let normal = |name: &str| name.trim_matches(' ').to_lowercase().replace(['-', '_'], " ");
     item.labels.iter().any(|l| names.contains(&normal(&l.name).as_str()))
 }
 
@@ -365,6 +366,7 @@ mod tests {
 
     fn item(repo: &str, number: i64, pr: bool, updated: u32) -> RepoItem {
         RepoItem {
+            repo_id: repo.bytes().map(i64::from).sum(),
             repo: repo.into(),
             private: false,
             item: OpenItem {

@@ -124,7 +124,10 @@ impl<R: Reads> Planner<R> {
         let enrolled = self.enrolled(pr.org.id, &pr.author.login).await?;
         let report = match self.person_in(&pr.org, &pr.author.login, ladder, now).await? {
             Person::Known(mut report) => {
-                self.suggest(&mut report, &pr.org, &pr.repo, ladder, now).await?;
+                // Only a comment shows next steps: no lookup for a pull request that gets none.
+                if readiness::comments_for(ladder, enrolled) {
+                    self.suggest(&mut report, &pr.org, &pr.repo, ladder, now).await?;
+                }
                 Some(report)
             }
             Person::OptedOut(_) => return Ok(Vec::new()),
@@ -196,7 +199,7 @@ impl<R: Reads> Planner<R> {
     ) -> Result<(), StoreError> {
         let place = Place::In(&here.full_name);
         let needs: Vec<Need> = wanted(&report.readiness).into_iter().map(|(_, need)| need).collect();
-        let offers = self.reads.offers(&org.login, &needs, report.seeker(), &ladder.bots, place, now).await?;
+        let offers = self.reads.offers(org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
         let private: BTreeSet<String> =
             self.reads.private_repositories(org.id).await?.into_iter().map(|(_, name)| name).collect();
         report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);
@@ -388,7 +391,7 @@ mod tests {
         }
         async fn offers(
             &self,
-            _org: &str,
+            _org_id: i64,
             _needs: &[Need],
             _seeker: ladder_core::next_steps::Seeker<'_>,
             _bots: &ladder_core::credit::Bots,

@@ -89,7 +89,7 @@ pub trait Reads: Send + Sync {
     /// What the org's open work offers `seeker` for each of `needs`, for the audience of `place`.
     fn offers(
         &self,
-        org: &str,
+        org_id: i64,
         needs: &[Need],
         seeker: Seeker<'_>,
         bots: &Bots,
@@ -161,14 +161,14 @@ impl Reads for Live {
 
     async fn offers(
         &self,
-        org: &str,
+        org_id: i64,
         needs: &[Need],
         seeker: Seeker<'_>,
         bots: &Bots,
         place: Place<'_>,
         now: DateTime<Utc>,
     ) -> Result<BTreeMap<Need, Offer>, StoreError> {
-        self.open_work.offers(org, needs, seeker, bots, place, now).await
+        self.open_work.offers(org_id, needs, seeker, bots, place, now).await
     }
 
     async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {

@@ -96,7 +96,7 @@ pub async fn suggest(
         Scope::Public => Place::Public,
     };
     let needs: Vec<Need> = wanted(&report.readiness).into_iter().map(|(_, need)| need).collect();
-    let offers = store.open_work().offers(&report.org.login, &needs, report.seeker(), &ladder.bots, place, now).await?;
+    let offers = store.open_work().offers(report.org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
     let private: BTreeSet<String> =
         store.directory().private_repositories(report.org.id).await?.into_iter().map(|(_, name)| name).collect();
     report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);

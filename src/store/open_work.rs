@@ -36,7 +36,8 @@ pub struct InRepo<'a> {
     pub private: bool,
 }
 
-/// Writes `open` anew and removes the items numbered `closed`, in `tx`.
+/// Writes `open` anew and removes the items numbered `closed`, in `tx`; an item a webhook showed closed
+/// after the page showed it open stays closed.
 pub(super) async fn replace(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -44,6 +45,17 @@ pub(super) async fn replace(
     open: &[OpenItem],
     closed: &[i64],
 ) -> Result<(), StoreError> {
+    // A webhook that showed an item closed after this page was read wins: the page does not open it again.
+    let mut closed_since: HashMap<i64, i64> = HashMap::new();
+    let rows = sqlx::query("SELECT number, updated_at FROM open_items WHERE repo_id = $1 AND closed_at IS NOT NULL")
+        .bind(repo.id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in rows {
+        closed_since.insert(row.try_get("number")?, row.try_get("updated_at")?);
+    }
+    let stale = |item: &OpenItem| closed_since.get(&item.number).is_some_and(|at| *at > millis(item.updated_at));
+    let open: Vec<&OpenItem> = open.iter().filter(|i| !stale(i)).collect();
     let numbers = open.iter().map(|i| i.number).chain(closed.iter().copied());
     for number in numbers {
         for table in ["open_items", "open_item_labels", "open_item_people"] {
@@ -118,7 +130,7 @@ pub(super) async fn apply(
 }
 
 /// Records a sighting unless a newer one was recorded; then its labels and people (assignees, and the
-/// requested reviewers it shows) are replaced, or, closed, removed.
+/// requested reviewers it shows) are replaced, or, closed, removed (its replies stay).
 async fn see(
     tx: &mut Transaction<'_, Any>,
     s: &Sighting,
@@ -158,9 +170,9 @@ async fn see(
     if won.is_none() {
         return Ok(());
     }
+    // Replies stay with a closed item (readers skip it), so that a reopened one is still answered.
     let replaced: &[Role] = match (s.open, s.pull_details) {
-        (false, _) => &Role::ALL,
-        (true, true) => &[Role::Assignee, Role::Requested],
+        (false, _) | (true, true) => &[Role::Assignee, Role::Requested],
         (true, false) => &[Role::Assignee],
     };
     for role in replaced {
@@ -297,23 +309,15 @@ impl Sql {
     }
 }
 
-/// Which open items to read: the `WHERE` clause over `open_items` and its one text parameter.
+/// Which open items to read: the `WHERE` clause over `open_items` and its one parameter.
 struct Filter {
     clause: &'static str,
-    value: Value,
-}
-
-enum Value {
-    Id(i64),
-    Range(String, String),
+    id: i64,
 }
 
 impl Filter {
     fn bind<'q>(&self, sql: &'q str) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
-        match &self.value {
-            Value::Id(id) => sqlx::query(sql).bind(*id),
-            Value::Range(from, to) => sqlx::query(sql).bind(from.clone()).bind(to.clone()),
-        }
+        sqlx::query(sql).bind(self.id)
     }
 }
 
@@ -322,7 +326,7 @@ type Key = (i64, i64);
 impl OpenWork {
     /// The items open in repository `repo_id`, by number.
     pub async fn of_repo(&self, repo_id: i64) -> Result<Vec<OpenItem>, StoreError> {
-        let filter = Filter { clause: "repo_id = $1", value: Value::Id(repo_id) };
+        let filter = Filter { clause: "repo_id = $1", id: repo_id };
         Ok(self.read(&filter).await?.into_iter().map(|i| i.item).collect())
     }
 
@@ -330,7 +334,7 @@ impl OpenWork {
     /// [`ladder_core::next_steps::offer`], answered by the database.
     pub async fn offers(
         &self,
-        org: &str,
+        org_id: i64,
         needs: &[Need],
         seeker: Seeker<'_>,
         bots: &Bots,
@@ -341,7 +345,7 @@ impl OpenWork {
         // as long as the slowest.
         let wanted: Vec<Need> = needs.iter().copied().filter(|n| *n != Need::Release).collect();
         let offers = futures_util::future::try_join_all(
-            wanted.iter().map(|need| self.offer(org, *need, seeker, bots, place, now)),
+            wanted.iter().map(|need| self.offer(org_id, *need, seeker, bots, place, now)),
         )
         .await?;
         Ok(wanted.into_iter().zip(offers).collect())
@@ -349,7 +353,7 @@ impl OpenWork {
 
     async fn offer(
         &self,
-        org: &str,
+        org_id: i64,
         need: Need,
         seeker: Seeker<'_>,
         bots: &Bots,
@@ -357,11 +361,10 @@ impl OpenWork {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Offer, StoreError> {
         let mut sql = Sql::default();
-        let from = sql.bind(Bound::Text(format!("{org}/")));
-        let to = sql.bind(Bound::Text(format!("{org}0")));
+        let org = sql.bind(Bound::Int(org_id));
         let me = sql.bind(Bound::Int(seeker.id));
         let mut clauses = vec![
-            format!("o.repo_name >= {from} AND o.repo_name < {to} AND o.closed_at IS NULL AND o.draft = 0"),
+            format!("r.org_id = {org} AND r.removed = 0 AND o.closed_at IS NULL AND o.draft = 0"),
             format!("o.author_id <> {me} AND o.author_id <> {}", GHOST.0),
             "COALESCE(o.author_type, '') <> 'Bot' AND COALESCE(o.author_login, '') NOT LIKE '%[bot]'".to_owned(),
             format!(
@@ -376,14 +379,14 @@ impl OpenWork {
             format!("EXISTS (SELECT 1 FROM open_item_labels l WHERE {LABEL_KEY} AND {NORMAL} = 'good first issue')")
         } else {
             let repos: Vec<String> = seeker.repos.iter().map(|r| sql.bind(Bound::Text(r.to_lowercase()))).collect();
-            format!("lower(o.repo_name) IN ({})", repos.join(", "))
+            format!("lower(r.full_name) IN ({})", repos.join(", "))
         });
         match place {
             Place::Trusted => {}
-            Place::Public => clauses.push("o.repo_private = 0".to_owned()),
+            Place::Public => clauses.push("r.private = 0".to_owned()),
             Place::In(here) => {
                 let here = sql.bind(Bound::Text(here.to_lowercase()));
-                clauses.push(format!("(o.repo_private = 0 OR lower(o.repo_name) = {here})"));
+                clauses.push(format!("(r.private = 0 OR lower(r.full_name) = {here})"));
             }
         }
         let replied = format!(
@@ -417,8 +420,9 @@ impl OpenWork {
         });
         // One statement: the few newest, and how many fit in all (reported up to the cap).
         let query = format!(
-            "SELECT o.repo_name, o.number, o.is_pr, o.title, o.updated_at, COUNT(*) OVER () AS found \
-             FROM open_items o WHERE {} ORDER BY o.updated_at DESC, o.number, o.repo_name LIMIT {PER_REQUIREMENT}",
+            "SELECT r.full_name, o.number, o.is_pr, o.title, o.updated_at, COUNT(*) OVER () AS found \
+             FROM open_items o JOIN repositories r ON r.id = o.repo_id WHERE {} \
+             ORDER BY o.updated_at DESC, o.number, o.repo_id LIMIT {PER_REQUIREMENT}",
             clauses.join(" AND ")
         );
         let rows = sql.query(&query).fetch_all(&self.0.read).await?;
@@ -430,7 +434,7 @@ impl OpenWork {
             .iter()
             .map(|row| {
                 Ok(Suggestion {
-                    repo: row.try_get("repo_name")?,
+                    repo: row.try_get("full_name")?,
                     number: row.try_get("number")?,
                     is_pull_request: row.try_get::<i64, _>("is_pr")? != 0,
                     title: row.try_get("title")?,
@@ -441,11 +445,11 @@ impl OpenWork {
         Ok(Offer { found, items })
     }
 
-    /// The items open in org `org`'s repositories, by repository and number.
-    pub async fn of_org(&self, org: &str) -> Result<Vec<RepoItem>, StoreError> {
-        // Every `org/...` name sorts between `org/` and `org0` (`0` follows `/`).
-        let range = Value::Range(format!("{org}/"), format!("{org}0"));
-        self.read(&Filter { clause: "repo_name >= $1 AND repo_name < $2", value: range }).await
+    /// The items open in the repositories org `org_id` has now (not removed, not deleted), by
+    /// repository and number, each with its repository's name and visibility as they are now.
+    pub async fn of_org(&self, org_id: i64) -> Result<Vec<RepoItem>, StoreError> {
+        let clause = "repo_id IN (SELECT id FROM repositories WHERE org_id = $1 AND removed = 0)";
+        self.read(&Filter { clause, id: org_id }).await
     }
 
     async fn read(&self, filter: &Filter) -> Result<Vec<RepoItem>, StoreError> {
@@ -477,6 +481,15 @@ impl OpenWork {
             filter.clause
         );
         let rows = filter.bind(&sql).fetch_all(read).await?;
+        // The repositories' names and visibility now: an item keeps what its last sighting said.
+        let mut repos: HashMap<i64, (String, bool)> = HashMap::new();
+        let sql = format!(
+            "SELECT id, full_name, private FROM repositories WHERE id IN (SELECT repo_id FROM open_items WHERE {})",
+            filter.clause
+        );
+        for row in filter.bind(&sql).fetch_all(read).await? {
+            repos.insert(row.try_get("id")?, (row.try_get("full_name")?, row.try_get::<i64, _>("private")? != 0));
+        }
         rows.iter()
             .map(|row| {
                 let key: Key = (row.try_get("repo_id")?, row.try_get("number")?);
@@ -494,11 +507,12 @@ impl OpenWork {
                     labels: labels.remove(&key).unwrap_or_default(),
                     people: involved,
                 };
-                Ok(RepoItem {
-                    repo: row.try_get("repo_name")?,
-                    private: row.try_get::<i64, _>("repo_private")? != 0,
-                    item,
-                })
+                let repo_id = key.0;
+                let (repo, private) = match repos.get(&repo_id) {
+                    Some((name, private)) => (name.clone(), *private),
+                    None => (row.try_get("repo_name")?, row.try_get::<i64, _>("repo_private")? != 0),
+                };
+                Ok(RepoItem { repo_id, repo, private, item })
             })
             .collect()
     }

@@ -166,7 +166,7 @@ async fn webhooks_keep_next_steps_current(engine: Engine) {
         ],
     )
     .await;
-    let open = app.store().open_work().of_org("asyncapi").await.unwrap();
+    let open = app.store().open_work().of_org(ORG.0).await.unwrap();
     let numbers: Vec<i64> = open.iter().map(|i| i.item.number).collect();
     assert_eq!(numbers, [10, 11, 12, 13, 15, 16, 14], "merged pull requests are not open work");
 
@@ -203,6 +203,15 @@ async fn webhooks_keep_next_steps_current(engine: Engine) {
         "{replies:?}"
     );
 
+    // `/amp status @bob` is anyone's, so it carries no next steps; Bob's own status does.
+    send(&app, &[("issue_comment", comment(CLI, 22, DAN, "/amp status @bob"))]).await;
+    send(&app, &[("issue_comment", comment(CLI, 23, BOB, "/amp status"))]).await;
+    let replies = app.outbox_settled(4).await;
+    let statuses: Vec<&str> = replies.iter().map(body).filter(|b| b.contains("on the ladder")).collect();
+    assert_eq!(statuses.len(), 2, "{replies:?}");
+    assert_eq!(statuses.iter().filter(|b| b.contains("<!-- amp:next -->")).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().any(|b| b.contains("where you stand") && b.contains("asyncapi/cli#10")), "{statuses:?}");
+
     // Labelled, reviewed, closed: each item leaves its suggestions.
     send(
         &app,
@@ -219,8 +228,8 @@ async fn webhooks_keep_next_steps_current(engine: Engine) {
     send(&app, &[("issues", issue("labeled", CLI, 10, CAROL, &["help wanted"], &[], 5))]).await;
     assert_eq!(steps(&app, Scope::All).await, Vec::<(String, Vec<String>)>::new());
     let numbers: Vec<i64> =
-        app.store().open_work().of_org("asyncapi").await.unwrap().iter().map(|i| i.item.number).collect();
-    assert_eq!(numbers, [11, 12, 13, 15, 16, 20, 21], "the commented issues are Bob's own, never suggested");
+        app.store().open_work().of_org(ORG.0).await.unwrap().iter().map(|i| i.item.number).collect();
+    assert_eq!(numbers, [11, 12, 13, 15, 16, 20, 21, 22, 23], "the commented issues are Bob's own, never suggested");
 }
 
 fn body(entry: &Entry) -> &str {

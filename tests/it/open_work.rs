@@ -153,8 +153,13 @@ async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     crate::support::bulk::fill_open_work(&db, 1500).await;
-    let items = store.open_work().of_org("asyncapi").await.unwrap();
-    assert_eq!(items.len(), 1500);
+    // A repository made private after its items were seen: what it is now decides.
+    let pool = db.pool().await;
+    sqlx::query("UPDATE repositories SET private = 1 WHERE id = 46").execute(&pool).await.unwrap();
+    pool.close().await;
+    let items = store.open_work().of_org(900).await.unwrap();
+    assert_eq!(items.len(), 1500 - 30, "the removed repository's items are not the org's");
+    assert!(items.iter().filter(|i| i.repo_id == 46 || i.repo_id == 47).all(|i| i.private));
     let bots = Bots::new(["asyncapi-bot"]);
     let now = Utc::now();
     let some: BTreeSet<String> = ["asyncapi/repo-3", "ASYNCAPI/Repo-4", "asyncapi/repo-47", "asyncapi/repo-9"]
@@ -170,11 +175,16 @@ async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     for (id, repos) in seekers {
         let seeker = Seeker { id, repos };
         for place in places {
-            let stored = store.open_work().offers("asyncapi", &needs, seeker, &bots, place, now).await.unwrap();
+            let stored = store.open_work().offers(900, &needs, seeker, &bots, place, now).await.unwrap();
             for need in needs {
                 let want = offer(need, &items, seeker, &bots, place, now);
                 assert_eq!(stored[&need], want, "{need:?} for {id} in {place:?}");
                 nonempty += usize::from(want.found > 0);
+                let private = ["asyncapi/repo-46", "asyncapi/repo-47"];
+                if place == Place::Public {
+                    assert!(want.items.iter().all(|i| !private.contains(&i.repo.as_str())), "{want:?}");
+                }
+                assert!(want.items.iter().all(|i| i.repo != "asyncapi/repo-48"), "{want:?}");
             }
         }
     }
@@ -182,7 +192,7 @@ async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     assert!(
         store
             .open_work()
-            .offers("other", &needs, Seeker { id: 3, repos: &all }, &bots, Place::Trusted, now)
+            .offers(901, &needs, Seeker { id: 3, repos: &all }, &bots, Place::Trusted, now)
             .await
             .unwrap()
             .values()

@@ -260,7 +260,7 @@ pub struct Needs<'a> {
     pub standing: bool,
     /// The login whose enrolment matters.
     pub enrolment_of: Option<&'a str>,
-    /// Whether the person's next steps matter (`status`, `next`).
+    /// Whether the person's next steps matter (`next`, and `status` about oneself).
     pub next_steps: bool,
     /// Whether the enrolled cohort matters (`report`).
     pub cohort: bool,
@@ -280,7 +280,10 @@ impl Request {
         };
         let standing = !matches!(audience, Audience::Anyone | Audience::Yourself);
         let cohort = matches!(command, Command::Report);
-        let next_steps = matches!(command, Command::Status { .. } | Command::Next { .. });
+        // `status` shows next steps only to the person themself: for someone else, `next` decides who may.
+        let about_self = self.person_of().is_some_and(|login| login.eq_ignore_ascii_case(&self.commenter.login));
+        let next_steps =
+            matches!(command, Command::Next { .. }) || (matches!(command, Command::Status { .. }) && about_self);
         Needs { person_of: self.person_of(), standing, enrolment_of, cohort, next_steps }
     }
 }
@@ -563,6 +566,27 @@ mod tests {
         assert_eq!(answers[2], reply::not_for_yourself("alice", "endorse").into());
         assert!(answers[3].body.contains("no level `wizard`"), "{}", answers[3].body);
         assert!(answers.iter().all(|a| a.issue.is_none()));
+    }
+
+    #[test]
+    fn next_steps_are_looked_up_for_oneself_or_by_next() {
+        let ladder = Ladder::builtin();
+        let body = "/amp status\n/amp status @Alice\n/amp status @bob\n/amp next @bob\n/amp next\n/amp next @ALICE";
+        let found = requests(&comment_event("created", body, "alice", "User"), &ladder);
+        let got: Vec<(bool, bool, Option<&str>)> =
+            found.iter().map(|r| (r.needs().next_steps, r.needs().standing, r.needs().enrolment_of)).collect();
+        assert_eq!(
+            got,
+            [
+                (true, false, None),
+                (true, false, None),
+                (false, false, None),
+                (true, true, Some("bob")),
+                (true, false, None),
+                (true, false, None),
+            ],
+            "status about someone else shows no next steps; next about someone else needs standing or mentorship"
+        );
     }
 
     #[test]

@@ -630,6 +630,7 @@ mod tests {
         use crate::open_work::{ItemLabel, OpenItem};
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
         let issue = |number| RepoItem {
+            repo_id: 1,
             repo: repo.into(),
             private: false,
             item: OpenItem {

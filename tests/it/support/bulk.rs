@@ -95,7 +95,8 @@ pub async fn fill(db: &TestDb, engine: Engine, signals: usize, people: usize) {
     pool.close().await;
 }
 
-/// `items` open issues and pull requests across the same 48 repositories (the last one private), as
+/// `items` open issues and pull requests across the same 48 repositories (the last one private) and
+/// one the org no longer has, as
 /// webhooks and backfill leave them, in every shape suggestions tell apart: a third pull requests
 /// (every eleventh of those a draft), labels (`good first issue`, `bug`, `Help-Wanted`) or none,
 /// assignees, reviewers and commenters, first-time contributors, GitHub's and the org's bots as
@@ -104,8 +105,21 @@ pub async fn fill_open_work(db: &TestDb, items: usize) {
     let pool = db.pool().await;
     let now = chrono::Utc::now().timestamp_millis();
     let mut tx = pool.begin().await.unwrap();
+    // The org's repositories as webhooks record them; the last one private, one more removed from it.
+    for repo in 0..49i64 {
+        sqlx::query(
+            "INSERT INTO repositories (id, org_id, full_name, private, removed, updated_at) VALUES ($1, 900, $2, $3, $4, 0)",
+        )
+        .bind(repo)
+        .bind(format!("asyncapi/repo-{repo}"))
+        .bind(i64::from(repo == 47))
+        .bind(i64::from(repo == 48))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
     for i in 0..items {
-        let (repo, number) = ((i % 48) as i64, 100_000 + i as i64);
+        let (repo, number) = ((i % 49) as i64, 100_000 + i as i64);
         let is_pr = i % 3 == 0;
         let (author, login, kind) = match i {
             i if i % 13 == 0 => (9_000, "helper[bot]".to_owned(), "Bot"),
