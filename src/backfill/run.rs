@@ -321,22 +321,27 @@ impl Backfill<'_> {
         if self.store.checkpoint(&t.org.login, t.repo.id, LIST).await?.done {
             return Ok(());
         }
-        let revisions = match self.codeowners_revisions(t).await {
-            Ok(revisions) => revisions,
+        let (revisions, guide) = match self.codeowners_revisions(t).await {
+            Ok(read) => read,
             Err(BackfillError::GitHub { what, verdict }) => {
                 tracing::warn!(repo = t.repo.full_name, what, ?verdict, "CODEOWNERS revisions could not be read");
                 return Ok(());
             }
             Err(other) => return Err(other),
         };
-        let read = Read { revisions, ..Read::default() };
+        let read = Read { revisions, guide: Some(guide), ..Read::default() };
         self.commit(t, LIST, &view::PageInfo::default(), read, None, tally).await
     }
 
-    async fn codeowners_revisions(&self, t: &Target) -> Result<Vec<facts::CodeownersRevision>, BackfillError> {
+    /// Every revision of the repository's `CODEOWNERS` files, and where it says how it makes releases.
+    async fn codeowners_revisions(
+        &self,
+        t: &Target,
+    ) -> Result<(Vec<facts::CodeownersRevision>, Option<&'static str>), BackfillError> {
         let full = &t.repo.full_name;
         let vars = json!({"owner": t.owner, "name": t.name});
         let data: view::CodeownersData = self.ask(&query::codeowners_revisions(), vars, None, full).await?;
+        let guide = data.guide();
         let mut lists = data.lists();
         let mut revisions = Vec::new();
         for (alias, path) in query::CODEOWNERS_PATHS {
@@ -352,7 +357,7 @@ impl Backfill<'_> {
                 list = data.lists().remove("list").unwrap_or_default();
             }
         }
-        Ok(revisions)
+        Ok((revisions, guide))
     }
 
     /// Pages one of a repository's lists from its checkpoint to its end, each page's items made whole
@@ -481,7 +486,7 @@ impl Backfill<'_> {
         since: Option<DateTime<Utc>>,
         tally: &mut Tally,
     ) -> Result<(), BackfillError> {
-        let Read { items, subjects, mut signals, pulls, revisions, open, closed } = read;
+        let Read { items, subjects, mut signals, pulls, revisions, guide, open, closed } = read;
         facts::since(&mut signals, since);
         let full = t.repo.full_name.clone();
         let page = Page {
@@ -496,6 +501,7 @@ impl Backfill<'_> {
             signals: &signals,
             pulls: &pulls,
             revisions: &revisions,
+            guide,
             open: &open,
             closed: &closed,
             whole_history: since.is_none(),
@@ -689,6 +695,8 @@ struct Read {
     signals: Vec<Signal>,
     pulls: Vec<Subject>,
     revisions: Vec<facts::CodeownersRevision>,
+    /// Read with the revisions: where the repository says how it makes releases (`Some(None)`: nowhere).
+    guide: Option<Option<&'static str>>,
     open: Vec<OpenItem>,
     closed: Vec<i64>,
 }

@@ -11,7 +11,7 @@
 //!
 //! [`permission`]: ladder_core::commands::permission
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use ladder_core::commands::answer::{self, Context, Lookups, Person, Read, Request};
@@ -202,7 +202,8 @@ impl<R: Reads> Planner<R> {
         let offers = self.reads.offers(org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
         let private: BTreeSet<String> =
             self.reads.private_repositories(org.id).await?.into_iter().map(|(_, name)| name).collect();
-        report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);
+        let guides = self.reads.release_guides(org.id).await?;
+        report.suggest(&offers, Guides { guides: &guides, private: &private }, place);
         Ok(())
     }
 
@@ -398,6 +399,10 @@ mod tests {
             _place: Place<'_>,
             _now: DateTime<Utc>,
         ) -> Result<BTreeMap<Need, ladder_core::next_steps::Offer>, StoreError> {
+            Ok(BTreeMap::new())
+        }
+
+        async fn release_guides(&self, _org_id: i64) -> Result<BTreeMap<String, String>, StoreError> {
             Ok(BTreeMap::new())
         }
 

@@ -96,6 +96,9 @@ pub trait Reads: Send + Sync {
         place: Place<'_>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<BTreeMap<Need, Offer>, StoreError>> + Send;
+    /// Where each of the org's repositories says how it makes releases (its page's address, by
+    /// repository), as backfill last read it.
+    fn release_guides(&self, org_id: i64) -> impl Future<Output = Result<BTreeMap<String, String>, StoreError>> + Send;
 }
 
 /// Planning's reads from the store and, with App credentials, from GitHub.
@@ -169,6 +172,10 @@ impl Reads for Live {
         now: DateTime<Utc>,
     ) -> Result<BTreeMap<Need, Offer>, StoreError> {
         self.open_work.offers(org_id, needs, seeker, bots, place, now).await
+    }
+
+    async fn release_guides(&self, org_id: i64) -> Result<BTreeMap<String, String>, StoreError> {
+        self.backfills.release_guides(org_id).await
     }
 
     async fn enrolled(&self, org_id: i64) -> Result<Vec<Enrolment>, StoreError> {

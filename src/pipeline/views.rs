@@ -99,7 +99,8 @@ pub async fn suggest(
     let offers = store.open_work().offers(report.org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
     let private: BTreeSet<String> =
         store.directory().private_repositories(report.org.id).await?.into_iter().map(|(_, name)| name).collect();
-    report.suggest(&offers, Guides { guides: &BTreeMap::new(), private: &private }, place);
+    let guides = store.backfills().release_guides(report.org.id).await?;
+    report.suggest(&offers, Guides { guides: &guides, private: &private }, place);
     Ok(())
 }
 

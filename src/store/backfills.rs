@@ -8,6 +8,7 @@
 //!
 //! Never does: decide what a page reports or when to page (the backfill wing does).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -71,6 +72,8 @@ pub struct Page<'a> {
     pub signals: &'a [Signal],
     pub pulls: &'a [Subject],
     pub revisions: &'a [CodeownersRevision],
+    /// Where the repository says how it makes releases, when this page read it (`Some(None)`: nowhere).
+    pub guide: Option<Option<&'a str>>,
     pub open: &'a [OpenItem],
     pub closed: &'a [i64],
     /// Whether the run reads the whole history (no `since`): a done list of pull requests then means
@@ -114,6 +117,23 @@ async fn remember_pull(
     .bind(&pull.author_association)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Keeps where a repository says how it makes releases (or that it says nowhere).
+async fn remember_guide(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    repo_id: i64,
+    path: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM release_guides WHERE repo_id = $1").bind(repo_id).execute(&mut **tx).await?;
+    if let Some(path) = path {
+        sqlx::query("INSERT INTO release_guides (repo_id, path) VALUES ($1, $2)")
+            .bind(repo_id)
+            .bind(path)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -164,6 +184,24 @@ fn owner_key(owner: &str) -> String {
 }
 
 impl Backfills {
+    /// Where each of org `org_id`'s repositories says how it makes releases, as backfill last read it:
+    /// the page's address on GitHub, by repository (`owner/name`).
+    pub async fn release_guides(&self, org_id: i64) -> Result<BTreeMap<String, String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.full_name, g.path FROM release_guides g JOIN repositories r ON r.id = g.repo_id \
+             WHERE r.org_id = $1 AND r.removed = 0",
+        )
+        .bind(org_id)
+        .fetch_all(&self.0.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let (repo, path): (String, String) = (row.try_get("full_name")?, row.try_get("path")?);
+                Ok((repo.clone(), format!("https://github.com/{repo}/blob/HEAD/{path}")))
+            })
+            .collect()
+    }
+
     /// Every `CODEOWNERS` revision backfill recorded in org `org_id`'s repositories, oldest first, each
     /// with its repository's name (without the owner).
     pub async fn codeowners_history(&self, org_id: i64) -> Result<Vec<ladder_core::calibration::Revision>, StoreError> {
@@ -334,6 +372,9 @@ impl Backfills {
         }
         for revision in page.revisions {
             remember_revision(&mut tx, page.repo_id, revision).await?;
+        }
+        if let Some(guide) = page.guide {
+            remember_guide(&mut tx, page.repo_id, guide).await?;
         }
         if page.list == "pulls" && page.done && page.whole_history {
             sqlx::query(

@@ -378,6 +378,14 @@ async fn backfill_keeps_every_codeowners_revision(engine: Engine) {
     assert_eq!(first.len(), expected.len(), "each revision once");
     assert!(first.iter().any(|r| r.ends_with(" None")), "removals are kept");
     assert!(github.graphql_calls().iter().any(|c| c == "CodeownersHistory"), "the long history was paged");
+    // Read with the revisions: where each repository says how it makes releases, in order of preference.
+    let guides = store.backfills().release_guides(org::ORG.0).await.unwrap();
+    let want: std::collections::BTreeMap<String, String> = [(
+        format!("{}/{}", org::ORG.1, history.repos[0].1),
+        format!("https://github.com/{}/{}/blob/HEAD/.github/RELEASING.md", org::ORG.1, history.repos[0].1),
+    )]
+    .into();
+    assert_eq!(guides, want, "the second repository says nowhere");
 
     run.run(&selection()).await.expect("again");
     assert_eq!(stored().await.len(), expected.len());

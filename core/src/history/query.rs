@@ -283,6 +283,15 @@ pub fn pull_request_author() -> Document {
 pub const CODEOWNERS_PATHS: [(&str, &str); 3] =
     [("dotGithub", ".github/CODEOWNERS"), ("root", "CODEOWNERS"), ("docs", "docs/CODEOWNERS")];
 
+/// Where a repository may say how it makes releases, in order of preference, each with its alias in
+/// [`codeowners_revisions`] (read with the same request, on the default branch's head).
+pub const GUIDE_PATHS: [(&str, &str); 4] = [
+    ("releasing", "RELEASING.md"),
+    ("dotGithubReleasing", ".github/RELEASING.md"),
+    ("contributing", "CONTRIBUTING.md"),
+    ("dotGithubContributing", ".github/CONTRIBUTING.md"),
+];
+
 /// Revisions of a `CODEOWNERS` file per page: the commits on the default branch that changed it,
 /// newest first, each with the file as it left it.
 pub const REVISIONS_PAGE: usize = 100;
@@ -297,11 +306,13 @@ fn revisions(path: &str, after: &str) -> String {
 }
 
 /// The first page of revisions of each of [`CODEOWNERS_PATHS`], in one query (each list under its
-/// alias, in `repository.defaultBranchRef.target`). Variables: `owner`, `name`.
+/// alias, in `repository.defaultBranchRef.target`), with which of [`GUIDE_PATHS`] the head holds.
+/// Variables: `owner`, `name`.
 pub fn codeowners_revisions() -> Document {
     let lists: Vec<String> = CODEOWNERS_PATHS
         .iter()
         .map(|(alias, path)| format!("{alias}: {}", revisions(&format!("\"{path}\""), "")))
+        .chain(GUIDE_PATHS.iter().map(|(alias, path)| format!("{alias}: file(path: \"{path}\") {{ path }}")))
         .collect();
     let body = format!(
         "query CodeownersRevisions($owner: String!, $name: String!) {{

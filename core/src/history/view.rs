@@ -472,17 +472,32 @@ pub struct CodeownersRepo {
     pub default_branch_ref: Option<BranchRef>,
 }
 
-/// The default branch's head: a commit, whose revision lists are keyed by their alias (an empty map
-/// for a target that is not a commit).
+/// The default branch's head: a commit, whose revision lists and guide files are keyed by their
+/// alias (an empty map for a target that is not a commit).
 #[derive(Debug, Clone, Deserialize)]
 pub struct BranchRef {
     #[serde(default)]
-    pub target: Option<std::collections::HashMap<String, Connection<Revision>>>,
+    pub target: Option<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 impl CodeownersData {
-    /// The revision lists by alias (none for an empty repository).
-    pub fn lists(self) -> std::collections::HashMap<String, Connection<Revision>> {
-        self.repository.and_then(|r| r.default_branch_ref).and_then(|b| b.target).unwrap_or_default()
+    fn target(&self) -> Option<&std::collections::HashMap<String, serde_json::Value>> {
+        self.repository.as_ref()?.default_branch_ref.as_ref()?.target.as_ref()
+    }
+
+    /// The revision lists by alias (none for an empty repository); an entry that is not a list is
+    /// left out.
+    pub fn lists(&self) -> std::collections::HashMap<String, Connection<Revision>> {
+        let entries = self.target().into_iter().flatten();
+        entries.filter_map(|(alias, v)| Some((alias.clone(), serde_json::from_value(v.clone()).ok()?))).collect()
+    }
+
+    /// The first of [`crate::history::query::GUIDE_PATHS`] the default branch's head holds.
+    pub fn guide(&self) -> Option<&'static str> {
+        let target = self.target()?;
+        crate::history::query::GUIDE_PATHS
+            .iter()
+            .find(|(alias, _)| target.get(*alias).is_some_and(|v| !v.is_null()))
+            .map(|(_, path)| *path)
     }
 }

@@ -622,6 +622,18 @@ impl Org {
                     let (nodes, info) = page(&all, vars["after"].as_str(), 100);
                     target.insert((*alias).to_owned(), json!({"pageInfo": info, "nodes": nodes}));
                 }
+                if op == "CodeownersRevisions" {
+                    // The first repository has a CONTRIBUTING.md and a .github/RELEASING.md; the
+                    // second has nothing; others a RELEASING.md.
+                    for (alias, path) in ladder_core::history::query::GUIDE_PATHS {
+                        let present = match repo {
+                            0 => path == "CONTRIBUTING.md" || path == ".github/RELEASING.md",
+                            1 => false,
+                            _ => path == "RELEASING.md",
+                        };
+                        target.insert(alias.to_owned(), if present { json!({"path": path}) } else { Value::Null });
+                    }
+                }
                 json!({"repository": {"defaultBranchRef": {"target": target}}})
             }
             "PullRequestNow" | "IssueNow" => {
