@@ -2,7 +2,8 @@
 //!
 //! Owns: finding promotions in the `CODEOWNERS` revisions backfill recorded ([`promotions`]: a person
 //! is promoted to a role in a repository on the commit date of the first revision that names them,
-//! triager comment lines included), and, per level tied to a role ([`calibrate`]): each promoted
+//! triager comment lines included; one named in a repository's first recorded revision is marked
+//! `founding`, since that date says when the file appeared), and, per level tied to a role ([`calibrate`]): each promoted
 //! person's metrics as of the day of their first promotion to that role (evaluated by
 //! [`crate::growth::as_of`], from what happened before it, the role itself not counted), their
 //! distribution (minimum, 25th percentile, median, by the nearest-rank method) beside the ladder's
@@ -44,6 +45,9 @@ pub struct Promotion {
     pub role: Role,
     pub repo: String,
     pub at: DateTime<Utc>,
+    /// Named in the repository's first recorded `CODEOWNERS`: the date says when the file appeared,
+    /// which may be long after they took the role.
+    pub founding: bool,
 }
 
 /// Every promotion the revisions record, oldest first (then by repository and login).
@@ -51,16 +55,19 @@ pub fn promotions(revisions: &[Revision], bots: &Bots) -> Vec<Promotion> {
     let mut ordered: Vec<&Revision> = revisions.iter().collect();
     ordered.sort_by(|a, b| (a.committed_at, &a.repo).cmp(&(b.committed_at, &b.repo)));
     let mut seen: BTreeSet<(String, Role, String)> = BTreeSet::new();
+    let mut first: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     let mut out = Vec::new();
     for revision in ordered {
         let Some(text) = &revision.text else { continue };
+        let founding =
+            *first.entry(revision.repo.to_lowercase()).or_insert(revision.committed_at) == revision.committed_at;
         let mut grants = parse_codeowners(&revision.repo, text, bots);
         grants.sort_by_key(|g| g.login.to_lowercase());
         for grant in grants {
             let key = (revision.repo.to_lowercase(), grant.role, grant.login.to_lowercase());
             if seen.insert(key) {
                 let at = revision.committed_at;
-                out.push(Promotion { login: grant.login, role: grant.role, repo: revision.repo.clone(), at });
+                out.push(Promotion { login: grant.login, role: grant.role, repo: revision.repo.clone(), at, founding });
             }
         }
     }
@@ -80,6 +87,8 @@ pub struct Checked {
     pub login: String,
     pub repo: String,
     pub at: DateTime<Utc>,
+    /// Named in the repository's first recorded `CODEOWNERS` ([`Promotion::founding`]).
+    pub founding: bool,
     /// Whether the ladder would have called them ready for the level that day.
     pub ready: bool,
     /// Each of the level's requirements (then its endorsements, when it asks for some): metric, value
@@ -122,6 +131,11 @@ pub struct LevelCheck {
 impl LevelCheck {
     pub fn ready(&self) -> usize {
         self.promoted.iter().filter(|c| c.ready).count()
+    }
+
+    /// How many were named in a repository's first recorded `CODEOWNERS`.
+    pub fn founding(&self) -> usize {
+        self.promoted.iter().filter(|c| c.founding).count()
     }
 }
 
@@ -188,7 +202,14 @@ fn check(ladder: &Ladder, index: usize, level: &Level, role: Role, inputs: &Inpu
             let r = evaluate(ladder, &facts, None, p.at);
             let values = requirements(level, &r, &facts);
             let ready = ladder.levels_held(r.level.as_deref()) > index;
-            Some(Checked { login: p.login.clone(), repo: p.repo.clone(), at: p.at, ready, values })
+            Some(Checked {
+                login: p.login.clone(),
+                repo: p.repo.clone(),
+                at: p.at,
+                founding: p.founding,
+                ready,
+                values,
+            })
         })
         .collect();
     promoted.sort_by(|a, b| (a.at, &a.login).cmp(&(b.at, &b.login)));
@@ -261,6 +282,13 @@ impl Calibration {
                     );
                 }
                 let _ = writeln!(out, "  ready at promotion: {} of {n}", level.ready());
+                if level.founding() > 0 {
+                    let _ = writeln!(
+                        out,
+                        "  named in a repository's first CODEOWNERS: {} of {n} (their date is when the file appeared)",
+                        level.founding()
+                    );
+                }
             }
             for c in level.promoted.iter().filter(|c| !c.ready) {
                 let lacked: Vec<String> =
@@ -326,12 +354,13 @@ impl Calibration {
                     "role": l.role.as_str(),
                     "promotions": l.promoted.len(),
                     "ready_at_promotion": l.ready(),
+                    "founding": l.founding(),
                     "metrics": l.spreads.iter().map(|s| json!({
                         "metric": s.metric.name(), "threshold": s.threshold, "min": s.min, "p25": s.p25,
                         "median": s.median, "suggested": s.suggested,
                     })).collect::<Vec<_>>(),
                     "promoted": l.promoted.iter().map(|c| json!({
-                        "login": c.login, "repo": c.repo, "at": c.at.to_rfc3339(), "ready": c.ready,
+                        "login": c.login, "repo": c.repo, "at": c.at.to_rfc3339(), "ready": c.ready, "founding": c.founding,
                         "lacked": c.lacked().map(|(m, have, need)| json!({"metric": m.name(), "have": have, "need": need})).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                     "candidates": l.candidates,
@@ -388,18 +417,20 @@ mod tests {
             revision("cli", 7, Some("* @Alice @dependabot[bot] @asyncapi-bot\n# Docs Triagers: @bob @dan\n")),
             revision("web", 3, Some("* @alice\n")),
         ];
-        let got: Vec<(String, Role, String, DateTime<Utc>)> = promotions(&revisions, &Bots::new(["asyncapi-bot"]))
-            .into_iter()
-            .map(|p| (p.login, p.role, p.repo, p.at))
-            .collect();
+        let got: Vec<(String, Role, String, DateTime<Utc>, bool)> =
+            promotions(&revisions, &Bots::new(["asyncapi-bot"]))
+                .into_iter()
+                .map(|p| (p.login, p.role, p.repo, p.at, p.founding))
+                .collect();
         let want = [
-            ("alice", Role::Maintainer, "cli", day(1)),
-            ("bob", Role::Triager, "cli", day(1)),
-            ("alice", Role::Maintainer, "web", day(3)),
-            ("carol", Role::Maintainer, "cli", day(5)),
-            ("dan", Role::Triager, "cli", day(7)),
+            ("alice", Role::Maintainer, "cli", day(1), true),
+            ("bob", Role::Triager, "cli", day(1), true),
+            ("alice", Role::Maintainer, "web", day(3), true),
+            ("carol", Role::Maintainer, "cli", day(5), false),
+            ("dan", Role::Triager, "cli", day(7), false),
         ];
-        let want: Vec<_> = want.iter().map(|(l, r, repo, at)| (l.to_string(), *r, repo.to_string(), *at)).collect();
+        let want: Vec<_> =
+            want.iter().map(|(l, r, repo, at, f)| (l.to_string(), *r, repo.to_string(), *at, *f)).collect();
         assert_eq!(got, want);
     }
 
@@ -435,12 +466,18 @@ mod tests {
         let s5 = [merged(5, 1, 1), merged(5, 2, 2)];
         let history = |signals| History { signals, endorsements: &[], roles: &[] };
         let promotions = [
-            Promotion { login: "p1".into(), role: Role::Triager, repo: "cli".into(), at: day(10) },
-            Promotion { login: "P2".into(), role: Role::Triager, repo: "cli".into(), at: day(12) },
-            Promotion { login: "p2".into(), role: Role::Triager, repo: "web".into(), at: day(15) },
-            Promotion { login: "p3".into(), role: Role::Triager, repo: "web".into(), at: day(20) },
-            Promotion { login: "ghost-user".into(), role: Role::Triager, repo: "cli".into(), at: day(4) },
-            Promotion { login: "p6".into(), role: Role::Maintainer, repo: "cli".into(), at: day(4) },
+            Promotion { login: "p1".into(), role: Role::Triager, repo: "cli".into(), at: day(10), founding: true },
+            Promotion { login: "P2".into(), role: Role::Triager, repo: "cli".into(), at: day(12), founding: false },
+            Promotion { login: "p2".into(), role: Role::Triager, repo: "web".into(), at: day(15), founding: false },
+            Promotion { login: "p3".into(), role: Role::Triager, repo: "web".into(), at: day(20), founding: false },
+            Promotion {
+                login: "ghost-user".into(),
+                role: Role::Triager,
+                repo: "cli".into(),
+                at: day(4),
+                founding: false,
+            },
+            Promotion { login: "p6".into(), role: Role::Maintainer, repo: "cli".into(), at: day(4), founding: false },
         ];
         let pasts: BTreeMap<String, Past<'_>> = [
             ("p1", Some(history(&s1[..]))),
@@ -480,7 +517,7 @@ mod tests {
             ],
             "each person once, at their first promotion to the role"
         );
-        assert_eq!(level.ready(), 2);
+        assert_eq!((level.ready(), level.founding()), (2, 1));
         let spreads: Vec<(Metric, u64, u64, u64, u64, Option<u64>)> =
             level.spreads.iter().map(|s| (s.metric, s.threshold, s.min, s.p25, s.median, s.suggested)).collect();
         assert_eq!(spreads, [(merged_m, 2, 1, 1, 2, Some(1)), (Metric::Repos, 1, 1, 1, 1, Some(1))]);
@@ -490,6 +527,7 @@ mod tests {
         assert!(text.contains("triager (role triager): 3 promotions found"), "{text}");
         assert!(text.contains("  pr_merged                      2     1     1       2          1"), "{text}");
         assert!(text.contains("promoted without meeting it: P2 (cli, 2026-03-12): pr_merged 1/2"), "{text}");
+        assert!(text.contains("named in a repository's first CODEOWNERS: 1 of 3"), "{text}");
         assert!(text.contains("meets it today, never promoted: p5"), "{text}");
         assert!(
             text.contains("A SUGGESTION")

@@ -29,6 +29,7 @@ struct LevelView {
     role: &'static str,
     promotions: usize,
     ready: usize,
+    founding: usize,
     /// Metric, threshold, minimum, 25th percentile, median, suggestion.
     spreads: Vec<(&'static str, u64, u64, u64, u64, String)>,
     /// Login, repository, day, what they lacked.
@@ -43,6 +44,7 @@ impl LevelView {
             role: level.role.as_str(),
             promotions: level.promoted.len(),
             ready: level.ready(),
+            founding: level.founding(),
             spreads: level
                 .spreads
                 .iter()

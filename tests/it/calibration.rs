@@ -109,6 +109,9 @@ async fn calibration_finds_the_promotions_the_history_made(engine: Engine) {
     }
     // The built-in maintainer level asks for two endorsements: nobody was ready at promotion.
     assert_eq!(maintainer.ready(), 0);
+    // person0 is named in the first CODEOWNERS revision recorded: a founding name, said as such.
+    let founding: Vec<&str> = maintainer.promoted.iter().filter(|c| c.founding).map(|c| c.login.as_str()).collect();
+    assert_eq!(founding, ["person0"]);
     // Candidates: meet the triager level today, named for nothing (everyone was named maintainer).
     assert!(level(&calibration, "triager").candidates.is_empty());
 
@@ -138,4 +141,5 @@ async fn calibration_finds_the_promotions_the_history_made(engine: Engine) {
     assert!(page.body.contains("<h2>Maintainer (role maintainer)</h2>"), "{}", page.body);
     assert!(page.body.contains("<data value=\"40\">40</data> promotions found"), "{}", page.body);
     assert!(page.body.contains("A SUGGESTION, not applied"), "{}", page.body);
+    assert!(page.body.contains("<data value=\"1\">1</data> named in a repository's first"), "{}", page.body);
 }
