@@ -238,6 +238,11 @@ pub fn wanted(readiness: &Readiness) -> Vec<(&Progress, Need)> {
         .collect()
 }
 
+/// The kinds of work [`wanted`] names, in its order: what to ask the store for.
+pub fn kinds(readiness: &Readiness) -> Vec<Need> {
+    wanted(readiness).into_iter().map(|(_, need)| need).collect()
+}
+
 /// Which of `items` are offered to `seeker` as work of kind `need`, for the audience of `place`:
 /// the reference the store's fast lookup is held to (`tests/it/open_work.rs`).
 pub fn offer(
@@ -267,7 +272,7 @@ pub fn offers(
     place: Place<'_>,
     now: DateTime<Utc>,
 ) -> BTreeMap<Need, Offer> {
-    wanted(readiness).into_iter().map(|(_, need)| (need, offer(need, items, seeker, bots, place, now))).collect()
+    kinds(readiness).into_iter().map(|need| (need, offer(need, items, seeker, bots, place, now))).collect()
 }
 
 /// The next steps for `seeker` toward the next level of `readiness`, in the order of [`wanted`],

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use ladder_core::commands::answer::{self, Context, Lookups, Person, Read, Request};
 use ladder_core::commands::permission::Standing;
 use ladder_core::ladder::Ladder;
-use ladder_core::next_steps::{Guides, Need, Place, wanted};
+use ladder_core::next_steps::{Guides, Place, kinds};
 use ladder_core::plan::action::{Action, Effect, Planned};
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::repo_name::RepoName;
@@ -122,18 +122,18 @@ impl<R: Reads> Planner<R> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Planned>, StoreError> {
         let enrolled = self.enrolled(pr.org.id, &pr.author.login).await?;
+        let hidden = self.hidden(&pr.org, &pr.repo).await?;
         let report = match self.person_in(&pr.org, &pr.author.login, ladder, now).await? {
             Person::Known(mut report) => {
                 // Only a comment shows next steps: no lookup for a pull request that gets none.
                 if readiness::comments_for(ladder, enrolled) {
-                    self.suggest(&mut report, &pr.org, &pr.repo, ladder, now).await?;
+                    self.suggest(&mut report, &pr.org, &pr.repo, &hidden, ladder, now).await?;
                 }
                 Some(report)
             }
             Person::OptedOut(_) => return Ok(Vec::new()),
             Person::Unknown(_) => None,
         };
-        let hidden = self.hidden(&pr.org, &pr.repo).await?;
         let history = self.reads.history(&pr.org.login).await?;
         Ok(readiness::plan(ladder, pr, enrolled, report.as_deref(), &hidden, history))
     }
@@ -188,22 +188,22 @@ impl<R: Reads> Planner<R> {
     }
 
     /// Looks for the open work that would take the person of `report` to their next level, for a text
-    /// posted in `here`.
+    /// posted in `here`. `hidden` (the org's private repositories but `here`, already read for the
+    /// text's evidence) are exactly the repositories whose guides that place may not show.
     async fn suggest(
         &self,
         report: &mut Report,
         org: &Org,
         here: &Repo,
+        hidden: &BTreeSet<String>,
         ladder: &Ladder,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let place = Place::In(&here.full_name);
-        let needs: Vec<Need> = wanted(&report.readiness).into_iter().map(|(_, need)| need).collect();
-        let offers = self.reads.offers(org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
-        let private: BTreeSet<String> =
-            self.reads.private_repositories(org.id).await?.into_iter().map(|(_, name)| name).collect();
+        let offers =
+            self.reads.offers(org.id, &kinds(&report.readiness), report.seeker(), &ladder.bots, place, now).await?;
         let guides = self.reads.release_guides(org.id).await?;
-        report.suggest(&offers, Guides { guides: &guides, private: &private }, place);
+        report.suggest(&offers, Guides { guides: &guides, private: hidden }, place);
         Ok(())
     }
 
@@ -224,12 +224,12 @@ impl<R: Reads> Planner<R> {
         let needs = request.needs();
         let mut known = Lookups::default();
         if let Some(login) = needs.person_of {
+            known.hidden = self.hidden(&request.org, &request.repo).await?;
             let mut person = self.person_in(&request.org, login, ladder, now).await?;
             if let (Person::Known(report), true) = (&mut person, needs.next_steps) {
-                self.suggest(report, &request.org, &request.repo, ladder, now).await?;
+                self.suggest(report, &request.org, &request.repo, &known.hidden, ladder, now).await?;
             }
             known.person = Some(person);
-            known.hidden = self.hidden(&request.org, &request.repo).await?;
         }
         if needs.standing {
             let who = &request.commenter;
@@ -393,12 +393,12 @@ mod tests {
         async fn offers(
             &self,
             _org_id: i64,
-            _needs: &[Need],
+            _needs: &[ladder_core::next_steps::Need],
             _seeker: ladder_core::next_steps::Seeker<'_>,
             _bots: &ladder_core::credit::Bots,
             _place: Place<'_>,
             _now: DateTime<Utc>,
-        ) -> Result<BTreeMap<Need, ladder_core::next_steps::Offer>, StoreError> {
+        ) -> Result<BTreeMap<ladder_core::next_steps::Need, ladder_core::next_steps::Offer>, StoreError> {
             Ok(BTreeMap::new())
         }
 
