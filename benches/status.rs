@@ -51,9 +51,20 @@ async fn run(engine: Engine, signals: usize, people: usize, open: usize) {
     let started = Instant::now();
     let store = db.store().await; // digests the signals
     let digested = started.elapsed();
+    if engine == Engine::Postgres {
+        // What autovacuum does in the minutes after a bulk write: without statistics of the new
+        // digests, PostgreSQL guesses them empty and may pick the wrong index.
+        let pool = db.pool().await;
+        sqlx::query("VACUUM ANALYZE").execute(&pool).await.unwrap();
+        sqlx::query("CHECKPOINT").execute(&pool).await.unwrap();
+        pool.close().await;
+    }
     let ladder = Ladder::builtin();
     let sample: Vec<String> = (0..50).map(|i| format!("person-{}", 1 + i * people / 50)).collect();
-    answer(&store, &ladder, &sample[0]).await; // warm the caches
+    // The first answer about the most active person, before anything about them is remembered.
+    let t = Instant::now();
+    answer(&store, &ladder, &sample[0]).await;
+    let first = t.elapsed();
     let mut times = Vec::new();
     let mut sizes = Vec::new();
     for login in &sample {
@@ -76,14 +87,23 @@ async fn run(engine: Engine, signals: usize, people: usize, open: usize) {
         Engine::Postgres => format!("{}?sslmode=disable", db.url),
         Engine::Sqlite => db.url.clone(),
     };
+    // The whole command, median of 5; the second most active person is asked here first.
     let process_time = |login: String| {
-        let t = Instant::now();
-        let output = ladder_command(&url).args(["status", &login, "--json"]).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        t.elapsed()
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let output = ladder_command(&url).args(["status", &login, "--json"]).output().unwrap();
+                assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+                t.elapsed()
+            })
+            .collect();
+        let first = times[0];
+        times.sort();
+        (times[2], first)
     };
-    let typical_process = process_time(sample[sample.len() / 2].clone());
-    let process = process_time("person-2".to_owned());
+    let (typical_process, _) = process_time(sample[sample.len() / 2].clone());
+    let (process, process_first) = process_time("person-2".to_owned());
+    let (heaviest_process, _) = process_time("person-1".to_owned());
     let median_size = {
         sizes.sort();
         sizes[sizes.len() / 2]
@@ -91,15 +111,19 @@ async fn run(engine: Engine, signals: usize, people: usize, open: usize) {
     println!(
         "{engine:?}: {signals} signals, {people} people, {open} open items (filled in {:.1} s, digested in {:.1} s). status answered in process: \
          p50 {:.2} ms, max {:.2} ms over 50 people (median {median_size} signals each); most active person \
-         ({heaviest} signals) {:.2} ms (median of 5); whole `ladder status` process {:.1} ms for a typical person, {:.1} ms \
-         for the second most active",
+         ({heaviest} signals) {:.2} ms (median of 5; the first answer, nothing remembered yet: {:.1} ms); \
+         whole `ladder status` process (median of 5) {:.1} ms for a typical person, {:.1} ms for the second most active \
+         ({:.1} ms the first time), {:.1} ms for the most active",
         filled.as_secs_f64(),
         digested.as_secs_f64(),
         millis(times[times.len() / 2]),
         millis(*times.last().unwrap()),
         millis(heaviest_time),
+        millis(first),
         millis(typical_process),
         millis(process),
+        millis(process_first),
+        millis(heaviest_process),
     );
 }
 

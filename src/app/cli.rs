@@ -16,8 +16,8 @@ use crate::app::{replay, serve};
 use crate::metrics::Metrics;
 use crate::pipeline::views;
 use crate::pipeline::worker::Worker;
-use crate::store::Store;
 use crate::store::roles::Source;
+use crate::store::{Store, Use};
 use ladder_core::ladder::Ladder;
 use ladder_core::rate::Resource;
 use ladder_core::signal::Org;
@@ -363,7 +363,11 @@ async fn run_replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// Connects to the database and brings its schema up to date.
 async fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
-    let store = Store::connect(&database.url()?).await?;
+    open_for(database, Use::Server).await
+}
+
+async fn open_for(database: &DatabaseArgs, purpose: Use) -> anyhow::Result<Store> {
+    let store = Store::connect_for(&database.url()?, purpose).await?;
     store.migrate().await?;
     Ok(store)
 }
@@ -545,7 +549,7 @@ async fn org_ladder(
 
 async fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let choice = args.ladder.choice()?;
-    let store = open(&args.database).await?;
+    let store = open_for(&args.database, Use::OneAnswer).await?;
     let Some(org) = org_for(&store, args.org.as_deref()).await? else { return Ok(ExitCode::FAILURE) };
     let ladder = org_ladder(choice, &store, org.id).await?;
     let login = args.login.trim_start_matches('@');

@@ -57,7 +57,8 @@ pub(super) async fn add(
     add_people(tx, backend, &people).await?;
     let touched: BTreeSet<(i64, i64)> =
         people.values().flat_map(|d| d.engagements.keys().chain(d.merged.keys())).copied().collect();
-    mark_merged(tx, backend, &touched).await
+    mark_merged(tx, backend, &touched).await?;
+    super::totals::retally(tx, backend, &touched).await
 }
 
 /// Adds each person's digest to every digest table (merged flags are marked by the caller).
@@ -226,12 +227,25 @@ async fn mark_merged(
     Ok(())
 }
 
-const DIGEST_TABLES: [&str; 5] =
-    ["digest_weeks", "digest_months", "digest_repos", "digest_engagements", "digest_merged"];
+const DIGEST_TABLES: [&str; 7] = [
+    "digest_weeks",
+    "digest_months",
+    "digest_repos",
+    "digest_engagements",
+    "digest_merged",
+    "digest_totals",
+    "digest_substantial",
+];
 
 /// Erases a person's digests (opting out). Engagements of others on their PRs no longer count as on
 /// merged PRs: the merge was theirs, and is erased with them.
-pub(super) async fn erase(tx: &mut Transaction<'_, Any>, github_id: i64) -> Result<(), StoreError> {
+pub(super) async fn erase(tx: &mut Transaction<'_, Any>, backend: Backend, github_id: i64) -> Result<(), StoreError> {
+    let rows = sqlx::query("SELECT repo_id, number FROM digest_merged WHERE actor_id = $1")
+        .bind(github_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let prs: BTreeSet<(i64, i64)> =
+        rows.iter().map(|r| Ok((r.try_get("repo_id")?, r.try_get("number")?))).collect::<Result<_, StoreError>>()?;
     sqlx::query(
         "UPDATE digest_engagements SET merged = 0 WHERE EXISTS (SELECT 1 FROM digest_merged m \
              WHERE m.actor_id = $1 AND m.repo_id = digest_engagements.repo_id \
@@ -240,6 +254,7 @@ pub(super) async fn erase(tx: &mut Transaction<'_, Any>, github_id: i64) -> Resu
     .bind(github_id)
     .execute(&mut **tx)
     .await?;
+    super::totals::retally(tx, backend, &prs).await?;
     for table in DIGEST_TABLES {
         sqlx::query(&format!("DELETE FROM {table} WHERE actor_id = $1")).bind(github_id).execute(&mut **tx).await?;
     }
@@ -297,6 +312,7 @@ impl super::People {
         )
         .execute(&mut *tx)
         .await?;
+        super::totals::retally_all(&mut tx).await?;
         Ok(tx.commit().await?)
     }
 
@@ -395,38 +411,34 @@ impl super::People {
         rows.iter().map(|r| Ok(r.try_get("repo_name")?)).collect()
     }
 
-    /// `primary_reviews`, `reviews_on_merged` and `newcomers_helped`, with their newest evidence.
+    /// `primary_reviews`, `reviews_on_merged` and `newcomers_helped` from the person's totals, with
+    /// their newest evidence.
     async fn engagement_facts(
         &self,
         (org, person): (i64, i64),
     ) -> Result<BTreeMap<Metric, ladder_core::ladder::metric::Measure>, StoreError> {
-        let metrics = [
-            (Metric::PrimaryReviews, "approved_at IS NOT NULL AND merged = 1", "approved_at"),
-            (Metric::ReviewsOnMerged, "reviewed_at IS NOT NULL AND merged = 1", "reviewed_at"),
-            (Metric::NewcomersHelped, "newcomer_at IS NOT NULL", "newcomer_at"),
-        ];
-        let sums: Vec<String> = metrics
-            .iter()
-            .map(|(_, filter, _)| format!("CAST(SUM(CASE WHEN {filter} THEN 1 ELSE 0 END) AS BIGINT)"))
-            .collect();
-        let counts = sqlx::query(&format!(
-            "SELECT {} FROM digest_engagements WHERE org_id = $1 AND actor_id = $2",
-            sums.join(", ")
+        let metrics = &super::totals::ENGAGEMENT_METRICS;
+        let columns: Vec<&str> = metrics.iter().map(|m| m.column).collect();
+        let totals = sqlx::query(&format!(
+            "SELECT {} FROM digest_totals WHERE org_id = $1 AND actor_id = $2",
+            columns.join(", ")
         ))
         .bind(org)
         .bind(person)
-        .fetch_one(&self.0.read)
+        .fetch_optional(&self.0.read)
         .await?;
         let mut out = BTreeMap::new();
-        for (i, (metric, filter, at)) in metrics.into_iter().enumerate() {
-            let value = counts.try_get::<Option<i64>, _>(i)?.unwrap_or(0).max(0) as u64;
+        for (i, m) in metrics.iter().enumerate() {
+            let value = totals.as_ref().map(|row| row.try_get::<i64, _>(i)).transpose()?.unwrap_or(0).max(0) as u64;
             let evidence = if value == 0 {
                 Vec::new()
             } else {
                 let rows = sqlx::query(&format!(
                     "SELECT {at} AS at, repo_name, number FROM digest_engagements \
-                     WHERE org_id = $1 AND actor_id = $2 AND {filter} \
-                     ORDER BY {at} DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}"
+                     WHERE org_id = $1 AND actor_id = $2 AND {condition} \
+                     ORDER BY {at} DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}",
+                    at = m.at,
+                    condition = m.condition,
                 ))
                 .bind(org)
                 .bind(person)
@@ -434,71 +446,62 @@ impl super::People {
                 .await?;
                 references(&rows)?
             };
-            out.insert(metric, ladder_core::ladder::metric::Measure { value, evidence });
+            out.insert(m.metric, ladder_core::ladder::metric::Measure { value, evidence });
         }
         Ok(out)
     }
 
     /// `substantial_prs`: merged PRs at least the ladder's size, not matching a mechanical pattern.
+    /// The count is remembered per rule ([`super::totals`]): a read counts only what was added since.
     async fn substantial_prs(
         &self,
-        (org, person): (i64, i64),
+        person: (i64, i64),
         ladder: &Ladder,
     ) -> Result<ladder_core::ladder::metric::Measure, StoreError> {
-        let (titles, branches) = ladder.mechanical_patterns();
-        let mut n = 3;
-        let mut mechanical = Vec::new();
-        for (column, globs) in [("title", titles), ("head", branches)] {
-            for _ in globs {
-                n += 1;
-                mechanical.push(format!("{column} LIKE ${n} ESCAPE '\\'"));
-            }
-        }
-        let mechanical =
-            if mechanical.is_empty() { String::new() } else { format!("AND NOT ({})", mechanical.join(" OR ")) };
-        let filter = format!("org_id = $1 AND actor_id = $2 AND lines >= $3 {mechanical}");
-        let bind = |sql| {
-            let min_lines = i64::try_from(ladder.min_lines).unwrap_or(i64::MAX);
-            let query = sqlx::query(sql).bind(org).bind(person).bind(min_lines);
-            titles.iter().chain(branches).fold(query, |q, glob| q.bind(like_pattern(glob)))
-        };
-        if ladder.wants_paths() {
-            // Path patterns match in Rust, over the few merged PRs that pass the rest.
+        let rule = SubstantialSql::new(ladder);
+        let by_paths = ladder.wants_paths().then_some(ladder);
+        let remembered = self.remembered(person, ladder).await?;
+        let through = format!("${}", rule.next_parameter());
+        let sql = super::totals::since_sql(self.0.backend, &rule.filter, &through, by_paths.is_some());
+        let since = self.substantial_since(rule.bind(&sql, person).bind(remembered.through), by_paths).await?;
+        self.remember(person, ladder, remembered, since).await;
+        let value = (remembered.n + since.fresh).max(0) as u64;
+        let evidence = if value == 0 { Vec::new() } else { self.substantial_evidence(&rule, person, by_paths).await? };
+        Ok(ladder_core::ladder::metric::Measure { value, evidence })
+    }
+
+    /// The newest substantial PRs, read newest first from the person's index; a page at a time when
+    /// path patterns are matched here.
+    async fn substantial_evidence(
+        &self,
+        rule: &SubstantialSql,
+        person: (i64, i64),
+        by_paths: Option<&Ladder>,
+    ) -> Result<Vec<String>, StoreError> {
+        const PAGE: usize = 64;
+        let limit = if by_paths.is_some() { PAGE } else { EVIDENCE };
+        let mut kept = Vec::new();
+        let mut offset = 0;
+        loop {
             let sql = format!(
-                "SELECT merged_at AS at, repo_name, number, paths FROM digest_merged WHERE {filter} \
-                 ORDER BY merged_at DESC, repo_name DESC, number DESC"
+                "SELECT merged_at AS at, repo_name, number, paths FROM digest_merged \
+                 WHERE org_id = $1 AND actor_id = $2 AND {} \
+                 ORDER BY merged_at DESC, repo_name DESC, number DESC LIMIT {limit} OFFSET {offset}",
+                rule.filter
             );
-            let rows = bind(&sql).fetch_all(&self.0.read).await?;
-            let mut kept = Vec::new();
+            let rows = rule.bind(&sql, person).fetch_all(&self.0.read).await?;
+            let read = rows.len();
             for row in rows {
                 let paths: Option<String> = row.try_get("paths")?;
-                if !paths.is_some_and(|p| ladder.mechanical_by_paths(p.split('\n'))) {
+                if !by_paths.is_some_and(|l| paths.is_some_and(|p| l.mechanical_by_paths(p.split('\n')))) {
                     kept.push(row);
                 }
             }
-            let evidence = references(&kept)?;
-            return Ok(ladder_core::ladder::metric::Measure { value: kept.len() as u64, evidence });
+            if kept.len() >= EVIDENCE || read < limit {
+                return references(&kept);
+            }
+            offset += limit;
         }
-        let order = format!("ORDER BY merged_at DESC, repo_name DESC, number DESC LIMIT {EVIDENCE}");
-        let select = "SELECT merged_at AS at, repo_name, number";
-        // Matching titles and branches is the cost, so PostgreSQL counts in the same pass (a window
-        // count, taken before LIMIT); SQLite materialises window rows and is faster with two passes.
-        let (value, rows) = match self.0.backend {
-            Backend::Postgres => {
-                let sql = format!("{select}, COUNT(*) OVER () AS total FROM digest_merged WHERE {filter} {order}");
-                let rows = bind(&sql).fetch_all(&self.0.read).await?;
-                let value = rows.first().map(|r| r.try_get::<i64, _>("total")).transpose()?.unwrap_or(0);
-                (value, rows)
-            }
-            Backend::Sqlite => {
-                let count_sql = format!("SELECT COUNT(*) FROM digest_merged WHERE {filter}");
-                let value: i64 = bind(&count_sql).fetch_one(&self.0.read).await?.try_get(0)?;
-                let sql = format!("{select} FROM digest_merged WHERE {filter} {order}");
-                let rows = if value == 0 { Vec::new() } else { bind(&sql).fetch_all(&self.0.read).await? };
-                (value, rows)
-            }
-        };
-        Ok(ladder_core::ladder::metric::Measure { value: value.max(0) as u64, evidence: references(&rows)? })
     }
 
     /// The newest distinct references among a person's credited signals of `kinds` (only kinds they
@@ -570,6 +573,45 @@ impl super::People {
             }
             offset += PAGE;
         }
+    }
+}
+
+/// The SQL part of a ladder's rule for a substantial PR (its size, and its title and branch
+/// patterns as `LIKE`), with its parameters: `$1` the org, `$2` the person, then its own.
+struct SubstantialSql {
+    filter: String,
+    min_lines: i64,
+    patterns: Vec<String>,
+}
+
+impl SubstantialSql {
+    fn new(ladder: &Ladder) -> SubstantialSql {
+        let (titles, branches) = ladder.mechanical_patterns();
+        let mut n = 3;
+        let mut mechanical = Vec::new();
+        for (column, globs) in [("title", titles), ("head", branches)] {
+            for _ in globs {
+                n += 1;
+                mechanical.push(format!("{column} LIKE ${n} ESCAPE '\\'"));
+            }
+        }
+        let mechanical =
+            if mechanical.is_empty() { String::new() } else { format!(" AND NOT ({})", mechanical.join(" OR ")) };
+        SubstantialSql {
+            filter: format!("lines >= $3{mechanical}"),
+            min_lines: i64::try_from(ladder.min_lines).unwrap_or(i64::MAX),
+            patterns: titles.iter().chain(branches).map(|g| like_pattern(g)).collect(),
+        }
+    }
+
+    /// The number of the first parameter after the rule's.
+    fn next_parameter(&self) -> usize {
+        4 + self.patterns.len()
+    }
+
+    fn bind<'q>(&'q self, sql: &'q str, (org, person): (i64, i64)) -> Query<'q> {
+        let query = sqlx::query(sql).bind(org).bind(person).bind(self.min_lines);
+        self.patterns.iter().fold(query, |q, p| q.bind(p.as_str()))
     }
 }
 

@@ -33,6 +33,7 @@ pub mod roles;
 pub mod sessions;
 pub mod signal_rows;
 pub mod signals;
+pub mod totals;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -201,6 +202,16 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// What a [`Store`] is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// A server: many requests at once, each read may run side by side with others.
+    Server,
+    /// A command that answers one question and exits: one connection, since opening more (a new
+    /// PostgreSQL backend each) costs more than the queries they would run side by side.
+    OneAnswer,
+}
+
 /// SQLite settings applied to every connection: WAL with `synchronous=FULL` survives both a killed
 /// process and a power cut; group commit in [`crate::inbound::intake`] keeps it fast. Commits never checkpoint
 /// (`wal_autocheckpoint = 0`): [`Store::checkpoint`] does it from a reader, off the write path.
@@ -250,12 +261,22 @@ impl Store {
         Sessions(self.clone())
     }
 
-    /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
+    /// Opens the database named by `url` (`sqlite://…` or `postgres://…`) for a server: reads side
+    /// by side, on as many connections as they need.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_for(url, Use::Server).await
+    }
+
+    /// Opens the database named by `url` for `purpose`.
+    pub async fn connect_for(url: &str, purpose: Use) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         let connect_err =
             |source: sqlx::Error| StoreError::Connect { url: redact_url(url), reason: scrub(&source.to_string(), url) };
+        let readers = match purpose {
+            Use::Server => 16,
+            Use::OneAnswer => 1,
+        };
         match backend {
             Backend::Sqlite => {
                 let options = AnyConnectOptions::from_str(&sqlite_url(url)).map_err(connect_err)?;
@@ -267,13 +288,13 @@ impl Store {
                         .connect_with(options.clone())
                 };
                 let write = pool(1).await.map_err(connect_err)?;
-                let read = pool(4).await.map_err(connect_err)?;
+                let read = pool(readers.min(4)).await.map_err(connect_err)?;
                 Ok(Store { backend, write, read })
             }
             Backend::Postgres => {
                 let options = AnyConnectOptions::from_str(url).map_err(connect_err)?;
                 let pool = AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(readers)
                     // A server that went away is reported well before GitHub gives up on a delivery (10 s).
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)

@@ -36,6 +36,7 @@ pub(super) async fn opted_out_among(
 /// Records the tombstone and erases the person's signals, digests and entry among people, in `tx`.
 pub(super) async fn opt_out(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     github_id: i64,
     login: &str,
     now: DateTime<Utc>,
@@ -49,7 +50,7 @@ pub(super) async fn opt_out(
     .bind(millis(now))
     .execute(&mut **tx)
     .await?;
-    super::digests::erase(tx, github_id).await?;
+    super::digests::erase(tx, backend, github_id).await?;
     super::enrolments::erase(tx, github_id, login).await?;
     super::endorsements::erase(tx, github_id, login).await?;
     let signals = sqlx::query("DELETE FROM signals WHERE actor_id = $1").bind(github_id).execute(&mut **tx).await?;
@@ -86,7 +87,7 @@ impl super::People {
     pub async fn opt_out(&self, github_id: i64, login: &str, now: DateTime<Utc>) -> Result<Erased, StoreError> {
         let mut conn = self.0.writer(Durability::Full).await?;
         let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
-        let erased = opt_out(&mut tx, github_id, login, now).await?;
+        let erased = opt_out(&mut tx, self.0.backend, github_id, login, now).await?;
         tx.commit().await?;
         Ok(erased)
     }

@@ -46,12 +46,13 @@ pub struct Completion {
 /// Makes a change a command asked for.
 async fn apply(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     effect: &Effect,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match effect {
         Effect::OptOut { github_id, login } => {
-            super::privacy::opt_out(tx, *github_id, login, now).await?;
+            super::privacy::opt_out(tx, backend, *github_id, login, now).await?;
         }
         Effect::OptIn { github_id } => {
             super::privacy::opt_in(tx, *github_id).await?;
@@ -288,7 +289,7 @@ impl super::Queue {
         let new = super::outbox::insert(&mut tx, self.0.backend, &actions, now).await?;
         for (key, effect) in kept.iter().flat_map(|c| c.effects.iter()) {
             if new.contains(key) {
-                apply(&mut tx, effect, now).await?;
+                apply(&mut tx, self.0.backend, effect, now).await?;
             }
         }
         let reads: Vec<&Read> = kept.iter().flat_map(|c| c.reads.iter()).collect();

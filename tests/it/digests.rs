@@ -127,3 +127,77 @@ async fn digests_give_the_facts_signals_give(engine: Engine) {
 }
 
 on_both_engines!(digests_give_the_facts_signals_give);
+
+/// A busy author's merged PRs, and reviews of them by someone else: enough that the store remembers
+/// counts, and reads afterwards top them up.
+fn busy_history(rng: &mut Rng, prs: i64) -> Vec<Signal> {
+    let titles = ["chore(deps): bump x", "feat: y", "fix_%: odd", "FEAT: Überall", "docs: z"];
+    let paths: [&[&str]; 3] = [&["docs/a.md"], &["docs/a.md", "src/x.rs"], &["src/y.rs"]];
+    let account = |(id, login, _): (i64, &str, &str)| Account { id, login: login.into(), account_type: None };
+    let signal = |kind: Kind, identity: String, repo: i64, number: i64, actor, at, data| Signal {
+        kind,
+        identity,
+        org: Org { id: ORG, login: "asyncapi".into() },
+        repo: Repo { id: repo, full_name: format!("asyncapi/r{repo}"), private: repo == 2 },
+        subject: Some(Subject {
+            number,
+            is_pull_request: true,
+            author: Some(account(PEOPLE[0])),
+            author_association: Some("MEMBER".into()),
+        }),
+        actor,
+        occurred_at: at,
+        data,
+    };
+    let mut out = Vec::new();
+    for number in 0..prs {
+        let repo = number % 3;
+        let at = now() - Duration::hours(rng.below(26_000) as i64);
+        let data = json!({
+            "additions": rng.below(30), "deletions": rng.below(10), "title": rng.pick(&titles),
+            "head": rng.pick(&["dependabot/x", "main", "renovate/y"]), "paths": rng.pick(&paths),
+        });
+        let review = if rng.below(2) == 0 { Kind::ReviewApproved } else { Kind::ReviewCommented };
+        let reviewed = at - Duration::hours(1);
+        out.push(signal(review, format!("r{number}"), repo, number, account(PEOPLE[2]), reviewed, json!({})));
+        out.push(signal(Kind::PrMerged, format!("{repo}#{number}"), repo, number, account(PEOPLE[0]), at, data));
+    }
+    out
+}
+
+/// Counts kept as they change (engagement totals, and substantial PRs remembered per ladder rule
+/// and topped up with what was added since) stay exactly what the signals give: read between
+/// batches, after a rebuild, and after the author opts out.
+async fn remembered_counts_stay_exact(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let pool = db.pool().await;
+    let signals = busy_history(&mut Rng(0x5EED_1234_ABCD_0002), 700);
+    // Reviews arrive before the merges they precede, a batch at a time, with facts read in between.
+    for batch in signals.chunks(150) {
+        store.people().record_signals("test", batch, now()).await.unwrap();
+        assert_digests_agree(&store, "between batches").await;
+    }
+    let remembered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM digest_substantial").fetch_one(&pool).await.unwrap();
+    assert!(remembered >= 4, "each ladder's count is remembered, for everyone and for the public: {remembered}");
+    let ana = store.people().facts_of(ORG, 1, &ladders()[1]).await.unwrap();
+    assert!(ana.derived[&ladder_core::ladder::Metric::SubstantialPrs].value > 100, "a busy author");
+
+    sqlx::query("INSERT INTO store_tasks (name) VALUES ('rebuild_digests')").execute(&pool).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_digests_agree(&store, "rebuilt").await;
+
+    let cy = store.people().facts_of(ORG, 3, &Ladder::builtin()).await.unwrap();
+    assert!(cy.derived[&ladder_core::ladder::Metric::ReviewsOnMerged].value > 300, "Cy reviewed most of them");
+    store.people().opt_out(1, "ana", now()).await.unwrap();
+    assert_digests_agree(&store, "after the author opted out").await;
+    let totals: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(reviews_on_merged), 0) AS BIGINT) FROM digest_totals WHERE actor_id = 3",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(totals, 0, "reviews of the PRs of someone who opted out no longer count");
+}
+
+on_both_engines!(remembered_counts_stay_exact);

@@ -495,6 +495,15 @@ impl Ladder {
         first.is_some_and(matches) && paths.all(matches)
     }
 
+    /// Everything that decides which merged PRs are substantial, as one text: two ladders with the
+    /// same text count the same PRs, so a count remembered under it holds for both.
+    pub fn substantial_rule(&self) -> String {
+        format!(
+            "min_lines {}\ntitles {:?}\nbranches {:?}\npaths {:?}",
+            self.min_lines, self.mechanical_titles, self.mechanical_branches, self.mechanical_paths
+        )
+    }
+
     /// Whether the app needs a merged PR's file list: the ladder has path patterns.
     pub fn wants_paths(&self) -> bool {
         !self.mechanical_paths.is_empty()
@@ -553,6 +562,22 @@ mod tests {
         assert_eq!(ladder.level("regular_contributor").unwrap().requires, vec![(Metric::Kind(Kind::PrMerged), 3)]);
         assert_eq!(ladder.weekly_cap(Kind::IssueComment), Some(15));
         assert_eq!(ladder.weekly_cap(Kind::PrMerged), None);
+    }
+
+    #[test]
+    fn the_substantial_rule_names_what_decides_it_and_nothing_else() {
+        let levels = "levels:\n  - id: a\n    requires: {substantial_prs: 1}\n";
+        let rule = |head: &str| parse("amp.yml", &format!("{head}{levels}")).unwrap().substantial_rule();
+        let base = rule("");
+        assert_eq!(base, rule("window_months: 3\nweekly_caps: {pr_merged: 1}\n"), "caps and windows do not change it");
+        for changed in [
+            "substantial: {min_lines: 11}\n",
+            "substantial: {mechanical_titles: [\"x*\"]}\n",
+            "substantial: {mechanical_branches: [\"x*\"]}\n",
+            "substantial: {mechanical_paths: [\"docs/*\"]}\n",
+        ] {
+            assert_ne!(rule(changed), base, "{changed}");
+        }
     }
 
     #[test]
