@@ -7,7 +7,7 @@
 //! issue in the repository that holds it (planned in the outbox, so it is sent like any other action).
 //! A removed config is forgotten. Once the org's config is known, its `MAINTAINERS.yaml` is read next
 //! from where that config says. `CODEOWNERS` and `MAINTAINERS.yaml` replace the roles their previous
-//! versions granted.
+//! versions granted. A release guide is kept by its path alone (next steps link it).
 //!
 //! Never does: decide when to read (see [`ladder_core::plan::sources`]), or validate (see [`ladder_core::ladder::config`]).
 
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::github::{GitHub, Verdict};
 use crate::pipeline::ladders::Ladders;
 use crate::store::roles::Source as RolesSource;
-use crate::store::{Configs, Directory, Outbox, Store, StoreError};
+use crate::store::{Backfills, Configs, Directory, Outbox, Store, StoreError};
 use ladder_core::ladder::{Ladder, config};
 use ladder_core::plan::action::Source;
 use ladder_core::plan::action::{Action, Planned};
@@ -26,18 +26,24 @@ use ladder_core::repo_name::RepoName;
 use ladder_core::roles;
 use ladder_core::text::reply::{self, Checked};
 
-/// Where what refresh reads is kept: the configs, the roles they grant, and the outbox (for the
-/// read a config leads to next, and the issue about a bad one).
+/// Where what refresh reads is kept: the configs, the roles they grant, the outbox (for the read a
+/// config leads to next, and the issue about a bad one), and the release guides.
 #[derive(Debug, Clone)]
 pub struct Keep {
     pub configs: Configs,
     pub directory: Directory,
     pub outbox: Outbox,
+    pub guides: Backfills,
 }
 
 impl Keep {
     pub fn new(store: &Store) -> Keep {
-        Keep { configs: store.configs(), directory: store.directory(), outbox: store.outbox() }
+        Keep {
+            configs: store.configs(),
+            directory: store.directory(),
+            outbox: store.outbox(),
+            guides: store.backfills(),
+        }
     }
 }
 
@@ -70,6 +76,7 @@ pub async fn fetch(
         Source::RepoConfig => config_file(keep, planned, &planned.repo, found).await.map(|(detail, _)| detail),
         Source::Codeowners => codeowners(keep, &ladder, planned, found).await,
         Source::Maintainers => maintainers(keep, planned, found).await,
+        Source::ReleaseGuide => release_guide(keep, planned, found.map(|(path, _)| path)).await,
     };
     stored.map_err(transient)
 }
@@ -200,6 +207,12 @@ async fn codeowners(
     };
     tracing::info!(repo = %planned.repo, detail, "roles read from CODEOWNERS");
     Ok(detail)
+}
+
+async fn release_guide(keep: &Keep, planned: &Planned, path: Option<&str>) -> Result<String, StoreError> {
+    keep.guides.set_release_guide(planned.repo_id, path).await?;
+    tracing::info!(repo = %planned.repo, path, "release guide read");
+    Ok(path.map_or_else(|| "no release guide".to_owned(), |p| format!("release guide {p}")))
 }
 
 /// The org's `MAINTAINERS.yaml` replaces the roles the previous one granted. A missing or unreadable

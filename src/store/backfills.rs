@@ -4,7 +4,8 @@
 //! line), whether a run starts afresh or resumes, each list's checkpoint, and committing a page's
 //! signals (and the open work it showed) together with the checkpoint after it, so an interrupted run
 //! resumes exactly where its last committed page ended; the authors of the pull requests pages showed (for review comments);
-//! and the window of deliveries reconcile found lost for good.
+//! the window of deliveries reconcile found lost for good; and where each repository says how it
+//! makes releases (read by backfill, and again when a push changes it).
 //!
 //! Never does: decide what a page reports or when to page (the backfill wing does).
 
@@ -200,6 +201,15 @@ impl Backfills {
                 Ok((repo.clone(), format!("https://github.com/{repo}/blob/HEAD/{path}")))
             })
             .collect()
+    }
+
+    /// Keeps where repository `repo_id` says how it makes releases (`None`: nowhere), as a push to
+    /// its default branch left it.
+    pub async fn set_release_guide(&self, repo_id: i64, path: Option<&str>) -> Result<(), StoreError> {
+        let mut conn = self.0.writer(Durability::Full).await?;
+        let mut tx = self.0.begin(&mut conn, Durability::Full).await?;
+        remember_guide(&mut tx, repo_id, path).await?;
+        Ok(tx.commit().await?)
     }
 
     /// Every `CODEOWNERS` revision backfill recorded in org `org_id`'s repositories, oldest first, each

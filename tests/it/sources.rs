@@ -1,6 +1,7 @@
 //! Configs and roles read from GitHub: the org's ladder, a repository's override and `CODEOWNERS`,
 //! read when the app is installed and when a push changes them; a broken config kept out (the last
-//! good one stays, one issue per bad revision) without the app missing a beat.
+//! good one stays, one issue per bad revision) without the app missing a beat; and the release guide
+//! next steps link, read again when a push changes it.
 
 use ladder::pipeline::ladders::{Choice, Ladders};
 use ladder::store::outbox::Entry;
@@ -388,3 +389,40 @@ async fn a_config_pushed_to_a_branch_is_checked_on_its_commit(engine: Engine) {
     app.running.stop().await;
 }
 on_both_engines!(a_config_pushed_to_a_branch_is_checked_on_its_commit);
+
+/// A push that adds, changes or removes a RELEASING.md or CONTRIBUTING.md reads which one the
+/// repository has now, and next steps link that one.
+async fn a_push_keeps_the_release_guide_current(engine: Engine) {
+    let github = FakeGitHub::start().await;
+    let app = crate::sending::app_on(engine, &github).await;
+    let guides = || async { app.store().backfills().release_guides(ORG_ID).await.unwrap() };
+    let link = |path: &str| format!("https://github.com/{REPO}/blob/HEAD/{path}");
+
+    github.put_file(REPO, ".github/CONTRIBUTING.md", Some("# Contributing\n"));
+    assert_eq!(app.deliver("push", "p-1", &push(REPO, 1296269, 1, &[".github/CONTRIBUTING.md"])).await.0, 202);
+    let entries = app.outbox_settled(1).await;
+    assert_eq!(details(&entries, "fetch"), ["release guide .github/CONTRIBUTING.md"]);
+    let calls = summary(github.take_calls().into_iter().skip(1).collect());
+    let tried = ["RELEASING.md 404", ".github/RELEASING.md 404", "CONTRIBUTING.md 404", ".github/CONTRIBUTING.md 200"];
+    assert_eq!(calls, tried.map(|t| format!("GET /repos/{REPO}/contents/{t}")), "in order of preference");
+    assert_eq!(guides().await.get(REPO), Some(&link(".github/CONTRIBUTING.md")));
+
+    // A RELEASING.md comes first; a push that touches neither reads nothing.
+    github.put_file(REPO, "RELEASING.md", Some("# Releasing\n"));
+    app.deliver("push", "p-2", &push(REPO, 1296269, 2, &["RELEASING.md"])).await;
+    app.deliver("push", "p-3", &push(REPO, 1296269, 3, &["docs/RELEASING.md"])).await;
+    let entries = app.outbox_settled(2).await;
+    assert_eq!(details(&entries, "fetch").last(), Some(&"release guide RELEASING.md"));
+    assert_eq!(guides().await.get(REPO), Some(&link("RELEASING.md")));
+
+    // Both removed: nothing to link.
+    github.put_file(REPO, "RELEASING.md", None);
+    github.put_file(REPO, ".github/CONTRIBUTING.md", None);
+    app.deliver("push", "p-4", &push(REPO, 1296269, 4, &["RELEASING.md", ".github/CONTRIBUTING.md"])).await;
+    let entries = app.outbox_settled(3).await;
+    assert_eq!(details(&entries, "fetch").last(), Some(&"no release guide"));
+    assert_eq!(guides().await.get(REPO), None);
+    app.running.stop().await;
+}
+
+on_both_engines!(a_push_keeps_the_release_guide_current);

@@ -23,6 +23,9 @@ pub enum Source {
     Codeowners,
     /// The org's `MAINTAINERS.yaml`, where its ladder's `maintainers_file` says.
     Maintainers,
+    /// Where a repository says how it makes releases: the first of its `RELEASING.md` and
+    /// `CONTRIBUTING.md` files (next steps link it).
+    ReleaseGuide,
 }
 
 impl Source {
@@ -32,6 +35,7 @@ impl Source {
             Source::RepoConfig => "repo_config",
             Source::Codeowners => "codeowners",
             Source::Maintainers => "maintainers",
+            Source::ReleaseGuide => "release_guide",
         }
     }
 }

@@ -3,13 +3,15 @@
 //! Owns: the places (the org's config in its `.github` repository, each repository's own override and
 //! `CODEOWNERS`, and the org's `MAINTAINERS.yaml` where its ladder says) and [`fetches`], which says
 //! from an event which of them may have changed: all of them when the app is installed, those of added
-//! repositories, and those a push to a default branch touched.
+//! repositories, and those a push to a default branch touched (the release guide next steps link
+//! only then: backfill reads it for every repository).
 //! The fetches are planned like any other action, keyed by the delivery, so a redelivery reads nothing
 //! twice.
 //!
 //! Never does: I/O; the shell's `outbound::refresh` reads and stores what is planned here.
 
 use crate::event::{Event, RepositoryRef};
+use crate::history::query::GUIDE_PATHS;
 use crate::ladder::Ladder;
 use crate::plan::action::{Action, Planned, Source};
 use crate::repo_name::RepoName;
@@ -27,6 +29,7 @@ pub fn paths(source: Source, ladder: &Ladder) -> Vec<&str> {
         Source::OrgConfig | Source::RepoConfig => vec![CONFIG_PATH],
         Source::Codeowners => CODEOWNERS_PATHS.to_vec(),
         Source::Maintainers => ladder.maintainers_file.iter().map(|(_, path)| path.as_str()).collect(),
+        Source::ReleaseGuide => GUIDE_PATHS.iter().map(|(_, path)| *path).collect(),
     }
 }
 
@@ -61,6 +64,9 @@ pub fn fetches(event: &Event, delivery: &str, ladder: &Ladder) -> Vec<Planned> {
             }
             if touched.iter().any(|p| CODEOWNERS_PATHS.contains(p)) {
                 sources.push(Source::Codeowners);
+            }
+            if touched.iter().any(|p| GUIDE_PATHS.iter().any(|(_, guide)| guide == p)) {
+                sources.push(Source::ReleaseGuide);
             }
             if holds_maintainers(&repo.full_name)
                 && maintainers.is_some_and(|(_, path)| touched.contains(&path.as_str()))
@@ -228,7 +234,7 @@ mod tests {
 
     #[test]
     fn a_push_reads_what_it_touched_on_the_default_branch_only() {
-        let cases: [(&str, &str, &[&str], &[&str]); 8] = [
+        let cases: [(&str, &str, &[&str], &[&str]); 11] = [
             ("asyncapi/community", "refs/heads/master", &["MAINTAINERS.yaml"], &["maintainers"]),
             ("asyncapi/cli", "refs/heads/master", &["MAINTAINERS.yaml"], &[]),
             ("asyncapi/.github", "refs/heads/master", &[".github/amp.yml"], &["org_config"]),
@@ -242,6 +248,9 @@ mod tests {
             ),
             ("asyncapi/cli", "refs/heads/feature", &["CODEOWNERS"], &[]),
             ("asyncapi/cli", "refs/heads/master", &["src/CODEOWNERS", "amp.yml"], &[]),
+            ("asyncapi/cli", "refs/heads/master", &["RELEASING.md", "CODEOWNERS"], &["codeowners", "release_guide"]),
+            ("asyncapi/cli", "refs/heads/master", &[".github/CONTRIBUTING.md"], &["release_guide"]),
+            ("asyncapi/cli", "refs/heads/master", &["docs/RELEASING.md", "releasing.md"], &[]),
         ];
         for (repo, git_ref, touched, expected) in cases {
             let got: Vec<&str> = reads("push", push(repo, git_ref, touched)).into_iter().map(|(_, s)| s).collect();
