@@ -127,6 +127,9 @@ impl Grower {
         let repos = views::health(&self.store, org, &ladder, scope, now).await?;
         let snapshot = builder.finish(repos);
         growth.save(org.id, scope, &version, &snapshot, &standings).await?;
+        // Busy people's counts of substantial PRs under this ladder, so that their first answer
+        // (a command, a sticky comment) does not read their whole history.
+        self.store.people().remember_substantial(org.id, scope, &ladder).await?;
         tracing::info!(
             org = org.login,
             scope = scope.as_str(),

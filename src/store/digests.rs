@@ -458,7 +458,7 @@ impl super::People {
         person: (i64, i64),
         ladder: &Ladder,
     ) -> Result<ladder_core::ladder::metric::Measure, StoreError> {
-        let rule = SubstantialSql::new(ladder);
+        let rule = super::totals::SubstantialSql::new(ladder);
         let by_paths = ladder.wants_paths().then_some(ladder);
         let remembered = self.remembered(person, ladder).await?;
         let through = format!("${}", rule.next_parameter());
@@ -474,7 +474,7 @@ impl super::People {
     /// path patterns are matched here.
     async fn substantial_evidence(
         &self,
-        rule: &SubstantialSql,
+        rule: &super::totals::SubstantialSql,
         person: (i64, i64),
         by_paths: Option<&Ladder>,
     ) -> Result<Vec<String>, StoreError> {
@@ -573,45 +573,6 @@ impl super::People {
             }
             offset += PAGE;
         }
-    }
-}
-
-/// The SQL part of a ladder's rule for a substantial PR (its size, and its title and branch
-/// patterns as `LIKE`), with its parameters: `$1` the org, `$2` the person, then its own.
-struct SubstantialSql {
-    filter: String,
-    min_lines: i64,
-    patterns: Vec<String>,
-}
-
-impl SubstantialSql {
-    fn new(ladder: &Ladder) -> SubstantialSql {
-        let (titles, branches) = ladder.mechanical_patterns();
-        let mut n = 3;
-        let mut mechanical = Vec::new();
-        for (column, globs) in [("title", titles), ("head", branches)] {
-            for _ in globs {
-                n += 1;
-                mechanical.push(format!("{column} LIKE ${n} ESCAPE '\\'"));
-            }
-        }
-        let mechanical =
-            if mechanical.is_empty() { String::new() } else { format!(" AND NOT ({})", mechanical.join(" OR ")) };
-        SubstantialSql {
-            filter: format!("lines >= $3{mechanical}"),
-            min_lines: i64::try_from(ladder.min_lines).unwrap_or(i64::MAX),
-            patterns: titles.iter().chain(branches).map(|g| like_pattern(g)).collect(),
-        }
-    }
-
-    /// The number of the first parameter after the rule's.
-    fn next_parameter(&self) -> usize {
-        4 + self.patterns.len()
-    }
-
-    fn bind<'q>(&'q self, sql: &'q str, (org, person): (i64, i64)) -> Query<'q> {
-        let query = sqlx::query(sql).bind(org).bind(person).bind(self.min_lines);
-        self.patterns.iter().fold(query, |q, p| q.bind(p.as_str()))
     }
 }
 

@@ -11,7 +11,9 @@
 //!   patterns), so it cannot be kept at write time; [`People::substantial_count`](super::People)
 //!   remembers a person's count under one rule up to a mark, and each read counts only the merged
 //!   PRs added after it. A mark is taken in the same statement as the count, so no PR added later
-//!   can fall behind it (see migration 0027 for why, on each engine).
+//!   can fall behind it (see migration 0027 for why, on each engine). Busy people's counts are
+//!   remembered ahead of any read by [`People::remember_substantial`](super::People), which the
+//!   server's growth snapshots run with each org's ladder.
 //!
 //! Never does: decide what counts beyond the conditions written here, which are the SQL forms of
 //! [`ladder_core::ladder::facts::Facts::from_signals`]'s (`tests/it/digests.rs` pins them).
@@ -23,6 +25,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Durability, StoreError};
 use ladder_core::ladder::{Ladder, Metric};
+use ladder_core::visibility::Scope;
 
 /// An engagement metric: its totals column (also the `in_` column's suffix), when an engagement
 /// counts in it, and the time its evidence is dated by.
@@ -56,6 +59,7 @@ pub const ENGAGEMENT_METRICS: [EngagementMetric; 3] = [
 
 /// Changes to people's totals: `(org, actor)` to one difference per [`ENGAGEMENT_METRICS`] entry.
 type Moves = BTreeMap<(i64, i64), [i64; 3]>;
+type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 /// Brings the engagements on `prs` (`(repo id, number)`) into the totals their standing says, and
 /// the totals with them.
@@ -128,6 +132,51 @@ pub(super) async fn retally_all(tx: &mut Transaction<'_, Any>) -> Result<(), Sto
     Ok(())
 }
 
+/// The SQL part of a ladder's rule for a substantial PR (its size, and its title and branch
+/// patterns as `LIKE`), with its parameters: after two of the query's own (`$1`, `$2`), from `$3`.
+pub(super) struct SubstantialSql {
+    pub filter: String,
+    min_lines: i64,
+    patterns: Vec<String>,
+}
+
+impl SubstantialSql {
+    pub fn new(ladder: &Ladder) -> SubstantialSql {
+        let (titles, branches) = ladder.mechanical_patterns();
+        let mut n = 3;
+        let mut mechanical = Vec::new();
+        for (column, globs) in [("title", titles), ("head", branches)] {
+            for _ in globs {
+                n += 1;
+                mechanical.push(format!("{column} LIKE ${n} ESCAPE '\\'"));
+            }
+        }
+        let mechanical =
+            if mechanical.is_empty() { String::new() } else { format!(" AND NOT ({})", mechanical.join(" OR ")) };
+        SubstantialSql {
+            filter: format!("lines >= $3{mechanical}"),
+            min_lines: i64::try_from(ladder.min_lines).unwrap_or(i64::MAX),
+            patterns: titles.iter().chain(branches).map(|g| super::digests::like_pattern(g)).collect(),
+        }
+    }
+
+    /// The number of the first parameter after the rule's.
+    pub fn next_parameter(&self) -> usize {
+        4 + self.patterns.len()
+    }
+
+    /// `sql` with the org and the person as `$1` and `$2`, then the rule's parameters.
+    pub fn bind<'q>(&'q self, sql: &'q str, (org, person): (i64, i64)) -> Query<'q> {
+        self.bind_rule(sqlx::query(sql).bind(org).bind(person))
+    }
+
+    /// `query` (with its first two parameters bound) with the rule's parameters.
+    pub fn bind_rule<'q>(&'q self, query: Query<'q>) -> Query<'q> {
+        let query = query.bind(self.min_lines);
+        self.patterns.iter().fold(query, |q, p| q.bind(p.as_str()))
+    }
+}
+
 /// The fingerprint a count of substantial PRs is remembered under.
 fn rule_key(ladder: &Ladder) -> String {
     hex::encode(Sha256::digest(ladder.substantial_rule().as_bytes()))
@@ -166,6 +215,35 @@ pub(super) struct Since {
 const REMEMBER_AFTER: i64 = 256;
 
 impl super::People {
+    /// Remembers, in one statement, the count of substantial PRs under `ladder`'s rule of everyone
+    /// in org `org_id` (as `scope` sees it) with at least [`REMEMBER_AFTER`] merged PRs and nothing
+    /// remembered under the rule yet, so that a busy person's first answer does not read their whole
+    /// history. The server runs it in the background with each org's ladder. A ladder with path
+    /// patterns (matched in Rust, a person at a time) is left to the reads. Returns how many people.
+    pub async fn remember_substantial(&self, org_id: i64, scope: Scope, ladder: &Ladder) -> Result<u64, StoreError> {
+        if ladder.wants_paths() {
+            return Ok(0);
+        }
+        let rule = SubstantialSql::new(ladder);
+        let mark = mark(self.0.backend);
+        let sql = format!(
+            "INSERT INTO digest_substantial (org_id, actor_id, rule, through, n) \
+             SELECT m.org_id, m.actor_id, CAST($2 AS TEXT), {mark}, \
+                 CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM digest_merged m WHERE m.org_id = $1 AND m.added < {mark} AND NOT EXISTS \
+                 (SELECT 1 FROM digest_substantial s \
+                  WHERE s.org_id = m.org_id AND s.actor_id = m.actor_id AND s.rule = CAST($2 AS TEXT)) \
+             GROUP BY m.org_id, m.actor_id HAVING COUNT(*) >= {REMEMBER_AFTER} \
+             ON CONFLICT (org_id, actor_id, rule) DO NOTHING",
+            rule.filter
+        );
+        let key = rule_key(ladder);
+        let query =
+            rule.bind_rule(sqlx::query(&sql).bind(super::digests::digest_org(org_id, scope)).bind(key.as_str()));
+        let mut conn = self.0.writer(Durability::Deferred).await?;
+        Ok(query.execute(&mut *conn).await?.rows_affected())
+    }
+
     pub(super) async fn remembered(
         &self,
         (org, person): (i64, i64),
