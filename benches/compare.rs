@@ -15,8 +15,9 @@
 //!
 //! Targets alternate (every target once per round, a fresh process and database each run); the table
 //! gives each one's median and range over the rounds: acknowledged deliveries per second, latency
-//! p50, p99 and p99.9, errors, peak RSS (VmHWM, summed over a cluster's processes) and CPU seconds
-//! per 1,000 deliveries; then the ratios.
+//! p50, p99 and p99.9, errors, peak RSS (VmHWM, summed over a cluster's processes), CPU seconds
+//! per 1,000 deliveries, how long each took to start (ladder: to a ready `/readyz`) and its RSS when
+//! idle; then the ratios.
 //!
 //! Run: `cargo bench --bench compare` (installs `bench/probot`'s locked packages with `npm ci` on
 //! first use; needs Node.js 20.18 or later). Knobs: LADDER_BENCH_SECONDS (default 30),
@@ -184,6 +185,9 @@ struct Running {
     addr: SocketAddr,
     path: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// From starting the process to its first answer (ladder: `/readyz` 200; the others: a
+    /// connection accepted).
+    ready: Duration,
 }
 
 impl Running {
@@ -220,6 +224,7 @@ fn install_probot() {
 }
 
 async fn start(target: Target) -> Running {
+    let started = Instant::now();
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let running = match target {
@@ -227,14 +232,15 @@ async fn start(target: Target) -> Running {
             let db = TestDb::new(Engine::Sqlite).await;
             let process = Process::serve_with(&db, "compare", &[]).await;
             let addr = process.addr;
-            return Running { child: None, ladder: Some((process, db)), addr, path: WEBHOOKS, _dir: None };
+            let ready = started.elapsed();
+            return Running { child: None, ladder: Some((process, db)), addr, path: WEBHOOKS, _dir: None, ready };
         }
         Target::Bare => {
             let child = Command::new(std::env::current_exe().unwrap())
                 .args(["--bare-receiver", &port.to_string()])
                 .spawn()
                 .unwrap();
-            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: None }
+            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: None, ready: Duration::ZERO }
         }
         probot => {
             let dir = tempfile::tempdir().unwrap();
@@ -255,14 +261,16 @@ async fn start(target: Target) -> Running {
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap();
-            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: Some(dir) }
+            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: Some(dir), ready: Duration::ZERO }
         }
     };
+    let mut running = running;
     let deadline = Instant::now() + Duration::from_secs(30);
     while tokio::net::TcpStream::connect(addr).await.is_err() {
         assert!(Instant::now() < deadline, "{} did not start listening", target.name());
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    running.ready = started.elapsed();
     running
 }
 
@@ -302,15 +310,15 @@ fn cpu_seconds(pid: u32) -> f64 {
         .sum()
 }
 
-/// Peak resident memory of the process and its descendants, in MB.
-fn peak_rss_mb(pid: u32) -> f64 {
+/// Resident memory of the process and its descendants, in MB: `VmHWM:` (the peak) or `VmRSS:` (now).
+fn rss_mb(pid: u32, field: &str) -> f64 {
     family(pid)
         .iter()
         .map(|p| {
             let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
             let kb = status
                 .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
             kb.unwrap_or(0.0) / 1024.0
         })
@@ -340,6 +348,8 @@ struct Figures {
     errors: u64,
     rss_mb: f64,
     cpu_per_1000: f64,
+    ready_ms: f64,
+    idle_rss_mb: f64,
 }
 
 /// One connection sending deliveries back to back until `until`; each latency in microseconds.
@@ -391,6 +401,9 @@ async fn lane(
 async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
     let running = start(target).await;
     let pid = running.pid();
+    // Settled after starting (a cluster forks its workers), before any delivery.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_rss_mb = rss_mb(pid, "VmRSS:");
     let mix = Arc::new(mix());
     let counter = Arc::new(AtomicU64::new(0));
     let profiler = profile(target, pid);
@@ -412,7 +425,8 @@ async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
         let _ = Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
         let _ = perf.wait();
     }
-    let rss_mb = peak_rss_mb(pid);
+    let peak_mb = rss_mb(pid, "VmHWM:");
+    let running_ready = running.ready;
     drop(running);
     latencies.sort_unstable();
     let at = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize] as f64 / 1e3;
@@ -423,8 +437,10 @@ async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
         p99_ms: at(0.99),
         p999_ms: at(0.999),
         errors,
-        rss_mb,
+        rss_mb: peak_mb,
         cpu_per_1000: cpu / acknowledged * 1000.0,
+        ready_ms: running_ready.as_secs_f64() * 1e3,
+        idle_rss_mb,
     }
 }
 
@@ -451,12 +467,14 @@ fn print_table(results: &[(Target, Vec<Figures>)], connections: usize, seconds: 
         "\n{cores} cores; {connections} keep-alive connections; {seconds} s runs, alternating; median (range) of {} rounds\n",
         results.first().map_or(0, |(_, r)| r.len())
     );
-    println!("| target | acknowledged/s | p50 ms | p99 ms | p99.9 ms | errors | peak RSS MB | CPU s / 1,000 |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| target | acknowledged/s | p50 ms | p99 ms | p99.9 ms | errors | peak RSS MB | CPU s / 1,000 | ready after ms | idle RSS MB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (target, runs) in results {
         let get = |f: fn(&Figures) -> f64| runs.iter().map(f).collect::<Vec<_>>();
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             target.name(),
             spread(&get(|f| f.per_second), 0),
             spread(&get(|f| f.p50_ms), 1),
@@ -465,6 +483,8 @@ fn print_table(results: &[(Target, Vec<Figures>)], connections: usize, seconds: 
             spread(&get(|f| f.errors as f64), 0),
             spread(&get(|f| f.rss_mb), 0),
             spread(&get(|f| f.cpu_per_1000), 3),
+            spread(&get(|f| f.ready_ms), 0),
+            spread(&get(|f| f.idle_rss_mb), 0),
         );
     }
     let find = |t: Target| results.iter().find(|(target, _)| *target == t).map(|(_, runs)| runs);
@@ -544,7 +564,8 @@ fn main() {
         for (target, runs) in &mut results {
             let figures = runtime.block_on(measure(*target, seconds, connections));
             println!(
-                "round {round}, {}: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, {} errors, peak RSS {:.0} MB, {:.3} CPU s / 1,000",
+                "round {round}, {}: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, {} errors, peak RSS {:.0} MB, \
+                 {:.3} CPU s / 1,000, ready after {:.0} ms, idle RSS {:.0} MB",
                 target.name(),
                 figures.per_second,
                 figures.p50_ms,
@@ -552,7 +573,9 @@ fn main() {
                 figures.p999_ms,
                 figures.errors,
                 figures.rss_mb,
-                figures.cpu_per_1000
+                figures.cpu_per_1000,
+                figures.ready_ms,
+                figures.idle_rss_mb
             );
             runs.push(figures);
         }

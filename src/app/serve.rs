@@ -108,7 +108,8 @@ pub async fn start(settings: &ServeSettings, listener: TcpListener) -> Result<Ru
     let planned = Arc::new(Notify::new());
     let worker =
         Worker::new(&store, settings.worker.clone(), Arc::clone(&ladders), client.clone(), Arc::clone(&metrics))
-            .waking(Arc::clone(&planned));
+            .waking(Arc::clone(&planned))
+            .giving_way_to(intake_handle.waiting());
     let pace = (settings.worker.poll, settings.write_spacing);
     let dispatcher = Dispatcher::new(Keep::new(&store), client.clone(), ladders, Arc::clone(&metrics), pace);
     tasks.spawn("worker", worker.run(stored, stop.clone()));

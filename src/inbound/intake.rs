@@ -4,10 +4,13 @@
 //! in one transaction, and only then answers each waiting request. With SQLite at `synchronous=FULL`
 //! this turns thousands of fsyncs a second into a few hundred without acknowledging anything early.
 //! Requests that arrive while the queue is full wait for room: being busy is never a reason to drop.
+//! It also counts the deliveries waiting to be stored and answered ([`Intake::waiting`]), so that
+//! processing can give way to acknowledging during a burst.
 //!
 //! Never does: verify, parse or process deliveries.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -27,6 +30,23 @@ struct Job {
 #[derive(Clone)]
 pub struct Intake {
     jobs: mpsc::Sender<Job>,
+    waiting: Arc<AtomicUsize>,
+}
+
+/// Counts one submission as waiting while it lives (an abandoned request included).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Why a delivery could not be stored.
@@ -43,11 +63,18 @@ impl Intake {
     /// after each commit, to wake the worker.
     pub fn new(queue: Queue, stored: Arc<Notify>) -> (Intake, impl Future<Output = ()> + Send + 'static) {
         let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
-        (Intake { jobs }, run(rx, queue, stored))
+        (Intake { jobs, waiting: Arc::new(AtomicUsize::new(0)) }, run(rx, queue, stored))
+    }
+
+    /// How many deliveries are waiting to be stored and answered, now.
+    pub fn waiting(&self) -> impl Fn() -> usize + Send + Sync + 'static {
+        let waiting = Arc::clone(&self.waiting);
+        move || waiting.load(Ordering::Relaxed)
     }
 
     /// Stores one delivery; returns once it is committed.
     pub async fn submit(&self, delivery: NewDelivery) -> Result<Inserted, IntakeError> {
+        let _waiting = Waiting::new(&self.waiting);
         let (reply, answer) = oneshot::channel();
         self.jobs.send(Job { delivery, reply }).await.map_err(|_| IntakeError::ShuttingDown)?;
         match answer.await {

@@ -10,7 +10,10 @@
 //! holds the others: a failure or a panic while parsing or planning is that delivery's failed attempt,
 //! and a batch that cannot be stored is stored one delivery at a time. A failed attempt waits with
 //! exponential backoff; after the last allowed attempt the delivery is parked as failed with its error,
-//! visible in the logs and metrics, and no claim takes a delivery past its attempt limit.
+//! visible in the logs and metrics, and no claim takes a delivery past its attempt limit. While
+//! deliveries wait to be acknowledged, the worker gives way before each batch ([`give_way`], at most
+//! [`GIVE_WAY`]): during a burst the machine answers GitHub first, and processes what it stored
+//! (durably, so nothing is lost by waiting) as soon as the burst allows.
 //!
 //! Never does: decide what a payload means (the pure functions do) or write SQL (the store does).
 
@@ -38,6 +41,22 @@ use ladder_core::plan::action::Planned;
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::plan::sources;
 use ladder_core::{directory, event, signal};
+
+/// The longest the worker waits for intake between two batches: during a burst that never ends,
+/// processing still goes on.
+pub const GIVE_WAY: Duration = Duration::from_millis(250);
+
+/// How many deliveries wait to be acknowledged (see [`crate::inbound::intake::Intake::waiting`]).
+pub type Waiting = Arc<dyn Fn() -> usize + Send + Sync>;
+
+/// Waits while deliveries wait to be acknowledged, at most `most`.
+pub async fn give_way(waiting: &(dyn Fn() -> usize + Send + Sync), most: Duration) {
+    const LOOK_EVERY: Duration = Duration::from_millis(5);
+    let until = tokio::time::Instant::now() + most;
+    while waiting() > 0 && tokio::time::Instant::now() < until {
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
+}
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
@@ -178,6 +197,8 @@ pub struct Worker<P = Planner<Live>> {
     planned: Arc<Notify>,
     /// Identifies this worker's claims; unique per process.
     token: String,
+    /// Deliveries waiting to be acknowledged in this process, to give way to.
+    waiting: Waiting,
 }
 
 impl Worker {
@@ -205,7 +226,14 @@ impl<P: Plan> Worker<P> {
         metrics: Arc<Metrics>,
     ) -> Worker<P> {
         let token = format!("{}-{:016x}", std::process::id(), random_u64());
-        Worker { queue, settings, ladders, planner, metrics, planned: Arc::new(Notify::new()), token }
+        let (planned, waiting): (_, Waiting) = (Arc::new(Notify::new()), Arc::new(|| 0));
+        Worker { queue, settings, ladders, planner, metrics, planned, token, waiting }
+    }
+
+    /// The same worker, giving way before each batch while `waiting` says deliveries wait to be
+    /// acknowledged.
+    pub fn giving_way_to(self, waiting: impl Fn() -> usize + Send + Sync + 'static) -> Worker<P> {
+        Worker { waiting: Arc::new(waiting), ..self }
     }
 
     /// The same worker, notifying `planned` whenever it stores actions (the dispatcher waits on it,
@@ -221,6 +249,7 @@ impl<P: Plan> Worker<P> {
             if *shutdown.borrow() {
                 break;
             }
+            give_way(&*self.waiting, GIVE_WAY).await;
             match self.run_once(Utc::now()).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
@@ -363,4 +392,35 @@ fn random_u64() -> u64 {
     hasher
         .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    async fn waited(waiting: Arc<AtomicUsize>) -> Duration {
+        let started = Instant::now();
+        super::give_way(&move || waiting.load(Ordering::Relaxed), super::GIVE_WAY).await;
+        started.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_worker_gives_way_to_waiting_deliveries_for_a_while_only() {
+        let most = super::GIVE_WAY;
+        assert_eq!(waited(Arc::new(AtomicUsize::new(0))).await, Duration::ZERO, "nothing waits: no wait");
+        let always = waited(Arc::new(AtomicUsize::new(3))).await;
+        assert!(always >= most && always < most + Duration::from_millis(10), "a burst that never ends: {always:?}");
+        let waiting = Arc::new(AtomicUsize::new(1));
+        let answered = Arc::clone(&waiting);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            answered.store(0, Ordering::Relaxed);
+        });
+        let some = waited(waiting).await;
+        assert!(some >= Duration::from_millis(40) && some < Duration::from_millis(50), "until answered: {some:?}");
+    }
 }
