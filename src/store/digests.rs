@@ -1,15 +1,15 @@
 //! Digests of people's signals, and the [`Facts`] read from them.
 //!
-//! Owns: the `digest_*` tables. Recording signals adds the digest ([`ladder_core::digest`]) of the ones that
+//! Owns: the `digest_*` tables but the running totals ([`super::totals`] keeps those). Recording signals adds the digest ([`ladder_core::digest`]) of the ones that
 //! were new, in the same transaction (twice: of all of them, and of those in public repositories, under
-//! [`digest_org`], for what the public sees), so the tables always sum up the `signals` table; [`People::facts_of`](super::People::facts_of)
+//! [`super::digest_org`], for what the public sees), so the tables always sum up the `signals` table; [`People::facts_of`](super::People::facts_of)
 //! reads a person's facts back in a few indexed queries, whatever their number of signals. When digests
 //! are missing (a database from before they existed), the first migration rebuilds them from signals.
 //!
-//! The derived metrics (`primary_reviews`, `reviews_on_merged`, `newcomers_helped`, `substantial_prs`
-//! with the ladder's globs as `LIKE`) are computed here in SQL, for speed, and in
-//! [`Facts::from_signals`], the pure reference; `tests/it/digests.rs` pins this to that on both
-//! engines over random histories.
+//! The derived metrics (`primary_reviews`, `reviews_on_merged`, `newcomers_helped` from their totals,
+//! `substantial_prs` from its remembered count and the merged PRs since, with the ladder's globs as
+//! `LIKE`) are computed in SQL, for speed, and in [`Facts::from_signals`], the pure reference;
+//! `tests/it/digests.rs` pins this to that on both engines over random histories and a busy author.
 //!
 //! Never does: decide what counts beyond what the digest says; caps, windows and thresholds are the
 //! ladder's, applied by [`ladder_core::ladder::evaluate`].
@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Any, Row, Transaction};
 
 use super::signal_rows::signal_from_row;
-use super::{Backend, Durability, StoreError, from_millis, millis};
+use super::{Backend, Durability, StoreError, digest_org, from_millis, millis};
 use ladder_core::digest::{PersonDigest, digest};
 use ladder_core::event::Account;
 use ladder_core::ladder::facts::{EVIDENCE, Facts, Reference, newest};
@@ -29,15 +29,6 @@ use ladder_core::visibility::Scope;
 
 type Digests = BTreeMap<(i64, i64), PersonDigest>;
 type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
-
-/// The org id a scope's digests are kept under: the org's own for everything, negated for what the
-/// public sees (signals in public repositories). GitHub's ids are positive, so the two never meet.
-pub fn digest_org(org_id: i64, scope: Scope) -> i64 {
-    match scope {
-        Scope::All => org_id,
-        Scope::Public => -org_id,
-    }
-}
 
 /// Each person's digests of `signals`: of all of them, and of those in public repositories.
 fn digests<'a>(signals: impl IntoIterator<Item = &'a Signal> + Clone) -> Digests {
@@ -263,22 +254,6 @@ pub(super) async fn erase(tx: &mut Transaction<'_, Any>, backend: Backend, githu
 
 /// Signals read per round while rebuilding digests.
 const REBUILD_PAGE: i64 = 5_000;
-
-/// `LIKE` pattern for a glob (`*` any run, case ignored: both sides are lowercase), escaping `\`, `%`, `_`.
-pub fn like_pattern(glob: &str) -> String {
-    let mut out = String::with_capacity(glob.len());
-    for c in glob.to_lowercase().chars() {
-        match c {
-            '*' => out.push('%'),
-            '\\' | '%' | '_' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 impl super::People {
     /// Rebuilds every digest from the recorded signals, if a migration asked for it. Several replicas
@@ -584,18 +559,4 @@ fn references(rows: &[sqlx::any::AnyRow]) -> Result<Vec<String>, StoreError> {
         .collect::<Result<_, StoreError>>()?;
     let refs: Vec<Reference<'_>> = refs.iter().map(|(at, repo, n)| (*at, repo.as_str(), *n)).collect();
     Ok(newest(refs))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_become_like_patterns() {
-        let cases =
-            [("chore(deps)*", "chore(deps)%"), ("Bump *", "bump %"), ("a_b%c\\*", "a\\_b\\%c\\\\%"), ("x", "x")];
-        for (glob, like) in cases {
-            assert_eq!(like_pattern(glob), like, "{glob}");
-        }
-    }
 }

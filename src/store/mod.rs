@@ -449,6 +449,15 @@ fn rows_per_statement(columns: usize) -> usize {
     MAX_PARAMETERS / columns
 }
 
+/// The org id a scope's digests are kept under: the org's own for everything, negated for what the
+/// public sees (signals in public repositories). GitHub's ids are positive, so the two never meet.
+pub fn digest_org(org_id: i64, scope: Scope) -> i64 {
+    match scope {
+        Scope::All => org_id,
+        Scope::Public => -org_id,
+    }
+}
+
 /// The condition (after others, with `AND`) that keeps the signals `scope` may see: those of public
 /// repositories only, for the public.
 fn shown_to(scope: Scope) -> &'static str {

@@ -156,7 +156,7 @@ impl SubstantialSql {
         SubstantialSql {
             filter: format!("lines >= $3{mechanical}"),
             min_lines: i64::try_from(ladder.min_lines).unwrap_or(i64::MAX),
-            patterns: titles.iter().chain(branches).map(|g| super::digests::like_pattern(g)).collect(),
+            patterns: titles.iter().chain(branches).map(|g| like_pattern(g)).collect(),
         }
     }
 
@@ -175,6 +175,22 @@ impl SubstantialSql {
         let query = query.bind(self.min_lines);
         self.patterns.iter().fold(query, |q, p| q.bind(p.as_str()))
     }
+}
+
+/// `LIKE` pattern for a glob (`*` any run, case ignored: both sides are lowercase), escaping `\`, `%`, `_`.
+pub fn like_pattern(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len());
+    for c in glob.to_lowercase().chars() {
+        match c {
+            '*' => out.push('%'),
+            '\\' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The fingerprint a count of substantial PRs is remembered under.
@@ -238,8 +254,7 @@ impl super::People {
             rule.filter
         );
         let key = rule_key(ladder);
-        let query =
-            rule.bind_rule(sqlx::query(&sql).bind(super::digests::digest_org(org_id, scope)).bind(key.as_str()));
+        let query = rule.bind_rule(sqlx::query(&sql).bind(super::digest_org(org_id, scope)).bind(key.as_str()));
         let mut conn = self.0.writer(Durability::Deferred).await?;
         Ok(query.execute(&mut *conn).await?.rows_affected())
     }
@@ -336,4 +351,18 @@ pub(super) fn since_sql(backend: Backend, filter: &str, through: &str, by_paths:
              CAST(SUM(CASE WHEN {filter} AND added < {mark} THEN 1 ELSE 0 END) AS BIGINT) \
          FROM digest_merged WHERE {scope}"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_become_like_patterns() {
+        let cases =
+            [("chore(deps)*", "chore(deps)%"), ("Bump *", "bump %"), ("a_b%c\\*", "a\\_b\\%c\\\\%"), ("x", "x")];
+        for (glob, like) in cases {
+            assert_eq!(like_pattern(glob), like, "{glob}");
+        }
+    }
 }
