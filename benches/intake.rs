@@ -1,11 +1,14 @@
 //! Intake throughput: signed, realistic deliveries over HTTP from concurrent connections to a real
 //! `ladder serve` process (release build, default durability settings, worker running), on SQLite and
-//! on PostgreSQL. Prints acknowledged deliveries per second and latency percentiles.
+//! on PostgreSQL, and on PostgreSQL also to two replicas sharing the database (the connections split
+//! between them). Prints acknowledged deliveries per second, latency percentiles, and when every
+//! delivery had been processed.
 //!
 //! Run: `cargo bench --bench intake` (PostgreSQL as for the tests: a throwaway server of their own,
 //! or LADDER_TEST_POSTGRES_URL).
 //! Knobs: LADDER_BENCH_REQUESTS (default 40000), LADDER_BENCH_CONNECTIONS (default 48),
-//! LADDER_BENCH_ENGINES (default `sqlite,postgres`), LADDER_BENCH_LOG (copy the server's log there;
+//! LADDER_BENCH_ENGINES (default `sqlite,postgres`), LADDER_BENCH_REPLICAS (PostgreSQL's, default
+//! `1,2`), LADDER_BENCH_LOG (copy the server's log there;
 //! with LADDER_TEST_LOG=ladder=trace it shows each commit's size and duration).
 
 #[path = "../tests/it/support/mod.rs"]
@@ -37,9 +40,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-async fn run(engine: Engine, requests: usize, connections: usize) {
+async fn run(engine: Engine, requests: usize, connections: usize, replicas: usize) {
     let db = TestDb::new(engine).await;
-    let server = Process::serve_with(&db, "bench", &[]).await;
+    let mut servers = Vec::new();
+    for i in 0..replicas {
+        servers.push(Process::serve_with(&db, &format!("bench-{i}"), &[]).await);
+    }
     let work = bodies(requests);
     let size = work.iter().map(|(_, b, _)| b.len()).sum::<usize>() / work.len();
     let chunks: Vec<Vec<(String, Vec<u8>, String)>> = {
@@ -52,8 +58,9 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
     let started = Instant::now();
     let lanes: Vec<_> = chunks
         .into_iter()
-        .map(|lane| {
-            let http = server.http.clone();
+        .enumerate()
+        .map(|(i, lane)| {
+            let http = servers[i % replicas].http.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(lane.len());
                 for (id, body, signature) in lane {
@@ -81,19 +88,21 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
     let drained = started.elapsed();
     latencies.sort();
     if let Ok(path) = std::env::var("LADDER_BENCH_LOG") {
-        std::fs::copy(&server.log, path).expect("copy the server log");
+        std::fs::copy(&servers[0].log, path).expect("copy the server log");
     }
     let done = db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'").await;
     assert_eq!(done as usize, requests, "every acknowledged delivery was processed");
     println!(
-        "{engine:?}: {requests} deliveries of {size} B over {connections} connections in {:.2} s: \
-         {:.0} acknowledged/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; worker drained all by {:.2} s",
+        "{engine:?}, {replicas} replica(s): {requests} deliveries of {size} B over {connections} connections in {:.2} s: \
+         {:.0} acknowledged/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; workers drained all by {:.2} s \
+         ({:.0} processed/s end to end)",
         elapsed.as_secs_f64(),
         requests as f64 / elapsed.as_secs_f64(),
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3,
         drained.as_secs_f64(),
+        requests as f64 / drained.as_secs_f64(),
     );
 }
 
@@ -101,7 +110,16 @@ async fn run(engine: Engine, requests: usize, connections: usize) {
 async fn main() {
     let requests = env_or("LADDER_BENCH_REQUESTS", 40_000);
     let connections = env_or("LADDER_BENCH_CONNECTIONS", 48);
+    let replicas: Vec<usize> = std::env::var("LADDER_BENCH_REPLICAS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("LADDER_BENCH_REPLICAS: numbers, like 1,2"))
+        .collect();
     for engine in engines() {
-        run(engine, requests, connections).await;
+        // SQLite is one machine's file: one replica.
+        let counts = if engine == Engine::Postgres { replicas.clone() } else { vec![1] };
+        for n in counts {
+            run(engine, requests, connections, n).await;
+        }
     }
 }
