@@ -230,6 +230,15 @@ async fn webhooks_keep_next_steps_current(engine: Engine) {
     let numbers: Vec<i64> =
         app.store().open_work().of_org(ORG.0).await.unwrap().iter().map(|i| i.item.number).collect();
     assert_eq!(numbers, [11, 12, 13, 15, 16, 20, 21, 22, 23], "the commented issues are Bob's own, never suggested");
+
+    // Bob opts out: nothing is suggested to him any more, not even a newcomer's good first issue.
+    send(&app, &[("issues", issue("opened", CLI, 30, CAROL, &["good first issue"], &[], 1))]).await;
+    assert_eq!(steps(&app, Scope::All).await[0].1, refs(&["asyncapi/cli#30"]), "worth checking: one is open");
+    send(&app, &[("issue_comment", comment(CLI, 24, BOB, "/amp optout"))]).await;
+    send(&app, &[("issue_comment", comment(CLI, 25, BOB, "/amp next"))]).await;
+    let replies = app.outbox_settled(6).await;
+    let last = body(replies.last().unwrap());
+    assert!(!last.contains("asyncapi/cli#30") && !last.contains("amp:next"), "{last}");
 }
 
 fn body(entry: &Entry) -> &str {
