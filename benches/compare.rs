@@ -178,26 +178,17 @@ impl Target {
     }
 }
 
-/// A target running: its process, the path deliveries go to, and what to keep alive with it.
+/// A target running: its process, and what to keep alive with it.
 struct Running {
+    pid: u32,
+    /// The process to stop (ladder's [`Process`] stops itself).
     child: Option<Child>,
-    ladder: Option<(Process, TestDb)>,
+    _ladder: Option<(Process, TestDb)>,
     addr: SocketAddr,
-    path: &'static str,
     _dir: Option<tempfile::TempDir>,
     /// From starting the process to its first answer (ladder: `/readyz` 200; the others: a
     /// connection accepted).
     ready: Duration,
-}
-
-impl Running {
-    fn pid(&self) -> u32 {
-        match (&self.child, &self.ladder) {
-            (Some(child), _) => child.id(),
-            (None, Some((process, _))) => process.child.id(),
-            _ => unreachable!(),
-        }
-    }
 }
 
 impl Drop for Running {
@@ -232,15 +223,15 @@ async fn start(target: Target) -> Running {
             let db = TestDb::new(Engine::Sqlite).await;
             let process = Process::serve_with(&db, "compare", &[]).await;
             let addr = process.addr;
-            let ready = started.elapsed();
-            return Running { child: None, ladder: Some((process, db)), addr, path: WEBHOOKS, _dir: None, ready };
+            let (pid, ready) = (process.child.id(), started.elapsed());
+            return Running { pid, child: None, _ladder: Some((process, db)), addr, _dir: None, ready };
         }
         Target::Bare => {
             let child = Command::new(std::env::current_exe().unwrap())
                 .args(["--bare-receiver", &port.to_string()])
                 .spawn()
                 .unwrap();
-            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: None, ready: Duration::ZERO }
+            Running { pid: child.id(), child: Some(child), _ladder: None, addr, _dir: None, ready: Duration::ZERO }
         }
         probot => {
             let dir = tempfile::tempdir().unwrap();
@@ -261,7 +252,7 @@ async fn start(target: Target) -> Running {
                 .stdout(Stdio::null())
                 .spawn()
                 .unwrap();
-            Running { child: Some(child), ladder: None, addr, path: WEBHOOKS, _dir: Some(dir), ready: Duration::ZERO }
+            Running { pid: child.id(), child: Some(child), _ladder: None, addr, _dir: Some(dir), ready: Duration::ZERO }
         }
     };
     let mut running = running;
@@ -355,7 +346,6 @@ struct Figures {
 /// One connection sending deliveries back to back until `until`; each latency in microseconds.
 async fn lane(
     addr: SocketAddr,
-    path: &'static str,
     mix: Arc<Vec<Arc<Template>>>,
     counter: Arc<AtomicU64>,
     until: Instant,
@@ -369,7 +359,7 @@ async fn lane(
         let k = counter.fetch_add(1, Ordering::Relaxed);
         let template = &mix[(k % mix.len() as u64) as usize];
         let body = template.fill(k);
-        let request = hyper::Request::post(path)
+        let request = hyper::Request::post(WEBHOOKS)
             .header("host", "127.0.0.1")
             .header("content-type", "application/json")
             .header("user-agent", "GitHub-Hookshot/bench")
@@ -400,7 +390,7 @@ async fn lane(
 
 async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
     let running = start(target).await;
-    let pid = running.pid();
+    let pid = running.pid;
     // Settled after starting (a cluster forks its workers), before any delivery.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss_mb = rss_mb(pid, "VmRSS:");
@@ -410,9 +400,8 @@ async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
     let cpu_before = cpu_seconds(pid);
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
-    let lanes: Vec<_> = (0..connections)
-        .map(|_| tokio::spawn(lane(running.addr, running.path, mix.clone(), counter.clone(), until)))
-        .collect();
+    let lanes: Vec<_> =
+        (0..connections).map(|_| tokio::spawn(lane(running.addr, mix.clone(), counter.clone(), until))).collect();
     let (mut latencies, mut errors) = (Vec::new(), 0);
     for lane in lanes {
         let (l, e) = lane.await.unwrap();

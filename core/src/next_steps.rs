@@ -156,6 +156,17 @@ pub struct Seeker<'a> {
     pub repos: &'a BTreeSet<String>,
 }
 
+/// What looking up offers needs besides the kind of work: for whom, which accounts are bots (their
+/// items are never suggested), where the suggestions will be shown, and when (what counts as
+/// unanswered for a week).
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup<'a> {
+    pub seeker: Seeker<'a>,
+    pub bots: &'a Bots,
+    pub place: Place<'a>,
+    pub now: DateTime<Utc>,
+}
+
 /// One suggested item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
@@ -243,16 +254,10 @@ pub fn kinds(readiness: &Readiness) -> Vec<Need> {
     wanted(readiness).into_iter().map(|(_, need)| need).collect()
 }
 
-/// Which of `items` are offered to `seeker` as work of kind `need`, for the audience of `place`:
-/// the reference the store's fast lookup is held to (`tests/it/open_work.rs`).
-pub fn offer(
-    need: Need,
-    items: &[RepoItem],
-    seeker: Seeker<'_>,
-    bots: &Bots,
-    place: Place<'_>,
-    now: DateTime<Utc>,
-) -> Offer {
+/// Which of `items` are offered to the seeker of `lookup` as work of kind `need`: the reference the
+/// store's fast lookup is held to (`tests/it/open_work.rs`).
+pub fn offer(need: Need, items: &[RepoItem], lookup: Lookup<'_>) -> Offer {
+    let Lookup { seeker, bots, place, now } = lookup;
     let mut fitting: Vec<&RepoItem> =
         items.iter().filter(|i| may_suggest(i, seeker, bots, place) && need.fits(&i.item, now)).collect();
     fitting.sort_by(|a, b| {
@@ -264,15 +269,8 @@ pub fn offer(
 
 /// The offers of every kind of work `readiness` wants, from all of `items` (what the store's fast
 /// lookup returns, computed the slow way).
-pub fn offers(
-    readiness: &Readiness,
-    items: &[RepoItem],
-    seeker: Seeker<'_>,
-    bots: &Bots,
-    place: Place<'_>,
-    now: DateTime<Utc>,
-) -> BTreeMap<Need, Offer> {
-    kinds(readiness).into_iter().map(|need| (need, offer(need, items, seeker, bots, place, now))).collect()
+pub fn offers(readiness: &Readiness, items: &[RepoItem], lookup: Lookup<'_>) -> BTreeMap<Need, Offer> {
+    kinds(readiness).into_iter().map(|need| (need, offer(need, items, lookup))).collect()
 }
 
 /// The next steps for `seeker` toward the next level of `readiness`, in the order of [`wanted`],
@@ -423,7 +421,7 @@ mod tests {
         let private: BTreeSet<String> = items.iter().filter(|i| i.private).map(|i| i.repo.clone()).collect();
         let readiness = readiness(missing);
         let seeker = Seeker { id: ME, repos: &repos };
-        let offers = offers(&readiness, items, seeker, &bots, place, day(20));
+        let offers = offers(&readiness, items, Lookup { seeker, bots: &bots, place, now: day(20) });
         next_steps(&readiness, seeker, &offers, Guides { guides: &guides, private: &private }, place)
     }
 

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use ladder_core::commands::answer::{self, Context, Lookups, Person, Read, Request};
 use ladder_core::commands::permission::Standing;
 use ladder_core::ladder::Ladder;
-use ladder_core::next_steps::{Guides, Place, kinds};
+use ladder_core::next_steps::{Guides, Lookup, Place, kinds};
 use ladder_core::plan::action::{Action, Effect, Planned};
 use ladder_core::plan::readiness::{self, PrView};
 use ladder_core::repo_name::RepoName;
@@ -200,8 +200,8 @@ impl<R: Reads> Planner<R> {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let place = Place::In(&here.full_name);
-        let offers =
-            self.reads.offers(org.id, &kinds(&report.readiness), report.seeker(), &ladder.bots, place, now).await?;
+        let lookup = Lookup { seeker: report.seeker(), bots: &ladder.bots, place, now };
+        let offers = self.reads.offers(org.id, &kinds(&report.readiness), lookup).await?;
         let guides = self.reads.release_guides(org.id).await?;
         report.suggest(&offers, Guides { guides: &guides, private: hidden }, place);
         Ok(())
@@ -394,10 +394,7 @@ mod tests {
             &self,
             _org_id: i64,
             _needs: &[ladder_core::next_steps::Need],
-            _seeker: ladder_core::next_steps::Seeker<'_>,
-            _bots: &ladder_core::credit::Bots,
-            _place: Place<'_>,
-            _now: DateTime<Utc>,
+            _lookup: ladder_core::next_steps::Lookup<'_>,
         ) -> Result<BTreeMap<ladder_core::next_steps::Need, ladder_core::next_steps::Offer>, StoreError> {
             Ok(BTreeMap::new())
         }

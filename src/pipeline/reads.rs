@@ -25,8 +25,7 @@ use ladder_core::signal::Kind;
 
 use crate::github::{AppClient, GitHub, Verdict};
 use crate::store::{Backfills, Directory, OpenWork, Outbox, People, Store, StoreError};
-use ladder_core::credit::Bots;
-use ladder_core::next_steps::{Need, Offer, Place, Seeker};
+use ladder_core::next_steps::{Lookup, Need, Offer};
 
 /// Everything planning looks up. Store reads fail with a [`StoreError`] (the delivery is tried
 /// again); GitHub's answers never fail: what GitHub did not say is part of the answer.
@@ -86,15 +85,12 @@ pub trait Reads: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<String>>, StoreError>> + Send;
     /// Whether the org's history is recorded, or its first backfill is still under way.
     fn history(&self, org: &str) -> impl Future<Output = Result<History, StoreError>> + Send;
-    /// What the org's open work offers `seeker` for each of `needs`, for the audience of `place`.
+    /// What the org's open work offers for each of `needs`.
     fn offers(
         &self,
         org_id: i64,
         needs: &[Need],
-        seeker: Seeker<'_>,
-        bots: &Bots,
-        place: Place<'_>,
-        now: DateTime<Utc>,
+        lookup: Lookup<'_>,
     ) -> impl Future<Output = Result<BTreeMap<Need, Offer>, StoreError>> + Send;
     /// Where each of the org's repositories says how it makes releases (its page's address, by
     /// repository), as backfill last read it.
@@ -166,12 +162,9 @@ impl Reads for Live {
         &self,
         org_id: i64,
         needs: &[Need],
-        seeker: Seeker<'_>,
-        bots: &Bots,
-        place: Place<'_>,
-        now: DateTime<Utc>,
+        lookup: Lookup<'_>,
     ) -> Result<BTreeMap<Need, Offer>, StoreError> {
-        self.open_work.offers(org_id, needs, seeker, bots, place, now).await
+        self.open_work.offers(org_id, needs, lookup).await
     }
 
     async fn release_guides(&self, org_id: i64) -> Result<BTreeMap<String, String>, StoreError> {

@@ -20,7 +20,7 @@ use ladder_core::enrolment::Enrolment;
 use ladder_core::growth::as_of::History;
 use ladder_core::health::{OrgActivity, RepoHealth, repo_health};
 use ladder_core::ladder::{Ladder, evaluate};
-use ladder_core::next_steps::{Guides, Place, kinds};
+use ladder_core::next_steps::{Guides, Lookup, Place, kinds};
 use ladder_core::program::{Mentee, MenteeStatus, Outcome, at_risk, outcomes, progress, responsiveness};
 use ladder_core::report::{Person, Report};
 use ladder_core::roles::Grant;
@@ -96,7 +96,8 @@ pub async fn suggest(
         Scope::Public => Place::Public,
     };
     let needs = kinds(&report.readiness);
-    let offers = store.open_work().offers(report.org.id, &needs, report.seeker(), &ladder.bots, place, now).await?;
+    let lookup = Lookup { seeker: report.seeker(), bots: &ladder.bots, place, now };
+    let offers = store.open_work().offers(report.org.id, &needs, lookup).await?;
     let private: BTreeSet<String> =
         store.directory().private_repositories(report.org.id).await?.into_iter().map(|(_, name)| name).collect();
     let guides = store.backfills().release_guides(report.org.id).await?;

@@ -18,11 +18,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, OpenWork, StoreError, from_millis, millis};
-use ladder_core::credit::Bots;
 use ladder_core::digest::NEWCOMER_ASSOCIATIONS;
 use ladder_core::event::Account;
 use ladder_core::next_steps::{
-    COUNT_CAP, Need, Offer, PER_REQUIREMENT, Place, RepoItem, Seeker, Suggestion, UNANSWERED_DAYS,
+    COUNT_CAP, Lookup, Need, Offer, PER_REQUIREMENT, Place, RepoItem, Suggestion, UNANSWERED_DAYS,
 };
 use ladder_core::open_work::sighting::{Change, Sighting};
 use ladder_core::open_work::{Involved, ItemLabel, OpenItem, Role};
@@ -330,36 +329,24 @@ impl OpenWork {
         Ok(self.read(&filter).await?.into_iter().map(|i| i.item).collect())
     }
 
-    /// What the org's open work offers `seeker` for each of `needs`, for the audience of `place`:
-    /// [`ladder_core::next_steps::offer`], answered by the database.
+    /// What the org's open work offers for each of `needs`: [`ladder_core::next_steps::offer`],
+    /// answered by the database.
     pub async fn offers(
         &self,
         org_id: i64,
         needs: &[Need],
-        seeker: Seeker<'_>,
-        bots: &Bots,
-        place: Place<'_>,
-        now: chrono::DateTime<chrono::Utc>,
+        lookup: Lookup<'_>,
     ) -> Result<BTreeMap<Need, Offer>, StoreError> {
         // Each kind of work is one query over the org's open items; side by side, the answer takes
         // as long as the slowest.
         let wanted: Vec<Need> = needs.iter().copied().filter(|n| *n != Need::Release).collect();
-        let offers = futures_util::future::try_join_all(
-            wanted.iter().map(|need| self.offer(org_id, *need, seeker, bots, place, now)),
-        )
-        .await?;
+        let offers =
+            futures_util::future::try_join_all(wanted.iter().map(|need| self.offer(org_id, *need, lookup))).await?;
         Ok(wanted.into_iter().zip(offers).collect())
     }
 
-    async fn offer(
-        &self,
-        org_id: i64,
-        need: Need,
-        seeker: Seeker<'_>,
-        bots: &Bots,
-        place: Place<'_>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Offer, StoreError> {
+    async fn offer(&self, org_id: i64, need: Need, lookup: Lookup<'_>) -> Result<Offer, StoreError> {
+        let Lookup { seeker, bots, place, now } = lookup;
         let mut sql = Sql::default();
         let org = sql.bind(Bound::Int(org_id));
         let me = sql.bind(Bound::Int(seeker.id));

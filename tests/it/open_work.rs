@@ -147,7 +147,7 @@ on_both_engines!(the_database_offers_what_the_rules_offer);
 /// assignee, and every audience.
 async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     use ladder_core::credit::Bots;
-    use ladder_core::next_steps::{Need, Place, Seeker, offer};
+    use ladder_core::next_steps::{Lookup, Need, Place, Seeker, offer};
     use std::collections::BTreeSet;
 
     let db = TestDb::new(engine).await;
@@ -175,9 +175,10 @@ async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     for (id, repos) in seekers {
         let seeker = Seeker { id, repos };
         for place in places {
-            let stored = store.open_work().offers(900, &needs, seeker, &bots, place, now).await.unwrap();
+            let lookup = Lookup { seeker, bots: &bots, place, now };
+            let stored = store.open_work().offers(900, &needs, lookup).await.unwrap();
             for need in needs {
-                let want = offer(need, &items, seeker, &bots, place, now);
+                let want = offer(need, &items, lookup);
                 assert_eq!(stored[&need], want, "{need:?} for {id} in {place:?}");
                 nonempty += usize::from(want.found > 0);
                 let private = ["asyncapi/repo-46", "asyncapi/repo-47"];
@@ -192,7 +193,11 @@ async fn the_database_offers_what_the_rules_offer(engine: Engine) {
     assert!(
         store
             .open_work()
-            .offers(901, &needs, Seeker { id: 3, repos: &all }, &bots, Place::Trusted, now)
+            .offers(
+                901,
+                &needs,
+                Lookup { seeker: Seeker { id: 3, repos: &all }, bots: &bots, place: Place::Trusted, now }
+            )
             .await
             .unwrap()
             .values()

@@ -626,7 +626,7 @@ mod tests {
     /// a release guide for it.
     fn stepped(person: &str, repo: &str) -> Report {
         use crate::credit::Bots;
-        use crate::next_steps::{Guides, Place, RepoItem, offers};
+        use crate::next_steps::{Guides, Lookup, Place, RepoItem, offers};
         use crate::open_work::{ItemLabel, OpenItem};
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
         let issue = |number| RepoItem {
@@ -649,7 +649,8 @@ mod tests {
         let mut report = report(person, repo);
         let items = [issue(7), issue(8)];
         let guides = [(repo.to_owned(), format!("https://github.com/{repo}/blob/HEAD/RELEASING.md"))].into();
-        let offers = offers(&report.readiness, &items, report.seeker(), &Bots::default(), Place::In(repo), at);
+        let lookup = Lookup { seeker: report.seeker(), bots: &Bots::default(), place: Place::In(repo), now: at };
+        let offers = offers(&report.readiness, &items, lookup);
         report.suggest(&offers, Guides { guides: &guides, private: &BTreeSet::new() }, Place::In(repo));
         report
     }
