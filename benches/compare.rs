@@ -23,7 +23,8 @@
 //! first use; needs Node.js 20.18 or later). Knobs: LADDER_BENCH_SECONDS (default 30),
 //! LADDER_BENCH_ROUNDS (default 3), LADDER_BENCH_CONNECTIONS (default 32), LADDER_BENCH_TARGETS
 //! (default `ladder,probot-full,probot-normal,probot-cluster,bare`), LADDER_BENCH_PROFILE (a file:
-//! sample ladder's stacks under the load with Debian's `perf`, for `perf report -i FILE`).
+//! sample ladder's stacks under the load with Debian's `perf`, for `perf report -i FILE`),
+//! LADDER_BENCH_LOG (a file to append ladder's log to; `LADDER_TEST_LOG` sets its filter).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -316,6 +317,14 @@ fn rss_mb(pid: u32, field: &str) -> f64 {
         .sum()
 }
 
+/// With LADDER_BENCH_LOG=FILE, appends ladder's log of the run to FILE (`LADDER_TEST_LOG` sets its
+/// filter, for example `warn,ladder::inbound::intake=trace,ladder::pipeline::worker=trace`).
+fn keep_log(running: &Running) {
+    let (Ok(file), Some((process, _))) = (std::env::var("LADDER_BENCH_LOG"), &running._ladder) else { return };
+    let mut out = std::fs::OpenOptions::new().create(true).append(true).open(&file).unwrap();
+    std::io::Write::write_all(&mut out, process.log_text().as_bytes()).unwrap();
+}
+
 /// With LADDER_BENCH_PROFILE=FILE, samples ladder's stacks while it is under load (`perf record` on
 /// the CPU clock, which works without hardware counters); `perf report -i FILE` reads them.
 fn profile(target: Target, pid: u32) -> Option<Child> {
@@ -416,6 +425,7 @@ async fn measure(target: Target, seconds: u64, connections: usize) -> Figures {
     }
     let peak_mb = rss_mb(pid, "VmHWM:");
     let running_ready = running.ready;
+    keep_log(&running);
     drop(running);
     latencies.sort_unstable();
     let at = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize] as f64 / 1e3;
