@@ -112,13 +112,14 @@ impl Dispatcher {
         }
         tokio::select! {
             done = self.dispatch(&claimed) => done.map(|()| claimed.len()),
-            never = self.heartbeat() => match never {},
+            never = self.heartbeat(&claimed) => match never {},
         }
     }
 
-    /// Keeps this dispatcher's claims from running out while it sends.
-    async fn heartbeat(&self) -> std::convert::Infallible {
-        let renew = || self.keep.outbox.extend_action_claims(&self.token, Utc::now(), LEASE);
+    /// Keeps this dispatcher's claims on `claimed` from running out while it sends.
+    async fn heartbeat(&self, claimed: &[Entry]) -> std::convert::Infallible {
+        let seqs: Vec<i64> = claimed.iter().map(|e| e.seq).collect();
+        let renew = || self.keep.outbox.extend_action_claims(&self.token, &seqs, Utc::now(), LEASE);
         heartbeat::renew_forever(LEASE, "dispatcher", renew).await
     }
 

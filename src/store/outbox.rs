@@ -186,20 +186,29 @@ impl super::Outbox {
         Ok(claimed)
     }
 
-    /// Renews the claims `token` holds on pending actions for another `lease` from `now`: the heartbeat
-    /// of a dispatcher still at work.
+    /// Renews the claims `token` holds on the pending actions `seqs` for another `lease` from `now`:
+    /// the heartbeat of a dispatcher still at work. Looks the actions up by sequence number, so that
+    /// a long outbox behind them costs nothing.
     pub async fn extend_action_claims(
         &self,
         token: &str,
+        seqs: &[i64],
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<u64, StoreError> {
+        if seqs.is_empty() {
+            return Ok(0);
+        }
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let done = sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
-            .bind(until)
-            .bind(token)
-            .execute(&mut *self.0.writer(Durability::Deferred).await?)
-            .await?;
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1 WHERE claim = $2 AND state = 'pending' AND seq IN ({})",
+            (0..seqs.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(until).bind(token);
+        for seq in seqs {
+            query = query.bind(*seq);
+        }
+        let done = query.execute(&mut *self.0.writer(Durability::Deferred).await?).await?;
         Ok(done.rows_affected())
     }
 

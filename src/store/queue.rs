@@ -238,15 +238,29 @@ impl super::Queue {
         Ok(claimed.into_iter().map(|(_, c)| c).collect())
     }
 
-    /// Renews the claims `token` holds on pending deliveries for another `lease` from `now`: the
-    /// heartbeat of a worker still at work. Returns how many it renewed.
-    pub async fn extend_claims(&self, token: &str, now: DateTime<Utc>, lease: Duration) -> Result<u64, StoreError> {
+    /// Renews the claims `token` holds on the pending deliveries `ids` for another `lease` from `now`:
+    /// the heartbeat of a worker still at work. Looks the deliveries up by id, so that a long queue
+    /// behind them costs nothing. Returns how many it renewed.
+    pub async fn extend_claims(
+        &self,
+        token: &str,
+        ids: &[String],
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
         let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let result = sqlx::query("UPDATE deliveries SET claimed_until = $1 WHERE claim = $2 AND state = 'pending'")
-            .bind(until)
-            .bind(token)
-            .execute(&mut *self.0.writer(Durability::Deferred).await?)
-            .await?;
+        let sql = format!(
+            "UPDATE deliveries SET claimed_until = $1 WHERE claim = $2 AND state = 'pending' AND id IN ({})",
+            (0..ids.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(until).bind(token);
+        for id in ids {
+            query = query.bind(id.as_str());
+        }
+        let result = query.execute(&mut *self.0.writer(Durability::Deferred).await?).await?;
         Ok(result.rows_affected())
     }
 

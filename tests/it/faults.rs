@@ -19,10 +19,12 @@ use crate::support::{App, Engine, TestDb, fixture_json, review_payload};
 
 on_both_engines!(
     a_delivery_the_database_refuses_never_holds_its_batch,
+    while_giving_way_a_refused_delivery_holds_only_its_chunk,
     a_planning_failure_is_one_deliverys_attempt,
     a_planner_panic_is_one_deliverys_attempt,
     a_claim_never_takes_a_delivery_past_its_attempt_limit,
-    a_live_workers_claims_are_never_taken
+    a_live_workers_claims_are_never_taken,
+    a_renewal_keeps_the_claims_it_names_and_no_others
 );
 
 /// A review by `reviewer` (the database refuses signals by `poison` once [`poison`] ran).
@@ -74,6 +76,32 @@ async fn a_delivery_the_database_refuses_never_holds_its_batch(engine: Engine) {
     assert_eq!(db.scalar(parked).await, 1, "the bad one alone is retried, then parked at its limit");
     let (_, metrics) = app.http.get("/metrics").await;
     assert!(metrics.contains("ladder_deliveries_parked 1"), "{metrics}");
+}
+
+/// While deliveries wait to be acknowledged, the worker stores a batch a few completions per
+/// transaction: every good delivery is still stored exactly once, and a refused one is still that
+/// delivery's attempt alone.
+async fn while_giving_way_a_refused_delivery_holds_only_its_chunk(engine: Engine) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    poison(&db).await;
+    let mut batch: Vec<NewDelivery> =
+        (0..20).map(|n| delivery(&format!("good-{n}"), "pull_request_review", &review_by(n, "bob"))).collect();
+    batch.insert(11, delivery("bad", "pull_request_review", &review_by(99, "poison")));
+    store.queue().insert_deliveries(&batch).await.unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let worker = worker_with(&store, Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30))
+        .giving_way_to(move || counter.fetch_add(1, Ordering::Relaxed) + 1);
+    assert_eq!(worker.run_once(Utc::now()).await.unwrap(), 21);
+    let chunks = 21usize.div_ceil(ladder::pipeline::worker::GIVING_WAY_CHUNK);
+    assert_eq!(asked.load(Ordering::Relaxed), chunks, "the worker looks before each transaction");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done' AND attempts = 1").await, 20);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM signals").await, 20, "each good delivery's signal, once");
+    let (state, attempts, error) = state_of(&store, "bad").await;
+    assert_eq!((state.as_str(), attempts), ("pending", 1), "{error:?}");
+    assert!(error.as_deref().unwrap_or("").contains("poisoned signal"), "{error:?}");
 }
 
 /// A pull request opened by a person (whose readiness the planner looks up) and two issues.
@@ -215,4 +243,43 @@ async fn a_live_workers_claims_are_never_taken(engine: Engine) {
     }
     assert_eq!(working.await.unwrap(), 1);
     assert_eq!(state_of(&store, "issue-1").await, ("done".to_owned(), 1, None));
+}
+
+/// A heartbeat renews the claims it names, found by key rather than by scanning the queue: a claim
+/// the same token holds but does not name runs out, and another worker (or dispatcher) takes it.
+async fn a_renewal_keeps_the_claims_it_names_and_no_others(engine: Engine) {
+    use ladder_core::plan::action::{Action, Planned};
+    let db = TestDb::new(engine).await;
+    let store = db.store().await;
+    let issue = fixture_json("issues/opened.json").to_string().into_bytes();
+    let deliveries: Vec<NewDelivery> = (0..3).map(|n| delivery(&format!("d{n}"), "issues", &issue)).collect();
+    store.queue().insert_deliveries(&deliveries).await.unwrap();
+    // After the deliveries were received: they are due.
+    let now = Utc::now();
+    // A lease of zero runs out at once, unless renewed.
+    let held = store.queue().claim_deliveries("w", now, Duration::ZERO, 2, 5).await.unwrap();
+    assert_eq!(held.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["d0", "d1"]);
+    let renewed = store.queue().extend_claims("w", &["d0".to_owned()], now, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(renewed, 1);
+    let taken = store.queue().claim_deliveries("other", now, Duration::from_secs(60), 10, 5).await.unwrap();
+    assert_eq!(taken.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["d1", "d2"]);
+
+    let outbox = store.outbox();
+    let action = |key: &str| Planned {
+        key: key.into(),
+        org_id: 1,
+        installation_id: Some(42),
+        repo_id: 2,
+        repo: "acme/site".into(),
+        issue: 3,
+        action: Action::Comment { body: "hello".into() },
+    };
+    outbox.enqueue(&[action("a"), action("b"), action("c")], now).await.unwrap();
+    let held = outbox.claim_actions("d", now, Duration::ZERO, 2).await.unwrap();
+    assert_eq!(held.len(), 2);
+    let renewed = outbox.extend_action_claims("d", &[held[0].seq], now, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(renewed, 1);
+    let taken = outbox.claim_actions("other", now, Duration::from_secs(60), 10).await.unwrap();
+    let keys: Vec<&str> = taken.iter().map(|e| e.planned.key.as_str()).collect();
+    assert_eq!(keys, [held[1].planned.key.as_str(), "c"]);
 }
