@@ -94,6 +94,12 @@ const BODY_COLUMNS: usize = 2;
 pub const MAX_INSERT_BATCH: usize = 512;
 
 impl super::Queue {
+    /// Whether every write waits for the same one writer (SQLite), so that a long transaction of the
+    /// worker's holds up acknowledging; on PostgreSQL writers run side by side.
+    pub fn one_writer(&self) -> bool {
+        self.0.backend == Backend::Sqlite
+    }
+
     /// Stores deliveries in one transaction. Ids already stored (or repeated within the batch) come back
     /// as [`Inserted::Duplicate`]. The result is in input order.
     pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> Result<Vec<Inserted>, StoreError> {
