@@ -396,6 +396,37 @@ impl Store {
         Ok(tx)
     }
 
+    /// Renews `token`'s claims on the pending rows of `table` whose `key` column is one of `keys`,
+    /// for another `lease` from `now`: a heartbeat. Rows are found by key, never by scanning for the
+    /// token, so that a long queue behind them costs nothing. Returns how many it renewed.
+    async fn renew_claims<K>(
+        &self,
+        table: &str,
+        key: &str,
+        keys: &[K],
+        token: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<u64, StoreError>
+    where
+        K: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Clone + Send + Sync + 'static,
+    {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let sql = format!(
+            "UPDATE {table} SET claimed_until = $1 WHERE claim = $2 AND state = 'pending' AND {key} IN ({})",
+            (0..keys.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(until).bind(token);
+        for k in keys {
+            query = query.bind(k.clone());
+        }
+        let renewed = query.execute(&mut *self.writer(Durability::Deferred).await?).await?;
+        Ok(renewed.rows_affected())
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

@@ -187,8 +187,7 @@ impl super::Outbox {
     }
 
     /// Renews the claims `token` holds on the pending actions `seqs` for another `lease` from `now`:
-    /// the heartbeat of a dispatcher still at work. Looks the actions up by sequence number, so that
-    /// a long outbox behind them costs nothing.
+    /// the heartbeat of a dispatcher still at work. Returns how many it renewed.
     pub async fn extend_action_claims(
         &self,
         token: &str,
@@ -196,20 +195,7 @@ impl super::Outbox {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<u64, StoreError> {
-        if seqs.is_empty() {
-            return Ok(0);
-        }
-        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let sql = format!(
-            "UPDATE outbox SET claimed_until = $1 WHERE claim = $2 AND state = 'pending' AND seq IN ({})",
-            (0..seqs.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(until).bind(token);
-        for seq in seqs {
-            query = query.bind(*seq);
-        }
-        let done = query.execute(&mut *self.0.writer(Durability::Deferred).await?).await?;
-        Ok(done.rows_affected())
+        self.0.renew_claims("outbox", "seq", seqs, token, now, lease).await
     }
 
     /// Whether `token` still holds its claim on action `seq` (checked again just before it is sent).

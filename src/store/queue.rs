@@ -245,8 +245,7 @@ impl super::Queue {
     }
 
     /// Renews the claims `token` holds on the pending deliveries `ids` for another `lease` from `now`:
-    /// the heartbeat of a worker still at work. Looks the deliveries up by id, so that a long queue
-    /// behind them costs nothing. Returns how many it renewed.
+    /// the heartbeat of a worker still at work. Returns how many it renewed.
     pub async fn extend_claims(
         &self,
         token: &str,
@@ -254,20 +253,7 @@ impl super::Queue {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<u64, StoreError> {
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let until = millis(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
-        let sql = format!(
-            "UPDATE deliveries SET claimed_until = $1 WHERE claim = $2 AND state = 'pending' AND id IN ({})",
-            (0..ids.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(until).bind(token);
-        for id in ids {
-            query = query.bind(id.as_str());
-        }
-        let result = query.execute(&mut *self.0.writer(Durability::Deferred).await?).await?;
-        Ok(result.rows_affected())
+        self.0.renew_claims("deliveries", "id", ids, token, now, lease).await
     }
 
     /// Marks each delivery done and stores what its attempt produced, all in one transaction of a few

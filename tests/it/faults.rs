@@ -57,15 +57,20 @@ fn delivery(id: &str, event: &str, body: &[u8]) -> NewDelivery {
     NewDelivery::new(id, event, body, Utc::now())
 }
 
+/// `good` reviews by Bob, with one by `poison` (refused once [`poison`] ran) at position `bad_at`.
+fn reviews_with_poison(good: i64, bad_at: usize) -> Vec<NewDelivery> {
+    let mut batch: Vec<NewDelivery> =
+        (0..good).map(|n| delivery(&format!("good-{n}"), "pull_request_review", &review_by(n, "bob"))).collect();
+    batch.insert(bad_at, delivery("bad", "pull_request_review", &review_by(99, "poison")));
+    batch
+}
+
 async fn a_delivery_the_database_refuses_never_holds_its_batch(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     poison(&db).await;
     // Stored together, so that the worker claims them in one batch.
-    let mut batch: Vec<NewDelivery> =
-        (0..10).map(|n| delivery(&format!("good-{n}"), "pull_request_review", &review_by(n, "bob"))).collect();
-    batch.insert(5, delivery("bad", "pull_request_review", &review_by(99, "poison")));
-    store.queue().insert_deliveries(&batch).await.unwrap();
+    store.queue().insert_deliveries(&reviews_with_poison(10, 5)).await.unwrap();
     let app = App::start_with(db, |_| {}).await;
     app.settle().await;
     let db = &app.db;
@@ -86,10 +91,7 @@ async fn while_giving_way_a_refused_delivery_holds_only_its_chunk(engine: Engine
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     poison(&db).await;
-    let mut batch: Vec<NewDelivery> =
-        (0..20).map(|n| delivery(&format!("good-{n}"), "pull_request_review", &review_by(n, "bob"))).collect();
-    batch.insert(11, delivery("bad", "pull_request_review", &review_by(99, "poison")));
-    store.queue().insert_deliveries(&batch).await.unwrap();
+    store.queue().insert_deliveries(&reviews_with_poison(20, 11)).await.unwrap();
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&asked);
     let worker = worker_with(&store, Planner::new(Live::new(&store, ladder::github::AppClient::new(None)), 30))
